@@ -1,0 +1,90 @@
+"""The composition root: create_app() builds the one application both runtimes serve."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
+from smarttask import __version__
+from smarttask.counters.routes import router as counters_router
+from smarttask.db.engine import Database
+from smarttask.health.routes import router as health_router
+from smarttask.kit.errors import install_exception_handlers
+from smarttask.kit.maintenance import run_periodically
+from smarttask.kit.middleware import (
+    BodyLimitMiddleware,
+    PreflightCORSMiddleware,
+    RequestContextMiddleware,
+)
+from smarttask.kit.ratelimit import RateLimiter
+from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
+from smarttask.settings import Settings, get_settings
+
+log = logging.getLogger("smarttask.app")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, background: bool = False) -> FastAPI:
+    """Build the application; nothing connects until the first request needs it.
+
+    `background` starts in-process periodic maintenance (the server does; Lambda does not).
+    """
+    settings = settings or get_settings()
+    database = Database(settings.database)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = []
+        if background and settings.maintenance_interval_seconds > 0:
+            tasks.append(asyncio.create_task(
+                run_periodically(database, settings.maintenance_interval_seconds)
+            ))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await database.dispose()
+
+    app = FastAPI(
+        title="smarttask",
+        version=__version__,
+        summary="A self-hostable, AI-assisted task manager API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.rate_limiter = RateLimiter(settings.rate_limits)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(counters_router)
+    app.include_router(health_router)
+    app.include_router(api)
+
+    install_exception_handlers(app, retry_after=settings.retry_after_seconds)
+    # Added innermost first: the last one added is the outermost layer.
+    app.add_middleware(UnitOfWorkMiddleware, database=database, http=settings.http)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        PreflightCORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                       "X-Request-ID"],
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "RateLimit",
+                        "RateLimit-Policy", "Idempotent-Replayed"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        hsts=settings.env == "production",
+        retry_after=settings.retry_after_seconds,
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Named counters that stay exact under any concurrency."""

@@ -1,0 +1,1 @@
+"""Database layer: engines, sessions, the declarative base and migrations."""

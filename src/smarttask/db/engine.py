@@ -1,0 +1,114 @@
+"""Engines and sessions: created lazily, once per process, with bounded timeouts."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from smarttask.settings import DatabaseSettings
+
+
+def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
+    url = make_url(settings.url)
+    if url.database and url.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+    engine = create_async_engine(
+        url,
+        echo=settings.echo,
+        connect_args={"timeout": settings.statement_timeout},
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout,
+    )
+    busy_ms = int(settings.statement_timeout * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so that BEGIN is ours (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front: a deferred transaction that reads and then
+        # writes can fail at once with SQLITE_BUSY instead of waiting its turn.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("writes", True) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
+    statement_ms = str(int(settings.statement_timeout * 1000))
+    return create_async_engine(
+        settings.url,
+        echo=settings.echo,
+        pool_pre_ping=True,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout,
+        pool_recycle=settings.pool_recycle,
+        connect_args={
+            "timeout": settings.connect_timeout,
+            "command_timeout": settings.statement_timeout + 1,
+            "server_settings": {
+                "application_name": "smarttask",
+                "statement_timeout": statement_ms,
+                "lock_timeout": statement_ms,
+                "idle_in_transaction_session_timeout": str(int(statement_ms) * 3),
+            },
+        },
+    )
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An async engine for the configured URL with the dialect's safety settings."""
+    if settings.is_sqlite:
+        return _sqlite_engine(settings)
+    return _postgres_engine(settings)
+
+
+class Database:
+    """The process's engines, created on first use and shared by every request."""
+
+    def __init__(self, settings: DatabaseSettings) -> None:
+        self.settings = settings
+        self._engine: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine for transactions that write."""
+        if self._engine is None:
+            self._engine = create_engine(self.settings)
+        return self._engine
+
+    @property
+    def reader(self) -> AsyncEngine:
+        """The same pool for read-only work: no write lock on SQLite, no BEGIN/COMMIT on PG."""
+        if self._reader is None:
+            if self.settings.is_sqlite:
+                self._reader = self.engine.execution_options(writes=False)
+            else:
+                self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._reader
+
+    def session(self, *, writes: bool = True) -> AsyncSession:
+        """A new session bound to the writer or the reader."""
+        return AsyncSession(bind=self.engine if writes else self.reader, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        if self._engine is not None:
+            await self._engine.dispose()
+        self._engine = None
+        self._reader = None

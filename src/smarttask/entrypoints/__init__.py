@@ -1,0 +1,1 @@
+"""The ways into smarttask: ASGI server, Lambda handlers, command line."""

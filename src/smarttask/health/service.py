@@ -1,0 +1,24 @@
+"""What the health checks look at."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import text
+
+from smarttask.db.engine import Database
+
+log = logging.getLogger("smarttask.health")
+
+
+async def database_reachable(database: Database, timeout: float) -> bool:
+    """True when a trivial read answers within the timeout; never writes."""
+    try:
+        async with asyncio.timeout(timeout):
+            async with database.reader.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        log.warning("health check: database unreachable", extra={"error_type": type(error).__name__})
+        return False
+    return True

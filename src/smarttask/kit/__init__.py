@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP pieces: errors, request context, logging, limits, idempotency."""

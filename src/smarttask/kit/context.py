@@ -1,0 +1,32 @@
+"""Per-request context shared by logs, errors and jobs."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextvars import ContextVar
+
+_request_id: ContextVar[str | None] = ContextVar("smarttask_request_id", default=None)
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, if any."""
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> None:
+    """Bind a request id to the current context."""
+    _request_id.set(value)
+
+
+def accept_request_id(candidate: str | None) -> str | None:
+    """The candidate if it is an acceptable request id, else None."""
+    if candidate and _VALID_REQUEST_ID.fullmatch(candidate):
+        return candidate
+    return None
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return uuid.uuid4().hex

@@ -1,0 +1,1 @@
+"""Idempotency keys: replay a POST's first answer instead of doing the work twice."""

@@ -1,0 +1,83 @@
+"""All SQL of idempotency keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.db.dialect import upsert
+from smarttask.db.types import new_id
+from smarttask.kit.idempotency.models import IdempotencyKey
+
+
+async def insert_claim(
+    session: AsyncSession, *, principal: str, key: str, request_hash: str,
+    request_id: str | None, now: datetime, lease: timedelta, ttl: timedelta,
+) -> str | None:
+    """Insert a running claim; its id, or None when the key is already known."""
+    row_id = new_id()
+    statement = (
+        upsert(session, IdempotencyKey)
+        .values(
+            id=row_id, principal=principal, key=key, request_hash=request_hash, status="running",
+            locked_until=now + lease, request_id=request_id, created_at=now, expires_at=now + ttl,
+        )
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, principal: str, key: str) -> IdempotencyKey | None:
+    """The stored claim of this principal and key."""
+    statement = select(IdempotencyKey).where(
+        IdempotencyKey.principal == principal, IdempotencyKey.key == key
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def take_over(
+    session: AsyncSession, row: IdempotencyKey, *, request_hash: str, request_id: str | None,
+    now: datetime, lease: timedelta, ttl: timedelta,
+) -> bool:
+    """Re-claim a row whose holder died (lease over) or that expired; False if someone else did."""
+    statement = (
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == row.id,
+            IdempotencyKey.locked_until == row.locked_until,
+            IdempotencyKey.status == row.status,
+        )
+        .values(
+            status="running", request_hash=request_hash, request_id=request_id,
+            locked_until=now + lease, created_at=now, expires_at=now + ttl,
+            response_status=None, response_headers=None, response_body=None,
+        )
+    )
+    result: Any = await session.execute(statement)
+    return bool(result.rowcount == 1)
+
+
+async def store_response(
+    session: AsyncSession, row_id: str, *, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Record the answer of a finished request."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == row_id)
+        .values(status="done", response_status=status, response_headers=headers, response_body=body)
+    )
+
+
+async def release(session: AsyncSession, row_id: str) -> None:
+    """Forget a claim whose request failed, so that a retry runs it again."""
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
+
+
+async def delete_expired(session: AsyncSession, now: datetime) -> int:
+    """Delete every key past its expiry; how many were deleted."""
+    result: Any = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+    return int(result.rowcount or 0)

@@ -1,0 +1,94 @@
+"""The idempotency rules: claim a key, replay an answer, or refuse."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from smarttask.db.types import utcnow
+from smarttask.kit.idempotency import repository
+from smarttask.kit.problems import Conflict, ValidationFailed
+
+_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+# Headers of the first answer that a replay repeats.
+REPLAYED_HEADERS = ("content-type", "location", "etag")
+# Answers that say nothing final about the request: the key is released, a retry runs again.
+TRANSIENT_STATUSES = frozenset({401, 403, 408, 425, 429})
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A key this request now holds."""
+
+    row_id: str
+
+
+def validate_key(key: str) -> str:
+    """The key if acceptable (1-255 visible ASCII characters); else a 422 problem."""
+    if not _KEY_PATTERN.fullmatch(key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1-255 visible ASCII characters.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "invalid key", "type": "value_error"}],
+        )
+    return key
+
+
+def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
+    """A hash of what makes two requests "the same request"."""
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query, body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def replay(status: int, headers: dict[str, str], body: bytes) -> Response:
+    """The stored answer, marked as a replay."""
+    response = Response(body, status_code=status, headers=headers)
+    response.headers["idempotent-replayed"] = "true"
+    return response
+
+
+async def claim(
+    session: AsyncSession, *, principal: str, key: str, request_hash: str,
+    request_id: str | None, lease_seconds: int, ttl_seconds: int,
+) -> Claim | Response:
+    """Claim the key for this request, or the answer to give instead (replay, 409, 422)."""
+    now = utcnow()
+    lease, ttl = timedelta(seconds=lease_seconds), timedelta(seconds=ttl_seconds)
+    for _ in range(3):
+        row_id = await repository.insert_claim(
+            session, principal=principal, key=key, request_hash=request_hash,
+            request_id=request_id, now=now, lease=lease, ttl=ttl,
+        )
+        if row_id is not None:
+            return Claim(row_id)
+        row = await repository.get(session, principal, key)
+        if row is None:  # released between our insert and our read: try again
+            continue
+        expired = row.expires_at <= now
+        if not expired and row.request_hash != request_hash:
+            raise ValidationFailed(
+                "This Idempotency-Key was used with a different request body.",
+                errors=[{"loc": ["header", "Idempotency-Key"], "msg": "key reused with another body",
+                         "type": "idempotency_mismatch"}],
+            )
+        if not expired and row.status == "done":
+            assert row.response_status is not None
+            return replay(row.response_status, dict(row.response_headers or {}), row.response_body or b"")
+        if not expired and row.locked_until > now:
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; retry later.",
+                headers={"Retry-After": "1"},
+            )
+        if await repository.take_over(
+            session, row, request_hash=request_hash, request_id=request_id,
+            now=now, lease=lease, ttl=ttl,
+        ):
+            return Claim(row.id)
+    raise Conflict("This Idempotency-Key is contended; retry later.", headers={"Retry-After": "1"})

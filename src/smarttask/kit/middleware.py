@@ -1,0 +1,197 @@
+"""Pure ASGI middleware: request ids, access logs, last-resort errors, headers, body limits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smarttask.kit.context import accept_request_id, new_request_id, set_request_id
+from smarttask.kit.problems import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    is_database_unavailable,
+    problem_response,
+    response_for_problem,
+)
+
+access_log = logging.getLogger("smarttask.access")
+error_log = logging.getLogger("smarttask.errors")
+
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_DOCS_PATHS = ("/docs", "/redoc")
+_MAX_USER_AGENT = 200
+
+
+def _security_headers(path: str, hsts: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+    ]
+    if not path.startswith(_DOCS_PATHS):
+        headers.append((b"content-security-policy", _API_CSP.encode()))
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    return headers
+
+
+def _aws_request_id(scope: Scope) -> str | None:
+    context = scope.get("aws.context")
+    return accept_request_id(getattr(context, "aws_request_id", None))
+
+
+class RequestContextMiddleware:
+    """Outermost layer: request id, security headers, one access log line, last-resort 500."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool, retry_after: int) -> None:
+        self.app = app
+        self.hsts = hsts
+        self.retry_after = retry_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request inside its context."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = (
+            accept_request_id(headers.get("x-request-id")) or _aws_request_id(scope)
+            or new_request_id()
+        )
+        set_request_id(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        extra_headers = [(b"x-request-id", request_id.encode()), *_security_headers(
+            scope["path"], self.hsts
+        )]
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + extra_headers
+                if scope["path"].startswith("/api/") and not any(
+                    k == b"cache-control" for k, _ in message["headers"]
+                ):
+                    message["headers"].append((b"cache-control", b"no-store"))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as error:
+            if is_database_unavailable(error):
+                error_log.warning("database unavailable", exc_info=error)
+                response = problem_response(
+                    503, "The database is unavailable right now; retry shortly.",
+                    slug="service-unavailable", headers={"Retry-After": str(self.retry_after)},
+                )
+            else:
+                error_log.error("unhandled error", exc_info=error)
+                response = problem_response(
+                    500, "An unexpected error occurred; it has been logged.",
+                    slug="internal-error",
+                )
+            if not response_started:
+                await response(scope, receive, send_with_headers)
+        finally:
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "client_ip": client[0] if client else None,
+                    "user_agent": (headers.get("user-agent") or "")[:_MAX_USER_AGENT],
+                },
+            )
+            set_request_id(None)
+
+
+class PreflightCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, answering preflights 204 and refusing them as problems."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """204 with the allow headers, or a 400 problem for a refused origin or method."""
+        response = super().preflight_response(request_headers)
+        if response.status_code != 200:
+            detail = bytes(response.body).decode(errors="replace")
+            return problem_response(400, detail or "Disallowed CORS request.", slug="cors-refused")
+        headers = MutableHeaders(raw=list(response.raw_headers))
+        del headers["content-length"]
+        del headers["content-type"]
+        return Response(status_code=204, headers=dict(headers))
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit (413) and non-JSON bodies on the API (415)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, raw_body_prefixes: Iterable[str] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.raw_body_prefixes = tuple(raw_body_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared size and type, then count the bytes as they arrive."""
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        raw_allowed = scope["path"].startswith(self.raw_body_prefixes) if self.raw_body_prefixes else False
+        if not raw_allowed:
+            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send, self._too_large())
+                return
+            has_body = (declared not in (None, "0")) or "chunked" in headers.get("transfer-encoding", "")
+            if has_body and scope["path"].startswith("/api/") and not _is_json(
+                headers.get("content-type", "")
+            ):
+                problem = UnsupportedMediaType("Send the body as application/json.")
+                await self._refuse(scope, receive, send, problem)
+                return
+        if raw_allowed:
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # An HTTPException passes through FastAPI's body parsing unchanged.
+                    raise HTTPException(413, self._too_large().detail)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The body is larger than the limit of {self.max_bytes} bytes.")
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, problem: Exception) -> None:
+        assert isinstance(problem, PayloadTooLarge | UnsupportedMediaType)
+        await response_for_problem(problem)(scope, receive, send)

@@ -1,0 +1,161 @@
+"""Configuration: one Settings class read from SMARTTASK_* variables and a .env file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused outside development
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/smarttask.db"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """What the database layer needs, and nothing else."""
+
+    url: str
+    connect_timeout: float
+    statement_timeout: float
+    pool_size: int
+    max_overflow: int
+    pool_timeout: float
+    pool_recycle: int
+    echo: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the URL points at SQLite."""
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSettings:
+    """What the rate limiter needs."""
+
+    enabled: bool
+    redis_url: str | None
+    counters: str
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Limits and policies of the HTTP layer."""
+
+    cors_origins: tuple[str, ...]
+    max_body_bytes: int
+    idempotency_ttl_seconds: int
+    idempotency_lease_seconds: int
+    health_timeout: float
+    retry_after_seconds: int
+
+
+class Settings(BaseSettings):
+    """Every setting of smarttask; environment variables are SMARTTASK_<FIELD>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTTASK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    database_url: str = DEFAULT_DATABASE_URL
+    db_connect_timeout: float = Field(default=3.0, gt=0)
+    db_statement_timeout: float = Field(default=10.0, gt=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_echo: bool = False
+
+    redis_url: str | None = None
+    rate_limit_enabled: bool = True
+    counter_rate_limit: str = "300/minute"
+
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=24 * 3600)
+    idempotency_lease_seconds: int = Field(default=60, ge=1)
+    health_timeout: float = Field(default=1.5, gt=0)
+    retry_after_seconds: int = Field(default=5, ge=1)
+    max_counters: int = Field(default=1000, ge=1)
+    maintenance_interval_seconds: int = Field(default=300, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    forwarded_allow_ips: str = "127.0.0.1"
+    auto_migrate: bool = True
+    demo_data: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "*" in value:
+            raise ValueError("list the allowed origins; '*' is not accepted")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.env != "development" and (secret == DEVELOPMENT_SECRET_KEY or len(secret) < 32):
+            raise ValueError(
+                "SMARTTASK_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development (for example: python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def database(self) -> DatabaseSettings:
+        """The database group."""
+        return DatabaseSettings(
+            url=self.database_url,
+            connect_timeout=self.db_connect_timeout,
+            statement_timeout=self.db_statement_timeout,
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            pool_timeout=self.db_pool_timeout,
+            pool_recycle=self.db_pool_recycle,
+            echo=self.db_echo,
+        )
+
+    @property
+    def rate_limits(self) -> RateLimitSettings:
+        """The rate-limit group."""
+        return RateLimitSettings(
+            enabled=self.rate_limit_enabled,
+            redis_url=self.redis_url,
+            counters=self.counter_rate_limit,
+        )
+
+    @property
+    def http(self) -> HttpSettings:
+        """The HTTP group."""
+        return HttpSettings(
+            cors_origins=self.cors_origins,
+            max_body_bytes=self.max_body_bytes,
+            idempotency_ttl_seconds=self.idempotency_ttl_seconds,
+            idempotency_lease_seconds=self.idempotency_lease_seconds,
+            health_timeout=self.health_timeout,
+            retry_after_seconds=self.retry_after_seconds,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
