@@ -41,9 +41,11 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = []
         if background and settings.maintenance_interval_seconds > 0:
-            tasks.append(asyncio.create_task(
-                run_periodically(database, settings.maintenance_interval_seconds)
-            ))
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(database, settings.maintenance_interval_seconds)
+                )
+            )
         try:
             yield
         finally:
@@ -75,10 +77,22 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         PreflightCORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
-                       "X-Request-ID"],
-        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "RateLimit",
-                        "RateLimit-Policy", "Idempotent-Replayed"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "If-Match",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Retry-After",
+            "X-Request-ID",
+            "RateLimit",
+            "RateLimit-Policy",
+            "Idempotent-Replayed",
+        ],
         allow_credentials=False,
         max_age=600,
     )

@@ -27,7 +27,9 @@ def _counter_limit(request: Request) -> str:
     dependencies=[enforce("counters", _counter_limit)],
     responses=problems(409, 413, 415, 422, 429, 503),
 )
-async def increment_counter(name: CounterName, session: SessionDep, settings: SettingsDep) -> CounterRead:
+async def increment_counter(
+    name: CounterName, session: SessionDep, settings: SettingsDep
+) -> CounterRead:
     """Atomically add 1 to the counter (created at 1 if new)."""
     counter = await service.increment(session, name, max_counters=settings.max_counters)
     return CounterRead.model_validate(counter)

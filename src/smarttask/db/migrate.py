@@ -15,9 +15,7 @@ def alembic_config(database_url: str | None = None) -> Config:
     """An Alembic configuration pointing at the packaged migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s")
     if database_url:
         config.attributes["database_url"] = database_url
     return config

@@ -10,6 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 _adapter: Any = None
+# Mangum base64-encodes any other type, which a REST API without binary media types hands
+# to the client verbatim: problem+json error bodies must stay text.
+_TEXT_MIME_TYPES = [
+    "text/",
+    "application/json",
+    "+json",
+    "application/javascript",
+    "application/xml",
+    "application/vnd.oai.openapi",
+]
+
+
+def _without_prefix(path: Any, prefix: str) -> Any:
+    """The path with `prefix` removed when it is the path's first segment."""
+    if isinstance(path, str) and (path == prefix or path.startswith(prefix + "/")):
+        return path[len(prefix) :] or "/"
+    return path
 
 
 def _strip_stage(event: dict[str, Any]) -> dict[str, Any]:
@@ -19,11 +36,21 @@ def _strip_stage(event: dict[str, Any]) -> dict[str, Any]:
     if not stage or stage == "$default":
         return event
     prefix = f"/{stage}"
-    for field in ("rawPath", "path"):
-        path = event.get(field)
-        if isinstance(path, str) and (path == prefix or path.startswith(prefix + "/")):
-            event = {**event, field: path[len(prefix):] or "/"}
-    return event
+    if event.get("version") == "2.0":
+        # HTTP API: both rawPath and requestContext.http.path (the one Mangum reads) carry it.
+        http = context.get("http") or {}
+        return {
+            **event,
+            "rawPath": _without_prefix(event.get("rawPath"), prefix),
+            "requestContext": {
+                **context,
+                "http": {**http, "path": _without_prefix(http.get("path"), prefix)},
+            },
+        }
+    path = event.get("path")
+    if isinstance(path, str) and context.get("path") == prefix + path:
+        return event  # REST API on its execute-api URL: only requestContext.path has the stage
+    return {**event, "path": _without_prefix(path, prefix)}
 
 
 def _build() -> Any:
@@ -35,7 +62,7 @@ def _build() -> Any:
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    return Mangum(create_app(settings), lifespan="off")
+    return Mangum(create_app(settings), lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

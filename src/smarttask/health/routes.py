@@ -55,5 +55,6 @@ async def health(database: DatabaseDep, settings: SettingsDep) -> JSONResponse:
     headers = {"Cache-Control": "no-store"}
     if not reachable:
         headers["Retry-After"] = str(settings.retry_after_seconds)
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if reachable else 503,
-                        headers=headers)
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=200 if reachable else 503, headers=headers
+    )

@@ -12,13 +12,15 @@ from smarttask.db.engine import Database
 log = logging.getLogger("smarttask.health")
 
 
-async def database_reachable(database: Database, timeout: float) -> bool:
+async def database_reachable(database: Database, within_seconds: float) -> bool:
     """True when a trivial read answers within the timeout; never writes."""
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_seconds):
             async with database.reader.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as error:
-        log.warning("health check: database unreachable", extra={"error_type": type(error).__name__})
+        log.warning(
+            "health check: database unreachable", extra={"error_type": type(error).__name__}
+        )
         return False
     return True

@@ -30,11 +30,16 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     """Validation errors without the offending input echoed back (it may be huge or secret)."""
     cleaned = []
     for error in errors:
-        cleaned.append({
-            "loc": [part if isinstance(part, int | str) else str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "invalid value")),
-            "type": str(error.get("type", "value_error")),
-        })
+        cleaned.append(
+            {
+                "loc": [
+                    part if isinstance(part, int | str) else str(part)
+                    for part in error.get("loc", ())
+                ],
+                "msg": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
     return cleaned
 
 
@@ -48,26 +53,34 @@ def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
     async def on_validation(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         return problem_response(
-            422, "The request is not valid; see errors.", slug="validation-error",
+            422,
+            "The request is not valid; see errors.",
+            slug="validation-error",
             errors=_clean_errors(exc.errors()),
         )
 
     async def on_http(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_DETAILS \
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code not in _HTTP_DETAILS
             else _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+        )
         return problem_response(exc.status_code, detail, headers=exc.headers)
 
     async def on_database(_request: Request, exc: Exception) -> Response:
         if is_database_unavailable(exc):
             log.warning("database unavailable", exc_info=exc)
             return problem_response(
-                503, "The database is unavailable right now; retry shortly.",
-                slug="service-unavailable", headers={"Retry-After": str(retry_after)},
+                503,
+                "The database is unavailable right now; retry shortly.",
+                slug="service-unavailable",
+                headers={"Retry-After": str(retry_after)},
             )
         log.error("database error", exc_info=exc)
-        return problem_response(500, "An unexpected error occurred; it has been logged.",
-                                slug="internal-error")
+        return problem_response(
+            500, "An unexpected error occurred; it has been logged.", slug="internal-error"
+        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -63,7 +63,8 @@ class RequestContextMiddleware:
             return
         headers = Headers(scope=scope)
         request_id = (
-            accept_request_id(headers.get("x-request-id")) or _aws_request_id(scope)
+            accept_request_id(headers.get("x-request-id"))
+            or _aws_request_id(scope)
             or new_request_id()
         )
         set_request_id(request_id)
@@ -71,9 +72,10 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
-        extra_headers = [(b"x-request-id", request_id.encode()), *_security_headers(
-            scope["path"], self.hsts
-        )]
+        extra_headers = [
+            (b"x-request-id", request_id.encode()),
+            *_security_headers(scope["path"], self.hsts),
+        ]
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
@@ -94,13 +96,16 @@ class RequestContextMiddleware:
             if is_database_unavailable(error):
                 error_log.warning("database unavailable", exc_info=error)
                 response = problem_response(
-                    503, "The database is unavailable right now; retry shortly.",
-                    slug="service-unavailable", headers={"Retry-After": str(self.retry_after)},
+                    503,
+                    "The database is unavailable right now; retry shortly.",
+                    slug="service-unavailable",
+                    headers={"Retry-After": str(self.retry_after)},
                 )
             else:
                 error_log.error("unhandled error", exc_info=error)
                 response = problem_response(
-                    500, "An unexpected error occurred; it has been logged.",
+                    500,
+                    "An unexpected error occurred; it has been logged.",
                     slug="internal-error",
                 )
             if not response_started:
@@ -110,6 +115,7 @@ class RequestContextMiddleware:
             access_log.info(
                 "request",
                 extra={
+                    "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
@@ -141,13 +147,17 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 class BodyLimitMiddleware:
     """Refuses bodies over the limit (413) and non-JSON bodies on the API (415)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, raw_body_prefixes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, raw_body_prefixes: Iterable[str] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.raw_body_prefixes = tuple(raw_body_prefixes)
@@ -159,14 +169,20 @@ class BodyLimitMiddleware:
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
-        raw_allowed = scope["path"].startswith(self.raw_body_prefixes) if self.raw_body_prefixes else False
+        raw_allowed = (
+            scope["path"].startswith(self.raw_body_prefixes) if self.raw_body_prefixes else False
+        )
         if not raw_allowed:
             if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
                 await self._refuse(scope, receive, send, self._too_large())
                 return
-            has_body = (declared not in (None, "0")) or "chunked" in headers.get("transfer-encoding", "")
-            if has_body and scope["path"].startswith("/api/") and not _is_json(
-                headers.get("content-type", "")
+            has_body = (declared not in (None, "0")) or "chunked" in headers.get(
+                "transfer-encoding", ""
+            )
+            if (
+                has_body
+                and scope["path"].startswith("/api/")
+                and not _is_json(headers.get("content-type", ""))
             ):
                 problem = UnsupportedMediaType("Send the body as application/json.")
                 await self._refuse(scope, receive, send, problem)

@@ -128,7 +128,9 @@ def problem_response(
     if extra:
         body.update(extra)
     return Response(
-        orjson.dumps(body), status_code=status, headers=dict(headers or {}),
+        orjson.dumps(body),
+        status_code=status,
+        headers=dict(headers or {}),
         media_type=PROBLEM_MEDIA_TYPE,
     )
 
@@ -136,8 +138,12 @@ def problem_response(
 def response_for_problem(problem: ProblemError) -> Response:
     """The response of a raised ProblemError."""
     return problem_response(
-        problem.status, problem.detail, slug=problem.slug, headers=problem.headers,
-        errors=problem.errors, extra=problem.extra,
+        problem.status,
+        problem.detail,
+        slug=problem.slug,
+        headers=problem.headers,
+        errors=problem.errors,
+        extra=problem.extra,
     )
 
 

@@ -58,7 +58,10 @@ class RateLimiter:
             if self.settings.redis_url:
                 uri = "async+" + self.settings.redis_url
                 storage = storage_from_string(
-                    uri, implementation="redispy", socket_timeout=0.5, socket_connect_timeout=0.5,
+                    uri,
+                    implementation="redispy",
+                    socket_timeout=0.5,
+                    socket_connect_timeout=0.5,
                 )
             else:
                 storage = storage_from_string("async+memory://")
@@ -80,12 +83,18 @@ class RateLimiter:
         except Exception as error:
             self._warn(error)
             return None
-        reset_seconds = max(1, math.ceil(reset_at - time.time())) if not allowed else max(
-            0, math.ceil(reset_at - time.time())
+        reset_seconds = (
+            max(1, math.ceil(reset_at - time.time()))
+            if not allowed
+            else max(0, math.ceil(reset_at - time.time()))
         )
         return RateLimitDecision(
-            allowed=bool(allowed), policy=policy, limit=item.amount, window_seconds=window,
-            remaining=max(0, int(remaining)), reset_seconds=min(reset_seconds, window),
+            allowed=bool(allowed),
+            policy=policy,
+            limit=item.amount,
+            window_seconds=window,
+            remaining=max(0, int(remaining)),
+            reset_seconds=min(reset_seconds, window),
         )
 
     def _warn(self, error: Exception) -> None:

@@ -116,7 +116,11 @@ class UnitOfWorkMiddleware:
     """Opens the unit of work, commits it before the response starts, handles Idempotency-Key."""
 
     def __init__(
-        self, app: ASGIApp, *, database: Database, http: HttpSettings,
+        self,
+        app: ASGIApp,
+        *,
+        database: Database,
+        http: HttpSettings,
         principal: PrincipalResolver = anonymous_principal,
     ) -> None:
         self.app = app
@@ -150,9 +154,19 @@ class UnitOfWorkMiddleware:
         )
         try:
             idempotency.validate_key(key)
+            async with self.database.session(writes=False) as reader:
+                answer = await idempotency.lookup(
+                    reader, principal=principal, key=key, request_hash=fingerprint
+                )
+            if answer is not None:
+                await answer(scope, receive, send)
+                return
             async with self.database.session() as session:
                 outcome = await idempotency.claim(
-                    session, principal=principal, key=key, request_hash=fingerprint,
+                    session,
+                    principal=principal,
+                    key=key,
+                    request_hash=fingerprint,
                     request_id=scope["state"].get("request_id"),
                     lease_seconds=self.http.idempotency_lease_seconds,
                     ttl_seconds=self.http.idempotency_ttl_seconds,
@@ -165,9 +179,15 @@ class UnitOfWorkMiddleware:
             await outcome(scope, receive, send)
             return
         sender = _CommittingSend(uow, send, self.http, idempotency_row=outcome.row_id)
-        await self.app(scope, _replay_receive(body, receive), sender.send)
-        if sender.release_claim:
-            await self._release(outcome.row_id)
+        try:
+            await self.app(scope, _replay_receive(body, receive), sender.send)
+        except BaseException:
+            sender.release_claim = True  # nothing was committed: a retry must run again
+            raise
+        finally:
+            if sender.release_claim:
+                await uow.close()
+                await self._release(outcome.row_id)
 
     async def _release(self, row_id: str) -> None:
         try:
@@ -249,7 +269,8 @@ class _CommittingSend:
         if is_database_unavailable(error):
             log.warning("commit failed: database unavailable", exc_info=error)
             response = problem_response(
-                503, "The database is unavailable right now; retry shortly.",
+                503,
+                "The database is unavailable right now; retry shortly.",
                 slug="service-unavailable",
                 headers={"Retry-After": str(self.http.retry_after_seconds)},
             )

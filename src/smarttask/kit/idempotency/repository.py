@@ -14,16 +14,30 @@ from smarttask.kit.idempotency.models import IdempotencyKey
 
 
 async def insert_claim(
-    session: AsyncSession, *, principal: str, key: str, request_hash: str,
-    request_id: str | None, now: datetime, lease: timedelta, ttl: timedelta,
+    session: AsyncSession,
+    *,
+    principal: str,
+    key: str,
+    request_hash: str,
+    request_id: str | None,
+    now: datetime,
+    lease: timedelta,
+    ttl: timedelta,
 ) -> str | None:
     """Insert a running claim; its id, or None when the key is already known."""
     row_id = new_id()
     statement = (
         upsert(session, IdempotencyKey)
         .values(
-            id=row_id, principal=principal, key=key, request_hash=request_hash, status="running",
-            locked_until=now + lease, request_id=request_id, created_at=now, expires_at=now + ttl,
+            id=row_id,
+            principal=principal,
+            key=key,
+            request_hash=request_hash,
+            status="running",
+            locked_until=now + lease,
+            request_id=request_id,
+            created_at=now,
+            expires_at=now + ttl,
         )
         .on_conflict_do_nothing(index_elements=["principal", "key"])
         .returning(IdempotencyKey.id)
@@ -40,8 +54,14 @@ async def get(session: AsyncSession, principal: str, key: str) -> IdempotencyKey
 
 
 async def take_over(
-    session: AsyncSession, row: IdempotencyKey, *, request_hash: str, request_id: str | None,
-    now: datetime, lease: timedelta, ttl: timedelta,
+    session: AsyncSession,
+    row: IdempotencyKey,
+    *,
+    request_hash: str,
+    request_id: str | None,
+    now: datetime,
+    lease: timedelta,
+    ttl: timedelta,
 ) -> bool:
     """Re-claim a row whose holder died (lease over) or that expired; False if someone else did."""
     statement = (
@@ -52,9 +72,15 @@ async def take_over(
             IdempotencyKey.status == row.status,
         )
         .values(
-            status="running", request_hash=request_hash, request_id=request_id,
-            locked_until=now + lease, created_at=now, expires_at=now + ttl,
-            response_status=None, response_headers=None, response_body=None,
+            status="running",
+            request_hash=request_hash,
+            request_id=request_id,
+            locked_until=now + lease,
+            created_at=now,
+            expires_at=now + ttl,
+            response_status=None,
+            response_headers=None,
+            response_body=None,
         )
     )
     result: Any = await session.execute(statement)
@@ -79,5 +105,7 @@ async def release(session: AsyncSession, row_id: str) -> None:
 
 async def delete_expired(session: AsyncSession, now: datetime) -> int:
     """Delete every key past its expiry; how many were deleted."""
-    result: Any = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+    result: Any = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.expires_at < now)
+    )
     return int(result.rowcount or 0)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from smarttask.db.types import utcnow
 from smarttask.kit.idempotency import repository
+from smarttask.kit.idempotency.models import IdempotencyKey
 from smarttask.kit.problems import Conflict, ValidationFailed
 
 _KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
@@ -33,7 +34,9 @@ def validate_key(key: str) -> str:
     if not _KEY_PATTERN.fullmatch(key):
         raise ValidationFailed(
             "Idempotency-Key must be 1-255 visible ASCII characters.",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "invalid key", "type": "value_error"}],
+            errors=[
+                {"loc": ["header", "Idempotency-Key"], "msg": "invalid key", "type": "value_error"}
+            ],
         )
     return key
 
@@ -54,41 +57,82 @@ def replay(status: int, headers: dict[str, str], body: bytes) -> Response:
     return response
 
 
+def _decide(row: IdempotencyKey, request_hash: str, now: datetime) -> Response | None:
+    """The answer an existing row dictates, or None when this request may take it over."""
+    if row.expires_at <= now:
+        return None
+    if row.request_hash != request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was used with a different request body.",
+            errors=[
+                {
+                    "loc": ["header", "Idempotency-Key"],
+                    "msg": "key reused with another body",
+                    "type": "idempotency_mismatch",
+                }
+            ],
+        )
+    if row.status == "done":
+        assert row.response_status is not None
+        return replay(
+            row.response_status, dict(row.response_headers or {}), row.response_body or b""
+        )
+    if row.locked_until > now:
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry later.",
+            headers={"Retry-After": "1"},
+        )
+    return None  # its holder died: the lease is over
+
+
+async def lookup(
+    session: AsyncSession, *, principal: str, key: str, request_hash: str
+) -> Response | None:
+    """Read-only first look: a replay, a 409/422 problem, or None to go on and claim."""
+    row = await repository.get(session, principal, key)
+    return None if row is None else _decide(row, request_hash, utcnow())
+
+
 async def claim(
-    session: AsyncSession, *, principal: str, key: str, request_hash: str,
-    request_id: str | None, lease_seconds: int, ttl_seconds: int,
+    session: AsyncSession,
+    *,
+    principal: str,
+    key: str,
+    request_hash: str,
+    request_id: str | None,
+    lease_seconds: int,
+    ttl_seconds: int,
 ) -> Claim | Response:
     """Claim the key for this request, or the answer to give instead (replay, 409, 422)."""
     now = utcnow()
     lease, ttl = timedelta(seconds=lease_seconds), timedelta(seconds=ttl_seconds)
     for _ in range(3):
         row_id = await repository.insert_claim(
-            session, principal=principal, key=key, request_hash=request_hash,
-            request_id=request_id, now=now, lease=lease, ttl=ttl,
+            session,
+            principal=principal,
+            key=key,
+            request_hash=request_hash,
+            request_id=request_id,
+            now=now,
+            lease=lease,
+            ttl=ttl,
         )
         if row_id is not None:
             return Claim(row_id)
         row = await repository.get(session, principal, key)
         if row is None:  # released between our insert and our read: try again
             continue
-        expired = row.expires_at <= now
-        if not expired and row.request_hash != request_hash:
-            raise ValidationFailed(
-                "This Idempotency-Key was used with a different request body.",
-                errors=[{"loc": ["header", "Idempotency-Key"], "msg": "key reused with another body",
-                         "type": "idempotency_mismatch"}],
-            )
-        if not expired and row.status == "done":
-            assert row.response_status is not None
-            return replay(row.response_status, dict(row.response_headers or {}), row.response_body or b"")
-        if not expired and row.locked_until > now:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry later.",
-                headers={"Retry-After": "1"},
-            )
+        answer = _decide(row, request_hash, now)
+        if answer is not None:
+            return answer
         if await repository.take_over(
-            session, row, request_hash=request_hash, request_id=request_id,
-            now=now, lease=lease, ttl=ttl,
+            session,
+            row,
+            request_hash=request_hash,
+            request_id=request_id,
+            now=now,
+            lease=lease,
+            ttl=ttl,
         ):
             return Claim(row.id)
     raise Conflict("This Idempotency-Key is contended; retry later.", headers={"Retry-After": "1"})

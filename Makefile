@@ -1,0 +1,43 @@
+# smarttask: `make run` serves the API, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+BACKENDS ?= sqlite,postgresql
+
+.PHONY: install run test test-sqlite test-postgres lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create the virtualenv and install smarttask with its dev tools
+
+run: install ## serve on http://127.0.0.1:8000 with SQLite, local files, the local analyser
+	$(BIN)/smarttask serve
+
+test: install ## the whole suite, against SQLite and PostgreSQL
+	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: ## the suite against SQLite only
+	$(MAKE) test BACKENDS=sqlite
+
+test-postgres: ## the suite against PostgreSQL only
+	$(MAKE) test BACKENDS=postgresql
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: install ## the HTTP load benchmark (see docs/benchmarks.md)
+	$(BIN)/python bench/http_load.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""The real command line and server: first start on SQLite, logs, version, migrate."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_version() -> None:
+    result = subprocess.run([*SMARTTASK, "--version"], capture_output=True, text=True, check=True)
+    from smarttask import __version__
+
+    assert result.stdout.strip() == f"smarttask {__version__}"
+
+
+def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    env = {**os.environ, "SMARTTASK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/m.db"}
+    result = subprocess.run(
+        [*SMARTTASK, "migrate"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    tables = {
+        r[0] for r in sqlite3.connect(tmp_path / "m.db").execute("SELECT name FROM sqlite_master")
+    }
+    assert {"counter", "counter_quota", "idempotency_key", "alembic_version"} <= tables
+
+
+def test_production_without_secret_refuses_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SMARTTASK_SECRET_KEY"}
+    env["SMARTTASK_ENV"] = "production"
+    result = subprocess.run(
+        [*SMARTTASK, "migrate"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "SMARTTASK_SECRET_KEY" in result.stderr
+
+
+def test_serve_first_start_on_empty_sqlite(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "SMARTTASK_PORT": str(port), "SMARTTASK_LOG_LEVEL": "INFO"}
+    env.pop("SMARTTASK_DATABASE_URL", None)
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [*SMARTTASK, "serve"], cwd=tmp_path, env=env, stderr=log, stdout=log
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.2)
+        assert health.status_code == 200
+        assert health.json()["database"] == "connected"
+        assert (tmp_path / "data" / "smarttask.db").exists()
+        counted = httpx.post(
+            f"{base}/api/v1/counters/e2e/increment", headers={"X-Request-ID": "e2e-1"}
+        )
+        assert counted.json()["value"] == 1
+        missing = httpx.get(f"{base}/api/v1/nope")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("logger") == "smarttask.access"]
+    traced = [line for line in access if line.get("request_id") == "e2e-1"]
+    assert traced
+    assert traced[0]["path"] == "/api/v1/counters/e2e/increment"
+    assert traced[0]["status"] == 200
+    assert traced[0]["client_ip"] == "127.0.0.1"

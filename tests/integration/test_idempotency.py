@@ -1,0 +1,148 @@
+"""Idempotency-Key on POST: replay, mismatch, in-flight conflict, expiry (contract section 1)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from smarttask.db.types import utcnow
+from smarttask.kit.idempotency.models import IdempotencyKey
+from smarttask.kit.maintenance import purge_expired_idempotency_keys
+from tests.support import add_probe_routes
+
+INCREMENT = "/api/v1/counters/paid/increment"
+
+
+async def test_replay_returns_first_answer_and_writes_nothing(client: httpx.AsyncClient) -> None:
+    first = await client.post(INCREMENT, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 200
+    assert "idempotent-replayed" not in first.headers
+    again = await client.post(INCREMENT, headers={"Idempotency-Key": "k-1"})
+    assert again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert again.headers["content-type"] == "application/json"
+    assert (await client.get("/api/v1/counters/paid")).json()["value"] == 1
+    other = await client.post(INCREMENT, headers={"Idempotency-Key": "k-2"})
+    assert other.json()["value"] == 2
+
+
+async def test_same_key_different_body_is_422(app: Any, client: httpx.AsyncClient) -> None:
+    add_probe_routes(app)
+    first = await client.post(
+        "/api/v1/_probe/echo", json={"name": "a"}, headers={"Idempotency-Key": "k"}
+    )
+    assert first.status_code == 201
+    changed = await client.post(
+        "/api/v1/_probe/echo", json={"name": "b"}, headers={"Idempotency-Key": "k"}
+    )
+    assert changed.status_code == 422
+    assert changed.headers["content-type"] == "application/problem+json"
+    replay = await client.post(
+        "/api/v1/_probe/echo", json={"name": "a"}, headers={"Idempotency-Key": "k"}
+    )
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+
+
+async def test_keys_are_per_principal(app: Any, client: httpx.AsyncClient) -> None:
+    await client.post(INCREMENT, headers={"Idempotency-Key": "shared"})
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        response = await other.post(INCREMENT, headers={"Idempotency-Key": "shared"})
+    assert "idempotent-replayed" not in response.headers
+    assert response.json()["value"] == 2
+
+
+async def test_in_flight_duplicate_gets_409(app: Any, client: httpx.AsyncClient) -> None:
+    gate = add_probe_routes(app)
+    first = asyncio.create_task(
+        client.post("/api/v1/_probe/slow-increment", headers={"Idempotency-Key": "slow"})
+    )
+    await asyncio.wait_for(gate["entered"].wait(), 10)
+    duplicate = await client.post(
+        "/api/v1/_probe/slow-increment", headers={"Idempotency-Key": "slow"}
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.headers["retry-after"]
+    gate["release"].set()
+    done = await first
+    assert done.status_code == 200
+    replay = await client.post("/api/v1/_probe/slow-increment", headers={"Idempotency-Key": "slow"})
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == done.json()
+
+
+async def test_failed_request_releases_its_key(app: Any, client: httpx.AsyncClient) -> None:
+    add_probe_routes(app)
+    failed = await client.post(
+        "/api/v1/_probe/increment-then-fail", headers={"Idempotency-Key": "f"}
+    )
+    assert failed.status_code == 500
+    retried = await client.post(
+        "/api/v1/_probe/increment-then-fail", headers={"Idempotency-Key": "f"}
+    )
+    assert retried.status_code == 500
+    assert "idempotent-replayed" not in retried.headers
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "with space", "tab\there"])
+async def test_invalid_keys_are_422(client: httpx.AsyncClient, key: str) -> None:
+    response = await client.post(INCREMENT, headers={"Idempotency-Key": key})
+    assert response.status_code == 422
+    assert (await client.get("/api/v1/counters/paid")).status_code == 404
+
+
+async def test_crashed_holder_is_taken_over_after_its_lease(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    await client.post(INCREMENT, headers={"Idempotency-Key": "lease"})
+    database = app.state.database
+    async with database.session() as session:
+        await session.execute(
+            update(IdempotencyKey).values(
+                status="running", locked_until=utcnow() - timedelta(seconds=1)
+            )
+        )
+        await session.commit()
+    retried = await client.post(INCREMENT, headers={"Idempotency-Key": "lease"})
+    assert retried.status_code == 200
+    assert "idempotent-replayed" not in retried.headers
+
+
+async def test_expired_keys_are_purged_and_reusable(app: Any, client: httpx.AsyncClient) -> None:
+    await client.post(INCREMENT, headers={"Idempotency-Key": "old"})
+    await client.post(INCREMENT, headers={"Idempotency-Key": "fresh"})
+    database = app.state.database
+    async with database.session() as session:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old")
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    reused = await client.post(INCREMENT, headers={"Idempotency-Key": "old"})
+    assert "idempotent-replayed" not in reused.headers
+    async with database.session() as session:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old")
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    assert await purge_expired_idempotency_keys(database) == 1
+    async with database.session() as session:
+        remaining = await session.scalar(select(func.count()).select_from(IdempotencyKey))
+    assert remaining == 1
+
+
+async def test_keys_live_at_least_a_day(app: Any, client: httpx.AsyncClient) -> None:
+    await client.post(INCREMENT, headers={"Idempotency-Key": "day"})
+    async with app.state.database.session() as session:
+        row = (await session.execute(select(IdempotencyKey))).scalar_one()
+    assert row.expires_at - row.created_at >= timedelta(hours=24)
