@@ -10,6 +10,10 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, FastAPI
 
 from smarttask import __version__
+from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.idempotency import idempotency_principal
+from smarttask.accounts.routes import router as auth_router
+from smarttask.accounts.users_routes import router as users_router
 from smarttask.counters.routes import router as counters_router
 from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
@@ -63,15 +67,23 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
     app.state.settings = settings
     app.state.database = database
     app.state.rate_limiter = RateLimiter(settings.rate_limits)
+    app.state.auth = AuthComponents.build(settings.auth, app.state.rate_limiter)
 
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(users_router)
     api.include_router(counters_router)
     app.include_router(health_router)
     app.include_router(api)
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
     # Added innermost first: the last one added is the outermost layer.
-    app.add_middleware(UnitOfWorkMiddleware, database=database, http=settings.http)
+    app.add_middleware(
+        UnitOfWorkMiddleware,
+        database=database,
+        http=settings.http,
+        principal=idempotency_principal,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         PreflightCORSMiddleware,

@@ -42,6 +42,25 @@ class RateLimitSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """What sign-in, tokens and passwords need."""
+
+    secret_key: str
+    previous_secret_keys: tuple[str, ...]
+    jwt_issuer: str
+    jwt_audience: str
+    access_token_ttl_seconds: int
+    refresh_token_ttl_seconds: int
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+    password_hash_concurrency: int
+    login_failure_limit: str
+    auth_ip_rate_limit: str
+    totp_issuer: str
+
+
+@dataclass(frozen=True, slots=True)
 class HttpSettings:
     """Limits and policies of the HTTP layer."""
 
@@ -87,6 +106,19 @@ class Settings(BaseSettings):
     max_counters: int = Field(default=1000, ge=1)
     maintenance_interval_seconds: int = Field(default=300, ge=0)
 
+    previous_secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    jwt_issuer: str = "smarttask"
+    jwt_audience: str = "smarttask-api"
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    login_failure_limit: str = "5/15 minutes"
+    auth_ip_rate_limit: str = "60/minute"
+    totp_issuer: str = "smarttask"
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
@@ -97,6 +129,13 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -140,6 +179,25 @@ class Settings(BaseSettings):
             enabled=self.rate_limit_enabled,
             redis_url=self.redis_url,
             counters=self.counter_rate_limit,
+        )
+
+    @property
+    def auth(self) -> AuthSettings:
+        """The authentication group."""
+        return AuthSettings(
+            secret_key=self.secret_key.get_secret_value(),
+            previous_secret_keys=tuple(k.get_secret_value() for k in self.previous_secret_keys),
+            jwt_issuer=self.jwt_issuer,
+            jwt_audience=self.jwt_audience,
+            access_token_ttl_seconds=self.access_token_ttl_seconds,
+            refresh_token_ttl_seconds=self.refresh_token_ttl_days * 86400,
+            argon2_memory_kib=self.argon2_memory_kib,
+            argon2_time_cost=self.argon2_time_cost,
+            argon2_parallelism=self.argon2_parallelism,
+            password_hash_concurrency=self.password_hash_concurrency,
+            login_failure_limit=self.login_failure_limit,
+            auth_ip_rate_limit=self.auth_ip_rate_limit,
+            totp_issuer=self.totp_issuer,
         )
 
     @property

@@ -1,7 +1,8 @@
 """Imports every table so that Base.metadata is complete (migrations, tests)."""
 
+from smarttask.accounts import models as accounts_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
 from smarttask.kit.idempotency import models as idempotency_models
 
-__all__ = ["Base", "counters_models", "idempotency_models"]
+__all__ = ["Base", "accounts_models", "counters_models", "idempotency_models"]

@@ -47,6 +47,46 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_create(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from smarttask.accounts import service
+    from smarttask.accounts.components import AuthComponents
+    from smarttask.db.engine import Database
+    from smarttask.kit.problems import ProblemError
+    from smarttask.kit.ratelimit import RateLimiter
+    from smarttask.settings import get_settings
+
+    settings = get_settings()
+
+    async def create() -> str:
+        database = Database(settings.database)
+        auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
+        try:
+            async with database.session() as session:
+                user = await service.register(
+                    session,
+                    auth,
+                    email=args.email,
+                    password=args.password,
+                    name=args.name or args.email.split("@")[0],
+                    is_admin=args.admin,
+                )
+                await session.commit()
+                return user.id
+        finally:
+            await database.dispose()
+
+    try:
+        user_id = asyncio.run(create())
+    except ProblemError as problem:
+        print(f"smarttask: {problem.detail}", file=sys.stderr)
+        return 1
+    role = "administrator" if args.admin else "user"
+    print(f"created {role} {user_id} <{args.email}>")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="smarttask", description=__doc__)
@@ -62,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     migrate.set_defaults(run=_migrate)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
+    create = user.add_parser("create", help="create a user (optionally an administrator)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name")
+    create.add_argument("--admin", action="store_true", help="make an instance administrator")
+    create.set_defaults(run=_user_create)
     return parser
 
 

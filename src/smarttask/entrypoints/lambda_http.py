@@ -53,6 +53,25 @@ def _strip_stage(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "path": _without_prefix(path, prefix)}
 
 
+def _alb_client(event: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the address an ALB appended to X-Forwarded-For: the rest is client-sent."""
+    # Mangum takes the whole header as the client address: a client could vary it at will
+    # to escape per-IP rate limits.
+    if "elb" not in (event.get("requestContext") or {}):
+        return event
+    event = dict(event)
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if not isinstance(headers, dict):
+            continue
+        for name, value in headers.items():
+            if name.lower() == "x-forwarded-for":
+                last = value[-1] if isinstance(value, list) and value else value
+                address = str(last or "").rsplit(",", 1)[-1].strip()
+                event[field] = {**headers, name: [address] if isinstance(value, list) else address}
+    return event
+
+
 def _build() -> Any:
     from mangum import Mangum
 
@@ -70,5 +89,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _adapter
     if _adapter is None:
         _adapter = _build()
-    response: dict[str, Any] = _adapter(_strip_stage(event), context)
+    response: dict[str, Any] = _adapter(_alb_client(_strip_stage(event)), context)
     return response

@@ -17,6 +17,7 @@ from smarttask.kit.problems import (
     problem_response,
     response_for_problem,
 )
+from smarttask.kit.unit_of_work import unit_of_work
 
 log = logging.getLogger("smarttask.errors")
 
@@ -46,8 +47,10 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
 def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
     """Register the handlers on the app."""
 
-    async def on_problem(_request: Request, exc: Exception) -> Response:
+    async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
+        if exc.keep_changes:
+            unit_of_work(request.scope).keep_changes_on_error()
         return response_for_problem(exc)
 
     async def on_validation(_request: Request, exc: Exception) -> Response:

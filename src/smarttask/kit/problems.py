@@ -30,9 +30,13 @@ class ProblemError(Exception):
         headers: Mapping[str, str] | None = None,
         errors: Sequence[Mapping[str, Any]] | None = None,
         extra: Mapping[str, Any] | None = None,
+        keep_changes: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        # True when what the request wrote must be committed despite the error
+        # (e.g. revoking a token family when a used refresh token comes back).
+        self.keep_changes = keep_changes
         self.headers = dict(headers or {})
         self.errors = list(errors) if errors is not None else None
         self.extra = dict(extra or {})

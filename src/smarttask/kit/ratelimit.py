@@ -70,6 +70,15 @@ class RateLimiter:
 
     async def hit(self, policy: str, limit: str, key: str) -> RateLimitDecision | None:
         """Count one hit; None when limits are off or the store is unreachable (fail-open)."""
+        return await self._decide(policy, limit, key, consume=True)
+
+    async def peek(self, policy: str, limit: str, key: str) -> RateLimitDecision | None:
+        """Whether one more hit would be allowed, without counting it."""
+        return await self._decide(policy, limit, key, consume=False)
+
+    async def _decide(
+        self, policy: str, limit: str, key: str, *, consume: bool
+    ) -> RateLimitDecision | None:
         if not self.settings.enabled:
             return None
         from limits import parse
@@ -78,16 +87,17 @@ class RateLimiter:
         window = int(item.get_expiry())
         try:
             limiter = self._limiter()
-            allowed = await limiter.hit(item, policy, key)
+            if consume:
+                allowed = await limiter.hit(item, policy, key)
+            else:
+                allowed = await limiter.test(item, policy, key)
             reset_at, remaining = await limiter.get_window_stats(item, policy, key)
         except Exception as error:
             self._warn(error)
             return None
-        reset_seconds = (
-            max(1, math.ceil(reset_at - time.time()))
-            if not allowed
-            else max(0, math.ceil(reset_at - time.time()))
-        )
+        reset_seconds = max(0, math.ceil(reset_at - time.time()))
+        if not allowed:
+            reset_seconds = max(1, reset_seconds)
         return RateLimitDecision(
             allowed=bool(allowed),
             policy=policy,

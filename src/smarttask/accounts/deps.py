@@ -1,0 +1,116 @@
+"""Who is calling: typed dependencies every protected route declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts import repository
+from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.models import User
+from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
+from smarttask.db.engine import Database
+from smarttask.db.session import DatabaseDep, SessionDep
+from smarttask.db.types import utcnow
+from smarttask.kit.problems import Forbidden, Unauthorized
+from smarttask.kit.unit_of_work import unit_of_work
+
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller and how it proved it."""
+
+    user: User
+    via: Literal["access_token", "api_token"]
+    session_id: str | None = None
+    api_token_id: str | None = None
+
+
+def get_auth(request: Request) -> AuthComponents:
+    """The process's authentication components."""
+    auth: AuthComponents = request.app.state.auth
+    return auth
+
+
+AuthDep = Annotated[AuthComponents, Depends(get_auth)]
+
+
+def _unauthorized(detail: str, *, invalid: bool = True) -> Unauthorized:
+    header = 'Bearer error="invalid_token"' if invalid else "Bearer"
+    return Unauthorized(detail, headers={"WWW-Authenticate": header})
+
+
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of the request, if any."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_principal(
+    request: Request, session: SessionDep, database: DatabaseDep, auth: AuthDep
+) -> Principal:
+    """The authenticated caller, or a 401 with WWW-Authenticate."""
+    token = bearer_token(request)
+    if token is None:
+        raise _unauthorized("Authentication is required.", invalid=False)
+    if token.startswith(API_TOKEN_PREFIX):
+        writes = unit_of_work(request.scope).writes
+        return await _from_api_token(session, database, token, writes=writes)
+    try:
+        claims = auth.tokens.verify(token)
+    except InvalidToken as error:
+        raise _unauthorized("The access token is invalid or expired.") from error
+    user = await repository.get_user(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise _unauthorized("The access token is invalid or expired.")
+    return Principal(user=user, via="access_token", session_id=claims.session_id)
+
+
+async def _from_api_token(
+    session: AsyncSession, database: Database, token: str, *, writes: bool
+) -> Principal:
+    row = await repository.get_api_token_by_hash(session, hash_secret(token))
+    now = utcnow()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        raise _unauthorized("The API token is invalid, revoked or expired.")
+    user = await repository.get_user(session, row.user_id)
+    if user is None or not user.is_active:
+        raise _unauthorized("The API token is invalid, revoked or expired.")
+    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
+        # At most one small write a minute per token. A writing request records it in its
+        # own transaction; a read-only one in a short transaction of its own.
+        if writes:
+            await repository.touch_api_token(session, row.id, now)
+        else:
+            async with database.session() as writer:
+                await repository.touch_api_token(writer, row.id, now)
+                await writer.commit()
+    return Principal(user=user, via="api_token", api_token_id=row.id)
+
+
+async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
+    """The authenticated user."""
+    return principal.user
+
+
+async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
+    """The authenticated user, who must be an instance administrator."""
+    if not user.is_admin:
+        raise Forbidden("Only instance administrators may do this.")
+    return user
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(current_admin)]

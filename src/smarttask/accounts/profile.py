@@ -1,0 +1,161 @@
+"""Self-service: profile, TOTP enrolment, personal API tokens; and the administrators' edits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts import repository, service, totp
+from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.models import ApiToken, User
+from smarttask.accounts.schemas import AdminUserUpdate, TotpSetup, UserUpdate
+from smarttask.accounts.tokens import hash_secret, new_api_token
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
+
+MAX_API_TOKENS = 50
+
+
+def _bad_code() -> ValidationFailed:
+    return ValidationFailed(
+        "The one-time code is wrong or was already used.",
+        errors=[{"loc": ["body", "code"], "msg": "invalid code", "type": "totp_invalid"}],
+    )
+
+
+async def update_profile(session: AsyncSession, user: User, changes: UserUpdate) -> User:
+    """Change one's name or email (409 when the email is taken)."""
+    if changes.name is not None:
+        user.name = changes.name
+    if changes.email is not None:
+        email = service.normalize_email(changes.email)
+        if email != user.email:
+            if await repository.get_user_by_email(session, email) is not None:
+                raise Conflict("An account with this email already exists.")
+            user.email = email
+    user.updated_at = utcnow()
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict("An account with this email already exists.") from error
+    return user
+
+
+async def start_totp(user: User, auth: AuthComponents) -> TotpSetup:
+    """A new secret, stored but not active until a code confirms it."""
+    if user.totp_enabled:
+        raise Conflict("Two-factor authentication is already on; remove it first.")
+    secret = totp.new_secret()
+    user.totp_secret = secret
+    user.totp_last_step = None
+    user.updated_at = utcnow()
+    uri = totp.provisioning_uri(secret, user.email or user.id, auth.settings.totp_issuer)
+    return TotpSetup(secret=secret, otpauth_uri=uri)
+
+
+async def confirm_totp(session: AsyncSession, user: User, code: str) -> None:
+    """Turn TOTP on once a code of the pending secret is shown."""
+    if user.totp_enabled:
+        raise Conflict("Two-factor authentication is already on.")
+    if user.totp_secret is None:
+        raise Conflict("Start the set-up first (POST /api/v1/users/me/totp).")
+    if not await service.verify_totp_once(session, user, code):
+        raise _bad_code()
+    user.totp_enabled = True
+    user.updated_at = utcnow()
+    await session.flush()
+
+
+async def remove_totp(session: AsyncSession, user: User, code: str) -> None:
+    """Turn TOTP off, proven by a current code."""
+    if not user.totp_enabled:
+        raise Conflict("Two-factor authentication is not on.")
+    if not await service.verify_totp_once(session, user, code):
+        raise _bad_code()
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.updated_at = utcnow()
+    await session.flush()
+
+
+async def create_api_token(
+    session: AsyncSession, user: User, *, name: str, expires_at: datetime | None
+) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once; only the hash is kept)."""
+    now = utcnow()
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
+        raise ValidationFailed(
+            "expires_at must be a future time with a timezone.",
+            errors=[
+                {
+                    "loc": ["body", "expires_at"],
+                    "msg": "must be in the future",
+                    "type": "value_error",
+                }
+            ],
+        )
+    existing = await repository.list_api_tokens(session, user.id, after=None, limit=MAX_API_TOKENS)
+    if len(existing) >= MAX_API_TOKENS:
+        raise Conflict(f"A user may hold at most {MAX_API_TOKENS} API tokens; revoke one first.")
+    secret = new_api_token()
+    row = ApiToken(
+        id=new_id(),
+        user_id=user.id,
+        name=name,
+        token_hash=hash_secret(secret),
+        hint=secret[-4:],
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row, secret
+
+
+async def revoke_api_token(session: AsyncSession, user: User, token_id: str) -> None:
+    """Revoke one of the user's tokens (another user's is a 404)."""
+    row = await repository.get_api_token(session, user.id, token_id)
+    if row is None:
+        raise NotFound("There is no such API token.")
+    row.revoked_at = utcnow()
+    await session.flush()
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    """A user by id, or a 404."""
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound("There is no such user.")
+    return user
+
+
+async def admin_update(
+    session: AsyncSession, admin: User, user_id: str, changes: AdminUserUpdate
+) -> User:
+    """An administrator's change to a user (name, active, admin flag)."""
+    user = await get_user(session, user_id)
+    if user.id == admin.id and (changes.is_admin is False or changes.is_active is False):
+        raise Forbidden("Administrators cannot demote or disable themselves.")
+    if changes.name is not None:
+        user.name = changes.name
+    if changes.is_admin is not None:
+        user.is_admin = changes.is_admin
+    if changes.is_active is False and user.is_active:
+        await service.disable(session, user)
+    elif changes.is_active is True:
+        if user.deleted_at is not None:
+            raise Conflict("An erased user cannot be re-enabled.")
+        user.is_active = True
+    user.updated_at = utcnow()
+    await session.flush()
+    return user
+
+
+async def admin_erase(session: AsyncSession, admin: User, user_id: str) -> None:
+    """An administrator erases a user."""
+    user = await get_user(session, user_id)
+    if user.id == admin.id:
+        raise Forbidden("Use DELETE /api/v1/users/me to erase your own account.")
+    await service.erase(session, user)

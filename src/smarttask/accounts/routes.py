@@ -1,0 +1,80 @@
+"""Sign-in endpoints (contract section 3)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from smarttask.accounts import service
+from smarttask.accounts.deps import AuthDep
+from smarttask.accounts.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+    UserRead,
+)
+from smarttask.db.session import SessionDep
+from smarttask.kit.openapi import problems
+from smarttask.kit.ratelimit import enforce
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _auth_ip_limit(request: Request) -> str:
+    limit: str = request.app.state.settings.auth_ip_rate_limit
+    return limit
+
+
+_per_ip = [enforce("auth-ip", _auth_ip_limit)]
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserRead,
+    dependencies=_per_ip,
+    responses=problems(409, 413, 415, 422, 429, 503),
+)
+async def register(body: RegisterRequest, session: SessionDep, auth: AuthDep) -> UserRead:
+    """Create an account."""
+    user = await service.register(
+        session, auth, email=body.email, password=body.password, name=body.name
+    )
+    return UserRead.model_validate(user)
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=_per_ip,
+    responses=problems(401, 413, 415, 422, 429, 503),
+)
+async def login(body: LoginRequest, session: SessionDep, auth: AuthDep) -> TokenPair:
+    """Exchange credentials (and a TOTP code when enabled) for tokens."""
+    return await service.login(
+        session, auth, email=body.email, password=body.password, totp_code=body.totp_code
+    )
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    dependencies=_per_ip,
+    responses=problems(401, 413, 415, 422, 429, 503),
+)
+async def refresh(body: RefreshRequest, session: SessionDep, auth: AuthDep) -> TokenPair:
+    """Exchange a refresh token for a new pair (the old one stops working)."""
+    return await service.refresh(session, auth, body.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    dependencies=_per_ip,
+    responses=problems(413, 415, 422, 429, 503),
+)
+async def logout(body: RefreshRequest, session: SessionDep) -> Response:
+    """Revoke the sign-in the refresh token belongs to."""
+    await service.logout(session, body.refresh_token)
+    return Response(status_code=204)

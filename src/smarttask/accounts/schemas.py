@@ -1,0 +1,118 @@
+"""Account request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from smarttask.kit.schemas import InputSchema, OutputSchema
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+TotpCode = Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
+
+
+class RegisterRequest(InputSchema):
+    """A new account."""
+
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    name: Name
+
+
+class LoginRequest(InputSchema):
+    """Credentials."""
+
+    email: str = Field(max_length=320)
+    password: Password
+    totp_code: str | None = Field(default=None, max_length=16)
+
+
+class RefreshRequest(InputSchema):
+    """A refresh token to exchange or revoke."""
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenPair(OutputSchema):
+    """What a successful sign-in or refresh returns."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
+    expires_in: int
+
+
+class UserRead(OutputSchema):
+    """A user as the user (or an administrator) sees it."""
+
+    id: str
+    email: str | None
+    name: str
+    is_admin: bool
+    is_active: bool
+    totp_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+class UserUpdate(InputSchema):
+    """Changes to one's own profile."""
+
+    name: Name | None = None
+    email: EmailStr | None = Field(default=None, max_length=320)
+
+
+class AdminUserUpdate(InputSchema):
+    """Changes an administrator may make to any user."""
+
+    name: Name | None = None
+    is_active: bool | None = None
+    is_admin: bool | None = None
+
+
+class PasswordChange(InputSchema):
+    """A password change."""
+
+    current_password: Password
+    new_password: Password
+
+
+class TotpSetup(OutputSchema):
+    """A TOTP secret waiting for confirmation."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCodeBody(InputSchema):
+    """A one-time code."""
+
+    code: TotpCode
+
+
+class ApiTokenCreate(InputSchema):
+    """A new personal API token."""
+
+    name: Name = Field(max_length=100)
+    expires_at: datetime | None = None
+
+
+class ApiTokenRead(OutputSchema):
+    """A personal API token, without its secret."""
+
+    id: str
+    name: str
+    hint: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    """A new token: the secret is shown this once."""
+
+    token: str

@@ -1,0 +1,234 @@
+"""Sign-up, sign-in and the token lifecycle. Services flush; the unit of work commits."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts import repository, totp
+from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.models import RefreshToken, User
+from smarttask.accounts.passwords import password_problems
+from smarttask.accounts.schemas import TokenPair
+from smarttask.accounts.tokens import hash_secret, new_refresh_token
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Conflict, TooManyRequests, Unauthorized, ValidationFailed
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+_LOGIN_FAILED = "The email or password is wrong."
+
+
+def normalize_email(email: str) -> str:
+    """The canonical form under which an email is stored and compared."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
+def check_password_policy(password: str, email: str | None, field: str = "password") -> None:
+    """Refuse a weak password with a 422 that says why."""
+    problems = password_problems(password, email)
+    if problems:
+        raise ValidationFailed(
+            "The password is not acceptable: " + "; ".join(problems) + ".",
+            errors=[
+                {"loc": ["body", field], "msg": p, "type": "password_policy"} for p in problems
+            ],
+        )
+
+
+async def register(
+    session: AsyncSession,
+    auth: AuthComponents,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    is_admin: bool = False,
+) -> User:
+    """Create an account; 409 when the email is taken."""
+    normalized = normalize_email(email)
+    check_password_policy(password, normalized)
+    if await repository.get_user_by_email(session, normalized) is not None:
+        raise Conflict("An account with this email already exists.")
+    now = utcnow()
+    user = User(
+        id=new_id(),
+        email=normalized,
+        name=name,
+        password_hash=await auth.hashing.hash(password),
+        is_admin=is_admin,
+        is_active=True,
+        totp_enabled=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent registration of the same email won
+        raise Conflict("An account with this email already exists.") from error
+    return user
+
+
+async def _lockout(auth: AuthComponents, email: str) -> None:
+    decision = await auth.limiter.peek("login-failures", auth.settings.login_failure_limit, email)
+    if decision is not None and not decision.allowed:
+        retry = str(max(1, decision.reset_seconds))
+        raise TooManyRequests(
+            f"Too many failed sign-ins for this email; retry in {retry} seconds.",
+            headers={"Retry-After": retry},
+        )
+
+
+async def _failed(auth: AuthComponents, email: str, code: str | None = None) -> Unauthorized:
+    await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, email)
+    if code == "totp_invalid":
+        return Unauthorized(
+            "The one-time code is wrong or was already used.", headers=BEARER, extra={"code": code}
+        )
+    return Unauthorized(_LOGIN_FAILED, headers=BEARER)
+
+
+async def login(
+    session: AsyncSession,
+    auth: AuthComponents,
+    *,
+    email: str,
+    password: str,
+    totp_code: str | None,
+) -> TokenPair:
+    """Check the credentials (and TOTP) and open a new login session."""
+    normalized = normalize_email(email)
+    await _lockout(auth, normalized)
+    user = await repository.get_user_by_email(session, normalized)
+    if user is None or not user.is_active or user.password_hash is None:
+        await auth.hashing.verify_dummy(password)  # look the same as a wrong password
+        raise await _failed(auth, normalized)
+    if not await auth.hashing.verify(user.password_hash, password):
+        raise await _failed(auth, normalized)
+    if user.totp_enabled:
+        if not totp_code:
+            raise Unauthorized(
+                "A one-time code is required.", headers=BEARER, extra={"code": "totp_required"}
+            )
+        if not await verify_totp_once(session, user, totp_code):
+            raise await _failed(auth, normalized, "totp_invalid")
+    if auth.hashing.needs_rehash(user.password_hash):
+        user.password_hash = await auth.hashing.hash(password)
+    return await _issue(session, auth, user, family_id=new_id(), expires_at=None)
+
+
+async def verify_totp_once(session: AsyncSession, user: User, code: str) -> bool:
+    """Whether the code is valid now and was never used before (replays are refused)."""
+    if user.totp_secret is None:
+        return False
+    step = totp.matching_step(user.totp_secret, code)
+    return step is not None and await repository.claim_totp_step(session, user.id, step)
+
+
+async def _issue(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    *,
+    family_id: str,
+    expires_at: datetime | None,
+) -> TokenPair:
+    now = utcnow()
+    secret = new_refresh_token()
+    session.add(
+        RefreshToken(
+            id=new_id(),
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=hash_secret(secret),
+            created_at=now,
+            expires_at=expires_at
+            or now + timedelta(seconds=auth.settings.refresh_token_ttl_seconds),
+        )
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=auth.tokens.issue(user.id, family_id, now),
+        refresh_token=secret,
+        expires_in=auth.tokens.ttl_seconds,
+    )
+
+
+async def refresh(session: AsyncSession, auth: AuthComponents, token: str) -> TokenPair:
+    """Exchange a refresh token for a new pair; a reused one revokes its whole login."""
+    now = utcnow()
+    row = await repository.get_refresh_token(session, hash_secret(token))
+    if row is None:
+        raise Unauthorized("The refresh token is not valid.", headers=BEARER)
+    if (
+        row.revoked_at is not None
+        or row.used_at is not None
+        or not (await repository.mark_refresh_used(session, row.id, now))
+    ):
+        await repository.revoke_family(session, row.family_id, now)
+        raise Unauthorized(
+            "This refresh token was already used; every token of its sign-in is now revoked.",
+            headers=BEARER,
+            keep_changes=True,
+        )
+    if row.expires_at <= now:
+        raise Unauthorized("The refresh token has expired; sign in again.", headers=BEARER)
+    user = await repository.get_user(session, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The refresh token is not valid.", headers=BEARER)
+    return await _issue(session, auth, user, family_id=row.family_id, expires_at=row.expires_at)
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    """Revoke the login the refresh token belongs to (unknown tokens are ignored)."""
+    row = await repository.get_refresh_token(session, hash_secret(token))
+    if row is not None:
+        await repository.revoke_family(session, row.family_id, utcnow())
+
+
+async def change_password(
+    session: AsyncSession, auth: AuthComponents, user: User, *, current: str, new: str
+) -> None:
+    """Replace the password after checking the current one; every login is signed out."""
+    if user.password_hash is None or not await auth.hashing.verify(user.password_hash, current):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            errors=[
+                {
+                    "loc": ["body", "current_password"],
+                    "msg": "wrong password",
+                    "type": "password_mismatch",
+                }
+            ],
+        )
+    check_password_policy(new, user.email, field="new_password")
+    now = utcnow()
+    user.password_hash = await auth.hashing.hash(new)
+    user.updated_at = now
+    await repository.revoke_user_refresh_tokens(session, user.id, now)
+    await session.flush()
+
+
+async def disable(session: AsyncSession, user: User) -> None:
+    """Stop a user from signing in or using any token."""
+    now = utcnow()
+    user.is_active = False
+    user.updated_at = now
+    await repository.revoke_user_refresh_tokens(session, user.id, now)
+    await repository.revoke_user_api_tokens(session, user.id, now)
+    await session.flush()
+
+
+async def erase(session: AsyncSession, user: User) -> None:
+    """Erase personal data and disable the account; what they made stays, unattributed."""
+    await disable(session, user)
+    user.email = None
+    user.name = "Deleted user"
+    user.password_hash = None
+    user.totp_secret = None
+    user.totp_enabled = False
+    user.deleted_at = utcnow()
+    await session.flush()

@@ -1,0 +1,107 @@
+"""Signed access tokens (JWT, algorithm pinned, keys rotated by kid) and opaque secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from smarttask.settings import AuthSettings
+
+ALGORITHM = "HS256"
+API_TOKEN_PREFIX = "stk_"  # noqa: S105 - a public prefix, not a secret
+ACCESS = "access"
+
+
+def key_id(key: str) -> str:
+    """A short public identifier of a signing key."""
+    return hashlib.sha256(b"smarttask-kid:" + key.encode()).hexdigest()[:12]
+
+
+def hash_secret(secret: str) -> str:
+    """The SHA-256 hex digest under which an opaque token is stored and looked up."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_refresh_token() -> str:
+    """A fresh opaque refresh token (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def new_api_token() -> str:
+    """A fresh personal API token: a recognisable prefix and 256 random bits."""
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says."""
+
+    user_id: str
+    session_id: str
+    expires_at: datetime
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired, of the wrong kind or for someone else."""
+
+
+class AccessTokens:
+    """Issues and verifies access tokens with the current key; older keys still verify."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+        self._signing_kid = key_id(settings.secret_key)
+        self._keys = {key_id(k): k for k in (*settings.previous_secret_keys, settings.secret_key)}
+
+    @property
+    def ttl_seconds(self) -> int:
+        """Lifetime of an access token."""
+        return self.settings.access_token_ttl_seconds
+
+    def issue(self, user_id: str, session_id: str, now: datetime) -> str:
+        """A signed access token for the user's login session."""
+        claims = {
+            "sub": user_id,
+            "sid": session_id,
+            "typ": ACCESS,
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
+            "jti": secrets.token_hex(8),
+        }
+        return jwt.encode(
+            claims,
+            self.settings.secret_key,
+            algorithm=ALGORITHM,
+            headers={"kid": self._signing_kid},
+        )
+
+    def verify(self, token: str) -> AccessClaims:
+        """The claims of a valid access token, else InvalidToken."""
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(str(header.get("kid")))
+            if key is None or header.get("alg") != ALGORITHM:
+                raise InvalidToken("unknown key or algorithm")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "sid"]},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        if claims.get("typ") != ACCESS:
+            raise InvalidToken("not an access token")
+        return AccessClaims(
+            user_id=str(claims["sub"]),
+            session_id=str(claims["sid"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"])).astimezone(),
+        )

@@ -1,0 +1,285 @@
+"""Lambda HTTP events built from the real AWS samples in ../shared/fixtures/aws-events/.
+
+Each builder loads a sample, deep-copies it and sets only what a request changes (method,
+path, stage, headers, query, body), the way API Gateway, a function URL or an ALB would.
+The ALB event has no sample file: its shape follows the AWS documentation ("Using Lambda
+functions as targets of an Application Load Balancer", event and multi-value headers).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "aws-events"
+
+Query = Sequence[tuple[str, str]]
+TARGET_GROUP_ARN = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/smarttask/49e9d65c45c6791a"
+)
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda runtime's context object that an adapter may read."""
+
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_name: str = "smarttask-http"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:smarttask-http"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Time left before the invocation times out."""
+        return 29_000
+
+
+@cache
+def _sample(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def sample(name: str) -> dict[str, Any]:
+    """A fresh copy of one AWS sample event."""
+    event: dict[str, Any] = json.loads(_sample(name))
+    return copy.deepcopy(event)
+
+
+def _body(body: str | bytes | None, base64_encoded: bool) -> tuple[str | None, int]:
+    if body is None:
+        return None, 0
+    raw = body.encode() if isinstance(body, str) else body
+    if base64_encoded:
+        return base64.b64encode(raw).decode(), len(raw)
+    return raw.decode(), len(raw)
+
+
+def _with_length(headers: dict[str, str] | None, length: int, has_body: bool) -> dict[str, str]:
+    out = dict(headers or {})
+    if has_body and not any(name.lower() == "content-length" for name in out):
+        out["Content-Length"] = str(length)
+    return out
+
+
+def _multi(query: Query) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in query:
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+def rest_v1(
+    method: str,
+    path: str,
+    *,
+    stage: str = "prod",
+    headers: dict[str, str] | None = None,
+    query: Query = (),
+    body: str | bytes | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """API Gateway REST API, Lambda proxy integration (payload 1.0), on its execute-api URL.
+
+    There the top-level `path` lacks the stage; `requestContext.path` carries it.
+    """
+    event = sample("api-gateway-rest-v1.json")
+    text, length = _body(body, base64_encoded)
+    sent = {
+        "Host": "id.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "smarttask-tests",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        **_with_length(headers, length, text is not None),
+    }
+    multi = _multi(query)
+    event.update(
+        resource="/{proxy+}",
+        path=path,
+        httpMethod=method,
+        headers=sent,
+        multiValueHeaders={name: [value] for name, value in sent.items()},
+        queryStringParameters={k: v[-1] for k, v in multi.items()} or None,
+        multiValueQueryStringParameters=multi or None,
+        pathParameters={"proxy": path.lstrip("/")},
+        body=text,
+        isBase64Encoded=base64_encoded,
+    )
+    context = event["requestContext"]
+    context.update(
+        httpMethod=method,
+        path=f"/{stage}{path}",
+        resourcePath="/{proxy+}",
+        stage=stage,
+        requestId=str(uuid.uuid4()),
+    )
+    return event
+
+
+def _v2(
+    event: dict[str, Any],
+    method: str,
+    path: str,
+    *,
+    stage: str,
+    headers: dict[str, str] | None,
+    query: Query,
+    body: str | bytes | None,
+    base64_encoded: bool,
+) -> dict[str, Any]:
+    text, length = _body(body, base64_encoded)
+    sent = {k.lower(): v for k, v in _with_length(headers, length, text is not None).items()}
+    full_path = path if stage == "$default" else f"/{stage}{path}"
+    multi = _multi(query)
+    event.update(
+        rawPath=full_path,
+        rawQueryString=urlencode(list(query), quote_via=quote),
+        headers={**event["headers"], **sent},
+        queryStringParameters={k: ",".join(v) for k, v in multi.items()} or None,
+        body=text,
+        isBase64Encoded=base64_encoded,
+    )
+    if event["queryStringParameters"] is None:
+        del event["queryStringParameters"]
+    if text is None:
+        event.pop("body", None)
+    context = event["requestContext"]
+    context["http"].update(method=method, path=full_path)
+    context.update(stage=stage, requestId=str(uuid.uuid4()))
+    return event
+
+
+def http_v2(
+    method: str,
+    path: str,
+    *,
+    stage: str = "$default",
+    headers: dict[str, str] | None = None,
+    query: Query = (),
+    body: str | bytes | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """API Gateway HTTP API (payload 2.0); a named stage prefixes rawPath and http.path."""
+    event = sample("api-gateway-http-v2.json")
+    event.pop("cookies", None)
+    event.update(
+        routeKey="ANY /{proxy+}",
+        headers={
+            "host": "id.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "smarttask-tests",
+            "x-forwarded-proto": "https",
+            "x-forwarded-port": "443",
+        },
+        pathParameters={"proxy": path.lstrip("/")},
+    )
+    event["requestContext"]["routeKey"] = "ANY /{proxy+}"
+    return _v2(
+        event,
+        method,
+        path,
+        stage=stage,
+        headers=headers,
+        query=query,
+        body=body,
+        base64_encoded=base64_encoded,
+    )
+
+
+def function_url(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    query: Query = (),
+    body: str | bytes | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """A Lambda function URL request (payload 2.0 shape, always the $default stage)."""
+    event = sample("function-url.json")
+    return _v2(
+        event,
+        method,
+        path,
+        stage="$default",
+        headers=headers,
+        query=query,
+        body=body,
+        base64_encoded=base64_encoded,
+    )
+
+
+def alb(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    query: Query = (),
+    body: str | bytes | None = None,
+    base64_encoded: bool = False,
+    multi_value: bool = False,
+) -> dict[str, Any]:
+    """An Application Load Balancer target-group event, shaped as the AWS docs show.
+
+    The ALB passes query values exactly as the client encoded them (it does not decode
+    them); with multi-value headers on, it sends multiValueHeaders and
+    multiValueQueryStringParameters instead of the single-valued fields.
+    """
+    text, length = _body(body, base64_encoded)
+    sent = {
+        "host": "smarttask-alb-123456.us-east-1.elb.amazonaws.com",
+        "user-agent": "smarttask-tests",
+        "x-amzn-trace-id": "Root=1-5c536348-3d683b8b04734faae651f476",
+        "x-forwarded-for": "198.51.100.23",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+        **{k.lower(): v for k, v in _with_length(headers, length, text is not None).items()},
+    }
+    encoded = [(quote(k), quote(v)) for k, v in query]
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+        "httpMethod": method,
+        "path": path,
+        "body": text or "",
+        "isBase64Encoded": base64_encoded,
+    }
+    if multi_value:
+        event["multiValueHeaders"] = {name: [value] for name, value in sent.items()}
+        event["multiValueQueryStringParameters"] = _multi(encoded)
+    else:
+        event["headers"] = sent
+        event["queryStringParameters"] = {k: v[-1] for k, v in _multi(encoded).items()}
+    return event
+
+
+def response_headers(response: dict[str, Any]) -> dict[str, list[str]]:
+    """Every header of a Lambda HTTP response, lower-cased, whatever the response format."""
+    merged: dict[str, list[str]] = {}
+    for name, value in (response.get("headers") or {}).items():
+        merged.setdefault(name.lower(), []).append(value)
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        merged.setdefault(name.lower(), []).extend(values)
+    return merged
+
+
+def header(response: dict[str, Any], name: str) -> str | None:
+    """One header's value (values of a repeated header joined with ', ')."""
+    values = response_headers(response).get(name.lower())
+    return ", ".join(values) if values else None
+
+
+def response_body(response: dict[str, Any]) -> bytes:
+    """The body bytes the client receives (API Gateway decodes base64 bodies)."""
+    body = response.get("body") or ""
+    return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+
+
+def response_json(response: dict[str, Any]) -> Any:
+    """The body parsed as JSON."""
+    return json.loads(response_body(response))
