@@ -27,6 +27,7 @@ from smarttask.kit.middleware import (
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.settings import Settings, get_settings
+from smarttask.workspaces.routes import router as workspaces_router
 
 log = logging.getLogger("smarttask.app")
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
     api.include_router(users_router)
+    api.include_router(workspaces_router)
     api.include_router(counters_router)
     app.include_router(health_router)
     app.include_router(api)

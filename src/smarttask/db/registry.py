@@ -4,5 +4,6 @@ from smarttask.accounts import models as accounts_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
 from smarttask.kit.idempotency import models as idempotency_models
+from smarttask.workspaces import models as workspaces_models
 
-__all__ = ["Base", "accounts_models", "counters_models", "idempotency_models"]
+__all__ = ["Base", "accounts_models", "counters_models", "idempotency_models", "workspaces_models"]

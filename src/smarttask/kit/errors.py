@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -72,6 +73,12 @@ def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
         return problem_response(exc.status_code, detail, headers=exc.headers)
 
     async def on_database(_request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StaleDataError):
+            return problem_response(
+                409,
+                "The resource was changed by another request at the same time; retry.",
+                slug="conflict",
+            )
         if is_database_unavailable(exc):
             log.warning("database unavailable", exc_info=exc)
             return problem_response(

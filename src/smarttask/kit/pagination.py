@@ -68,9 +68,19 @@ def created_keyset(cursor: str | None) -> tuple[datetime, str] | None:
         raise _invalid_cursor() from error
 
 
+def keyset_page(
+    rows: Sequence[R], limit: int, read: Callable[[R], T], key: Callable[[R], list[Any]]
+) -> Page[T]:
+    """A page from `limit + 1` rows in keyset order; the extra row only says "there is more"."""
+    items = [read(row) for row in rows[:limit]]
+    cursor = encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
+    return Page(items=items, next_cursor=cursor)
+
+
 def page_by_creation(rows: Sequence[R], limit: int, read: Callable[[R], T]) -> Page[T]:
     """A page from `limit + 1` rows ordered by (created_at, id)."""
-    items = [read(row) for row in rows[:limit]]
-    last: Any = rows[limit - 1] if len(rows) > limit else None
-    cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last is not None else None
-    return Page(items=items, next_cursor=cursor)
+
+    def key(row: Any) -> list[Any]:
+        return [row.created_at.isoformat(), row.id]
+
+    return keyset_page(rows, limit, read, key)

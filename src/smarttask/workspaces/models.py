@@ -1,0 +1,47 @@
+"""Workspace tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarttask.db.base import Base
+
+
+class Workspace(Base):
+    """A tenant: everything else belongs to exactly one workspace."""
+
+    __tablename__ = "workspace"
+    __table_args__ = (Index("ix_workspace_created_at_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # Every UPDATE checks and bumps the version: concurrent writers never overwrite silently.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Membership(Base):
+    """A user's role in a workspace."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        Index("ix_membership_user_id", "user_id", "workspace_id"),
+        Index("ix_membership_workspace_id_created_at", "workspace_id", "created_at", "user_id"),
+        CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')", name="role"),
+    )
+
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,83 @@
+"""All SQL of workspaces and memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.workspaces.models import Membership, Workspace
+
+
+async def get_with_membership(
+    session: AsyncSession, workspace_id: str, user_id: str
+) -> tuple[Workspace, Membership] | None:
+    """The workspace and the user's membership in it, in one query."""
+    statement = (
+        select(Workspace, Membership)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Workspace.id == workspace_id, Membership.user_id == user_id)
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def list_for_user(
+    session: AsyncSession, user_id: str, *, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[Workspace, Membership]]:
+    """The user's workspaces with their role, in creation order after a keyset position."""
+    statement = (
+        select(Workspace, Membership)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Workspace.created_at, Workspace.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Workspace.created_at, Workspace.id) > tuple_(*after))
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def get_membership(
+    session: AsyncSession, workspace_id: str, user_id: str
+) -> Membership | None:
+    """One membership."""
+    return await session.get(Membership, (workspace_id, user_id))
+
+
+async def list_members(
+    session: AsyncSession, workspace_id: str, *, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[Membership, User]]:
+    """Members with their user, in joining order after a keyset position."""
+    statement = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(Membership.created_at, Membership.user_id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(
+            tuple_(Membership.created_at, Membership.user_id) > tuple_(*after)
+        )
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def count_owners(session: AsyncSession, workspace_id: str, *, lock: bool = False) -> int:
+    """How many owners the workspace has (locking their rows on PostgreSQL when asked)."""
+    statement: Any = select(Membership.user_id).where(
+        Membership.workspace_id == workspace_id, Membership.role == "owner"
+    )
+    if lock:
+        statement = statement.with_for_update()
+    rows = (await session.execute(statement)).all()
+    return len(rows)
+
+
+async def delete_workspace(session: AsyncSession, workspace_id: str) -> None:
+    """Delete a workspace; what hangs off it goes with it (ON DELETE CASCADE)."""
+    await session.execute(delete(Membership).where(Membership.workspace_id == workspace_id))
+    await session.execute(delete(Workspace).where(Workspace.id == workspace_id))

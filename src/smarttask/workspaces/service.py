@@ -1,0 +1,126 @@
+"""Workspace and membership rules: roles, who may grant what, the last-owner rule."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts import repository as accounts_repository
+from smarttask.accounts.models import User
+from smarttask.accounts.service import normalize_email
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Conflict, Forbidden, NotFound
+from smarttask.workspaces import repository
+from smarttask.workspaces.models import Membership, Workspace
+from smarttask.workspaces.policy import WorkspaceAccess
+from smarttask.workspaces.roles import PRIVILEGED, Role
+
+
+async def create(session: AsyncSession, user: User, name: str) -> tuple[Workspace, Membership]:
+    """A new workspace whose creator is its owner."""
+    now = utcnow()
+    workspace = Workspace(id=new_id(), name=name, version=1, created_at=now, updated_at=now)
+    membership = Membership(
+        workspace_id=workspace.id,
+        user_id=user.id,
+        role=Role.OWNER.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(workspace)
+    await session.flush()
+    session.add(membership)
+    await session.flush()
+    return workspace, membership
+
+
+async def rename(session: AsyncSession, access: WorkspaceAccess, name: str | None) -> Workspace:
+    """Change the workspace's name."""
+    workspace = access.workspace
+    if name is not None and name != workspace.name:
+        workspace.name = name
+        workspace.updated_at = utcnow()
+        await session.flush()
+    return workspace
+
+
+async def delete(session: AsyncSession, access: WorkspaceAccess) -> None:
+    """Delete the workspace and everything in it."""
+    await repository.delete_workspace(session, access.workspace.id)
+
+
+def _check_grant(actor: Role, *roles: Role) -> None:
+    if any(role in PRIVILEGED for role in roles) and actor is not Role.OWNER:
+        raise Forbidden("Only owners may grant, change or remove the admin and owner roles.")
+
+
+async def _ensure_another_owner(session: AsyncSession, workspace_id: str) -> None:
+    if await repository.count_owners(session, workspace_id, lock=True) <= 1:
+        raise Conflict("A workspace needs an owner: make someone else owner first.")
+
+
+async def add_member(
+    session: AsyncSession, access: WorkspaceAccess, email: str, role: Role
+) -> tuple[Membership, User]:
+    """Add an existing, active user with a role."""
+    _check_grant(access.role, role)
+    user = await accounts_repository.get_user_by_email(session, normalize_email(email))
+    if user is None or not user.is_active:
+        raise NotFound("There is no active user with this email.")
+    if await repository.get_membership(session, access.workspace.id, user.id) is not None:
+        raise Conflict("This user is already a member of the workspace.")
+    now = utcnow()
+    membership = Membership(
+        workspace_id=access.workspace.id,
+        user_id=user.id,
+        role=role.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(membership)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict("This user is already a member of the workspace.") from error
+    return membership, user
+
+
+async def _member(
+    session: AsyncSession, workspace_id: str, user_id: str
+) -> tuple[Membership, User]:
+    membership = await repository.get_membership(session, workspace_id, user_id)
+    user = await accounts_repository.get_user(session, user_id) if membership else None
+    if membership is None or user is None:
+        raise NotFound("There is no such member in this workspace.")
+    return membership, user
+
+
+async def change_role(
+    session: AsyncSession, access: WorkspaceAccess, user_id: str, role: Role
+) -> tuple[Membership, User]:
+    """Change a member's role; the last owner cannot be demoted."""
+    membership, user = await _member(session, access.workspace.id, user_id)
+    current = Role(membership.role)
+    if current is role:
+        return membership, user
+    _check_grant(access.role, current, role)
+    if current is Role.OWNER:
+        await _ensure_another_owner(session, access.workspace.id)
+    membership.role = role.value
+    membership.updated_at = utcnow()
+    await session.flush()
+    return membership, user
+
+
+async def remove_member(session: AsyncSession, access: WorkspaceAccess, user_id: str) -> None:
+    """Remove a member (admins), or leave (anyone); the last owner cannot leave."""
+    membership, _user = await _member(session, access.workspace.id, user_id)
+    leaving = user_id == access.user.id
+    if not leaving:
+        if not access.role.at_least(Role.ADMIN):
+            raise Forbidden("Only admins and owners may remove other members.")
+        _check_grant(access.role, Role(membership.role))
+    if membership.role == Role.OWNER.value:
+        await _ensure_another_owner(session, access.workspace.id)
+    await session.delete(membership)
+    await session.flush()
