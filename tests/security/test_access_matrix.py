@@ -1,0 +1,221 @@
+"""OWASP API1 (BOLA) and API5 (BFLA): every route with an id, every role.
+
+The matrices below must name every API route that takes an id; a new route that is not
+in them fails `test_every_id_route_is_in_the_matrices`, so access control is decided for
+each route on purpose, not by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from smarttask.app import create_app
+from tests.support import make_settings
+from tests.workspace_helpers import Account, add_member, new_workspace, signup
+
+# Anonymous by design (contract section 2): named counters are public.
+PUBLIC = {
+    ("GET", "/api/v1/counters/{name}"),
+    ("POST", "/api/v1/counters/{name}/increment"),
+}
+
+
+@dataclass
+class World:
+    """Two tenants: A's resources, and B who tries to reach them."""
+
+    a: Account
+    b: Account
+    workspace_id: str
+    a_member: Account
+    a_token_id: str
+
+
+async def build_world(client: httpx.AsyncClient) -> World:
+    """A owns a workspace with a member and an API token; B is a stranger."""
+    a, b, a_member = await signup(client, "a"), await signup(client, "b"), await signup(client, "m")
+    workspace_id = await new_workspace(client, a)
+    await add_member(client, workspace_id, a, a_member, "member")
+    token = await client.post("/api/v1/users/me/tokens", json={"name": "t"}, headers=a.headers)
+    return World(a, b, workspace_id, a_member, token.json()["id"])
+
+
+Call = Callable[[httpx.AsyncClient, World], Awaitable[httpx.Response]]
+
+
+def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
+    """B calls `path` (formatted with A's ids) with B's credentials."""
+
+    async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
+        url = path.format(
+            workspace_id=world.workspace_id, user_id=world.a_member.id, token_id=world.a_token_id
+        )
+        return await client.request(method, url, json=body, headers=world.b.headers)
+
+    return run
+
+
+# (method, route) -> (B's attempt on A's resource, the status B must get)
+BOLA: dict[tuple[str, str], tuple[Call, int]] = {
+    ("GET", "/api/v1/workspaces/{workspace_id}"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}"),
+        404,
+    ),
+    ("PATCH", "/api/v1/workspaces/{workspace_id}"): (
+        call("PATCH", "/api/v1/workspaces/{workspace_id}", {"name": "pwned"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/workspaces/{workspace_id}"): (
+        call("DELETE", "/api/v1/workspaces/{workspace_id}"),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/members"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/members"),
+        404,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/members"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/members", {"email": "x@example.com"}),
+        404,
+    ),
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
+        call("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}", {"role": "viewer"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
+        call("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
+        404,
+    ),
+    ("DELETE", "/api/v1/users/me/tokens/{token_id}"): (
+        call("DELETE", "/api/v1/users/me/tokens/{token_id}"),
+        404,
+    ),
+    # Instance-administrator routes: a plain user is refused by function, not by object.
+    ("GET", "/api/v1/users/{user_id}"): (call("GET", "/api/v1/users/{user_id}"), 403),
+    ("PATCH", "/api/v1/users/{user_id}"): (
+        call("PATCH", "/api/v1/users/{user_id}", {"is_active": False}),
+        403,
+    ),
+    ("DELETE", "/api/v1/users/{user_id}"): (call("DELETE", "/api/v1/users/{user_id}"), 403),
+}
+
+
+def id_routes() -> set[tuple[str, str]]:
+    """Every (method, path) of the API that takes a path parameter."""
+    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    found = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if "{" in path
+        for method in operations
+    }
+    assert found, "no route found: the enumeration is broken"
+    return found
+
+
+def test_every_id_route_is_in_the_matrices() -> None:
+    uncovered = id_routes() - BOLA.keys() - PUBLIC
+    assert not uncovered, f"decide access control for: {sorted(uncovered)}"
+
+
+async def test_other_tenants_resources_do_not_exist(client: httpx.AsyncClient) -> None:
+    world = await build_world(client)
+    for (method, route), (attempt, expected) in BOLA.items():
+        response = await attempt(client, world)
+        assert response.status_code == expected, (method, route, response.text)
+    # Nothing B tried changed anything of A's.
+    workspace = await client.get(
+        f"/api/v1/workspaces/{world.workspace_id}", headers=world.a.headers
+    )
+    assert workspace.json()["name"] == "Team"
+    assert workspace.json()["version"] == 1
+    members = await client.get(
+        f"/api/v1/workspaces/{world.workspace_id}/members", headers=world.a.headers
+    )
+    assert [m["role"] for m in members.json()["items"]] == ["owner", "member"]
+    tokens = await client.get("/api/v1/users/me/tokens", headers=world.a.headers)
+    assert [t["id"] for t in tokens.json()["items"]] == [world.a_token_id]
+    me = await client.get("/api/v1/users/me", headers=world.a_member.headers)
+    assert me.json()["is_active"] is True
+
+
+async def test_unknown_ids_look_like_other_tenants_ids(client: httpx.AsyncClient) -> None:
+    b = await signup(client)
+    for path in ("/api/v1/workspaces/{}", "/api/v1/workspaces/{}/members"):
+        real = await signup(client)
+        theirs = await new_workspace(client, real)
+        unknown = await client.get(
+            path.format("00000000-0000-4000-8000-000000000000"), headers=b.headers
+        )
+        foreign = await client.get(path.format(theirs), headers=b.headers)
+        assert unknown.status_code == foreign.status_code == 404
+        assert unknown.json()["detail"] == foreign.json()["detail"]
+
+
+# Workspace routes x roles: the status each role gets. Roles are tried from the lowest up, so
+# refused attempts change nothing and the first allowed one acts on an untouched workspace.
+ROLES = ("viewer", "member", "admin", "owner")
+BFLA: dict[
+    tuple[str, str], tuple[Callable[[str, dict[str, Account]], tuple[str, Any]], dict[str, int]]
+] = {
+    ("GET", "/api/v1/workspaces/{workspace_id}"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}", None),
+        {"viewer": 200, "member": 200, "admin": 200, "owner": 200},
+    ),
+    ("PATCH", "/api/v1/workspaces/{workspace_id}"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}", {"name": "Renamed"}),
+        {"viewer": 403, "member": 403, "admin": 200, "owner": 200},
+    ),
+    ("DELETE", "/api/v1/workspaces/{workspace_id}"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}", None),
+        {"viewer": 403, "member": 403, "admin": 403, "owner": 204},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/members"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}/members", None),
+        {"viewer": 200, "member": 200, "admin": 200, "owner": 200},
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/members"): (
+        lambda ws, p: (
+            f"/api/v1/workspaces/{ws}/members",
+            {"email": p["newcomer"].email, "role": "viewer"},
+        ),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 409},
+    ),
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}/members/{p['target'].id}", {"role": "viewer"}),
+        {"viewer": 403, "member": 403, "admin": 200, "owner": 200},
+    ),
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
+        lambda ws, p: (f"/api/v1/workspaces/{ws}/members/{p['target'].id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+}
+
+
+def test_every_workspace_route_is_in_the_role_matrix() -> None:
+    workspace_routes = {r for r in id_routes() if r[1].startswith("/api/v1/workspaces/")}
+    assert workspace_routes == set(BFLA), sorted(workspace_routes ^ set(BFLA))
+
+
+async def test_role_matrix(client_with: Any) -> None:
+    client = await client_with(auth_ip_rate_limit="1000/minute")
+    for (method, route), (build, expected) in BFLA.items():
+        people = {"owner": await signup(client, "owner")}
+        workspace_id = await new_workspace(client, people["owner"])
+        for role in ("admin", "member", "viewer", "target"):
+            people[role] = await signup(client, role)
+            await add_member(
+                client,
+                workspace_id,
+                people["owner"],
+                people[role],
+                "member" if role == "target" else role,
+            )
+        people["newcomer"] = await signup(client, "newcomer")
+        for role in ROLES:
+            url, body = build(workspace_id, people)
+            response = await client.request(method, url, json=body, headers=people[role].headers)
+            assert response.status_code == expected[role], (method, route, role, response.text)
