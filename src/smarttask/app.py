@@ -7,13 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from smarttask import __version__
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.idempotency import idempotency_principal
 from smarttask.accounts.routes import router as auth_router
 from smarttask.accounts.users_routes import router as users_router
+from smarttask.activity.routes import router as activity_router
 from smarttask.counters.routes import router as counters_router
 from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
@@ -26,6 +27,7 @@ from smarttask.kit.middleware import (
 )
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
+from smarttask.projects.routes import router as projects_router
 from smarttask.settings import Settings, get_settings
 from smarttask.workspaces.routes import router as workspaces_router
 
@@ -70,13 +72,17 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
     app.state.rate_limiter = RateLimiter(settings.rate_limits)
     app.state.auth = AuthComponents.build(settings.auth, app.state.rate_limiter)
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth_router)
-    api.include_router(users_router)
-    api.include_router(workspaces_router)
-    api.include_router(counters_router)
     app.include_router(health_router)
-    app.include_router(api)
+    routers = (
+        auth_router,
+        users_router,
+        workspaces_router,
+        projects_router,
+        activity_router,
+        counters_router,
+    )
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
     # Added innermost first: the last one added is the outermost layer.

@@ -33,6 +33,7 @@ class World:
     workspace_id: str
     a_member: Account
     a_token_id: str
+    project_id: str
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -41,7 +42,19 @@ async def build_world(client: httpx.AsyncClient) -> World:
     workspace_id = await new_workspace(client, a)
     await add_member(client, workspace_id, a, a_member, "member")
     token = await client.post("/api/v1/users/me/tokens", json={"name": "t"}, headers=a.headers)
-    return World(a, b, workspace_id, a_member, token.json()["id"])
+    project_id = await new_project(client, workspace_id, a)
+    return World(a, b, workspace_id, a_member, token.json()["id"], project_id)
+
+
+async def new_project(client: httpx.AsyncClient, workspace_id: str, owner: Account) -> str:
+    """A project in the workspace; its id."""
+    response = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/projects",
+        json={"name": "Web", "key": "WEB"},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 Call = Callable[[httpx.AsyncClient, World], Awaitable[httpx.Response]]
@@ -52,7 +65,10 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
 
     async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
         url = path.format(
-            workspace_id=world.workspace_id, user_id=world.a_member.id, token_id=world.a_token_id
+            workspace_id=world.workspace_id,
+            user_id=world.a_member.id,
+            token_id=world.a_token_id,
+            project_id=world.project_id,
         )
         return await client.request(method, url, json=body, headers=world.b.headers)
 
@@ -87,6 +103,27 @@ BOLA: dict[tuple[str, str], tuple[Call, int]] = {
     ),
     ("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
         call("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/projects"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/projects"),
+        404,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/projects"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/projects", {"name": "x", "key": "PWN"}),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/activity"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/activity"),
+        404,
+    ),
+    ("GET", "/api/v1/projects/{project_id}"): (call("GET", "/api/v1/projects/{project_id}"), 404),
+    ("PATCH", "/api/v1/projects/{project_id}"): (
+        call("PATCH", "/api/v1/projects/{project_id}", {"name": "pwned"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}"): (
+        call("DELETE", "/api/v1/projects/{project_id}"),
         404,
     ),
     ("DELETE", "/api/v1/users/me/tokens/{token_id}"): (
@@ -136,6 +173,9 @@ async def test_other_tenants_resources_do_not_exist(client: httpx.AsyncClient) -
         f"/api/v1/workspaces/{world.workspace_id}/members", headers=world.a.headers
     )
     assert [m["role"] for m in members.json()["items"]] == ["owner", "member"]
+    project = await client.get(f"/api/v1/projects/{world.project_id}", headers=world.a.headers)
+    assert project.json()["name"] == "Web"
+    assert project.json()["version"] == 1
     tokens = await client.get("/api/v1/users/me/tokens", headers=world.a.headers)
     assert [t["id"] for t in tokens.json()["items"]] == [world.a_token_id]
     me = await client.get("/api/v1/users/me", headers=world.a_member.headers)
@@ -158,64 +198,114 @@ async def test_unknown_ids_look_like_other_tenants_ids(client: httpx.AsyncClient
 # Workspace routes x roles: the status each role gets. Roles are tried from the lowest up, so
 # refused attempts change nothing and the first allowed one acts on an untouched workspace.
 ROLES = ("viewer", "member", "admin", "owner")
-BFLA: dict[
-    tuple[str, str], tuple[Callable[[str, dict[str, Account]], tuple[str, Any]], dict[str, int]]
-] = {
+
+
+@dataclass
+class Team:
+    """A workspace with one account per role, a project, a member to act on, a newcomer."""
+
+    workspace_id: str
+    project_id: str
+    people: dict[str, Account]
+    role: str = "viewer"
+
+
+Build = Callable[[Team], tuple[str, Any]]
+ALL_200 = {"viewer": 200, "member": 200, "admin": 200, "owner": 200}
+ADMINS = {"viewer": 403, "member": 403, "admin": 200, "owner": 200}
+BFLA: dict[tuple[str, str], tuple[Build, dict[str, int]]] = {
     ("GET", "/api/v1/workspaces/{workspace_id}"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}", None),
-        {"viewer": 200, "member": 200, "admin": 200, "owner": 200},
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}", None),
+        ALL_200,
     ),
     ("PATCH", "/api/v1/workspaces/{workspace_id}"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}", {"name": "Renamed"}),
-        {"viewer": 403, "member": 403, "admin": 200, "owner": 200},
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}", {"name": "Renamed"}),
+        ADMINS,
     ),
     ("DELETE", "/api/v1/workspaces/{workspace_id}"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}", None),
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}", None),
         {"viewer": 403, "member": 403, "admin": 403, "owner": 204},
     ),
     ("GET", "/api/v1/workspaces/{workspace_id}/members"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}/members", None),
-        {"viewer": 200, "member": 200, "admin": 200, "owner": 200},
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/members", None),
+        ALL_200,
     ),
     ("POST", "/api/v1/workspaces/{workspace_id}/members"): (
-        lambda ws, p: (
-            f"/api/v1/workspaces/{ws}/members",
-            {"email": p["newcomer"].email, "role": "viewer"},
+        lambda t: (
+            f"/api/v1/workspaces/{t.workspace_id}/members",
+            {"email": t.people["newcomer"].email, "role": "viewer"},
         ),
         {"viewer": 403, "member": 403, "admin": 201, "owner": 409},
     ),
     ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}/members/{p['target'].id}", {"role": "viewer"}),
-        {"viewer": 403, "member": 403, "admin": 200, "owner": 200},
+        lambda t: (
+            f"/api/v1/workspaces/{t.workspace_id}/members/{t.people['target'].id}",
+            {"role": "viewer"},
+        ),
+        ADMINS,
     ),
     ("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): (
-        lambda ws, p: (f"/api/v1/workspaces/{ws}/members/{p['target'].id}", None),
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/members/{t.people['target'].id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/activity"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/activity", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/projects"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/projects", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/projects"): (
+        lambda t: (
+            f"/api/v1/workspaces/{t.workspace_id}/projects",
+            {"name": "New", "key": t.role.upper()[:6]},
+        ),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/projects/{project_id}"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}", None),
+        ALL_200,
+    ),
+    ("PATCH", "/api/v1/projects/{project_id}"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}", {"name": f"By {t.role}"}),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}", None),
         {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
     ),
 }
 
 
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
-    workspace_routes = {r for r in id_routes() if r[1].startswith("/api/v1/workspaces/")}
-    assert workspace_routes == set(BFLA), sorted(workspace_routes ^ set(BFLA))
+    scoped = {
+        r for r in id_routes() if r[1].startswith(("/api/v1/workspaces/", "/api/v1/projects/"))
+    }
+    assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
+
+
+async def build_team(client: httpx.AsyncClient) -> Team:
+    """A fresh workspace with every role."""
+    people = {"owner": await signup(client, "owner")}
+    workspace_id = await new_workspace(client, people["owner"])
+    for role in ("admin", "member", "viewer", "target"):
+        people[role] = await signup(client, role)
+        member_role = "member" if role == "target" else role
+        await add_member(client, workspace_id, people["owner"], people[role], member_role)
+    people["newcomer"] = await signup(client, "newcomer")
+    project_id = await new_project(client, workspace_id, people["owner"])
+    return Team(workspace_id, project_id, people)
 
 
 async def test_role_matrix(client_with: Any) -> None:
     client = await client_with(auth_ip_rate_limit="1000/minute")
     for (method, route), (build, expected) in BFLA.items():
-        people = {"owner": await signup(client, "owner")}
-        workspace_id = await new_workspace(client, people["owner"])
-        for role in ("admin", "member", "viewer", "target"):
-            people[role] = await signup(client, role)
-            await add_member(
-                client,
-                workspace_id,
-                people["owner"],
-                people[role],
-                "member" if role == "target" else role,
-            )
-        people["newcomer"] = await signup(client, "newcomer")
+        team = await build_team(client)
         for role in ROLES:
-            url, body = build(workspace_id, people)
-            response = await client.request(method, url, json=body, headers=people[role].headers)
+            team.role = role
+            url, body = build(team)
+            response = await client.request(
+                method, url, json=body, headers=team.people[role].headers
+            )
             assert response.status_code == expected[role], (method, route, role, response.text)

@@ -71,8 +71,10 @@ async def current_principal(
         claims = auth.tokens.verify(token)
     except InvalidToken as error:
         raise _unauthorized("The access token is invalid or expired.") from error
-    user = await repository.get_user(session, claims.user_id)
-    if user is None or not user.is_active:
+    # A stateless signature is not enough: a login revoked by logout, a password change or
+    # a reused refresh token takes its access tokens with it.
+    user = await repository.get_signed_in_user(session, claims.user_id, claims.session_id)
+    if user is None:
         raise _unauthorized("The access token is invalid or expired.")
     return Principal(user=user, via="access_token", session_id=claims.session_id)
 

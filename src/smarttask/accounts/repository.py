@@ -16,6 +16,21 @@ async def get_user(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_signed_in_user(session: AsyncSession, user_id: str, family_id: str) -> User | None:
+    """An active user whose login (refresh-token family) is not revoked, in one query."""
+    live = (
+        select(RefreshToken.id)
+        .where(
+            RefreshToken.family_id == family_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .exists()
+    )
+    statement = select(User).where(User.id == user_id, User.is_active.is_(True), live)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     """A user by normalised email."""
     return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()

@@ -10,6 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
 TotpCode = Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
 
@@ -97,7 +98,7 @@ class TotpCodeBody(InputSchema):
 class ApiTokenCreate(InputSchema):
     """A new personal API token."""
 
-    name: Name = Field(max_length=100)
+    name: TokenName
     expires_at: datetime | None = None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timedelta
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,11 +20,23 @@ from smarttask.kit.problems import Conflict, TooManyRequests, Unauthorized, Vali
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 _LOGIN_FAILED = "The email or password is wrong."
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
 
 def normalize_email(email: str) -> str:
     """The canonical form under which an email is stored and compared."""
     return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
+def checked_email(email: str) -> str:
+    """The normalised email, or a 422 when it is not an email address (callers beyond HTTP)."""
+    try:
+        return normalize_email(_EMAIL.validate_python(email))
+    except ValidationError as error:
+        raise ValidationFailed(
+            "The email address is not valid.",
+            errors=[{"loc": ["body", "email"], "msg": "not a valid email", "type": "value_error"}],
+        ) from error
 
 
 def check_password_policy(password: str, email: str | None, field: str = "password") -> None:
@@ -48,7 +61,7 @@ async def register(
     is_admin: bool = False,
 ) -> User:
     """Create an account; 409 when the email is taken."""
-    normalized = normalize_email(email)
+    normalized = checked_email(email)
     check_password_policy(password, normalized)
     if await repository.get_user_by_email(session, normalized) is not None:
         raise Conflict("An account with this email already exists.")

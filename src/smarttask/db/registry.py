@@ -1,9 +1,19 @@
 """Imports every table so that Base.metadata is complete (migrations, tests)."""
 
 from smarttask.accounts import models as accounts_models
+from smarttask.activity import models as activity_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
 from smarttask.kit.idempotency import models as idempotency_models
+from smarttask.projects import models as projects_models
 from smarttask.workspaces import models as workspaces_models
 
-__all__ = ["Base", "accounts_models", "counters_models", "idempotency_models", "workspaces_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "activity_models",
+    "counters_models",
+    "idempotency_models",
+    "projects_models",
+    "workspaces_models",
+]

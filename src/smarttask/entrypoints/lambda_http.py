@@ -7,6 +7,7 @@ adapter may otherwise run it on every invocation.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 _adapter: Any = None
@@ -81,6 +82,8 @@ def _build() -> Any:
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    # smarttask writes its own access line per request; Mangum's would say it twice.
+    logging.getLogger("mangum").setLevel(logging.WARNING)
     return Mangum(create_app(settings), lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
 
 

@@ -39,12 +39,21 @@ class WorkspaceAccess:
 
 
 async def require_role(
-    session: AsyncSession, user: User, workspace_id: str, minimum: Role
+    session: AsyncSession,
+    user: User,
+    workspace_id: str,
+    minimum: Role,
+    *,
+    missing: str = "There is no such workspace.",
 ) -> WorkspaceAccess:
-    """The caller's access to the workspace; 404 if not a member, 403 if the role is too low."""
+    """The caller's access to the workspace; 404 if not a member, 403 if the role is too low.
+
+    `missing` is the 404's text: the one of the resource asked for, so that a resource in a
+    foreign workspace reads exactly like one that does not exist.
+    """
     found = await repository.get_with_membership(session, workspace_id, user.id)
     if found is None:
-        raise NotFound("There is no such workspace.")
+        raise NotFound(missing)
     workspace, membership = found
     if not Role(membership.role).at_least(minimum):
         raise Forbidden(f"This needs the {minimum.value} role or higher in this workspace.")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts import repository as accounts_repository
 from smarttask.accounts.models import User
 from smarttask.accounts.service import normalize_email
+from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Conflict, Forbidden, NotFound
 from smarttask.workspaces import repository
@@ -31,22 +32,72 @@ async def create(session: AsyncSession, user: User, name: str) -> tuple[Workspac
     await session.flush()
     session.add(membership)
     await session.flush()
+    _trail(
+        session,
+        user.id,
+        workspace.id,
+        "created",
+        "workspace",
+        workspace.id,
+        activity.snapshot({"name": name}),
+    )
+    _trail(
+        session,
+        user.id,
+        workspace.id,
+        "created",
+        "member",
+        user.id,
+        activity.snapshot({"role": Role.OWNER.value}),
+    )
     return workspace, membership
+
+
+def _trail(
+    session: AsyncSession,
+    actor_id: str,
+    workspace_id: str,
+    action: activity.Action,
+    entity_type: str,
+    entity_id: str,
+    changes: dict[str, dict[str, object]],
+) -> None:
+    activity.record(
+        session,
+        workspace_id=workspace_id,
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        changes=changes,
+    )
 
 
 async def rename(session: AsyncSession, access: WorkspaceAccess, name: str | None) -> Workspace:
     """Change the workspace's name."""
     workspace = access.workspace
     if name is not None and name != workspace.name:
+        changes = activity.diff({"name": workspace.name}, {"name": name})
         workspace.name = name
         workspace.updated_at = utcnow()
         await session.flush()
+        _trail(session, access.user.id, workspace.id, "updated", "workspace", workspace.id, changes)
     return workspace
 
 
 async def delete(session: AsyncSession, access: WorkspaceAccess) -> None:
-    """Delete the workspace and everything in it."""
-    await repository.delete_workspace(session, access.workspace.id)
+    """Delete the workspace and everything in it; the trail keeps a record."""
+    workspace = access.workspace
+    _trail(
+        session,
+        access.user.id,
+        workspace.id,
+        "deleted",
+        "workspace",
+        workspace.id,
+        activity.removal({"name": workspace.name}),
+    )
+    await repository.delete_workspace(session, workspace.id)
 
 
 def _check_grant(actor: Role, *roles: Role) -> None:
@@ -82,6 +133,15 @@ async def add_member(
         await session.flush()
     except IntegrityError as error:
         raise Conflict("This user is already a member of the workspace.") from error
+    _trail(
+        session,
+        access.user.id,
+        access.workspace.id,
+        "created",
+        "member",
+        user.id,
+        activity.snapshot({"role": role.value}),
+    )
     return membership, user
 
 
@@ -109,6 +169,15 @@ async def change_role(
     membership.role = role.value
     membership.updated_at = utcnow()
     await session.flush()
+    _trail(
+        session,
+        access.user.id,
+        access.workspace.id,
+        "updated",
+        "member",
+        user_id,
+        activity.diff({"role": current.value}, {"role": role.value}),
+    )
     return membership, user
 
 
@@ -122,5 +191,14 @@ async def remove_member(session: AsyncSession, access: WorkspaceAccess, user_id:
         _check_grant(access.role, Role(membership.role))
     if membership.role == Role.OWNER.value:
         await _ensure_another_owner(session, access.workspace.id)
+    _trail(
+        session,
+        access.user.id,
+        access.workspace.id,
+        "deleted",
+        "member",
+        user_id,
+        activity.removal({"role": membership.role}),
+    )
     await session.delete(membership)
     await session.flush()

@@ -1,0 +1,33 @@
+"""Audit trail endpoints (contract section 4)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from smarttask.activity import repository
+from smarttask.activity.schemas import ActivityRead
+from smarttask.db.session import SessionDep
+from smarttask.kit.openapi import problems
+from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.workspaces.policy import WorkspaceViewer
+
+router = APIRouter(tags=["activity"])
+
+
+@router.get(
+    "/workspaces/{workspace_id}/activity",
+    response_model=Page[ActivityRead],
+    responses=problems(401, 404, 422, 503),
+)
+async def workspace_activity(
+    access: WorkspaceViewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ActivityRead]:
+    """Everything that changed in the workspace, newest first."""
+    rows = await repository.newest_first(
+        session,
+        workspace_id=access.workspace.id,
+        entity=None,
+        before=created_keyset(cursor),
+        limit=limit + 1,
+    )
+    return page_by_creation(rows, limit, ActivityRead.model_validate)

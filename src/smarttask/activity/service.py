@@ -1,0 +1,67 @@
+"""Writing the trail: every service that changes something calls `record`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.activity.models import Activity
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.context import current_request_id
+
+Action = Literal["created", "updated", "deleted"]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields whose value changed, as {field: {"old": ..., "new": ...}}."""
+    return {
+        field: {"old": _json(before.get(field)), "new": _json(value)}
+        for field, value in after.items()
+        if before.get(field) != value
+    }
+
+
+def snapshot(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A created entity's fields as changes from nothing."""
+    return {field: {"old": None, "new": _json(value)} for field, value in values.items()}
+
+
+def removal(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A deleted entity's last fields as changes to nothing."""
+    return {field: {"old": _json(value), "new": None} for field, value in values.items()}
+
+
+def record(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    actor_id: str | None,
+    action: Action,
+    entity_type: str,
+    entity_id: str,
+    changes: dict[str, Any],
+) -> Activity:
+    """Add one entry to the trail, in the caller's transaction."""
+    entry = Activity(
+        id=new_id(),
+        workspace_id=workspace_id,
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        changes=changes,
+        request_id=current_request_id(),
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,1 @@
+"""Projects: a workspace's containers of tasks, each with its own key and task numbering."""

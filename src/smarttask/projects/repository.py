@@ -1,0 +1,53 @@
+"""All SQL of projects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.projects.models import Project
+
+
+async def get(session: AsyncSession, project_id: str) -> Project | None:
+    """A project by id."""
+    return await session.get(Project, project_id)
+
+
+async def get_by_key(session: AsyncSession, workspace_id: str, key: str) -> Project | None:
+    """A project by its key within a workspace."""
+    statement = select(Project).where(Project.workspace_id == workspace_id, Project.key == key)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def list_in_workspace(
+    session: AsyncSession, workspace_id: str, *, after: tuple[datetime, str] | None, limit: int
+) -> list[Project]:
+    """A workspace's projects in creation order, after a keyset position."""
+    statement = (
+        select(Project)
+        .where(Project.workspace_id == workspace_id)
+        .order_by(Project.created_at, Project.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Project.created_at, Project.id) > tuple_(*after))
+    return list((await session.execute(statement)).scalars())
+
+
+async def next_task_number(session: AsyncSession, project_id: str) -> int:
+    """Take the project's next task number: one atomic UPDATE ... RETURNING, never reused."""
+    statement = (
+        update(Project)
+        .where(Project.id == project_id)
+        .values(task_counter=Project.task_counter + 1)
+        .returning(Project.task_counter)
+        .execution_options(synchronize_session=False)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_project(session: AsyncSession, project_id: str) -> None:
+    """Delete a project; its tasks go with it (ON DELETE CASCADE)."""
+    await session.execute(delete(Project).where(Project.id == project_id))

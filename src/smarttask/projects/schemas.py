@@ -1,0 +1,44 @@
+"""Project bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from smarttask.kit.schemas import InputSchema, OutputSchema
+
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ProjectKey = Annotated[
+    str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$", description="2-10 of [A-Z0-9], a letter first")
+]
+Description = Annotated[str, Field(max_length=10_000)]
+
+
+class ProjectCreate(InputSchema):
+    """A new project."""
+
+    name: ProjectName
+    key: ProjectKey
+    description: Description | None = None
+
+
+class ProjectUpdate(InputSchema):
+    """Changes to a project (its key is permanent: task keys are built from it)."""
+
+    name: ProjectName | None = None
+    description: Description | None = None
+
+
+class ProjectRead(OutputSchema):
+    """A project."""
+
+    id: str
+    workspace_id: str
+    key: str
+    name: str
+    description: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

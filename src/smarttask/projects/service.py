@@ -1,0 +1,106 @@
+"""Project rules: who may manage them, unique keys, the trail of every change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.activity import service as activity
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Conflict, NotFound
+from smarttask.projects import repository
+from smarttask.projects.models import Project
+from smarttask.projects.schemas import ProjectCreate, ProjectUpdate
+from smarttask.workspaces.policy import WorkspaceAccess, require_role
+from smarttask.workspaces.roles import Role
+
+MISSING = "There is no such project."
+_FIELDS = ("key", "name", "description")
+
+
+def _values(project: Project) -> dict[str, Any]:
+    return {field: getattr(project, field) for field in _FIELDS}
+
+
+async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCreate) -> Project:
+    """A new project in the workspace; 409 when its key is taken there."""
+    if await repository.get_by_key(session, access.workspace.id, body.key) is not None:
+        raise Conflict(f"The key {body.key} is already used in this workspace.")
+    now = utcnow()
+    project = Project(
+        id=new_id(),
+        workspace_id=access.workspace.id,
+        key=body.key,
+        name=body.name,
+        description=body.description,
+        task_counter=0,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(project)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"The key {body.key} is already used in this workspace.") from error
+    activity.record(
+        session,
+        workspace_id=project.workspace_id,
+        actor_id=access.user.id,
+        action="created",
+        entity_type="project",
+        entity_id=project.id,
+        changes=activity.snapshot(_values(project)),
+    )
+    return project
+
+
+async def load(session: AsyncSession, user: User, project_id: str, minimum: Role) -> Project:
+    """A project the user may act on with at least `minimum`; 404 or 403 otherwise."""
+    project = await repository.get(session, project_id)
+    if project is None:
+        raise NotFound(MISSING)
+    await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
+    return project
+
+
+async def update(
+    session: AsyncSession, user: User, project: Project, changes: ProjectUpdate
+) -> Project:
+    """Rename or describe a project."""
+    before = _values(project)
+    for field, value in changes.model_dump(exclude_unset=True).items():
+        if field == "name" and value is None:
+            continue
+        setattr(project, field, value)
+    changed = activity.diff(before, _values(project))
+    if changed:
+        project.updated_at = utcnow()
+        await session.flush()
+        activity.record(
+            session,
+            workspace_id=project.workspace_id,
+            actor_id=user.id,
+            action="updated",
+            entity_type="project",
+            entity_id=project.id,
+            changes=changed,
+        )
+    return project
+
+
+async def delete(session: AsyncSession, user: User, project: Project) -> None:
+    """Delete a project and everything in it; the trail keeps a record."""
+    activity.record(
+        session,
+        workspace_id=project.workspace_id,
+        actor_id=user.id,
+        action="deleted",
+        entity_type="project",
+        entity_id=project.id,
+        changes=activity.removal(_values(project)),
+    )
+    await repository.delete_project(session, project.id)
