@@ -24,6 +24,7 @@ class DatabaseSettings:
     max_overflow: int
     pool_timeout: float
     pool_recycle: int
+    ping_after_idle: float
     echo: bool
 
     @property
@@ -87,10 +88,11 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     db_connect_timeout: float = Field(default=3.0, gt=0)
     db_statement_timeout: float = Field(default=10.0, gt=0)
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=5.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_ping_after_idle_seconds: float = Field(default=5.0, ge=0)
     db_echo: bool = False
 
     redis_url: str | None = None
@@ -169,6 +171,7 @@ class Settings(BaseSettings):
             max_overflow=self.db_max_overflow,
             pool_timeout=self.db_pool_timeout,
             pool_recycle=self.db_pool_recycle,
+            ping_after_idle=self.db_ping_after_idle_seconds,
             echo=self.db_echo,
         )
 

@@ -32,7 +32,7 @@ class Principal:
     api_token_id: str | None = None
 
 
-def get_auth(request: Request) -> AuthComponents:
+async def get_auth(request: Request) -> AuthComponents:
     """The process's authentication components."""
     auth: AuthComponents = request.app.state.auth
     return auth

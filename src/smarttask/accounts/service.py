@@ -114,6 +114,17 @@ async def login(
 ) -> TokenPair:
     """Check the credentials (and TOTP) and open a new login session."""
     normalized = normalize_email(email)
+    async with auth.signin_locks.lock(normalized):
+        return await _login(session, auth, normalized, password, totp_code)
+
+
+async def _login(
+    session: AsyncSession,
+    auth: AuthComponents,
+    normalized: str,
+    password: str,
+    totp_code: str | None,
+) -> TokenPair:
     await _lockout(auth, normalized)
     user = await repository.get_user_by_email(session, normalized)
     if user is None or not user.is_active or user.password_hash is None:
@@ -205,8 +216,15 @@ async def logout(session: AsyncSession, token: str) -> None:
 async def change_password(
     session: AsyncSession, auth: AuthComponents, user: User, *, current: str, new: str
 ) -> None:
-    """Replace the password after checking the current one; every login is signed out."""
+    """Replace the password after checking the current one; every login is signed out.
+
+    Wrong current passwords count as failed sign-ins of the email: a stolen access token
+    must not become an unlimited password-guessing oracle.
+    """
+    key = user.email or user.id
+    await _lockout(auth, key)
     if user.password_hash is None or not await auth.hashing.verify(user.password_hash, current):
+        await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, key)
         raise ValidationFailed(
             "The current password is wrong.",
             errors=[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -103,5 +103,5 @@ class AccessTokens:
         return AccessClaims(
             user_id=str(claims["sub"]),
             session_id=str(claims["sid"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"])).astimezone(),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         )

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.counters.models import Counter, CounterQuota
 from smarttask.db.dialect import upsert
 
 _COLUMNS = (Counter.name, Counter.value, Counter.created_at, Counter.updated_at)
+# The hot statements are built once; each call only binds its values.
+_INCREMENT = (
+    update(Counter)
+    .where(Counter.name == bindparam("counter_name"))
+    .values(value=Counter.value + 1, updated_at=bindparam("now"))
+    .returning(*_COLUMNS)
+)
+_GET = select(*_COLUMNS).where(Counter.name == bindparam("counter_name"))
 
 
 async def increment(session: AsyncSession, name: str, now: datetime) -> Counter | None:
     """Add 1 to an existing counter in one statement; None if it does not exist."""
-    statement = (
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1, updated_at=now)
-        .returning(*_COLUMNS)
-    )
-    row = (await session.execute(statement)).one_or_none()
+    row = (await session.execute(_INCREMENT, {"counter_name": name, "now": now})).one_or_none()
     return Counter(**row._mapping) if row else None
 
 
@@ -50,5 +52,5 @@ async def reserve_quota(session: AsyncSession, maximum: int) -> bool:
 
 async def get(session: AsyncSession, name: str) -> Counter | None:
     """One counter by name."""
-    row = (await session.execute(select(*_COLUMNS).where(Counter.name == name))).one_or_none()
+    row = (await session.execute(_GET, {"counter_name": name})).one_or_none()
     return Counter(**row._mapping) if row else None

@@ -12,18 +12,21 @@ from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.settings import Settings
 
 
-def get_session(request: Request) -> AsyncSession:
-    """The session of the request's unit of work (committed by the middleware, not here)."""
+async def get_session(request: Request) -> AsyncSession:
+    """The session of the request's unit of work (committed by the middleware, not here).
+
+    Dependencies are `async def` so that FastAPI does not hop to a thread for them.
+    """
     return unit_of_work(request.scope).session
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The process's database engines."""
     database: Database = request.app.state.database
     return database
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings

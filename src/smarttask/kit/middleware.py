@@ -111,20 +111,27 @@ class RequestContextMiddleware:
             if not response_started:
                 await response(scope, receive, send_with_headers)
         finally:
-            client = scope.get("client")
-            access_log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client_ip": client[0] if client else None,
-                    "user_agent": (headers.get("user-agent") or "")[:_MAX_USER_AGENT],
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                self._log_access(scope, headers, request_id, status, started)
             set_request_id(None)
+
+    @staticmethod
+    def _log_access(
+        scope: Scope, headers: Headers, request_id: str, status: int, started: float
+    ) -> None:
+        client = scope.get("client")
+        access_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client_ip": client[0] if client else None,
+                "user_agent": (headers.get("user-agent") or "")[:_MAX_USER_AGENT],
+            },
+        )
 
 
 class PreflightCORSMiddleware(CORSMiddleware):

@@ -151,6 +151,22 @@ def response_for_problem(problem: ProblemError) -> Response:
     )
 
 
+# SQLSTATE classes and codes that mean "not now", not "never": connection failures (08),
+# too many connections (53), shutdowns (57P01-57P03), statement and lock timeouts.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
+_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014", "55P03"})
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        seen = seen.__cause__
+    return None
+
+
 def is_database_unavailable(error: BaseException) -> bool:
     """True when the error means the database cannot be reached or is too busy to answer."""
     if isinstance(error, sa_exc.TimeoutError):  # pool exhausted
@@ -160,6 +176,9 @@ def is_database_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
             return True
+        code = _sqlstate(error.orig) if error.orig is not None else None
+        if code is not None:
+            return code.startswith(_TRANSIENT_SQLSTATE_CLASSES) or code in _TRANSIENT_SQLSTATES
         text = str(error.orig).lower()
         return "timeout" in text or "canceling statement" in text or "connection" in text
     return isinstance(error, ConnectionError | TimeoutError | socket.gaierror)

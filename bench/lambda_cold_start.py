@@ -1,0 +1,265 @@
+"""Lambda cold start and memory of the HTTP handler, each measured in fresh processes.
+
+(a) the time to `import fastapi` alone; (b) the time to import
+`smarttask.entrypoints.lambda_http` and answer a first API Gateway HTTP API (2.0) event.
+Prints the medians over --repeat fresh processes and the ratio b/a (target: at most 2.0),
+then the peak RSS (VmHWM) of one handler process after --events events. The database is
+a migrated SQLite file in a temporary directory.
+
+    .venv/bin/python bench/lambda_cold_start.py [--repeat 5] [--events 1000] [--importtime]
+
+It prints figures; it never passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from procinfo import machine, mib
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "aws-events" / "api-gateway-http-v2.json"
+TARGET_RATIO = 2.0
+
+# The children import nothing before the clock starts but what both kinds need (json, sys,
+# time), so neither gets a head start from modules the other loaded first.
+_PRELUDE = """
+import json, sys, time
+
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+class Context:
+    aws_request_id = "bench-cold-start"
+    function_name = "smarttask-http"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:smarttask-http"
+
+    def get_remaining_time_in_millis(self):
+        return 29000
+
+events = json.load(open(sys.argv[1]))
+"""
+_FASTAPI_CHILD = (
+    _PRELUDE
+    + """
+started = time.perf_counter()
+import fastapi
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "hwm_kib": hwm()}))
+"""
+)
+_HANDLER_CHILD = (
+    _PRELUDE
+    + """
+started = time.perf_counter()
+from smarttask.entrypoints.lambda_http import handler
+imported = time.perf_counter()
+first = handler(events[0], Context())
+seconds = time.perf_counter() - started
+after_first = hwm()
+statuses = {str(first["statusCode"]): 1}
+for event in events[1:]:
+    status = str(handler(event, Context())["statusCode"])
+    statuses[status] = statuses.get(status, 0) + 1
+print(json.dumps({
+    "seconds": seconds, "import_seconds": imported - started, "hwm_first_kib": after_first,
+    "hwm_kib": hwm(), "statuses": statuses,
+}))
+"""
+)
+
+
+def http_event(method: str, path: str, source_ip: str = "192.168.0.1") -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event from the AWS sample, for one request."""
+    event: dict[str, Any] = copy.deepcopy(json.loads(FIXTURE.read_text()))
+    event.update(
+        rawPath=path,
+        rawQueryString="",
+        body=None,
+        isBase64Encoded=False,
+        headers={"host": "id.execute-api.us-east-1.amazonaws.com", "user-agent": "bench"},
+    )
+    for key in ("cookies", "queryStringParameters", "pathParameters"):
+        event.pop(key, None)
+    event["requestContext"]["http"].update(method=method, path=path, sourceIp=source_ip)
+    return event
+
+
+def _run_child(
+    code: str,
+    events: list[dict[str, Any]],
+    env: dict[str, str],
+    tmp: Path,
+    extra: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], float, str]:
+    """Run a child in a fresh interpreter; its JSON line, its whole wall time and its stderr."""
+    path = tmp / "events.json"
+    path.write_text(json.dumps(events))
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, *extra, "-c", code, str(path)],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    return json.loads(completed.stdout.strip().splitlines()[-1]), wall, completed.stderr
+
+
+def _importtime(stderr: str, top: int = 15) -> None:
+    """Print what dominates an `-X importtime` report: top-level packages and slowest modules."""
+    rows = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "[us]" in line:
+            continue
+        self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
+        rows.append((int(self_us), int(cumulative_us), name.rstrip()))
+    # A module imported at the outermost level has exactly one space before its name.
+    outer = [r for r in rows if not r[2].startswith("  ")]
+    total = sum(r[1] for r in outer)
+    print(f"\n-X importtime: {total / 1000:.0f} ms of imports in all; outermost, by cumulative:")
+    for _, cumulative, name in sorted(outer, key=lambda r: -r[1])[:top]:
+        print(f"  {cumulative / 1000:8.1f} ms  {name.strip()}")
+    by_package: dict[str, int] = {}
+    for self_us, _, name in rows:
+        package = name.strip().split(".")[0]
+        by_package[package] = by_package.get(package, 0) + self_us
+    print("self time summed per top-level package:")
+    for package, self_us in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {self_us / 1000:8.1f} ms  {package}")
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="fresh processes per measurement")
+    parser.add_argument("--events", type=int, default=1000, help="events for the memory figure")
+    parser.add_argument(
+        "--importtime",
+        action="store_true",
+        help="always print the -X importtime summary (it is printed anyway above the target)",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Measure and print."""
+    args = parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    info = machine()
+    print(
+        f"machine: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}, "
+        f"Python {info['python']}"
+    )
+    with tempfile.TemporaryDirectory(prefix="smarttask-lambda-") as directory:
+        tmp = Path(directory)
+        env = {
+            **os.environ,
+            "SMARTTASK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'smarttask.db'}",
+        }
+        env.pop("SMARTTASK_LOG_LEVEL", None)
+        subprocess.run(
+            [str(Path(sys.executable).parent / "smarttask"), "migrate"],
+            env=env,
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+        )
+        created, _, _ = _run_child(
+            _HANDLER_CHILD, [http_event("POST", "/api/v1/counters/x/increment")], env, tmp
+        )
+        print(f"SQLite database migrated; counter x created ({created['statuses']})")
+
+        firsts = {
+            "GET /health/live": http_event("GET", "/health/live"),
+            "GET /health": http_event("GET", "/health"),
+            "GET /api/v1/counters/x": http_event("GET", "/api/v1/counters/x"),
+        }
+        fastapi_runs: list[tuple[dict[str, Any], float]] = []
+        handler_runs: dict[str, list[tuple[dict[str, Any], float]]] = {k: [] for k in firsts}
+        for _ in range(args.repeat):  # interleaved, so that drift affects every kind alike
+            result, wall, _ = _run_child(_FASTAPI_CHILD, [], env, tmp)
+            fastapi_runs.append((result, wall))
+            for name, event in firsts.items():
+                result, wall, _ = _run_child(_HANDLER_CHILD, [event], env, tmp)
+                handler_runs[name].append((result, wall))
+
+        base = statistics.median(r["seconds"] for r, _ in fastapi_runs)
+        base_wall = statistics.median(w for _, w in fastapi_runs)
+        print(f"\nmedian of {args.repeat} fresh processes      in-process   whole process")
+        print(
+            f"  (a) import fastapi                  {base * 1000:8.1f} ms   "
+            f"{base_wall * 1000:8.1f} ms"
+        )
+        worst = 0.0
+        for name, runs in handler_runs.items():
+            seconds = statistics.median(r["seconds"] for r, _ in runs)
+            imported = statistics.median(r["import_seconds"] for r, _ in runs)
+            wall = statistics.median(w for _, w in runs)
+            statuses = sorted({s for r, _ in runs for s in r["statuses"]})
+            ratio = seconds / base
+            worst = max(worst, ratio)
+            print(
+                f"  (b) import handler + {name:<22} {seconds * 1000:6.1f} ms   "
+                f"{wall * 1000:8.1f} ms   ratio b/a {ratio:.2f} "
+                f"(import alone {imported * 1000:.1f} ms; status {','.join(statuses)})"
+            )
+        print(
+            f"  worst ratio {worst:.2f}; target <= {TARGET_RATIO}: "
+            f"{'met' if worst <= TARGET_RATIO else 'NOT met'} (in-process times; the whole-"
+            "process column adds the interpreter's own start-up to both)"
+        )
+
+        ips = [f"10.0.0.{i}" for i in range(1, 17)]  # stays under the per-IP counter limit
+        mix = [
+            http_event("GET", "/health/live"),
+            http_event("POST", "/api/v1/counters/x/increment"),
+            http_event("GET", "/api/v1/counters/x"),
+        ]
+        events = []
+        for i in range(args.events):
+            event = copy.deepcopy(mix[i % len(mix)])
+            event["requestContext"]["http"]["sourceIp"] = ips[i % len(ips)]
+            events.append(event)
+        memory, wall, _ = _run_child(_HANDLER_CHILD, events, env, tmp)
+        baseline = statistics.median(r["hwm_kib"] for r, _ in fastapi_runs)
+        print(
+            f"\npeak RSS (VmHWM) of one handler process, {args.events} events "
+            "(health/live, counter increment, counter read in turn):"
+        )
+        print(
+            f"  after the first event {mib(memory['hwm_first_kib'])}; after {args.events} "
+            f"events {mib(memory['hwm_kib'])}; statuses {memory['statuses']}; "
+            f"{wall:.1f} s in all"
+        )
+        print(
+            f"  (a process that only imported fastapi: {mib(baseline)}; "
+            "the 2-core machine's Python, not Lambda's)"
+        )
+
+        if worst > TARGET_RATIO or args.importtime:
+            _, _, stderr = _run_child(
+                _HANDLER_CHILD, [firsts["GET /health/live"]], env, tmp, extra=("-X", "importtime")
+            )
+            _importtime(stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
