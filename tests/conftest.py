@@ -110,3 +110,6 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
         await http.aclose()
     for application in apps:
         await application.state.database.dispose()
+
+
+pytest_plugins = ["tests.log_scan"]

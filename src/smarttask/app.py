@@ -34,6 +34,14 @@ from smarttask.workspaces.routes import router as workspaces_router
 log = logging.getLogger("smarttask.app")
 
 API_PREFIX = "/api/v1"
+# POSTs whose answers hold secrets: Idempotency-Key is accepted but their answers are not
+# stored for replay (see docs/api.md).
+UNREPLAYABLE_PREFIXES = (
+    f"{API_PREFIX}/auth/",
+    f"{API_PREFIX}/users/me/tokens",
+    f"{API_PREFIX}/users/me/totp",
+    f"{API_PREFIX}/users/me/password",
+)
 
 
 def create_app(settings: Settings | None = None, *, background: bool = False) -> FastAPI:
@@ -90,7 +98,9 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         UnitOfWorkMiddleware,
         database=database,
         http=settings.http,
+        fingerprint_key=settings.secret_key.get_secret_value().encode(),
         principal=idempotency_principal,
+        unreplayable_prefixes=UNREPLAYABLE_PREFIXES,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -146,3 +146,24 @@ async def test_keys_live_at_least_a_day(app: Any, client: httpx.AsyncClient) -> 
     async with app.state.database.session() as session:
         row = (await session.execute(select(IdempotencyKey))).scalar_one()
     assert row.expires_at - row.created_at >= timedelta(hours=24)
+
+
+async def test_answers_with_secrets_are_never_stored(client: httpx.AsyncClient) -> None:
+    from tests.workspace_helpers import PASSWORD, signup
+
+    account = await signup(client)
+    login = {"email": account.email, "password": PASSWORD}
+    first = await client.post("/api/v1/auth/login", json=login, headers={"Idempotency-Key": "l"})
+    second = await client.post("/api/v1/auth/login", json=login, headers={"Idempotency-Key": "l"})
+    assert first.status_code == second.status_code == 200
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["refresh_token"] != second.json()["refresh_token"]
+    token = await client.post(
+        "/api/v1/users/me/tokens",
+        json={"name": "ci"},
+        headers=account.headers | {"Idempotency-Key": "t"},
+    )
+    assert token.status_code == 201
+    async with client._transport.app.state.database.session() as session:  # type: ignore[attr-defined]
+        stored = (await session.execute(select(IdempotencyKey))).scalars().all()
+    assert stored == []

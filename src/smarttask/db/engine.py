@@ -23,6 +23,7 @@ def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=settings.echo,
+        hide_parameters=True,
         connect_args={"timeout": settings.statement_timeout},
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
@@ -82,6 +83,7 @@ def _postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(
         settings.url,
         echo=settings.echo,
+        hide_parameters=True,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout,

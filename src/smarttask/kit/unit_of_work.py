@@ -121,12 +121,17 @@ class UnitOfWorkMiddleware:
         *,
         database: Database,
         http: HttpSettings,
+        fingerprint_key: bytes,
         principal: PrincipalResolver = anonymous_principal,
+        unreplayable_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.database = database
         self.http = http
+        self.fingerprint_key = fingerprint_key
         self.principal = principal
+        # Answers that carry secrets (tokens, TOTP seeds) are never stored for replay.
+        self.unreplayable_prefixes = unreplayable_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request inside its unit of work."""
@@ -137,6 +142,8 @@ class UnitOfWorkMiddleware:
         scope.setdefault("state", {})["uow"] = uow
         try:
             key = Headers(scope=scope).get("idempotency-key") if scope["method"] == "POST" else None
+            if key is not None and scope["path"].startswith(self.unreplayable_prefixes):
+                key = None
             if key is None:
                 await self.app(scope, receive, _CommittingSend(uow, send, self.http).send)
             else:
@@ -150,7 +157,11 @@ class UnitOfWorkMiddleware:
         body = await _read_body(receive)
         principal = await self.principal(scope)
         fingerprint = idempotency.request_fingerprint(
-            scope["method"], scope["path"], scope.get("query_string", b""), body
+            self.fingerprint_key,
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            body,
         )
         try:
             idempotency.validate_key(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,9 +42,13 @@ def validate_key(key: str) -> str:
     return key
 
 
-def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
-    """A hash of what makes two requests "the same request"."""
-    digest = hashlib.sha256()
+def request_fingerprint(key: bytes, method: str, path: str, query: bytes, body: bytes) -> str:
+    """A keyed hash of what makes two requests "the same request".
+
+    Keyed (HMAC) so that a stored fingerprint of a body holding a secret is no offline
+    shortcut to that secret.
+    """
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     for part in (method.encode(), path.encode(), query, body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
