@@ -15,6 +15,7 @@ from smarttask.accounts.idempotency import idempotency_principal
 from smarttask.accounts.routes import router as auth_router
 from smarttask.accounts.users_routes import router as users_router
 from smarttask.activity.routes import router as activity_router
+from smarttask.comments.routes import router as comments_router
 from smarttask.counters.routes import router as counters_router
 from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
@@ -29,6 +30,7 @@ from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.projects.routes import router as projects_router
 from smarttask.settings import Settings, get_settings
+from smarttask.tasks.routes import router as tasks_router
 from smarttask.workspaces.routes import router as workspaces_router
 
 log = logging.getLogger("smarttask.app")
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         users_router,
         workspaces_router,
         projects_router,
+        tasks_router,
+        comments_router,
         activity_router,
         counters_router,
     )

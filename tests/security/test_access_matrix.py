@@ -34,6 +34,8 @@ class World:
     a_member: Account
     a_token_id: str
     project_id: str
+    task_id: str = ""
+    comment_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -43,7 +45,24 @@ async def build_world(client: httpx.AsyncClient) -> World:
     await add_member(client, workspace_id, a, a_member, "member")
     token = await client.post("/api/v1/users/me/tokens", json={"name": "t"}, headers=a.headers)
     project_id = await new_project(client, workspace_id, a)
-    return World(a, b, workspace_id, a_member, token.json()["id"], project_id)
+    world = World(a, b, workspace_id, a_member, token.json()["id"], project_id)
+    world.task_id, world.comment_id = await task_with_comment(client, project_id, a)
+    return world
+
+
+async def task_with_comment(
+    client: httpx.AsyncClient, project_id: str, by: Account
+) -> tuple[str, str]:
+    """A task WEB-1 in the project with one comment by `by`; their ids."""
+    task = await client.post(
+        f"/api/v1/projects/{project_id}/tasks", json={"title": "t"}, headers=by.headers
+    )
+    assert task.status_code == 201, task.text
+    comment = await client.post(
+        f"/api/v1/tasks/{task.json()['id']}/comments", json={"body": "c"}, headers=by.headers
+    )
+    assert comment.status_code == 201, comment.text
+    return task.json()["id"], comment.json()["id"]
 
 
 async def new_project(client: httpx.AsyncClient, workspace_id: str, owner: Account) -> str:
@@ -69,6 +88,10 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             user_id=world.a_member.id,
             token_id=world.a_token_id,
             project_id=world.project_id,
+            task_id=world.task_id,
+            comment_id=world.comment_id,
+            key="WEB-1",
+            depends_on_id=world.task_id,
         )
         return await client.request(method, url, json=body, headers=world.b.headers)
 
@@ -126,6 +149,56 @@ BOLA: dict[tuple[str, str], tuple[Call, int]] = {
         call("DELETE", "/api/v1/projects/{project_id}"),
         404,
     ),
+    ("GET", "/api/v1/projects/{project_id}/tasks"): (
+        call("GET", "/api/v1/projects/{project_id}/tasks"),
+        404,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/tasks"): (
+        call("POST", "/api/v1/projects/{project_id}/tasks", {"title": "pwned"}),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/tasks"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/tasks"),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/tasks/by-key/{key}"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/tasks/by-key/{key}"),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}"): (call("GET", "/api/v1/tasks/{task_id}"), 404),
+    ("PATCH", "/api/v1/tasks/{task_id}"): (
+        call("PATCH", "/api/v1/tasks/{task_id}", {"title": "pwned"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}"): (call("DELETE", "/api/v1/tasks/{task_id}"), 404),
+    ("POST", "/api/v1/tasks/{task_id}/dependencies"): (
+        call("POST", "/api/v1/tasks/{task_id}/dependencies", {"depends_on_id": "x"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/dependencies/{depends_on_id}"): (
+        call("DELETE", "/api/v1/tasks/{task_id}/dependencies/{depends_on_id}"),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/comments"): (
+        call("GET", "/api/v1/tasks/{task_id}/comments"),
+        404,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/comments"): (
+        call("POST", "/api/v1/tasks/{task_id}/comments", {"body": "pwned"}),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/activity"): (
+        call("GET", "/api/v1/tasks/{task_id}/activity"),
+        404,
+    ),
+    ("PATCH", "/api/v1/comments/{comment_id}"): (
+        call("PATCH", "/api/v1/comments/{comment_id}", {"body": "pwned"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/comments/{comment_id}"): (
+        call("DELETE", "/api/v1/comments/{comment_id}"),
+        404,
+    ),
     ("DELETE", "/api/v1/users/me/tokens/{token_id}"): (
         call("DELETE", "/api/v1/users/me/tokens/{token_id}"),
         404,
@@ -176,6 +249,10 @@ async def test_other_tenants_resources_do_not_exist(client: httpx.AsyncClient) -
     project = await client.get(f"/api/v1/projects/{world.project_id}", headers=world.a.headers)
     assert project.json()["name"] == "Web"
     assert project.json()["version"] == 1
+    task = await client.get(f"/api/v1/tasks/{world.task_id}", headers=world.a.headers)
+    assert (task.json()["title"], task.json()["version"]) == ("t", 1)
+    comments = await client.get(f"/api/v1/tasks/{world.task_id}/comments", headers=world.a.headers)
+    assert [c["body"] for c in comments.json()["items"]] == ["c"]
     tokens = await client.get("/api/v1/users/me/tokens", headers=world.a.headers)
     assert [t["id"] for t in tokens.json()["items"]] == [world.a_token_id]
     me = await client.get("/api/v1/users/me", headers=world.a_member.headers)
@@ -207,6 +284,9 @@ class Team:
     workspace_id: str
     project_id: str
     people: dict[str, Account]
+    task_id: str = ""
+    other_task_id: str = ""
+    comment_id: str = ""
     role: str = "viewer"
 
 
@@ -278,10 +358,73 @@ BFLA: dict[tuple[str, str], tuple[Build, dict[str, int]]] = {
 }
 
 
+MEMBERS = {"viewer": 403, "member": 200, "admin": 200, "owner": 200}
+BFLA |= {
+    ("GET", "/api/v1/projects/{project_id}/tasks"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/tasks", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/tasks"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/tasks", {"title": f"by {t.role}"}),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/tasks"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/tasks", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/tasks/by-key/{key}"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/tasks/by-key/WEB-1", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}"): (lambda t: (f"/api/v1/tasks/{t.task_id}", None), ALL_200),
+    ("PATCH", "/api/v1/tasks/{task_id}"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}", {"title": f"by {t.role}"}),
+        MEMBERS,
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}", None),
+        {"viewer": 403, "member": 204, "admin": 404, "owner": 404},
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/dependencies"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/dependencies", {"depends_on_id": t.other_task_id}),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/dependencies/{depends_on_id}"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/dependencies/{t.other_task_id}", None),
+        {"viewer": 403, "member": 204, "admin": 404, "owner": 404},
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/comments"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/comments", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/comments"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/comments", {"body": "hi"}),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/activity"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/activity", None),
+        ALL_200,
+    ),
+    # The comment is the member's: only its author edits it; admins may delete it.
+    ("PATCH", "/api/v1/comments/{comment_id}"): (
+        lambda t: (f"/api/v1/comments/{t.comment_id}", {"body": f"by {t.role}"}),
+        {"viewer": 403, "member": 200, "admin": 403, "owner": 403},
+    ),
+    ("DELETE", "/api/v1/comments/{comment_id}"): (
+        lambda t: (f"/api/v1/comments/{t.comment_id}", None),
+        {"viewer": 403, "member": 204, "admin": 404, "owner": 404},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
-    scoped = {
-        r for r in id_routes() if r[1].startswith(("/api/v1/workspaces/", "/api/v1/projects/"))
-    }
+    tenant_scoped = (
+        "/api/v1/workspaces/",
+        "/api/v1/projects/",
+        "/api/v1/tasks/",
+        "/api/v1/comments/",
+    )
+    scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)}
     assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
 
 
@@ -295,7 +438,16 @@ async def build_team(client: httpx.AsyncClient) -> Team:
         await add_member(client, workspace_id, people["owner"], people[role], member_role)
     people["newcomer"] = await signup(client, "newcomer")
     project_id = await new_project(client, workspace_id, people["owner"])
-    return Team(workspace_id, project_id, people)
+    team = Team(workspace_id, project_id, people)
+    team.task_id, team.comment_id = await task_with_comment(client, project_id, people["member"])
+    team.other_task_id, _ = await task_with_comment(client, project_id, people["owner"])
+    dependency = await client.post(
+        f"/api/v1/tasks/{team.task_id}/dependencies",
+        json={"depends_on_id": team.other_task_id},
+        headers=people["owner"].headers,
+    )
+    assert dependency.status_code == 201, dependency.text
+    return team
 
 
 async def test_role_matrix(client_with: Any) -> None:

@@ -1,0 +1,89 @@
+"""Comment endpoints (contract section 4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from smarttask.accounts.deps import CurrentUser
+from smarttask.comments import repository, service
+from smarttask.comments.schemas import CommentCreate, CommentRead, CommentUpdate
+from smarttask.db.session import SessionDep
+from smarttask.kit.etag import IfMatch, check_if_match, etag
+from smarttask.kit.openapi import problems
+from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.tasks import service as tasks
+from smarttask.workspaces.roles import Role
+
+router = APIRouter(tags=["comments"])
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+_ERRORS = (401, 404, 503)
+
+
+@router.get(
+    "/tasks/{task_id}/comments", response_model=Page[CommentRead], responses=problems(*_ERRORS, 422)
+)
+async def list_comments(
+    task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[CommentRead]:
+    """A task's comments, oldest first."""
+    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
+    rows = await repository.list_for_task(
+        session, task.id, after=created_keyset(cursor), limit=limit + 1
+    )
+    return page_by_creation(rows, limit, CommentRead.model_validate)
+
+
+@router.post(
+    "/tasks/{task_id}/comments",
+    status_code=201,
+    response_model=CommentRead,
+    responses=problems(*_ERRORS, 403, 413, 415, 422),
+)
+async def create_comment(
+    task_id: Id, body: CommentCreate, user: CurrentUser, session: SessionDep, response: Response
+) -> CommentRead:
+    """Comment on a task (members)."""
+    task, _ = await tasks.load(session, user, task_id, Role.MEMBER)
+    comment = await service.create(session, user, task, body.body)
+    response.headers["ETag"] = etag(comment.version)
+    response.headers["Location"] = f"/api/v1/comments/{comment.id}"
+    return CommentRead.model_validate(comment)
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    response_model=CommentRead,
+    responses=problems(*_ERRORS, 403, 409, 412, 413, 415, 422),
+)
+async def edit_comment(
+    comment_id: Id,
+    body: CommentUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CommentRead:
+    """Edit one's own comment."""
+    comment, role = await service.load(session, user, comment_id)
+    check_if_match(if_match, comment.version)
+    comment = await service.edit(session, user, comment, role, body.body)
+    response.headers["ETag"] = etag(comment.version)
+    return CommentRead.model_validate(comment)
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(*_ERRORS, 403, 412),
+)
+async def delete_comment(
+    comment_id: Id, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> Response:
+    """Delete a comment (its author, or an admin)."""
+    comment, role = await service.load(session, user, comment_id)
+    check_if_match(if_match, comment.version)
+    await service.delete(session, user, comment, role)
+    return Response(status_code=204)

@@ -1,0 +1,94 @@
+"""Comment rules: members write; authors edit; authors and admins delete."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.activity import service as activity
+from smarttask.comments import repository
+from smarttask.comments.models import Comment
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Forbidden, NotFound
+from smarttask.tasks.models import Task
+from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.roles import Role
+
+MISSING = "There is no such comment."
+
+
+async def create(session: AsyncSession, user: User, task: Task, body: str) -> Comment:
+    """Add a comment to a task."""
+    now = utcnow()
+    comment = Comment(
+        id=new_id(),
+        task_id=task.id,
+        workspace_id=task.workspace_id,
+        author_id=user.id,
+        body=body,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(comment)
+    await session.flush()
+    activity.record(
+        session,
+        workspace_id=task.workspace_id,
+        actor_id=user.id,
+        action="created",
+        entity_type="comment",
+        entity_id=comment.id,
+        changes=activity.snapshot({"task_id": task.id, "body": body}),
+    )
+    return comment
+
+
+async def load(session: AsyncSession, user: User, comment_id: str) -> tuple[Comment, Role]:
+    """A comment of a workspace the user belongs to (404 otherwise), and the user's role."""
+    comment = await repository.get(session, comment_id)
+    if comment is None:
+        raise NotFound(MISSING)
+    access = await require_role(session, user, comment.workspace_id, Role.VIEWER, missing=MISSING)
+    return comment, access.role
+
+
+async def edit(
+    session: AsyncSession, user: User, comment: Comment, role: Role, body: str
+) -> Comment:
+    """Change a comment's text: its author only, while a member."""
+    if comment.author_id != user.id or not role.at_least(Role.MEMBER):
+        raise Forbidden("Only the author of a comment may edit it.")
+    if body != comment.body:
+        changes = activity.diff({"body": comment.body}, {"body": body})
+        comment.body = body
+        comment.updated_at = utcnow()
+        await session.flush()
+        activity.record(
+            session,
+            workspace_id=comment.workspace_id,
+            actor_id=user.id,
+            action="updated",
+            entity_type="comment",
+            entity_id=comment.id,
+            changes=changes,
+        )
+    return comment
+
+
+async def delete(session: AsyncSession, user: User, comment: Comment, role: Role) -> None:
+    """Delete a comment: its author (while a member) or an admin."""
+    own = comment.author_id == user.id and role.at_least(Role.MEMBER)
+    if not own and not role.at_least(Role.ADMIN):
+        raise Forbidden("Only the author or an admin may delete a comment.")
+    activity.record(
+        session,
+        workspace_id=comment.workspace_id,
+        actor_id=user.id,
+        action="deleted",
+        entity_type="comment",
+        entity_id=comment.id,
+        changes=activity.removal({"task_id": comment.task_id, "body": comment.body}),
+    )
+    await session.delete(comment)
+    await session.flush()

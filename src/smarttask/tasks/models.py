@@ -1,0 +1,96 @@
+"""Task tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarttask.db.base import Base
+
+# Every list sort, scoped by project and by workspace, gets an index ending in id (keyset).
+_SORTS = ("created_at", "updated_at", "due_at", "priority")
+
+
+class Task(Base):
+    """A task. PostgreSQL adds a generated `search_vector`; SQLite keeps `task_fts` in step."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        *(Index(f"ix_task_project_id_{s}", "project_id", s, "id") for s in _SORTS),
+        *(Index(f"ix_task_workspace_id_{s}", "workspace_id", s, "id") for s in _SORTS),
+        Index("ix_task_project_id_status_created_at", "project_id", "status", "created_at", "id"),
+        Index(
+            "ix_task_workspace_id_status_created_at", "workspace_id", "status", "created_at", "id"
+        ),
+        Index("ix_task_assignee_id", "assignee_id", "status"),
+        Index("ix_task_parent_id", "parent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    assignee_id: Mapped[str | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reporter_id: Mapped[str | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime | None]
+    estimate_minutes: Mapped[int | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Label(Base):
+    """A workspace's label, created on first use; names are unique case-insensitively."""
+
+    __tablename__ = "label"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    name_key: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime]
+
+
+class TaskLabel(Base):
+    """A label on a task."""
+
+    __tablename__ = "task_label"
+    __table_args__ = (Index("ix_task_label_label_id", "label_id", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[str] = mapped_column(
+        ForeignKey("label.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class TaskDependency(Base):
+    """`task_id` cannot finish before `depends_on_id`."""
+
+    __tablename__ = "task_dependency"
+    __table_args__ = (Index("ix_task_dependency_depends_on_id", "depends_on_id", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), primary_key=True
+    )
+    depends_on_id: Mapped[str] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime]

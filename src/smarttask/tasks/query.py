@@ -1,0 +1,90 @@
+"""A task list request, parsed and validated: filters, sort and keyset position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smarttask.kit.pagination import decode_cursor, encode_cursor
+from smarttask.kit.problems import ValidationFailed
+from smarttask.tasks.schemas import Priority, Status
+
+SORTS = ("created_at", "updated_at", "due_at", "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """What to list: one project's or one workspace's tasks, filtered and ordered."""
+
+    workspace_id: str
+    project_id: str | None
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    assignee_id: str | None = None
+    label: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    q: str | None = None
+    sort: str = "created_at"
+    descending: bool = True
+    after: tuple[Any, str] | None = None
+
+    @property
+    def by_relevance(self) -> bool:
+        """Full-text results without an explicit sort come by relevance."""
+        return self.sort == "relevance"
+
+    @property
+    def cursor_tag(self) -> str:
+        """What a cursor is bound to: the same sort, or it is refused."""
+        return ("-" if self.descending else "") + self.sort
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, errors=[{"loc": ["query", field], "msg": message, "type": "value_error"}]
+    )
+
+
+def parse_sort(sort: str | None, q: str | None) -> tuple[str, bool]:
+    """(field, descending) of a `sort` parameter; relevance when searching without one."""
+    if sort is None:
+        return ("relevance", True) if q else ("created_at", True)
+    descending = sort.startswith("-")
+    field = sort.removeprefix("-")
+    if field not in SORTS:
+        raise _bad("sort", f"sort must be one of {', '.join(SORTS)}, optionally prefixed by '-'")
+    return field, descending
+
+
+def parse_priorities(values: list[Priority] | None) -> tuple[int, ...]:
+    """Priority names to stored ranks."""
+    return tuple(sorted({p.rank for p in values or []}))
+
+
+def parse_statuses(values: list[Status] | None) -> tuple[str, ...]:
+    """Status names, deduplicated."""
+    return tuple(sorted({s.value for s in values or []}))
+
+
+def decode_position(cursor: str | None, tag: str) -> tuple[Any, str] | None:
+    """The (sort value, id) a cursor points after; 422 if it belongs to another sort."""
+    if cursor is None:
+        return None
+    cursor_tag, value, last_id = decode_cursor(cursor, 3)
+    if cursor_tag != tag or not isinstance(last_id, str):
+        raise _bad("cursor", "This cursor belongs to another sort order; start from page one.")
+    if tag.lstrip("-") in ("created_at", "updated_at", "due_at") and value is not None:
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError as error:
+            raise _bad("cursor", "The cursor is not valid.") from error
+    return value, last_id
+
+
+def encode_position(tag: str, value: Any, row_id: str) -> str:
+    """A cursor pointing after the row with this sort value and id."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return encode_cursor([tag, value, row_id])

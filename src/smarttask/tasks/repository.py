@@ -1,0 +1,297 @@
+"""All SQL of tasks, labels and dependencies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.db.dialect import upsert
+from smarttask.db.types import new_id
+from smarttask.projects.models import Project
+from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.tasks.query import TaskQuery
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "created_at": Task.created_at,
+    "updated_at": Task.updated_at,
+    "due_at": Task.due_at,
+    "priority": Task.priority,
+}
+_FTS = table("task_fts")
+
+
+def _dialect(session: AsyncSession) -> str:
+    assert session.bind is not None
+    return session.bind.dialect.name
+
+
+async def get(session: AsyncSession, task_id: str) -> tuple[Task, str] | None:
+    """A task and its project's key."""
+    statement = (
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.id == task_id)
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def get_by_number(
+    session: AsyncSession, workspace_id: str, project_key: str, number: int
+) -> tuple[Task, str] | None:
+    """A task by its key's parts within a workspace."""
+    statement = (
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(
+            Project.workspace_id == workspace_id, Project.key == project_key, Task.number == number
+        )
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def _relevance(
+    session: AsyncSession, q: str
+) -> tuple[ColumnElement[Any], ColumnElement[bool], bool]:
+    """(score, match condition, higher-is-better) of a full-text query on this database."""
+    if _dialect(session) == "postgresql":
+        query = func.websearch_to_tsquery("simple", q)
+        vector: ColumnElement[Any] = literal_column("task.search_vector")
+        return func.ts_rank(vector, query), vector.op("@@")(query), True
+    # FTS5: each word quoted (no operator injection); bm25 is lower-is-better.
+    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
+    matching: Any = (
+        select(literal_column("rowid"))
+        .select_from(_FTS)
+        .where(literal_column("task_fts").op("MATCH")(phrase))
+    )
+    score = (
+        select(func.bm25(literal_column("task_fts")))
+        .select_from(_FTS)
+        .where(
+            literal_column("task_fts.rowid") == literal_column("task.rowid"),
+            literal_column("task_fts").op("MATCH")(phrase),
+        )
+        .scalar_subquery()
+    )
+    return score, literal_column("task.rowid").in_(matching), False
+
+
+def _after(
+    column: Any, row_id: Any, value: Any, last_id: str, descending: bool, nullable: bool
+) -> ColumnElement[bool]:
+    """Rows after (value, id) in the order `column [desc] NULLS LAST, id [desc]`."""
+    id_after = (row_id < last_id) if descending else (row_id > last_id)
+    if value is None:  # only on a nullable column: the remaining NULL rows, by id
+        return and_(column.is_(None), id_after)
+    if descending:
+        keyset: ColumnElement[bool] = tuple_(column, row_id) < tuple_(value, last_id)
+    else:
+        keyset = tuple_(column, row_id) > tuple_(value, last_id)
+    return or_(keyset, column.is_(None)) if nullable else keyset
+
+
+async def list_tasks(
+    session: AsyncSession, query: TaskQuery, *, limit: int
+) -> list[tuple[Task, str, Any]]:
+    """One page of tasks with their project key and sort value, in the query's order."""
+    statement: Any = select(Task, Project.key).join(Project, Project.id == Task.project_id)
+    scope = Task.project_id if query.project_id else Task.workspace_id
+    statement = statement.where(scope == (query.project_id or query.workspace_id))
+    if query.statuses:
+        statement = statement.where(Task.status.in_(query.statuses))
+    if query.priorities:
+        statement = statement.where(Task.priority.in_(query.priorities))
+    if query.assignee_id:
+        statement = statement.where(Task.assignee_id == query.assignee_id)
+    if query.label:
+        statement = statement.where(
+            exists().where(
+                TaskLabel.task_id == Task.id,
+                TaskLabel.label_id == Label.id,
+                Label.workspace_id == Task.workspace_id,
+                Label.name_key == query.label.casefold(),
+            )
+        )
+    if query.due_before:
+        statement = statement.where(Task.due_at < query.due_before)
+    if query.due_after:
+        statement = statement.where(Task.due_at > query.due_after)
+    if query.q:
+        score, matches, higher_better = _relevance(session, query.q)
+        statement = statement.where(matches)
+    if query.by_relevance:
+        descending = higher_better
+        sort_value: Any = score
+        nullable = False
+    else:
+        descending = query.descending
+        sort_value = _SORT_COLUMNS[query.sort]
+        nullable = query.sort == "due_at"
+    statement = statement.add_columns(sort_value.label("sort_value"))
+    if query.after is not None:
+        value, last_id = query.after
+        statement = statement.where(
+            _after(sort_value, Task.id, value, last_id, descending, nullable)
+        )
+    order = [sort_value.desc() if descending else sort_value.asc()]
+    if nullable:
+        order = [sort_value.is_(None), *order]
+    order.append(Task.id.desc() if descending else Task.id.asc())
+    statement = statement.order_by(*order).limit(limit)
+    return [(row[0], row[1], row[2]) for row in await session.execute(statement)]
+
+
+async def labels_of(session: AsyncSession, task_ids: list[str]) -> dict[str, list[str]]:
+    """Label names of each task, for a whole page in one query."""
+    found: dict[str, list[str]] = defaultdict(list)
+    if not task_ids:
+        return found
+    statement = (
+        select(TaskLabel.task_id, Label.name)
+        .join(Label, Label.id == TaskLabel.label_id)
+        .where(TaskLabel.task_id.in_(task_ids))
+        .order_by(Label.name_key)
+    )
+    for task_id, name in await session.execute(statement):
+        found[task_id].append(name)
+    return found
+
+
+async def dependencies_of(session: AsyncSession, task_ids: list[str]) -> dict[str, list[str]]:
+    """Ids each task depends on, for a whole page in one query."""
+    found: dict[str, list[str]] = defaultdict(list)
+    if not task_ids:
+        return found
+    statement = (
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+        .where(TaskDependency.task_id.in_(task_ids))
+        .order_by(TaskDependency.created_at, TaskDependency.depends_on_id)
+    )
+    for task_id, depends_on_id in await session.execute(statement):
+        found[task_id].append(depends_on_id)
+    return found
+
+
+async def ensure_labels(
+    session: AsyncSession, workspace_id: str, names: list[str], now: datetime
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Label ids by name key, creating missing labels race-free; and (id, name) of new ones."""
+    if not names:
+        return {}, []
+    keys = {name.casefold(): name for name in names}
+    rows = [
+        {
+            "id": new_id(),
+            "workspace_id": workspace_id,
+            "name": name,
+            "name_key": key,
+            "created_at": now,
+        }
+        for key, name in keys.items()
+    ]
+    statement = (
+        upsert(session, Label)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "name_key"])
+        .returning(Label.id, Label.name)
+    )
+    created = [(str(row[0]), str(row[1])) for row in await session.execute(statement)]
+    found = await session.execute(
+        select(Label.name_key, Label.id).where(
+            Label.workspace_id == workspace_id, Label.name_key.in_(list(keys))
+        )
+    )
+    return {str(key): str(label_id) for key, label_id in found}, created
+
+
+async def set_labels(session: AsyncSession, task_id: str, label_ids: list[str]) -> None:
+    """Replace a task's labels."""
+    await session.execute(delete(TaskLabel).where(TaskLabel.task_id == task_id))
+    if label_ids:
+        await session.execute(
+            insert(TaskLabel),
+            [{"task_id": task_id, "label_id": label_id} for label_id in label_ids],
+        )
+
+
+async def lock_workspace(session: AsyncSession, workspace_id: str) -> None:
+    """Serialise structural changes (parents, dependencies) within a workspace."""
+    if _dialect(session) == "postgresql":
+        await session.execute(
+            text("SELECT id FROM workspace WHERE id = :id FOR UPDATE"), {"id": workspace_id}
+        )
+
+
+async def reaches(session: AsyncSession, start: str, target: str, *, via: str) -> bool:
+    """Whether `target` is reachable from `start` along dependencies or parent links."""
+    if via == "dependency":
+        step = "SELECT d.depends_on_id FROM task_dependency d JOIN walk w ON d.task_id = w.id"
+        seed = "SELECT depends_on_id FROM task_dependency WHERE task_id = :start"
+    else:
+        step = (
+            "SELECT t.parent_id FROM task t JOIN walk w ON t.id = w.id "
+            "WHERE t.parent_id IS NOT NULL"
+        )
+        seed = "SELECT parent_id FROM task WHERE id = :start AND parent_id IS NOT NULL"
+    statement = text(
+        f"WITH RECURSIVE walk(id) AS ({seed} UNION {step}) "  # noqa: S608 - fixed fragments
+        "SELECT 1 FROM walk WHERE id = :target LIMIT 1"
+    )
+    found = await session.execute(statement, {"start": start, "target": target})
+    return found.first() is not None
+
+
+async def add_dependency(
+    session: AsyncSession, task_id: str, depends_on_id: str, now: datetime
+) -> bool:
+    """Record a dependency; False if it already existed."""
+    statement = (
+        upsert(session, TaskDependency)
+        .values(task_id=task_id, depends_on_id=depends_on_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["task_id", "depends_on_id"])
+        .returning(TaskDependency.task_id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def remove_dependency(session: AsyncSession, task_id: str, depends_on_id: str) -> bool:
+    """Drop a dependency; False if there was none."""
+    result: Any = await session.execute(
+        delete(TaskDependency).where(
+            TaskDependency.task_id == task_id, TaskDependency.depends_on_id == depends_on_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def subtree_ids(session: AsyncSession, task_id: str) -> list[str]:
+    """The task and all its subtasks, at any depth."""
+    statement = text(
+        "WITH RECURSIVE tree(id) AS (SELECT CAST(:id AS VARCHAR(36)) UNION "
+        "SELECT t.id FROM task t JOIN tree ON t.parent_id = tree.id) SELECT id FROM tree"
+    )
+    return [row[0] for row in await session.execute(statement, {"id": task_id})]
+
+
+async def delete_tasks(session: AsyncSession, task_ids: list[str]) -> None:
+    """Delete tasks; labels links, dependencies and comments go with them (cascade)."""
+    await session.execute(delete(Task).where(Task.id.in_(task_ids)))

@@ -1,0 +1,240 @@
+"""Task endpoints (contract section 4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from smarttask.accounts.deps import CurrentUser
+from smarttask.db.session import SessionDep
+from smarttask.kit.etag import IfMatch, check_if_match, etag
+from smarttask.kit.openapi import problems
+from smarttask.kit.pagination import Cursor, Limit, Page
+from smarttask.kit.problems import NotFound
+from smarttask.projects import service as projects
+from smarttask.tasks import query as task_query
+from smarttask.tasks import repository, service
+from smarttask.tasks.schemas import (
+    DependencyCreate,
+    Priority,
+    Status,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+)
+from smarttask.workspaces.policy import WorkspaceViewer
+from smarttask.workspaces.roles import Role
+
+router = APIRouter(tags=["tasks"])
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+TaskKey = Annotated[str, Path(min_length=3, max_length=32)]
+_KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,9})$")
+_ERRORS = (401, 404, 503)
+_WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
+
+
+class TaskFilters:
+    """The list filters, as query parameters."""
+
+    def __init__(
+        self,
+        status: Annotated[list[Status] | None, Query(max_length=4)] = None,
+        priority: Annotated[list[Priority] | None, Query(max_length=5)] = None,
+        assignee_id: Annotated[str | None, Query(max_length=64)] = None,
+        label: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+        sort: Annotated[
+            str | None,
+            Query(
+                max_length=20,
+                description="created_at, updated_at, due_at or priority; '-' for descending",
+            ),
+        ] = None,
+    ) -> None:
+        self.status, self.priority, self.assignee_id, self.label = (
+            status,
+            priority,
+            assignee_id,
+            label,
+        )
+        self.due_before, self.due_after, self.q, self.sort = due_before, due_after, q, sort
+
+    def query(
+        self, workspace_id: str, project_id: str | None, cursor: str | None
+    ) -> task_query.TaskQuery:
+        """The validated query."""
+        field, descending = task_query.parse_sort(self.sort, self.q)
+        tag = ("-" if descending else "") + field
+        return task_query.TaskQuery(
+            workspace_id=workspace_id,
+            project_id=project_id,
+            statuses=task_query.parse_statuses(self.status),
+            priorities=task_query.parse_priorities(self.priority),
+            assignee_id=self.assignee_id,
+            label=self.label,
+            due_before=self.due_before,
+            due_after=self.due_after,
+            q=self.q.strip() or None if self.q else None,
+            sort=field,
+            descending=descending,
+            after=task_query.decode_position(cursor, tag),
+        )
+
+
+Filters = Annotated[TaskFilters, Depends()]
+
+
+async def _page(session: SessionDep, query: task_query.TaskQuery, limit: int) -> Page[TaskRead]:
+    rows = await repository.list_tasks(session, query, limit=limit + 1)
+    items = await service.to_read(session, [(task, key) for task, key, _ in rows[:limit]])
+    cursor = None
+    if len(rows) > limit:
+        task, _, value = rows[limit - 1]
+        cursor = task_query.encode_position(query.cursor_tag, value, task.id)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post(
+    "/projects/{project_id}/tasks",
+    status_code=201,
+    response_model=TaskRead,
+    responses=problems(*_WRITE_ERRORS),
+)
+async def create_task(
+    project_id: Id, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response
+) -> TaskRead:
+    """Create a task (members)."""
+    project = await projects.load(session, user, project_id, Role.MEMBER)
+    task, key = await service.create(session, user, project, body)
+    response.headers["ETag"] = etag(task.version)
+    response.headers["Location"] = f"/api/v1/tasks/{task.id}"
+    return await service.read_one(session, task, key)
+
+
+@router.get(
+    "/projects/{project_id}/tasks", response_model=Page[TaskRead], responses=problems(*_ERRORS, 422)
+)
+async def list_project_tasks(
+    project_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    filters: Filters,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[TaskRead]:
+    """A project's tasks, filtered and sorted, one keyset page at a time."""
+    project = await projects.load(session, user, project_id, Role.VIEWER)
+    return await _page(session, filters.query(project.workspace_id, project.id, cursor), limit)
+
+
+@router.get(
+    "/workspaces/{workspace_id}/tasks",
+    response_model=Page[TaskRead],
+    responses=problems(*_ERRORS, 422),
+)
+async def list_workspace_tasks(
+    access: WorkspaceViewer,
+    session: SessionDep,
+    filters: Filters,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[TaskRead]:
+    """Every task of a workspace, filtered and sorted, one keyset page at a time."""
+    return await _page(session, filters.query(access.workspace.id, None, cursor), limit)
+
+
+@router.get(
+    "/workspaces/{workspace_id}/tasks/by-key/{key}",
+    response_model=TaskRead,
+    responses=problems(*_ERRORS),
+)
+async def read_task_by_key(
+    key: TaskKey, access: WorkspaceViewer, session: SessionDep, response: Response
+) -> TaskRead:
+    """A task by its key, such as WEB-42."""
+    match = _KEY.match(key)
+    found = match and await repository.get_by_number(
+        session, access.workspace.id, match.group(1), int(match.group(2))
+    )
+    if not found:
+        raise NotFound(service.MISSING)
+    response.headers["ETag"] = etag(found[0].version)
+    return await service.read_one(session, *found)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskRead, responses=problems(*_ERRORS))
+async def read_task(
+    task_id: Id, user: CurrentUser, session: SessionDep, response: Response
+) -> TaskRead:
+    """One task."""
+    task, key = await service.load(session, user, task_id, Role.VIEWER)
+    response.headers["ETag"] = etag(task.version)
+    return await service.read_one(session, task, key)
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskRead, responses=problems(*_WRITE_ERRORS))
+async def update_task(
+    task_id: Id,
+    body: TaskUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TaskRead:
+    """Change some fields of a task (members)."""
+    task, key = await service.load(session, user, task_id, Role.MEMBER)
+    check_if_match(if_match, task.version)
+    task = await service.update(session, user, task, body)
+    response.headers["ETag"] = etag(task.version)
+    return await service.read_one(session, task, key)
+
+
+@router.delete(
+    "/tasks/{task_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(*_ERRORS, 403, 412),
+)
+async def delete_task(
+    task_id: Id, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> Response:
+    """Delete a task with its subtasks and comments (members)."""
+    task, _ = await service.load(session, user, task_id, Role.MEMBER)
+    check_if_match(if_match, task.version)
+    await service.delete(session, user, task)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/tasks/{task_id}/dependencies",
+    status_code=201,
+    response_model=TaskRead,
+    responses=problems(*_WRITE_ERRORS),
+)
+async def add_dependency(
+    task_id: Id, body: DependencyCreate, user: CurrentUser, session: SessionDep
+) -> TaskRead:
+    """Make the task depend on another (members); cycles and other workspaces are refused."""
+    task, key = await service.load(session, user, task_id, Role.MEMBER)
+    await service.add_dependency(session, user, task, body.depends_on_id)
+    return await service.read_one(session, task, key)
+
+
+@router.delete(
+    "/tasks/{task_id}/dependencies/{depends_on_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(*_ERRORS, 403),
+)
+async def remove_dependency(
+    task_id: Id, depends_on_id: Id, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Remove a dependency (members)."""
+    task, _ = await service.load(session, user, task_id, Role.MEMBER)
+    await service.remove_dependency(session, user, task, depends_on_id)
+    return Response(status_code=204)

@@ -1,0 +1,126 @@
+"""Task bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from smarttask.kit.schemas import InputSchema, OutputSchema
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Description = Annotated[str, Field(max_length=50_000)]
+LabelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Estimate = Annotated[int, Field(ge=0, le=1_000_000)]
+MAX_LABELS = 20
+
+
+class Status(StrEnum):
+    """Where a task stands."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Priority(StrEnum):
+    """How much a task matters; stored as a rank so that it sorts."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 (none) to 4 (urgent)."""
+        return list(Priority).index(self)
+
+    @classmethod
+    def of_rank(cls, rank: int) -> Priority:
+        """The priority of a stored rank."""
+        return list(cls)[rank]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("timestamps need a timezone (for example 2026-11-22T10:00:00Z)")
+    return value
+
+
+def _unique_labels(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    seen: dict[str, str] = {}
+    for name in value:
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())
+
+
+class TaskCreate(InputSchema):
+    """A new task."""
+
+    title: Title
+    description: Description = ""
+    status: Status = Status.TODO
+    priority: Priority = Priority.NONE
+    assignee_id: str | None = Field(default=None, max_length=64)
+    labels: list[LabelName] = Field(default_factory=list, max_length=MAX_LABELS)
+    parent_id: str | None = Field(default=None, max_length=64)
+    due_at: datetime | None = None
+    estimate_minutes: Estimate | None = None
+
+    _check_due = field_validator("due_at")(_aware)
+    _dedupe = field_validator("labels")(_unique_labels)
+
+
+class TaskUpdate(InputSchema):
+    """A partial change: only the fields sent are changed (null clears a nullable field)."""
+
+    title: Title | None = None
+    description: Description | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: str | None = Field(default=None, max_length=64)
+    labels: list[LabelName] | None = Field(default=None, max_length=MAX_LABELS)
+    parent_id: str | None = Field(default=None, max_length=64)
+    due_at: datetime | None = None
+    estimate_minutes: Estimate | None = None
+
+    _check_due = field_validator("due_at")(_aware)
+    _dedupe = field_validator("labels")(_unique_labels)
+
+
+class DependencyCreate(InputSchema):
+    """A task this one depends on."""
+
+    depends_on_id: str = Field(min_length=1, max_length=64)
+
+
+class TaskRead(OutputSchema):
+    """A task as clients see it."""
+
+    id: str
+    key: str
+    number: int
+    project_id: str
+    workspace_id: str
+    title: str
+    description: str
+    status: Status
+    priority: Priority
+    assignee_id: str | None
+    reporter_id: str | None
+    labels: list[str]
+    parent_id: str | None
+    due_at: datetime | None
+    estimate_minutes: int | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    version: int
+    depends_on: list[str]

@@ -1,0 +1,282 @@
+"""Task rules: numbering, assignees, subtasks, dependencies, labels, and the trail of changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.activity import service as activity
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import NotFound, ValidationFailed
+from smarttask.projects import repository as projects
+from smarttask.projects.models import Project
+from smarttask.tasks import repository
+from smarttask.tasks.models import Task
+from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
+from smarttask.workspaces import repository as workspaces
+from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.roles import Role
+
+MISSING = "There is no such task."
+_TRACKED = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "assignee_id",
+    "parent_id",
+    "due_at",
+    "estimate_minutes",
+    "labels",
+)
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, errors=[{"loc": ["body", field], "msg": message, "type": "value_error"}]
+    )
+
+
+def _values(task: Task, labels: list[str]) -> dict[str, Any]:
+    values = {field: getattr(task, field) for field in _TRACKED if field != "labels"}
+    values["priority"] = Priority.of_rank(task.priority).value
+    values["labels"] = sorted(labels, key=str.casefold)
+    return values
+
+
+async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[TaskRead]:
+    """Task bodies for a page, loading labels and dependencies in two queries in all."""
+    ids = [task.id for task, _ in rows]
+    labels = await repository.labels_of(session, ids)
+    depends = await repository.dependencies_of(session, ids)
+    return [
+        TaskRead.model_validate(
+            {
+                **{
+                    c: getattr(task, c)
+                    for c in (
+                        "id",
+                        "number",
+                        "project_id",
+                        "workspace_id",
+                        "title",
+                        "description",
+                        "status",
+                        "assignee_id",
+                        "reporter_id",
+                        "parent_id",
+                        "due_at",
+                        "estimate_minutes",
+                        "created_at",
+                        "updated_at",
+                        "completed_at",
+                        "version",
+                    )
+                },
+                "key": f"{key}-{task.number}",
+                "priority": Priority.of_rank(task.priority),
+                "labels": labels.get(task.id, []),
+                "depends_on": depends.get(task.id, []),
+            }
+        )
+        for task, key in rows
+    ]
+
+
+async def read_one(session: AsyncSession, task: Task, key: str) -> TaskRead:
+    """The body of one task."""
+    return (await to_read(session, [(task, key)]))[0]
+
+
+async def load(session: AsyncSession, user: User, task_id: str, minimum: Role) -> tuple[Task, str]:
+    """A task the user may act on with at least `minimum`; 404 or 403 otherwise."""
+    found = await repository.get(session, task_id)
+    if found is None:
+        raise NotFound(MISSING)
+    await require_role(session, user, found[0].workspace_id, minimum, missing=MISSING)
+    return found
+
+
+async def _check_assignee(
+    session: AsyncSession, workspace_id: str, assignee_id: str | None
+) -> None:
+    if (
+        assignee_id is not None
+        and await workspaces.get_membership(session, workspace_id, assignee_id) is None
+    ):
+        raise _invalid("assignee_id", "The assignee must be a member of the workspace.")
+
+
+async def _check_parent(session: AsyncSession, task: Task, parent_id: str | None) -> None:
+    if parent_id is None:
+        return
+    found = await repository.get(session, parent_id)
+    if found is None or found[0].project_id != task.project_id:
+        raise _invalid("parent_id", "The parent must be a task of the same project.")
+    await repository.lock_workspace(session, task.workspace_id)
+    if parent_id == task.id or await repository.reaches(session, parent_id, task.id, via="parent"):
+        raise _invalid("parent_id", "A task cannot be its own ancestor.")
+
+
+async def _apply_labels(session: AsyncSession, user: User, task: Task, names: list[str]) -> None:
+    ids, created = await repository.ensure_labels(session, task.workspace_id, names, utcnow())
+    for label_id, name in created:
+        activity.record(
+            session,
+            workspace_id=task.workspace_id,
+            actor_id=user.id,
+            action="created",
+            entity_type="label",
+            entity_id=label_id,
+            changes=activity.snapshot({"name": name}),
+        )
+    await repository.set_labels(session, task.id, list(ids.values()))
+
+
+def _completion(task: Task, status: str) -> None:
+    if status == Status.DONE and task.completed_at is None:
+        task.completed_at = utcnow()
+    elif status != Status.DONE:
+        task.completed_at = None
+
+
+async def create(
+    session: AsyncSession, user: User, project: Project, body: TaskCreate
+) -> tuple[Task, str]:
+    """A new task numbered by the project's counter; the reporter is the caller."""
+    await _check_assignee(session, project.workspace_id, body.assignee_id)
+    now = utcnow()
+    task = Task(
+        id=new_id(),
+        workspace_id=project.workspace_id,
+        project_id=project.id,
+        number=await projects.next_task_number(session, project.id),
+        title=body.title,
+        description=body.description,
+        status=body.status.value,
+        priority=body.priority.rank,
+        assignee_id=body.assignee_id,
+        reporter_id=user.id,
+        parent_id=None,
+        due_at=body.due_at,
+        estimate_minutes=body.estimate_minutes,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    _completion(task, task.status)
+    await _check_parent(session, task, body.parent_id)
+    task.parent_id = body.parent_id
+    session.add(task)
+    await session.flush()
+    await _apply_labels(session, user, task, body.labels)
+    activity.record(
+        session,
+        workspace_id=task.workspace_id,
+        actor_id=user.id,
+        action="created",
+        entity_type="task",
+        entity_id=task.id,
+        changes=activity.snapshot(_values(task, body.labels)),
+    )
+    return task, project.key
+
+
+async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate) -> Task:
+    """Apply a partial change; the version check keeps concurrent writers from losing updates."""
+    labels_before = (await repository.labels_of(session, [task.id])).get(task.id, [])
+    before = _values(task, labels_before)
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("title", "status", "priority", "description"):
+        if required in changes and changes[required] is None:
+            raise _invalid(required, f"{required} cannot be null.")
+    if "assignee_id" in changes:
+        await _check_assignee(session, task.workspace_id, changes["assignee_id"])
+    if "parent_id" in changes:
+        await _check_parent(session, task, changes["parent_id"])
+    for field, value in changes.items():
+        if field == "labels":
+            continue
+        if field == "priority":
+            value = Priority(value).rank
+        elif field == "status":
+            value = Status(value).value
+            _completion(task, value)
+        setattr(task, field, value)
+    labels_after = labels_before
+    if "labels" in changes:
+        labels_after = changes["labels"]
+        await _apply_labels(session, user, task, labels_after)
+    changed = activity.diff(before, _values(task, labels_after))
+    if changed:
+        task.updated_at = utcnow()  # also bumps the version, even when only labels changed
+        await session.flush()
+        activity.record(
+            session,
+            workspace_id=task.workspace_id,
+            actor_id=user.id,
+            action="updated",
+            entity_type="task",
+            entity_id=task.id,
+            changes=changed,
+        )
+    return task
+
+
+async def delete(session: AsyncSession, user: User, task: Task) -> None:
+    """Delete a task with its subtasks, comments and links; each deletion is in the trail."""
+    doomed = await repository.subtree_ids(session, task.id)
+    for task_id in doomed:
+        activity.record(
+            session,
+            workspace_id=task.workspace_id,
+            actor_id=user.id,
+            action="deleted",
+            entity_type="task",
+            entity_id=task_id,
+            changes={"subtask_of": {"old": task.id, "new": None}}
+            if task_id != task.id
+            else activity.removal({"title": task.title, "number": task.number}),
+        )
+    await repository.delete_tasks(session, doomed)
+
+
+async def add_dependency(session: AsyncSession, user: User, task: Task, depends_on_id: str) -> None:
+    """Make `task` depend on another task of the same workspace; cycles are refused."""
+    other = await repository.get(session, depends_on_id)
+    if other is None or other[0].workspace_id != task.workspace_id:
+        raise _invalid("depends_on_id", "The task depended on must be in the same workspace.")
+    if depends_on_id == task.id:
+        raise _invalid("depends_on_id", "A task cannot depend on itself.")
+    await repository.lock_workspace(session, task.workspace_id)
+    if await repository.reaches(session, depends_on_id, task.id, via="dependency"):
+        raise _invalid("depends_on_id", "This dependency would close a cycle.")
+    if await repository.add_dependency(session, task.id, depends_on_id, utcnow()):
+        activity.record(
+            session,
+            workspace_id=task.workspace_id,
+            actor_id=user.id,
+            action="created",
+            entity_type="dependency",
+            entity_id=task.id,
+            changes=activity.snapshot({"task_id": task.id, "depends_on_id": depends_on_id}),
+        )
+
+
+async def remove_dependency(
+    session: AsyncSession, user: User, task: Task, depends_on_id: str
+) -> None:
+    """Drop a dependency; 404 if there is none."""
+    if not await repository.remove_dependency(session, task.id, depends_on_id):
+        raise NotFound("This task has no such dependency.")
+    activity.record(
+        session,
+        workspace_id=task.workspace_id,
+        actor_id=user.id,
+        action="deleted",
+        entity_type="dependency",
+        entity_id=task.id,
+        changes=activity.removal({"task_id": task.id, "depends_on_id": depends_on_id}),
+    )

@@ -1,0 +1,51 @@
+"""Helpers for task tests: a workspace with a project, ready for tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.workspace_helpers import Account, add_member, new_workspace, signup
+
+
+@dataclass
+class Board:
+    """A workspace, its owner, a member, a viewer and a project WEB."""
+
+    workspace_id: str
+    project_id: str
+    owner: Account
+    member: Account
+    viewer: Account
+
+
+async def new_board(client: httpx.AsyncClient) -> Board:
+    """A fresh workspace with a project and three people."""
+    owner, member, viewer = (
+        await signup(client, "o"),
+        await signup(client, "m"),
+        await signup(client, "v"),
+    )
+    workspace_id = await new_workspace(client, owner)
+    await add_member(client, workspace_id, owner, member, "member")
+    await add_member(client, workspace_id, owner, viewer, "viewer")
+    project = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/projects",
+        json={"name": "Website", "key": "WEB"},
+        headers=owner.headers,
+    )
+    assert project.status_code == 201, project.text
+    return Board(workspace_id, project.json()["id"], owner, member, viewer)
+
+
+async def new_task(client: httpx.AsyncClient, board: Board, **fields: Any) -> dict[str, Any]:
+    """Create a task in the board's project as its member; the body."""
+    body = {"title": "A task"} | fields
+    response = await client.post(
+        f"/api/v1/projects/{board.project_id}/tasks", json=body, headers=board.member.headers
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
