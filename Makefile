@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create the virtualenv and install smarttask with its dev tools
 
-run: install ## serve on http://127.0.0.1:8000 with SQLite, local files, the local analyser
+run: install ## serve on http://127.0.0.1:8000 with SQLite and demo data (loaded on first start)
+	$(BIN)/smarttask demo --if-empty
 	$(BIN)/smarttask serve
 
 test: install ## the whole suite, against SQLite and PostgreSQL

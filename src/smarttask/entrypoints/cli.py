@@ -87,6 +87,53 @@ def _user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from smarttask.accounts.components import AuthComponents
+    from smarttask.db.engine import Database
+    from smarttask.db.migrate import upgrade
+    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo, progress_bar
+    from smarttask.kit.ratelimit import RateLimiter
+    from smarttask.settings import get_settings
+
+    settings = get_settings()
+    if settings.database.is_sqlite and settings.auto_migrate:
+        upgrade()
+
+    async def load() -> str | None:
+        database = Database(settings.database)
+        auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
+        try:
+            async with database.session() as session:
+                if await has_users(session):
+                    if args.if_empty:
+                        return None
+                    raise SystemExit(
+                        "smarttask: the database already has users; demo data "
+                        "goes into an empty database only"
+                    )
+                summary = await load_demo(
+                    session, auth, tasks=args.tasks, progress=progress_bar(args.tasks)
+                )
+                await session.commit()
+                return summary.emails[0]
+        finally:
+            await database.dispose()
+
+    email = asyncio.run(load())
+    if email is None:
+        print("demo data: the database already has users; nothing loaded", file=sys.stderr)
+        return 0
+    print(
+        f"demo data loaded: {args.tasks} tasks in the workspace 'Acme Inc.'\n"
+        f"sign in as {email} (or grace@, linus@, margaret@, ken@demo.smarttask.dev) "
+        f"with the password {DEMO_PASSWORD}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="smarttask", description=__doc__)
@@ -102,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     migrate.set_defaults(run=_migrate)
+
+    demo = commands.add_parser("demo", help="load a demo workspace into an empty database")
+    demo.add_argument("--tasks", type=int, default=300, help="how many tasks (default 300)")
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing (and succeed) when the database already has users",
+    )
+    demo.set_defaults(run=_demo)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(
         dest="user_command", required=True

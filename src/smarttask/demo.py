@@ -1,0 +1,303 @@
+"""A realistic demo workspace: people, projects and tasks with histories.
+
+Tasks are spread over the last months: some finished on time, some late, some overdue and
+open, some blocked by others, some with subtasks and comments. Rows are written in bulk
+(with their audit entries), so `--tasks 100000` takes seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts import service as accounts
+from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.models import User
+from smarttask.activity.models import Activity
+from smarttask.comments.models import Comment
+from smarttask.db.types import new_id, utcnow
+from smarttask.projects.models import Project
+from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.workspaces.models import Membership, Workspace
+
+DEMO_PASSWORD = "demo-harbour-lantern-2026"  # noqa: S105 - printed to the user on purpose
+PEOPLE = [
+    ("ada@demo.smarttask.dev", "Ada Lovelace", "owner"),
+    ("grace@demo.smarttask.dev", "Grace Hopper", "admin"),
+    ("linus@demo.smarttask.dev", "Linus Torvalds", "member"),
+    ("margaret@demo.smarttask.dev", "Margaret Hamilton", "member"),
+    ("ken@demo.smarttask.dev", "Ken Thompson", "viewer"),
+]
+PROJECTS = [("WEB", "Website"), ("MOB", "Mobile app"), ("OPS", "Operations")]
+LABELS = ["bug", "feature", "ux", "backend", "frontend", "security", "performance", "docs"]
+VERBS = [
+    "Fix",
+    "Add",
+    "Refactor",
+    "Document",
+    "Investigate",
+    "Design",
+    "Migrate",
+    "Speed up",
+    "Test",
+    "Review",
+]
+THINGS = [
+    "login flow",
+    "checkout page",
+    "search results",
+    "push notifications",
+    "billing export",
+    "onboarding emails",
+    "dark mode",
+    "password reset",
+    "CSV import",
+    "audit log",
+    "API rate limits",
+    "release pipeline",
+    "error pages",
+    "settings screen",
+    "backups",
+]
+BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What was created."""
+
+    workspace_id: str
+    tasks: int
+    emails: list[str]
+
+
+def progress_bar(total: int, label: str = "tasks") -> Callable[[int], None]:
+    """A dependency-free progress bar on standard error."""
+
+    def show(done: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+async def has_users(session: AsyncSession) -> bool:
+    """Whether the database already holds any account."""
+    return bool((await session.execute(select(func.count()).select_from(User))).scalar_one())
+
+
+def _task_row(
+    rng: random.Random,
+    now: datetime,
+    workspace_id: str,
+    project_id: str,
+    number: int,
+    people: list[str],
+) -> dict[str, Any]:
+    created = now - timedelta(days=rng.uniform(1, 180), minutes=rng.randint(0, 1440))
+    due = created + timedelta(days=rng.uniform(2, 45)) if rng.random() < 0.8 else None
+    roll = rng.random()
+    status, completed = "todo", None
+    if roll < 0.45:
+        status = "done"
+        # Most finish on time; a third are late.
+        late = rng.random() < 0.33
+        target = due or created + timedelta(days=10)
+        completed = (
+            target + timedelta(days=rng.uniform(0.5, 12))
+            if late
+            else created + (target - created) * rng.uniform(0.3, 0.98)
+        )
+        completed = min(completed, now)
+    elif roll < 0.65:
+        status = "in_progress"
+    elif roll < 0.7:
+        status = "cancelled"
+    verb, thing = rng.choice(VERBS), rng.choice(THINGS)
+    steps = "\n".join(f"- [ ] step {i + 1}" for i in range(rng.randint(0, 4)))
+    return {
+        "id": new_id(),
+        "workspace_id": workspace_id,
+        "project_id": project_id,
+        "number": number,
+        "title": f"{verb} {thing}",
+        "status": status,
+        "priority": rng.choices(range(5), [3, 3, 4, 2, 1])[0],
+        "description": f"{verb} the {thing}.\n{steps}".strip(),
+        "assignee_id": rng.choice(people) if rng.random() < 0.8 else None,
+        "reporter_id": rng.choice(people),
+        "parent_id": None,
+        "due_at": due,
+        "estimate_minutes": rng.choice([None, 30, 60, 120, 240, 480]),
+        "created_at": created,
+        "updated_at": completed or created,
+        "completed_at": completed,
+        "version": 1,
+    }
+
+
+async def load_demo(
+    session: AsyncSession,
+    auth: AuthComponents,
+    *,
+    tasks: int = 300,
+    seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
+    """Create the demo workspace with `tasks` tasks; the caller commits."""
+    rng = random.Random(seed)
+    now = utcnow()
+    users = []
+    for email, name, _role in PEOPLE:
+        user = await accounts.register(
+            session,
+            auth,
+            email=email,
+            password=DEMO_PASSWORD,
+            name=name,
+            is_admin=email.startswith("ada"),
+        )
+        users.append(user)
+    people = [u.id for u in users]
+    workspace = Workspace(id=new_id(), name="Acme Inc.", version=1, created_at=now, updated_at=now)
+    session.add(workspace)
+    await session.flush()
+    session.add_all(
+        [
+            Membership(
+                workspace_id=workspace.id, user_id=u.id, role=role, created_at=now, updated_at=now
+            )
+            for u, (_e, _n, role) in zip(users, PEOPLE, strict=True)
+        ]
+    )
+    projects = [
+        Project(
+            id=new_id(),
+            workspace_id=workspace.id,
+            key=key,
+            name=name,
+            description=None,
+            task_counter=0,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        for key, name in PROJECTS
+    ]
+    session.add_all(projects)
+    labels = [
+        Label(id=new_id(), workspace_id=workspace.id, name=n, name_key=n, created_at=now)
+        for n in LABELS
+    ]
+    session.add_all(labels)
+    await session.flush()
+    counters = {p.id: 0 for p in projects}
+    done = 0
+    previous: list[dict[str, Any]] = []
+    while done < tasks:
+        rows = []
+        for _ in range(min(BATCH, tasks - done)):
+            project = rng.choice(projects)
+            counters[project.id] += 1
+            rows.append(_task_row(rng, now, workspace.id, project.id, counters[project.id], people))
+        await _insert_batch(session, rng, rows, previous, [label.id for label in labels], people)
+        previous = rows
+        done += len(rows)
+        if progress:
+            progress(done)
+    for project in projects:
+        await session.execute(
+            update(Project)
+            .where(Project.id == project.id)
+            .values(task_counter=counters[project.id])
+            .execution_options(synchronize_session=False)
+        )
+    return DemoSummary(workspace.id, tasks, [email for email, _n, _r in PEOPLE])
+
+
+async def _insert_batch(
+    session: AsyncSession,
+    rng: random.Random,
+    rows: list[dict[str, Any]],
+    previous: list[dict[str, Any]],
+    label_ids: list[str],
+    people: list[str],
+) -> None:
+    for i, row in enumerate(rows):  # a few subtasks of earlier tasks of the same project
+        earlier = previous[-50:] + rows[max(0, i - 50) : i]
+        parents = [p for p in earlier if p["project_id"] == row["project_id"]]
+        if parents and rng.random() < 0.1:
+            row["parent_id"] = rng.choice(parents)["id"]
+    await session.execute(insert(Task), rows)
+    links = [
+        {"task_id": r["id"], "label_id": lid}
+        for r in rows
+        for lid in rng.sample(label_ids, rng.choice([0, 1, 1, 2]))
+    ]
+    if links:
+        await session.execute(insert(TaskLabel), links)
+    # Some open tasks are blocked by an earlier task of the batch: edges only point backwards,
+    # so there is no cycle.
+    blockers = [
+        {
+            "task_id": r["id"],
+            "depends_on_id": rows[rng.randrange(i)]["id"],
+            "created_at": r["created_at"],
+        }
+        for i, r in enumerate(rows)
+        if i > 0 and r["status"] in ("todo", "in_progress") and rng.random() < 0.15
+    ]
+    if blockers:
+        await session.execute(insert(TaskDependency), blockers)
+    comments = [
+        {
+            "id": new_id(),
+            "task_id": r["id"],
+            "workspace_id": r["workspace_id"],
+            "author_id": rng.choice(people),
+            "body": rng.choice(
+                [
+                    "Looks good to me.",
+                    "Can we split this?",
+                    "Blocked on review.",
+                    "Done on staging.",
+                    "Needs a test.",
+                ]
+            ),
+            "version": 1,
+            "created_at": r["updated_at"],
+            "updated_at": r["updated_at"],
+        }
+        for r in rows
+        if rng.random() < 0.3
+    ]
+    if comments:
+        await session.execute(insert(Comment), comments)
+    await session.execute(
+        insert(Activity),
+        [
+            {
+                "id": new_id(),
+                "workspace_id": r["workspace_id"],
+                "actor_id": r["reporter_id"],
+                "action": "created",
+                "entity_type": "task",
+                "entity_id": r["id"],
+                "changes": {"title": {"old": None, "new": r["title"]}},
+                "request_id": None,
+                "created_at": r["created_at"],
+            }
+            for r in rows
+        ],
+    )
