@@ -65,8 +65,8 @@ class UnitOfWork:
 
     async def finish(self, status: int) -> None:
         """Commit on success (or when asked to), else roll back."""
-        if self._session is None:
-            return
+        if self._session is None or not self.writes:
+            return  # a read-only session has nothing to commit; close() ends it
         if status < 400 or self.commit_on_error:
             await self._session.commit()
         else:
