@@ -8,10 +8,17 @@ Serve it like smarttask (uvicorn, 2 workers, no access log):
 The pool has the same bounds as smarttask's default SQLAlchemy pool (10 kept, 20 at most).
 Reads and the hot increment are single statements in autocommit; creating a counter runs
 smarttask's creation SQL (insert, then take a quota slot) in one transaction.
+
+The task routes (bench/tasks_load.py) run the statements smarttask runs for the same
+request, as PostgreSQL logs them: the access token is verified (HS256, issuer, audience,
+with BENCH_REFERENCE_JWT_SECRET, by default smarttask's development key) and its login
+checked in the database; then the membership check, the task(s), their labels and their
+dependencies. Each statement runs in autocommit; the JSON is smarttask's.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -19,12 +26,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import jwt
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 DSN_ENV = "BENCH_REFERENCE_DSN"
+JWT_SECRET_ENV = "BENCH_REFERENCE_JWT_SECRET"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
 MAX_COUNTERS = 1000
 
 INCREMENT = (
@@ -101,10 +112,209 @@ async def read(request: Request) -> JSONResponse:
     return JSONResponse(_body(row))
 
 
+# --- tasks: the statements smarttask runs, in its order -------------------------------------
+SIGNED_IN_USER = (
+    "SELECT user_account.id, user_account.email, user_account.name, user_account.password_hash, "
+    "user_account.is_admin, user_account.is_active, user_account.totp_secret, "
+    "user_account.totp_enabled, user_account.totp_last_step, user_account.created_at, "
+    "user_account.updated_at, user_account.deleted_at FROM user_account "
+    "WHERE user_account.id = $1::VARCHAR AND user_account.is_active IS true AND (EXISTS ("
+    "SELECT refresh_token.id FROM refresh_token WHERE refresh_token.family_id = $2::VARCHAR "
+    "AND refresh_token.user_id = $3::VARCHAR AND refresh_token.revoked_at IS NULL))"
+)
+MEMBERSHIP = (
+    "SELECT workspace.id, workspace.name, workspace.version, workspace.created_at, "
+    "workspace.updated_at, membership.workspace_id, membership.user_id, membership.role, "
+    "membership.created_at AS created_at_1, membership.updated_at AS updated_at_1 "
+    "FROM workspace JOIN membership ON membership.workspace_id = workspace.id "
+    "WHERE workspace.id = $1::VARCHAR AND membership.user_id = $2::VARCHAR"
+)
+PROJECT = (
+    "SELECT project.id, project.workspace_id, project.key, project.name, project.description, "
+    "project.task_counter, project.version, project.created_at, project.updated_at "
+    "FROM project WHERE project.id = $1::VARCHAR"
+)
+_TASK_COLUMNS = (
+    "task.id, task.workspace_id, task.project_id, task.number, task.title, task.description, "
+    "task.status, task.priority, task.assignee_id, task.reporter_id, task.parent_id, "
+    "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
+    "task.version, project.key"
+)
+TASK = (
+    f"SELECT {_TASK_COLUMNS} FROM task JOIN project ON project.id = task.project_id "
+    "WHERE task.id = $1::VARCHAR"
+)
+TASK_PAGE = (
+    f"SELECT {_TASK_COLUMNS}, task.created_at AS sort_value "
+    "FROM task JOIN project ON project.id = task.project_id "
+    "WHERE task.project_id = $1::VARCHAR AND task.status IN ($3::VARCHAR) "
+    "ORDER BY task.created_at DESC, task.id DESC LIMIT $2::INTEGER"
+)
+PRIORITIES = ("none", "low", "medium", "high", "urgent")
+_TASK_FIELDS = (
+    "id",
+    "key",
+    "number",
+    "project_id",
+    "workspace_id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "assignee_id",
+    "reporter_id",
+    "labels",
+    "parent_id",
+    "due_at",
+    "estimate_minutes",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "version",
+    "depends_on",
+)
+
+
+def _in_list(count: int) -> str:
+    """`$1::VARCHAR, ..., $n::VARCHAR`, the IN list SQLAlchemy renders for `count` ids."""
+    return ", ".join(f"${i}::VARCHAR" for i in range(1, count + 1))
+
+
+def _labels_sql(count: int) -> str:
+    return (
+        "SELECT task_label.task_id, label.name FROM task_label "
+        f"JOIN label ON label.id = task_label.label_id WHERE task_label.task_id IN "
+        f"({_in_list(count)}) ORDER BY label.name_key"
+    )
+
+
+def _dependencies_sql(count: int) -> str:
+    return (
+        "SELECT task_dependency.task_id, task_dependency.depends_on_id "
+        f"FROM task_dependency WHERE task_dependency.task_id IN ({_in_list(count)}) "
+        "ORDER BY task_dependency.created_at, task_dependency.depends_on_id"
+    )
+
+
+def _optional_time(value: datetime | None) -> str | None:
+    return None if value is None else _rfc3339(value)
+
+
+async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | None:
+    """The caller's user id from a valid access token whose login is live; None otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            request.app.state.jwt_secret,
+            algorithms=["HS256"],
+            audience="smarttask-api",
+            issuer="smarttask",
+            options={"require": ["exp", "sub", "sid", "typ"]},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    if claims["typ"] != "access":
+        return None
+    user = await connection.fetchrow(SIGNED_IN_USER, claims["sub"], claims["sid"], claims["sub"])
+    return None if user is None else str(user["id"])
+
+
+async def _task_bodies(
+    connection: asyncpg.Connection, rows: list[asyncpg.Record]
+) -> list[dict[str, Any]]:
+    """smarttask's task bodies for rows of task columns and the project key."""
+    ids = [row["id"] for row in rows]
+    labels: dict[str, list[str]] = {}
+    depends: dict[str, list[str]] = {}
+    if ids:
+        for task_id, name in await connection.fetch(_labels_sql(len(ids)), *ids):
+            labels.setdefault(task_id, []).append(name)
+        for task_id, depends_on_id in await connection.fetch(_dependencies_sql(len(ids)), *ids):
+            depends.setdefault(task_id, []).append(depends_on_id)
+    return [
+        {
+            "id": row["id"],
+            "key": f"{row['key']}-{row['number']}",
+            "number": row["number"],
+            "project_id": row["project_id"],
+            "workspace_id": row["workspace_id"],
+            "title": row["title"],
+            "description": row["description"],
+            "status": row["status"],
+            "priority": PRIORITIES[row["priority"]],
+            "assignee_id": row["assignee_id"],
+            "reporter_id": row["reporter_id"],
+            "labels": labels.get(row["id"], []),
+            "parent_id": row["parent_id"],
+            "due_at": _optional_time(row["due_at"]),
+            "estimate_minutes": row["estimate_minutes"],
+            "created_at": _rfc3339(row["created_at"]),
+            "updated_at": _rfc3339(row["updated_at"]),
+            "completed_at": _optional_time(row["completed_at"]),
+            "version": row["version"],
+            "depends_on": depends.get(row["id"], []),
+        }
+        for row in rows
+    ]
+
+
+def _unauthorized() -> JSONResponse:
+    return JSONResponse(
+        {"detail": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def read_task(request: Request) -> Response:
+    """GET /api/v1/tasks/{task_id}."""
+    async with _pool(request).acquire() as connection:
+        user_id = await _signed_in(request, connection)
+        if user_id is None:
+            return _unauthorized()
+        row = await connection.fetchrow(TASK, request.path_params["task_id"])
+        if (
+            row is None
+            or await connection.fetchrow(MEMBERSHIP, row["workspace_id"], user_id) is None
+        ):
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        body = (await _task_bodies(connection, [row]))[0]
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+async def list_project_tasks(request: Request) -> Response:
+    """GET /api/v1/projects/{project_id}/tasks?status=<one status>&limit=<n>, newest first."""
+    limit = int(request.query_params.get("limit", "20"))
+    status = request.query_params["status"]
+    async with _pool(request).acquire() as connection:
+        user_id = await _signed_in(request, connection)
+        if user_id is None:
+            return _unauthorized()
+        project = await connection.fetchrow(PROJECT, request.path_params["project_id"])
+        if (
+            project is None
+            or await connection.fetchrow(MEMBERSHIP, project["workspace_id"], user_id) is None
+        ):
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        rows = await connection.fetch(TASK_PAGE, project["id"], limit + 1, status)
+        items = await _task_bodies(connection, rows[:limit])
+    cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        position = ["-created_at", last["sort_value"].isoformat(), last["id"]]
+        cursor = base64.urlsafe_b64encode(orjson.dumps({"k": position})).decode().rstrip("=")
+    return Response(
+        orjson.dumps({"items": items, "next_cursor": cursor}), media_type="application/json"
+    )
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Open the pool at start-up, close it at shutdown."""
     dsn = os.environ.get(DSN_ENV, "postgresql://postgres@127.0.0.1:5432/smarttask_bench")
+    app.state.jwt_secret = os.environ.get(JWT_SECRET_ENV, DEVELOPMENT_SECRET_KEY)
     app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
     try:
         yield
@@ -116,6 +326,8 @@ app = Starlette(
     routes=[
         Route("/api/v1/counters/{name}/increment", increment, methods=["POST"]),
         Route("/api/v1/counters/{name}", read, methods=["GET"]),
+        Route("/api/v1/tasks/{task_id}", read_task, methods=["GET"]),
+        Route("/api/v1/projects/{project_id}/tasks", list_project_tasks, methods=["GET"]),
     ],
     lifespan=lifespan,
 )

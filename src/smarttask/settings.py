@@ -73,6 +73,61 @@ class HttpSettings:
     retry_after_seconds: int
 
 
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """What the background job queue and its runners need."""
+
+    in_process: bool
+    concurrency: int
+    poll_interval: float
+    lease_seconds: int
+    max_attempts: int
+    backoff_base: float
+    backoff_max: float
+    sqs_queue_url: str | None
+    periodic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AISettings:
+    """What the risk model and the analysis providers need."""
+
+    provider: Literal["local", "openai", "gemini", "bedrock"]
+    model: str
+    base_url: str | None
+    api_key: str | None
+    timeout: float
+    max_retries: int
+    max_output_tokens: int
+    daily_token_budget: int
+    risk_min_training_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    """What attachment storage needs."""
+
+    backend: Literal["local", "s3"]
+    local_path: str
+    s3_bucket: str | None
+    s3_endpoint_url: str | None
+    public_url: str | None
+    signing_key: str
+    max_upload_bytes: int
+    upload_url_ttl_seconds: int
+    download_url_ttl_seconds: int
+    workspace_quota_bytes: int
+    pending_ttl_seconds: int
+
+
+DEFAULT_AI_MODELS = {
+    "local": "smarttask-local-1",
+    "openai": "gpt-4o-mini",
+    "gemini": "gemini-2.0-flash",
+    "bedrock": "anthropic.claude-3-haiku-20240307-v1:0",
+}
+
+
 class Settings(BaseSettings):
     """Every setting of smarttask; environment variables are SMARTTASK_<FIELD>."""
 
@@ -121,6 +176,37 @@ class Settings(BaseSettings):
     auth_ip_rate_limit: str = "60/minute"
     totp_issuer: str = "smarttask"
 
+    worker_in_process: bool = True
+    job_concurrency: int = Field(default=4, ge=1, le=64)
+    job_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    job_lease_seconds: int = Field(default=300, ge=5)
+    job_max_attempts: int = Field(default=5, ge=1, le=50)
+    job_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    job_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    sqs_queue_url: str | None = None
+    periodic_jobs_enabled: bool = True
+
+    ai_provider: Literal["local", "openai", "gemini", "bedrock"] = "local"
+    ai_model: str | None = None
+    ai_base_url: str | None = None
+    ai_api_key: SecretStr | None = None
+    ai_timeout_seconds: float = Field(default=30.0, gt=0)
+    ai_max_retries: int = Field(default=3, ge=0, le=10)
+    ai_max_output_tokens: int = Field(default=1024, ge=64, le=32768)
+    ai_daily_token_budget: int = Field(default=200_000, ge=0)
+    risk_min_training_tasks: int = Field(default=200, ge=20)
+
+    storage: Literal["local", "s3"] = "local"
+    storage_path: str = "./data/objects"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    public_url: str | None = None
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_upload_ttl_seconds: int = Field(default=900, ge=10, le=7 * 86400)
+    attachment_download_ttl_seconds: int = Field(default=300, ge=10, le=7 * 86400)
+    workspace_storage_quota_bytes: int = Field(default=1024**3, ge=0)
+    attachment_pending_ttl_seconds: int = Field(default=86400, ge=60)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
@@ -158,6 +244,12 @@ class Settings(BaseSettings):
                 "outside development (for example: python3 -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("SMARTTASK_STORAGE=s3 needs SMARTTASK_S3_BUCKET")
         return self
 
     @property
@@ -213,6 +305,53 @@ class Settings(BaseSettings):
             idempotency_lease_seconds=self.idempotency_lease_seconds,
             health_timeout=self.health_timeout,
             retry_after_seconds=self.retry_after_seconds,
+        )
+
+    @property
+    def jobs(self) -> JobSettings:
+        """The background-jobs group."""
+        return JobSettings(
+            in_process=self.worker_in_process,
+            concurrency=self.job_concurrency,
+            poll_interval=self.job_poll_interval_seconds,
+            lease_seconds=self.job_lease_seconds,
+            max_attempts=self.job_max_attempts,
+            backoff_base=self.job_backoff_base_seconds,
+            backoff_max=self.job_backoff_max_seconds,
+            sqs_queue_url=self.sqs_queue_url,
+            periodic=self.periodic_jobs_enabled,
+        )
+
+    @property
+    def ai(self) -> AISettings:
+        """The AI group (risk model and analysis provider)."""
+        return AISettings(
+            provider=self.ai_provider,
+            model=self.ai_model or DEFAULT_AI_MODELS[self.ai_provider],
+            base_url=self.ai_base_url,
+            api_key=self.ai_api_key.get_secret_value() if self.ai_api_key else None,
+            timeout=self.ai_timeout_seconds,
+            max_retries=self.ai_max_retries,
+            max_output_tokens=self.ai_max_output_tokens,
+            daily_token_budget=self.ai_daily_token_budget,
+            risk_min_training_tasks=self.risk_min_training_tasks,
+        )
+
+    @property
+    def files(self) -> StorageSettings:
+        """The attachment-storage group."""
+        return StorageSettings(
+            backend=self.storage,
+            local_path=self.storage_path,
+            s3_bucket=self.s3_bucket,
+            s3_endpoint_url=self.s3_endpoint_url,
+            public_url=self.public_url.rstrip("/") if self.public_url else None,
+            signing_key=self.secret_key.get_secret_value(),
+            max_upload_bytes=self.attachment_max_bytes,
+            upload_url_ttl_seconds=self.attachment_upload_ttl_seconds,
+            download_url_ttl_seconds=self.attachment_download_ttl_seconds,
+            workspace_quota_bytes=self.workspace_storage_quota_bytes,
+            pending_ttl_seconds=self.attachment_pending_ttl_seconds,
         )
 
 

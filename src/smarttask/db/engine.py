@@ -13,6 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.util import await_
 
+from smarttask.db.hooks import HookedSession
 from smarttask.settings import DatabaseSettings
 
 
@@ -137,7 +138,7 @@ class Database:
 
     def session(self, *, writes: bool = True) -> AsyncSession:
         """A new session bound to the writer or the reader."""
-        return AsyncSession(bind=self.engine if writes else self.reader, expire_on_commit=False)
+        return HookedSession(bind=self.engine if writes else self.reader, expire_on_commit=False)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

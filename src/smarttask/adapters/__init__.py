@@ -1,0 +1,1 @@
+"""Adapters to external systems: one small protocol each, one module per vendor."""

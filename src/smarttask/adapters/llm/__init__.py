@@ -1,0 +1,1 @@
+"""Analysis providers behind one protocol: local, openai, gemini, bedrock."""

@@ -1,0 +1,1 @@
+"""Object storage: local disk or S3."""

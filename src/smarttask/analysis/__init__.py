@@ -1,0 +1,1 @@
+"""AI analysis of tasks: the risk model, providers, the guardrail."""
