@@ -168,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name")
     create.add_argument("--admin", action="store_true", help="make an instance administrator")
     create.set_defaults(run=_user_create)
+
+    from smarttask.analysis.cli import add_commands as add_ai_commands
+
+    add_ai_commands(commands)
     return parser
 
 
