@@ -16,6 +16,9 @@ from sqlalchemy.util import await_
 from smarttask.db.hooks import HookedSession
 from smarttask.settings import DatabaseSettings
 
+# Key of the session.info entry that names the Database a session came from.
+DATABASE_KEY = "smarttask.database"
+
 
 def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     url = make_url(settings.url)
@@ -138,7 +141,11 @@ class Database:
 
     def session(self, *, writes: bool = True) -> AsyncSession:
         """A new session bound to the writer or the reader."""
-        return HookedSession(bind=self.engine if writes else self.reader, expire_on_commit=False)
+        return HookedSession(
+            bind=self.engine if writes else self.reader,
+            expire_on_commit=False,
+            info={DATABASE_KEY: self},  # lets enqueue() find the job queue's settings
+        )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -6,6 +6,7 @@ from smarttask.analysis import models as analysis_models
 from smarttask.comments import models as comments_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
+from smarttask.jobs import models as jobs_models
 from smarttask.kit.idempotency import models as idempotency_models
 from smarttask.projects import models as projects_models
 from smarttask.tasks import models as tasks_models
@@ -19,6 +20,7 @@ __all__ = [
     "comments_models",
     "counters_models",
     "idempotency_models",
+    "jobs_models",
     "projects_models",
     "tasks_models",
     "workspaces_models",
