@@ -3,6 +3,7 @@
 from smarttask.accounts import models as accounts_models
 from smarttask.activity import models as activity_models
 from smarttask.analysis import models as analysis_models
+from smarttask.analysis.risk import models as risk_models
 from smarttask.comments import models as comments_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
@@ -22,6 +23,7 @@ __all__ = [
     "idempotency_models",
     "jobs_models",
     "projects_models",
+    "risk_models",
     "tasks_models",
     "workspaces_models",
 ]

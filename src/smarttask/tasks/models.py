@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
 
 # Every list sort, scoped by project and by workspace, gets an index ending in id (keyset).
 _SORTS = ("created_at", "updated_at", "due_at", "priority")
+# The `risk` filter with the default sort and the due-date sort ("high risk, soonest first").
+RISK_SORTS = ("created_at", "due_at")
 
 
 class Task(Base):
@@ -27,6 +30,14 @@ class Task(Base):
         ),
         Index("ix_task_assignee_id", "assignee_id", "status"),
         Index("ix_task_parent_id", "parent_id"),
+        *(
+            Index(f"ix_task_project_id_risk_{s}", "project_id", "risk_level", s, "id")
+            for s in RISK_SORTS
+        ),
+        *(
+            Index(f"ix_task_workspace_id_risk_{s}", "workspace_id", "risk_level", s, "id")
+            for s in RISK_SORTS
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -50,6 +61,12 @@ class Task(Base):
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Layer 1 of the AI (analysis/risk): derived data, rewritten without bumping `version`.
+    reschedule_count: Mapped[int] = mapped_column(default=0)
+    risk_score: Mapped[float | None] = mapped_column(Float)
+    risk_level: Mapped[str | None] = mapped_column(String(8))
+    risk_factors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    risk_scored_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
 
