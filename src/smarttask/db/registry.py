@@ -4,6 +4,7 @@ from smarttask.accounts import models as accounts_models
 from smarttask.activity import models as activity_models
 from smarttask.analysis import models as analysis_models
 from smarttask.analysis.risk import models as risk_models
+from smarttask.attachments import models as attachments_models
 from smarttask.comments import models as comments_models
 from smarttask.counters import models as counters_models
 from smarttask.db.base import Base
@@ -18,6 +19,7 @@ __all__ = [
     "accounts_models",
     "activity_models",
     "analysis_models",
+    "attachments_models",
     "comments_models",
     "counters_models",
     "idempotency_models",
