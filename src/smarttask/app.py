@@ -27,6 +27,7 @@ from smarttask.kit.middleware import (
     RequestContextMiddleware,
 )
 from smarttask.kit.ratelimit import RateLimiter
+from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.projects.routes import router as projects_router
 from smarttask.settings import Settings, get_settings
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         app.include_router(router, prefix=API_PREFIX)
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
+    index_routes(app.router)
     # Added innermost first: the last one added is the outermost layer.
     app.add_middleware(
         UnitOfWorkMiddleware,

@@ -1,0 +1,87 @@
+"""Route matching that only tries the routes whose literal path prefix fits the request.
+
+Starlette tries every route in order, a regex each: with ~50 routes a request to the last
+ones pays ~50 matches. The index keeps, per request-path prefix (its first segments), the
+routes that could match it, in their original order, and runs Starlette's own loop on that
+list. When none matches fully or partly, the request goes through Starlette's full loop
+unchanged, so 404, 405 and slash redirects are decided exactly as before.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Match, Router, get_route_path
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+_DEPTH = 3  # leading path segments used as the key
+_MAX_KEYS = 4096  # distinct keys remembered; beyond that, candidates are computed each time
+Key = tuple[str, ...]
+
+
+def _literal_prefix(path: str) -> Key | None:
+    """The route path's leading literal segments (at most _DEPTH); None if it starts with a
+    parameter (it may then match anything)."""
+    literal: list[str] = []
+    for segment in path.split("/")[1:]:
+        if "{" in segment or len(literal) == _DEPTH:
+            break
+        literal.append(segment)
+    return tuple(literal) if literal else None
+
+
+class _Index:
+    def __init__(self, router: Router) -> None:
+        self.routes = router.routes
+        self.size = len(router.routes)
+        self.prefixes: list[Key | None] = []
+        for route in router.routes:
+            path = getattr(route, "path", None)
+            self.prefixes.append(_literal_prefix(path) if isinstance(path, str) else None)
+        self.cache: dict[Key, list[BaseRoute]] = {}
+
+    def current(self, router: Router) -> bool:
+        return router.routes is self.routes and len(router.routes) == self.size
+
+    def candidates(self, path: str) -> list[BaseRoute]:
+        key = tuple(path.split("/", _DEPTH + 1)[1 : _DEPTH + 1])
+        found = self.cache.get(key)
+        if found is None:
+            found = [
+                route
+                for route, prefix in zip(self.routes, self.prefixes, strict=True)
+                if prefix is None or key[: len(prefix)] == prefix
+            ]
+            if len(self.cache) < _MAX_KEYS:
+                self.cache[key] = found
+        return found
+
+
+def index_routes(router: Router) -> None:
+    """Make the router try only the routes that can match each request's path."""
+    full_scan: ASGIApp = router.middleware_stack
+    index: _Index | None = None
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal index
+        if scope["type"] != "http":
+            await full_scan(scope, receive, send)
+            return
+        if index is None or not index.current(router):
+            index = _Index(router)
+        if "router" not in scope:
+            scope["router"] = router
+        partial = partial_scope = None
+        for route in index.candidates(get_route_path(scope)):
+            match, child_scope = route.matches(scope)
+            if match == Match.FULL:
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
+            if match == Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None and partial_scope is not None:
+            scope.update(partial_scope)
+            await partial.handle(scope, receive, send)
+            return
+        await full_scan(scope, receive, send)
+
+    router.middleware_stack = dispatch

@@ -1,0 +1,114 @@
+"""The route index answers every path exactly as Starlette's full scan does."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from smarttask.kit.routing import index_routes
+
+PATHS = [
+    "/",
+    "/health",
+    "/health/",
+    "/api/v1/things",
+    "/api/v1/things/",
+    "/api/v1/things/me",
+    "/api/v1/things/42",
+    "/api/v1/things/42/parts",
+    "/api/v1/other/x",
+    "/api/v2/things/me",
+    "/anything/deep/path/here",
+    "/late/added",
+    "/nowhere",
+]
+
+
+def _app(indexed: bool) -> FastAPI:
+    app = FastAPI()
+    router = APIRouter(prefix="/things")
+
+    @app.get("/health")
+    async def health() -> str:
+        return "health"
+
+    @router.get("")
+    async def things() -> str:
+        return "list"
+
+    @router.get("/me")
+    async def me() -> str:
+        return "me"
+
+    @router.get("/{thing_id}")
+    async def thing(thing_id: str) -> str:
+        return f"thing {thing_id}"
+
+    @router.post("/{thing_id}/parts")
+    async def parts(thing_id: str) -> str:
+        return f"parts {thing_id}"
+
+    app.include_router(router, prefix="/api/v1")
+
+    @app.get("/{first}/deep/{rest:path}")
+    async def catch_all(first: str, rest: str) -> str:
+        return f"deep {first} {rest}"
+
+    if indexed:
+        index_routes(app.router)
+    return app
+
+
+async def _answers(app: FastAPI) -> list[tuple[str, str, int, str, str | None]]:
+    transport = httpx.ASGITransport(app=app)
+    answers = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for path in PATHS:
+            for method in ("GET", "POST", "DELETE"):
+                response = await client.request(method, path)
+                answers.append(
+                    (
+                        method,
+                        path,
+                        response.status_code,
+                        response.text,
+                        response.headers.get("location"),
+                    )
+                )
+    return answers
+
+
+async def test_indexed_routing_answers_like_the_full_scan() -> None:
+    """Same status, body and redirect for matches, 404s, 405s and trailing slashes."""
+    plain, indexed = _app(indexed=False), _app(indexed=True)
+    expected = await _answers(plain)
+    assert await _answers(indexed) == expected
+    statuses = {answer[2] for answer in expected}
+    assert {200, 404, 405, 307} <= statuses  # the cases above are all exercised
+
+
+async def test_routes_added_after_indexing_are_found() -> None:
+    """A route included after the index was built is still routed (the index is rebuilt)."""
+    app = _app(indexed=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/late/added")).status_code == 404
+
+        @app.get("/late/added")
+        async def late() -> str:
+            return "late"
+
+        response = await client.get("/late/added")
+        assert response.status_code == 200
+        assert response.json() == "late"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/things/me", "/api/v1/things/7"])
+async def test_route_order_is_kept(path: str) -> None:
+    """An earlier literal route still wins over a later parameterised one."""
+    app = _app(indexed=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        body = (await client.get(path)).json()
+    assert body == ("me" if path.endswith("/me") else "thing 7")
