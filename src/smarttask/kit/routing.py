@@ -9,7 +9,8 @@ unchanged, so 404, 405 and slash redirects are decided exactly as before.
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Match, Router, get_route_path
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _DEPTH = 3  # leading path segments used as the key
