@@ -8,7 +8,7 @@ from typing import Any
 
 from smarttask.kit.pagination import decode_cursor, encode_cursor
 from smarttask.kit.problems import ValidationFailed
-from smarttask.tasks.schemas import Priority, Status
+from smarttask.tasks.schemas import Priority, RiskLevel, Status
 
 SORTS = ("created_at", "updated_at", "due_at", "priority")
 
@@ -26,6 +26,7 @@ class TaskQuery:
     due_before: datetime | None = None
     due_after: datetime | None = None
     q: str | None = None
+    risks: tuple[str, ...] = ()
     sort: str = "created_at"
     descending: bool = True
     after: tuple[Any, str] | None = None
@@ -66,6 +67,11 @@ def parse_priorities(values: list[Priority] | None) -> tuple[int, ...]:
 def parse_statuses(values: list[Status] | None) -> tuple[str, ...]:
     """Status names, deduplicated."""
     return tuple(sorted({s.value for s in values or []}))
+
+
+def parse_risks(values: list[RiskLevel] | None) -> tuple[str, ...]:
+    """Risk level names, deduplicated."""
+    return tuple(sorted({r.value for r in values or []}))
 
 
 def decode_position(cursor: str | None, tag: str) -> tuple[Any, str] | None:

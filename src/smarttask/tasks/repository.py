@@ -122,6 +122,8 @@ async def list_tasks(
         statement = statement.where(Task.priority.in_(query.priorities))
     if query.assignee_id:
         statement = statement.where(Task.assignee_id == query.assignee_id)
+    if query.risks:
+        statement = statement.where(Task.risk_level.in_(query.risks))
     if query.label:
         statement = statement.where(
             exists().where(

@@ -20,6 +20,7 @@ from smarttask.tasks import repository, service
 from smarttask.tasks.schemas import (
     DependencyCreate,
     Priority,
+    RiskLevel,
     Status,
     TaskCreate,
     TaskRead,
@@ -48,6 +49,10 @@ class TaskFilters:
         due_before: datetime | None = None,
         due_after: datetime | None = None,
         q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+        risk: Annotated[
+            list[RiskLevel] | None,
+            Query(max_length=3, description="low, medium or high (repeatable)"),
+        ] = None,
         sort: Annotated[
             str | None,
             Query(
@@ -63,6 +68,7 @@ class TaskFilters:
             label,
         )
         self.due_before, self.due_after, self.q, self.sort = due_before, due_after, q, sort
+        self.risk = risk
 
     def query(
         self, workspace_id: str, project_id: str | None, cursor: str | None
@@ -80,6 +86,7 @@ class TaskFilters:
             due_before=self.due_before,
             due_after=self.due_after,
             q=self.q.strip() or None if self.q else None,
+            risks=task_query.parse_risks(self.risk),
             sort=field,
             descending=descending,
             after=task_query.decode_position(cursor, tag),

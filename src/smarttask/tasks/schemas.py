@@ -95,6 +95,29 @@ class TaskUpdate(InputSchema):
     _dedupe = field_validator("labels")(_unique_labels)
 
 
+class RiskLevel(StrEnum):
+    """How likely a task is to miss its due date."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class RiskFactor(OutputSchema):
+    """What moved a risk score: its contribution to the log-odds (positive raises the risk)."""
+
+    name: str
+    weight: float
+
+
+class RiskRead(OutputSchema):
+    """The probability that a task misses its due date, from the fast model (layer 1)."""
+
+    score: float = Field(ge=0, le=1)
+    level: RiskLevel
+    factors: list[RiskFactor]
+
+
 class DependencyCreate(InputSchema):
     """A task this one depends on."""
 
@@ -123,4 +146,5 @@ class TaskRead(OutputSchema):
     updated_at: datetime
     completed_at: datetime | None
     version: int
+    risk: RiskRead | None
     depends_on: list[str]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
+from smarttask.analysis.risk import service as risk
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
@@ -78,11 +79,19 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
                 "key": f"{key}-{task.number}",
                 "priority": Priority.of_rank(task.priority),
                 "labels": labels.get(task.id, []),
+                "risk": _risk(task),
                 "depends_on": depends.get(task.id, []),
             }
         )
         for task, key in rows
     ]
+
+
+def _risk(task: Task) -> dict[str, Any] | None:
+    """The stored score, from the task row itself (no query per task)."""
+    if task.risk_level is None or task.status not in (Status.TODO, Status.IN_PROGRESS):
+        return None
+    return {"score": task.risk_score, "level": task.risk_level, "factors": task.risk_factors or []}
 
 
 async def read_one(session: AsyncSession, task: Task, key: str) -> TaskRead:
@@ -165,10 +174,12 @@ async def create(
         created_at=now,
         updated_at=now,
         version=1,
+        reschedule_count=0,
     )
     _completion(task, task.status)
     await _check_parent(session, task, body.parent_id)
     task.parent_id = body.parent_id
+    await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
     await _apply_labels(session, user, task, body.labels)
@@ -204,6 +215,8 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         elif field == "status":
             value = Status(value).value
             _completion(task, value)
+        elif field == "due_at" and task.due_at is not None and value not in (None, task.due_at):
+            task.reschedule_count = (task.reschedule_count or 0) + 1
         setattr(task, field, value)
     labels_after = labels_before
     if "labels" in changes:
@@ -212,7 +225,10 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     changed = activity.diff(before, _values(task, labels_after))
     if changed:
         task.updated_at = utcnow()  # also bumps the version, even when only labels changed
+        await risk.score_task(session, task, now=task.updated_at)
         await session.flush()
+        if "status" in changed or "due_at" in changed:
+            await risk.rescore_dependents(session, [task.id])
         activity.record(
             session,
             workspace_id=task.workspace_id,
@@ -240,7 +256,9 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
             if task_id != task.id
             else activity.removal({"title": task.title, "number": task.number}),
         )
+    dependents = await risk.dependents(session, doomed)
     await repository.delete_tasks(session, doomed)
+    await risk.rescore_tasks(session, dependents)
 
 
 async def add_dependency(session: AsyncSession, user: User, task: Task, depends_on_id: str) -> None:
@@ -263,6 +281,7 @@ async def add_dependency(session: AsyncSession, user: User, task: Task, depends_
             entity_id=task.id,
             changes=activity.snapshot({"task_id": task.id, "depends_on_id": depends_on_id}),
         )
+        await risk.rescore_task(session, task)
 
 
 async def remove_dependency(
@@ -280,3 +299,4 @@ async def remove_dependency(
         entity_id=task.id,
         changes=activity.removal({"task_id": task.id, "depends_on_id": depends_on_id}),
     )
+    await risk.rescore_task(session, task)

@@ -1,0 +1,226 @@
+"""All SQL of the risk model: feature facts, history for training, score writes, stored models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.analysis.risk.models import RiskModel
+from smarttask.tasks.models import Task, TaskDependency
+
+OPEN = ("todo", "in_progress")
+_TASK = cast("Table", Task.__table__)
+_T = _TASK.c
+_CHECKLIST: ColumnElement[bool] = or_(
+    Task.description.like("%- [ ]%"),
+    Task.description.like("%- [x]%"),
+    Task.description.like("%- [X]%"),
+    func.lower(Task.description).like("%acceptance criteria%"),
+)
+# What scoring needs of a task, without loading its (possibly long) description.
+FACT_COLUMNS = (
+    Task.id,
+    Task.workspace_id,
+    Task.status,
+    Task.priority,
+    Task.estimate_minutes,
+    func.length(Task.description).label("description_length"),
+    case((_CHECKLIST, 1), else_=0).label("has_checklist"),
+    Task.reschedule_count,
+    Task.assignee_id,
+    Task.created_at,
+    Task.due_at,
+    Task.completed_at,
+    Task.updated_at,
+)
+
+
+async def active_models(session: AsyncSession, workspace_ids: Sequence[str]) -> list[RiskModel]:
+    """The newest active trained model of each workspace that has one."""
+    newest = (
+        select(RiskModel.workspace_id, func.max(RiskModel.version).label("version"))
+        .where(RiskModel.workspace_id.in_(list(workspace_ids)), RiskModel.active.is_(True))
+        .group_by(RiskModel.workspace_id)
+        .subquery()
+    )
+    statement = select(RiskModel).join(
+        newest,
+        and_(
+            RiskModel.workspace_id == newest.c.workspace_id, RiskModel.version == newest.c.version
+        ),
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def latest_version(session: AsyncSession, workspace_id: str) -> int:
+    """The highest model version of a workspace, 0 when none was trained."""
+    statement = select(func.coalesce(func.max(RiskModel.version), 0)).where(
+        RiskModel.workspace_id == workspace_id
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def dependency_state(
+    session: AsyncSession, task_ids: Sequence[str], now: datetime
+) -> dict[str, tuple[int, int]]:
+    """(open dependencies, overdue open dependencies) of each task, in one query."""
+    if not task_ids:
+        return {}
+    blocker = Task.__table__.alias("blocker")
+    statement = (
+        select(
+            TaskDependency.task_id,
+            func.count(),
+            func.sum(case((blocker.c.due_at < now, 1), else_=0)),
+        )
+        .join(blocker, blocker.c.id == TaskDependency.depends_on_id)
+        .where(TaskDependency.task_id.in_(list(task_ids)), blocker.c.status.in_(OPEN))
+        .group_by(TaskDependency.task_id)
+    )
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in await session.execute(statement)}
+
+
+async def assignee_stats(
+    session: AsyncSession,
+    workspace_ids: Sequence[str],
+    assignee_ids: Sequence[str],
+    now: datetime,
+    *,
+    exclude_task_id: str | None = None,
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(open, late, finished-with-a-due-date) per (workspace, assignee), in one query.
+
+    Late: done after the due date, or still open past it. Finished: done with a due date, or
+    open past it (its lateness is already known).
+    """
+    if not assignee_ids:
+        return {}
+    is_open = Task.status.in_(OPEN)
+    overdue_open = and_(is_open, Task.due_at < now)
+    late = or_(and_(Task.status == "done", Task.completed_at > Task.due_at), overdue_open)
+    finished = and_(Task.due_at.is_not(None), or_(Task.status == "done", overdue_open))
+    statement = select(
+        Task.workspace_id,
+        Task.assignee_id,
+        func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+        func.sum(case((finished, 1), else_=0)),
+    ).where(
+        Task.workspace_id.in_(list(workspace_ids)),
+        Task.assignee_id.in_(list(assignee_ids)),
+    )
+    if exclude_task_id is not None:
+        statement = statement.where(Task.id != exclude_task_id)
+    statement = statement.group_by(Task.workspace_id, Task.assignee_id)
+    return {
+        (row[0], row[1]): (int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
+        for row in await session.execute(statement)
+    }
+
+
+async def open_dependents(session: AsyncSession, task_ids: Sequence[str]) -> list[str]:
+    """Open tasks with a due date that depend directly on any of these."""
+    if not task_ids:
+        return []
+    statement = (
+        select(TaskDependency.task_id)
+        .distinct()
+        .join(Task, Task.id == TaskDependency.task_id)
+        .where(
+            TaskDependency.depends_on_id.in_(list(task_ids)),
+            Task.status.in_(OPEN),
+            Task.due_at.is_not(None),
+        )
+    )
+    return [row[0] for row in await session.execute(statement)]
+
+
+_SCORED = (*FACT_COLUMNS, Task.risk_score, Task.risk_level, Task.risk_factors)
+
+
+async def facts_of(session: AsyncSession, task_ids: Sequence[str]) -> Sequence[Row[Any]]:
+    """Scoring columns and current scores of some tasks."""
+    if not task_ids:
+        return []
+    statement = select(*_SCORED).where(Task.id.in_(list(task_ids)))
+    return (await session.execute(statement)).all()
+
+
+async def next_batch(
+    session: AsyncSession, workspace_id: str | None, after_id: str | None, limit: int
+) -> Sequence[Row[Any]]:
+    """The next keyset batch (by id) of tasks that carry a score or should carry one."""
+    statement = select(*_SCORED).where(
+        or_(and_(Task.status.in_(OPEN), Task.due_at.is_not(None)), Task.risk_level.is_not(None))
+    )
+    if workspace_id is not None:
+        statement = statement.where(Task.workspace_id == workspace_id)
+    if after_id is not None:
+        statement = statement.where(Task.id > after_id)
+    return (await session.execute(statement.order_by(Task.id).limit(limit))).all()
+
+
+async def write_scores(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store scores (keys: task_id, score, level, factors, scored_at); `version` is untouched."""
+    if not rows:
+        return
+    statement = (
+        update(_TASK)
+        .where(_T.id == bindparam("task_id"))
+        .values(
+            risk_score=bindparam("score"),
+            risk_level=bindparam("level"),
+            risk_factors=bindparam("factors", type_=_T.risk_factors.type),
+            risk_scored_at=bindparam("scored_at", type_=_T.risk_scored_at.type),
+        )
+    )
+    connection = await session.connection()
+    await connection.execute(statement, rows)
+
+
+async def history(session: AsyncSession, workspace_id: str) -> Sequence[Row[Any]]:
+    """Every task of a workspace with what training needs."""
+    statement = select(*FACT_COLUMNS).where(Task.workspace_id == workspace_id).order_by(Task.id)
+    return (await session.execute(statement)).all()
+
+
+async def history_edges(
+    session: AsyncSession, workspace_id: str
+) -> Sequence[Row[str, str, datetime]]:
+    """Every dependency (task_id, depends_on_id, created_at) within a workspace."""
+    statement = (
+        select(TaskDependency.task_id, TaskDependency.depends_on_id, TaskDependency.created_at)
+        .join(Task, Task.id == TaskDependency.task_id)
+        .where(Task.workspace_id == workspace_id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def workspaces_with_history(session: AsyncSession, minimum: int) -> list[str]:
+    """Workspaces with at least `minimum` done tasks that had a due date."""
+    statement = (
+        select(Task.workspace_id)
+        .where(Task.status == "done", Task.due_at.is_not(None))
+        .group_by(Task.workspace_id)
+        .having(func.count() >= minimum)
+    )
+    return [row[0] for row in await session.execute(statement)]
+
+
+def add_model(session: AsyncSession, model: RiskModel) -> None:
+    """Stage a trained model row."""
+    session.add(model)
+
+
+async def count_scorable(session: AsyncSession, workspace_id: str | None) -> int:
+    """How many tasks a full rescore visits (for a progress bar)."""
+    statement = select(func.count()).where(
+        or_(and_(Task.status.in_(OPEN), Task.due_at.is_not(None)), Task.risk_level.is_not(None))
+    )
+    if workspace_id is not None:
+        statement = statement.where(Task.workspace_id == workspace_id)
+    return int((await session.execute(statement)).scalar_one())
