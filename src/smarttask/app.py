@@ -19,8 +19,8 @@ from smarttask.comments.routes import router as comments_router
 from smarttask.counters.routes import router as counters_router
 from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
+from smarttask.jobs.queue import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
-from smarttask.kit.maintenance import run_periodically
 from smarttask.kit.middleware import (
     BodyLimitMiddleware,
     PreflightCORSMiddleware,
@@ -50,26 +50,28 @@ UNREPLAYABLE_PREFIXES = (
 def create_app(settings: Settings | None = None, *, background: bool = False) -> FastAPI:
     """Build the application; nothing connects until the first request needs it.
 
-    `background` starts in-process periodic maintenance (the server does; Lambda does not).
+    `background` runs the job worker in-process (the server does unless
+    SMARTTASK_WORKER_IN_PROCESS=false; Lambda does not: its worker is a function of its own).
     """
     settings = settings or get_settings()
     database = Database(settings.database)
+    configure_jobs(database, settings.jobs)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks = []
-        if background and settings.maintenance_interval_seconds > 0:
-            tasks.append(
-                asyncio.create_task(
-                    run_periodically(database, settings.maintenance_interval_seconds)
-                )
-            )
+        worker = None
+        task = None
+        if background and settings.jobs.in_process:
+            from smarttask.jobs.worker import Worker
+
+            worker = Worker(database, settings)
+            task = asyncio.create_task(worker.run(grace_seconds=5), name="job-worker")
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if worker is not None and task is not None:
+                worker.stop()
+                await asyncio.gather(task, return_exceptions=True)
             await database.dispose()
 
     app = FastAPI(

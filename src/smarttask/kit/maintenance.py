@@ -1,8 +1,8 @@
-"""Periodic housekeeping run inside the server process."""
+"""Housekeeping steps callable on their own; the job `maintenance.purge_idempotency_keys`
+(smarttask.jobs.builtin) runs the purge every five minutes."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from smarttask.db.engine import Database
@@ -20,13 +20,3 @@ async def purge_expired_idempotency_keys(database: Database) -> int:
     if deleted:
         log.info("expired idempotency keys deleted", extra={"deleted": deleted})
     return deleted
-
-
-async def run_periodically(database: Database, interval_seconds: float) -> None:
-    """Run every housekeeping step now and then every interval, surviving failures."""
-    while True:
-        try:
-            await purge_expired_idempotency_keys(database)
-        except Exception as error:  # the database may be down; try again next round
-            log.warning("maintenance failed", extra={"error_type": type(error).__name__})
-        await asyncio.sleep(interval_seconds)
