@@ -15,6 +15,9 @@ from smarttask.accounts.idempotency import idempotency_principal
 from smarttask.accounts.routes import router as auth_router
 from smarttask.accounts.users_routes import router as users_router
 from smarttask.activity.routes import router as activity_router
+from smarttask.analysis.routes import router as analysis_router
+from smarttask.attachments.routes import RAW_BODY_PREFIXES
+from smarttask.attachments.routes import router as attachments_router
 from smarttask.comments.routes import router as comments_router
 from smarttask.counters.routes import router as counters_router
 from smarttask.db.engine import Database
@@ -92,9 +95,11 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         workspaces_router,
         projects_router,
         tasks_router,
+        analysis_router,
         comments_router,
         activity_router,
         counters_router,
+        attachments_router,
     )
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
@@ -110,7 +115,11 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         principal=idempotency_principal,
         unreplayable_prefixes=UNREPLAYABLE_PREFIXES,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        raw_body_prefixes=RAW_BODY_PREFIXES,
+    )
     app.add_middleware(
         PreflightCORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -417,6 +417,52 @@ BFLA |= {
 }
 
 
+# Attachments (contract section 6): B never reaches A's, whether by task or by attachment id.
+_FILE = {"filename": "a.txt", "content_type": "text/plain", "size": 1}
+
+
+def on_attachment(method: str, suffix: str = "") -> Call:
+    """A creates an attachment on its task; B calls `method` on it."""
+
+    async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
+        created = await client.post(
+            f"/api/v1/tasks/{world.task_id}/attachments", json=_FILE, headers=world.a.headers
+        )
+        assert created.status_code == 201, created.text
+        url = f"/api/v1/attachments/{created.json()['id']}{suffix}"
+        return await client.request(method, url, headers=world.b.headers)
+
+    return run
+
+
+BOLA |= {
+    ("GET", "/api/v1/tasks/{task_id}/attachments"): (
+        call("GET", "/api/v1/tasks/{task_id}/attachments"),
+        404,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/attachments"): (
+        call("POST", "/api/v1/tasks/{task_id}/attachments", _FILE),
+        404,
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}"): (on_attachment("GET"), 404),
+    ("DELETE", "/api/v1/attachments/{attachment_id}"): (on_attachment("DELETE"), 404),
+    ("POST", "/api/v1/attachments/{attachment_id}/complete"): (
+        on_attachment("POST", "/complete"),
+        404,
+    ),
+}
+BFLA |= {
+    ("GET", "/api/v1/tasks/{task_id}/attachments"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/attachments", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/attachments"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/attachments", _FILE),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -13,8 +13,8 @@ class UploadTicket:
 
     method: str
     url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    expires_at: datetime | None = None
+    headers: dict[str, str]
+    expires_at: datetime
 
 
 class Storage(Protocol):

@@ -1,0 +1,141 @@
+"""Attachment endpoints (contract section 6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from smarttask.accounts.deps import CurrentUser
+from smarttask.adapters.storage.local import TRANSFER_PATH
+from smarttask.attachments import repository, service
+from smarttask.attachments.deps import FilesDep, StorageDep
+from smarttask.attachments.local_transfer_routes import router as transfer_router
+from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead
+from smarttask.db.session import SessionDep
+from smarttask.kit.etag import IfMatch, check_if_match, etag
+from smarttask.kit.openapi import problems
+from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, keyset_page
+from smarttask.tasks import service as tasks
+from smarttask.workspaces.roles import Role
+
+router = APIRouter(tags=["attachments"])
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+_ERRORS = (401, 404, 503)
+# The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
+RAW_BODY_PREFIXES = (TRANSFER_PATH,)
+
+
+@router.get(
+    "/tasks/{task_id}/attachments",
+    response_model=Page[AttachmentRead],
+    responses=problems(*_ERRORS, 422),
+)
+async def list_attachments(
+    task_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    files: FilesDep,
+    request: Request,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[AttachmentRead]:
+    """A task's attachments, oldest first; ready ones with a short-lived download URL."""
+    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
+    rows = await repository.list_for_task(
+        session, task.id, after=created_keyset(cursor), limit=limit + 1
+    )
+    base = str(request.base_url)
+    return keyset_page(
+        rows,
+        limit,
+        lambda row: service.to_read(row, storage, files, base),
+        lambda row: [row.created_at.isoformat(), row.id],
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/attachments",
+    status_code=201,
+    response_model=AttachmentRead,
+    responses=problems(*_ERRORS, 403, 413, 415, 422),
+)
+async def create_attachment(
+    task_id: Id,
+    body: AttachmentCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    files: FilesDep,
+    request: Request,
+    response: Response,
+) -> AttachmentRead:
+    """Declare a file (members); answers where and how to upload it before `expires_at`."""
+    task, _ = await tasks.load(session, user, task_id, Role.MEMBER)
+    attachment, ticket = await service.create(session, user, task, body, storage, files)
+    response.headers["ETag"] = etag(attachment.version)
+    response.headers["Location"] = f"/api/v1/attachments/{attachment.id}"
+    return service.to_read(attachment, storage, files, str(request.base_url), ticket)
+
+
+@router.get(
+    "/attachments/{attachment_id}", response_model=AttachmentRead, responses=problems(*_ERRORS)
+)
+async def get_attachment(
+    attachment_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    files: FilesDep,
+    request: Request,
+    response: Response,
+) -> AttachmentRead:
+    """One attachment."""
+    attachment, _ = await service.load(session, user, attachment_id, Role.VIEWER)
+    response.headers["ETag"] = etag(attachment.version)
+    return service.to_read(attachment, storage, files, str(request.base_url))
+
+
+@router.post(
+    "/attachments/{attachment_id}/complete",
+    response_model=AttachmentRead,
+    responses=problems(*_ERRORS, 403, 409),
+)
+async def complete_attachment(
+    attachment_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    files: FilesDep,
+    request: Request,
+    response: Response,
+) -> AttachmentRead:
+    """Confirm the upload (members): 200 ready once the object has the declared size, else 409."""
+    attachment, _ = await service.load(session, user, attachment_id, Role.MEMBER)
+    attachment = await service.complete(session, user, attachment, storage)
+    response.headers["ETag"] = etag(attachment.version)
+    return service.to_read(attachment, storage, files, str(request.base_url))
+
+
+@router.delete(
+    "/attachments/{attachment_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(*_ERRORS, 403, 412),
+)
+async def delete_attachment(
+    attachment_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Delete an attachment and its stored object (the uploader, or an admin)."""
+    attachment, role = await service.load(session, user, attachment_id, Role.MEMBER)
+    check_if_match(if_match, attachment.version)
+    await service.delete(session, user, attachment, role, storage)
+    return Response(status_code=204)
+
+
+router.include_router(transfer_router)

@@ -1,0 +1,187 @@
+"""Attachment rules: members upload and complete; uploaders and admins delete; viewers read."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from urllib.parse import urljoin
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.activity import service as activity
+from smarttask.adapters.storage.base import Storage, UploadTicket
+from smarttask.attachments import repository
+from smarttask.attachments.models import Attachment
+from smarttask.attachments.repository import DELETED, PENDING, READY
+from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead, UploadRead
+from smarttask.db.hooks import after_commit
+from smarttask.db.types import new_id, utcnow
+from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from smarttask.settings import StorageSettings
+from smarttask.tasks.models import Task
+from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.roles import Role
+
+MISSING = "There is no such attachment."
+
+
+def _invalid(field: str, message: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, errors=[{"loc": ["body", field], "msg": message, "type": kind}]
+    )
+
+
+def _trail(
+    session: AsyncSession,
+    user: User | None,
+    attachment: Attachment,
+    action: activity.Action,
+    changes: dict[str, dict[str, object]],
+) -> None:
+    activity.record(
+        session,
+        workspace_id=attachment.workspace_id,
+        actor_id=user.id if user else None,
+        action=action,
+        entity_type="attachment",
+        entity_id=attachment.id,
+        changes=changes,
+    )
+
+
+async def create(
+    session: AsyncSession,
+    user: User,
+    task: Task,
+    body: AttachmentCreate,
+    storage: Storage,
+    files: StorageSettings,
+) -> tuple[Attachment, UploadTicket]:
+    """Record a pending attachment within the size limit and quota; its upload ticket."""
+    if body.size > files.max_upload_bytes:
+        raise _invalid(
+            "size",
+            f"The file is larger than the limit of {files.max_upload_bytes} bytes.",
+            "too_large",
+        )
+    await repository.lock_workspace(session, task.workspace_id)
+    used = await repository.used_bytes(session, task.workspace_id)
+    if used + body.size > files.workspace_quota_bytes:
+        raise _invalid(
+            "size",
+            f"The workspace's storage quota of {files.workspace_quota_bytes} bytes would be "
+            f"exceeded ({used} bytes in use); delete attachments to make room.",
+            "quota_exceeded",
+        )
+    now = utcnow()
+    attachment_id = new_id()
+    key = f"{task.workspace_id}/{attachment_id}"
+    ticket = storage.presign_upload(key, body.size, body.content_type, files.upload_url_ttl_seconds)
+    attachment = Attachment(
+        id=attachment_id,
+        workspace_id=task.workspace_id,
+        task_id=task.id,
+        uploader_id=user.id,
+        filename=body.filename,
+        content_type=body.content_type,
+        size=body.size,
+        status=PENDING,
+        storage_key=key,
+        upload_expires_at=ticket.expires_at,
+        created_at=now,
+        updated_at=now,
+        completed_at=None,
+        version=1,
+    )
+    session.add(attachment)
+    await session.flush()
+    fields = {"task_id": task.id, "filename": body.filename, "size": body.size}
+    _trail(session, user, attachment, "created", activity.snapshot(fields | {"status": PENDING}))
+    return attachment, ticket
+
+
+async def load(
+    session: AsyncSession, user: User, attachment_id: str, minimum: Role
+) -> tuple[Attachment, Role]:
+    """An attachment the user may act on with `minimum` (404 if not a member, else 403)."""
+    attachment = await repository.get_visible(session, attachment_id)
+    if attachment is None:
+        raise NotFound(MISSING)
+    access = await require_role(session, user, attachment.workspace_id, minimum, missing=MISSING)
+    return attachment, access.role
+
+
+async def complete(
+    session: AsyncSession, user: User, attachment: Attachment, storage: Storage
+) -> Attachment:
+    """Mark ready once the object exists with the declared size; ready ones are left as they are.
+
+    An object of another size is deleted (so the upload can be retried) and 409 answered.
+    """
+    if attachment.status == READY:
+        return attachment
+    stored = await storage.stat(attachment.storage_key)
+    if stored is None:
+        raise Conflict("Nothing has been uploaded for this attachment yet.")
+    if stored != attachment.size:
+        await storage.delete(attachment.storage_key)
+        raise Conflict(
+            f"The uploaded object has {stored} bytes, not the declared {attachment.size}; "
+            "it was discarded. Upload the file again."
+        )
+    now = utcnow()
+    attachment.status, attachment.completed_at, attachment.updated_at = READY, now, now
+    await session.flush()
+    _trail(session, user, attachment, "updated", {"status": {"old": PENDING, "new": READY}})
+    return attachment
+
+
+async def delete(
+    session: AsyncSession, user: User, attachment: Attachment, role: Role, storage: Storage
+) -> None:
+    """Delete: the uploader (while a member) or an admin. The object goes once this commits.
+
+    The row stays as a tombstone until its upload URL expires; the cleanup job then deletes
+    the object again (in case it was uploaded late) and the row.
+    """
+    own = attachment.uploader_id == user.id and role.at_least(Role.MEMBER)
+    if not own and not role.at_least(Role.ADMIN):
+        raise Forbidden("Only the uploader or an admin may delete an attachment.")
+    fields = {"task_id": attachment.task_id, "filename": attachment.filename}
+    _trail(
+        session,
+        user,
+        attachment,
+        "deleted",
+        activity.removal(fields | {"status": attachment.status}),
+    )
+    attachment.status, attachment.updated_at = DELETED, utcnow()
+    await session.flush()
+    after_commit(session, functools.partial(storage.delete, attachment.storage_key))
+
+
+def to_read(
+    attachment: Attachment,
+    storage: Storage,
+    files: StorageSettings,
+    base_url: str,
+    ticket: UploadTicket | None = None,
+) -> AttachmentRead:
+    """The body of an attachment; URLs relative to the API are made absolute with `base_url`."""
+    read = AttachmentRead.model_validate(attachment, from_attributes=True)
+    if attachment.status == READY:
+        ttl = files.download_url_ttl_seconds
+        url = storage.presign_download(
+            attachment.storage_key, attachment.filename, attachment.content_type, ttl
+        )
+        read.download_url = urljoin(base_url, url)
+        read.download_expires_at = (utcnow() + timedelta(seconds=ttl)).replace(microsecond=0)
+    if ticket is not None:
+        read.upload = UploadRead(
+            method=ticket.method,
+            url=urljoin(base_url, ticket.url),
+            headers=ticket.headers,
+            expires_at=ticket.expires_at,
+        )
+    return read
