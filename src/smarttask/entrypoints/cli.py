@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -10,6 +11,9 @@ from smarttask import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.no_worker:
+        # Read by get_settings() in this process and in uvicorn's worker processes alike.
+        os.environ["SMARTTASK_WORKER_IN_PROCESS"] = "false"
     import uvicorn
 
     from smarttask.db.migrate import upgrade
@@ -144,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default SMARTTASK_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default SMARTTASK_PORT)")
     serve.add_argument("--workers", type=int, help="worker processes (default SMARTTASK_WORKERS)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run background jobs in this process (run `smarttask worker` instead)",
+    )
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
@@ -170,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(run=_user_create)
 
     from smarttask.analysis.cli import add_commands as add_ai_commands
+    from smarttask.jobs.cli import add_commands as add_job_commands
+
+    add_job_commands(commands)
 
     add_ai_commands(commands)
     return parser

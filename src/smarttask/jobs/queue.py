@@ -72,7 +72,7 @@ async def enqueue(
             },
         )
         if job_id is not None:
-            _send_after_commit(session, job_id, (due - now).total_seconds())
+            notify_after_commit(session, job_id, (due - now).total_seconds())
             return job_id
         assert dedupe_key is not None
         existing = await repository.unfinished_id(session, dedupe_key)
@@ -81,7 +81,8 @@ async def enqueue(
     raise RuntimeError(f"could not enqueue {kind!r} with dedupe key {dedupe_key!r}")
 
 
-def _send_after_commit(session: AsyncSession, job_id: str, delay: float) -> None:
+def notify_after_commit(session: AsyncSession, job_id: str, delay: float = 0) -> None:
+    """With SQS configured, send the job id once the session commits (not on rollback)."""
     settings = settings_of(session)
     if settings is None or not settings.sqs_queue_url:
         return
