@@ -77,9 +77,9 @@ _DEFAULT: dict[str, tuple[float, float, float]] = {
     "work_vs_time_left": (1.2, 0.0, 1.0),
     "open_dependencies": (0.8, 0.0, 1.0),
     "blocked_by_overdue": (1.0, 0.0, 1.0),
-    "assignee_load": (0.4, math.log1p(5.0), 1.0),
+    "assignee_load": (0.25, 0.0, 1.0),
     "assignee_late_rate": (0.3, 0.3, 0.1),
-    "unassigned": (0.4, 0.0, 1.0),
+    "unassigned": (0.8, 0.0, 1.0),
     "reschedules": (0.7, 0.0, 1.0),
     "age": (0.15, math.log1p(14.0), 1.0),
     "priority": (-0.1, 1.0, 1.0),
@@ -88,7 +88,7 @@ _DEFAULT: dict[str, tuple[float, float, float]] = {
     "has_checklist": (-0.1, 0.0, 1.0),
 }
 DEFAULT = RiskParams(
-    intercept=-1.1,
+    intercept=-1.55,
     coefficients=tuple(_DEFAULT[f][0] for f in FEATURES),
     means=tuple(_DEFAULT[f][1] for f in FEATURES),
     scales=tuple(_DEFAULT[f][2] for f in FEATURES),
