@@ -1,1 +1,169 @@
-"""Job handlers of this domain (registered on import)."""
+"""The `analysis.run` job: call the provider outside any transaction, review, store.
+
+Status changes that must be visible while the model works (running, back to pending before
+a retry, failed) are written in short transactions of their own: a provider call can take
+many seconds and must never hold a database transaction (on SQLite, the write lock) open.
+The result itself is written in the runner's session, which the runner commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Any, cast
+
+from smarttask.adapters.llm.base import (
+    AnalysisProvider,
+    AnalysisRequest,
+    ProviderAnswer,
+    ProviderError,
+    ProviderUnavailable,
+    TaskSnapshot,
+)
+from smarttask.analysis import budget, guardrail, repository, snapshot
+from smarttask.analysis.service import JOB_KIND
+from smarttask.db.engine import Database
+from smarttask.db.types import utcnow
+from smarttask.jobs.registry import JobContext, PermanentFailure, RetryLater, registry
+from smarttask.settings import AISettings
+from smarttask.tasks import repository as tasks
+
+log = logging.getLogger("smarttask.analysis")
+TASK_DELETED = "The task was deleted before it could be analysed."
+_OPEN = repository.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An analysis marked running, with everything the provider needs."""
+
+    analysis_id: str
+    workspace_id: str
+    request: AnalysisRequest
+
+    @property
+    def task(self) -> TaskSnapshot:
+        """The task as the provider sees it."""
+        return self.request.task
+
+
+def provider_for(settings: AISettings) -> AnalysisProvider:
+    """The configured provider (vendor SDKs are imported only when chosen)."""
+    factory = importlib.import_module("smarttask.adapters.llm.factory")
+    return cast(AnalysisProvider, factory.build_provider(settings))
+
+
+def hard_timeout(settings: AISettings) -> float:
+    """The longest one attempt may take, SDK retries included."""
+    return settings.timeout * (settings.max_retries + 1) + 10.0
+
+
+async def _write(database: Database, analysis_id: str, **values: Any) -> bool:
+    async with database.session() as session:
+        changed = await repository.set_state(session, analysis_id, only_if=_OPEN, **values)
+        await session.commit()
+    return changed
+
+
+async def _fail(database: Database, analysis_id: str, message: str) -> None:
+    await _write(database, analysis_id, status="failed", error=message, completed_at=utcnow())
+
+
+async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
+    """Load the analysis and its task, mark it running; None when there is nothing to do."""
+    async with ctx.database.session() as session:
+        analysis = await repository.get(session, analysis_id)
+        if analysis is None or analysis.status not in _OPEN:
+            return None  # deleted with its task, or already finished (a repeated delivery)
+        found = await tasks.get(session, analysis.task_id)
+        now = utcnow()
+        if found is None:
+            await repository.set_state(
+                session, analysis_id, only_if=_OPEN, status="failed", error=TASK_DELETED,
+                completed_at=now,
+            )  # fmt: skip
+            await session.commit()
+            return None
+        task, key = found
+        request = AnalysisRequest(
+            task=await snapshot.snapshot(session, task, key),
+            similar=await snapshot.similar(session, task),
+            now=now,
+        )
+        await repository.set_state(
+            session, analysis_id, only_if=_OPEN, status="running", started_at=now,
+            attempts=ctx.attempt, error=None,
+        )  # fmt: skip
+        await session.commit()
+    return Prepared(analysis_id, analysis.workspace_id, request)
+
+
+async def _call(
+    provider: AnalysisProvider, request: AnalysisRequest, limit: float
+) -> ProviderAnswer:
+    try:
+        return await asyncio.wait_for(provider.analyse(request), timeout=limit)
+    except TimeoutError as error:
+        raise ProviderUnavailable(
+            f"{provider.name} did not answer within {limit:g} seconds."
+        ) from error
+
+
+async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) -> None:
+    """Review the answer and store it with its usage, in the runner's transaction."""
+    now = utcnow()
+    review = guardrail.review(answer.data, answer.raw_text, prepared.task, now)
+    values: dict[str, Any] = {
+        "guardrail": review.guardrail(),
+        "input_tokens": answer.input_tokens,
+        "output_tokens": answer.output_tokens,
+        "completed_at": now,
+    }
+    if review.result is None:
+        reason = next((f.message for f in review.findings if f.blocking), "answer rejected")
+        values |= {
+            "status": "failed",
+            "error": f"The provider's answer was rejected by the guardrail: {reason}.",
+        }
+    else:
+        values |= {"status": "done", "result": review.result, "error": None}
+    if await repository.set_state(
+        ctx.session, prepared.analysis_id, only_if=("running",), **values
+    ):
+        await budget.spend(
+            ctx.session, prepared.workspace_id, answer.input_tokens + answer.output_tokens, now
+        )
+
+
+@registry.handler(JOB_KIND)
+async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Produce one analysis; retried while the provider is unavailable."""
+    analysis_id = str(payload["analysis_id"])
+    final = ctx.attempt >= int(payload.get("max_attempts") or ctx.settings.jobs.max_attempts)
+    prepared = await _prepare(ctx, analysis_id)
+    if prepared is None:
+        return
+    try:
+        provider = provider_for(ctx.settings.ai)
+        answer = await _call(provider, prepared.request, hard_timeout(ctx.settings.ai))
+    except ProviderError as error:
+        if error.retryable and not final:
+            await _write(ctx.database, analysis_id, status="pending", error=error.message)
+            raise RetryLater(error.message, after_seconds=error.retry_after) from error
+        message = error.message
+        if error.retryable:
+            message = f"{message} (gave up after {ctx.attempt} attempts)"
+        await _write(
+            ctx.database, analysis_id, status="failed", error=message, completed_at=utcnow()
+        )
+        raise PermanentFailure(message) from error
+    except Exception as error:  # a bug or an SDK surprise: fail clearly, never leave it running
+        message = f"The analysis failed unexpectedly ({type(error).__name__})."
+        log.exception("analysis failed", extra={"analysis_id": analysis_id})
+        await _write(
+            ctx.database, analysis_id, status="failed", error=message, completed_at=utcnow()
+        )
+        raise PermanentFailure(message) from error
+    await _store(ctx, prepared, answer)

@@ -1,4 +1,5 @@
-"""Plain text out of model answers: markup stripped, links the task did not contain removed."""
+"""Plain text out of model answers: markup stripped; links and email addresses the task did
+not contain removed (an answer must not send readers, or data, anywhere new)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'`)\]}]+", re.IGNORECASE)
 _WWW = re.compile(r"(?<![\w/.])www\.[^\s<>\"'`)\]}]+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
 _SCHEME = re.compile(r"\b(?:javascript|data|vbscript|file):[^\s]*", re.IGNORECASE)
 _IMAGE = re.compile(r"!\[([^\]]{0,500})\]\(([^)]{0,2000})\)")
 _LINK = re.compile(r"\[([^\]]{1,500})\]\(\s*([^)\s]{1,2000})(?:\s+\"[^\"]*\")?\s*\)")
@@ -36,9 +38,10 @@ class Cleaned:
 
 
 def urls_in(text: str) -> frozenset[str]:
-    """Every URL written in `text`, normalised so that an answer may repeat it."""
+    """Every URL and email address in `text`, normalised so that an answer may repeat it."""
     found = {m.group(0).rstrip(_TRAILING) for m in _URL.finditer(text)}
     found |= {m.group(0).rstrip(_TRAILING) for m in _WWW.finditer(text)}
+    found |= {m.group(0).rstrip(_TRAILING) for m in _EMAIL.finditer(text)}
     return frozenset(u.lower() for u in found)
 
 
@@ -89,6 +92,7 @@ def clean(text: str, allowed_urls: frozenset[str], *, single_line: bool = False)
     text = _SCHEME.sub(scheme, text)
     text = _URL.sub(bare, text)
     text = _WWW.sub(bare, text)
+    text = _EMAIL.sub(bare, text)
     text = _FENCE.sub("", text)
     text = _CODE.sub(r"\1", text)
     text = _STRONG.sub(r"\2", text)

@@ -184,7 +184,10 @@ def _similar_minutes(task: TaskSnapshot, similar: tuple[SimilarTask, ...]) -> li
         overlap = words & _tokens(other.title)
         if not overlap or len(overlap) / max(1, len(words | _tokens(other.title))) < 0.2:
             continue
-        value = other.actual_minutes if other.actual_minutes is not None else other.estimate_minutes
+        # The team's own estimate where it gave one; else the time it took (creation to done).
+        value = (
+            other.estimate_minutes if other.estimate_minutes is not None else other.actual_minutes
+        )
         if value is not None and value > 0:
             minutes.append(value)
     return minutes
