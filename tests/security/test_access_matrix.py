@@ -462,6 +462,30 @@ BFLA |= {
     ),
 }
 
+# AI analysis (contract section 5): members request (it costs tokens), viewers read. A fresh
+# team has no analysis yet, so every role reaches GET and hears "never requested" (404);
+# tests/integration/test_analysis.py reads a finished one as a viewer.
+BOLA |= {
+    ("POST", "/api/v1/tasks/{task_id}/analysis"): (
+        call("POST", "/api/v1/tasks/{task_id}/analysis"),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/analysis"): (
+        call("GET", "/api/v1/tasks/{task_id}/analysis"),
+        404,
+    ),
+}
+BFLA |= {
+    ("POST", "/api/v1/tasks/{task_id}/analysis"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/analysis", None),
+        {"viewer": 403, "member": 202, "admin": 202, "owner": 202},
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/analysis"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/analysis", None),
+        {"viewer": 404, "member": 404, "admin": 404, "owner": 404},
+    ),
+}
+
 
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
