@@ -44,12 +44,17 @@ async def send_bytes(
 
 
 async def uploaded(
-    client: httpx.AsyncClient, task_id: str, by: Account, body: bytes, **fields: Any
+    client: httpx.AsyncClient,
+    task_id: str,
+    by: Account,
+    body: bytes,
+    transfer: httpx.AsyncClient | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
-    """Declare, upload and complete; the ready attachment."""
+    """Declare, upload (through `transfer` if the store is elsewhere) and complete."""
     created = await declare(client, task_id, by, size=len(body), **fields)
     assert created.status_code == 201, created.text
-    sent = await send_bytes(client, created.json()["upload"], body)
+    sent = await send_bytes(transfer or client, created.json()["upload"], body)
     assert sent.status_code in (200, 201, 204), sent.text
     done = await client.post(
         f"/api/v1/attachments/{created.json()['id']}/complete", headers=by.headers
