@@ -229,6 +229,13 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         await session.flush()
         if "status" in changed or "due_at" in changed:
             await risk.rescore_dependents(session, [task.id])
+        was_open, is_open = (
+            s in (Status.TODO, Status.IN_PROGRESS) for s in (before["status"], task.status)
+        )
+        if was_open != is_open or "assignee_id" in changed:
+            await risk.assignees_changed(
+                session, task.workspace_id, [before["assignee_id"], task.assignee_id]
+            )
         activity.record(
             session,
             workspace_id=task.workspace_id,
@@ -259,6 +266,7 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
     dependents = await risk.dependents(session, doomed)
     await repository.delete_tasks(session, doomed)
     await risk.rescore_tasks(session, dependents)
+    await risk.assignees_changed(session, task.workspace_id, [task.assignee_id])
 
 
 async def add_dependency(session: AsyncSession, user: User, task: Task, depends_on_id: str) -> None:

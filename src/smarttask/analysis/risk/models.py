@@ -14,8 +14,8 @@ from smarttask.db.base import Base
 class RiskModel(Base):
     """One training run of a workspace: coefficients, standardisation, held-out metrics.
 
-    `active` runs are used for scoring (the newest wins); a run that did not beat the default
-    on the held-out split is kept inactive with a `note` saying why.
+    A workspace is scored by its newest run if that run is `active` (it beat the default on
+    the held-out split); otherwise by the default. Every run keeps a `note` saying why.
     """
 
     __tablename__ = "risk_model"

@@ -40,10 +40,10 @@ FACT_COLUMNS = (
 
 
 async def active_models(session: AsyncSession, workspace_ids: Sequence[str]) -> list[RiskModel]:
-    """The newest active trained model of each workspace that has one."""
+    """Each workspace's newest trained model, when that one beat the default (is active)."""
     newest = (
         select(RiskModel.workspace_id, func.max(RiskModel.version).label("version"))
-        .where(RiskModel.workspace_id.in_(list(workspace_ids)), RiskModel.active.is_(True))
+        .where(RiskModel.workspace_id.in_(list(workspace_ids)))
         .group_by(RiskModel.workspace_id)
         .subquery()
     )
@@ -53,15 +53,7 @@ async def active_models(session: AsyncSession, workspace_ids: Sequence[str]) -> 
             RiskModel.workspace_id == newest.c.workspace_id, RiskModel.version == newest.c.version
         ),
     )
-    return list((await session.execute(statement)).scalars())
-
-
-async def latest_version(session: AsyncSession, workspace_id: str) -> int:
-    """The highest model version of a workspace, 0 when none was trained."""
-    statement = select(func.coalesce(func.max(RiskModel.version), 0)).where(
-        RiskModel.workspace_id == workspace_id
-    )
-    return int((await session.execute(statement)).scalar_one())
+    return [m for m in (await session.execute(statement)).scalars() if m.active]
 
 
 async def dependency_state(
@@ -122,6 +114,19 @@ async def assignee_stats(
     }
 
 
+async def assignee_open_tasks(
+    session: AsyncSession, workspace_id: str, assignee_id: str
+) -> list[str]:
+    """Ids of an assignee's open tasks with a due date in a workspace."""
+    statement = select(Task.id).where(
+        Task.workspace_id == workspace_id,
+        Task.assignee_id == assignee_id,
+        Task.status.in_(OPEN),
+        Task.due_at.is_not(None),
+    )
+    return [row[0] for row in await session.execute(statement)]
+
+
 async def open_dependents(session: AsyncSession, task_ids: Sequence[str]) -> list[str]:
     """Open tasks with a due date that depend directly on any of these."""
     if not task_ids:
@@ -180,40 +185,6 @@ async def write_scores(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     )
     connection = await session.connection()
     await connection.execute(statement, rows)
-
-
-async def history(session: AsyncSession, workspace_id: str) -> Sequence[Row[Any]]:
-    """Every task of a workspace with what training needs."""
-    statement = select(*FACT_COLUMNS).where(Task.workspace_id == workspace_id).order_by(Task.id)
-    return (await session.execute(statement)).all()
-
-
-async def history_edges(
-    session: AsyncSession, workspace_id: str
-) -> Sequence[Row[str, str, datetime]]:
-    """Every dependency (task_id, depends_on_id, created_at) within a workspace."""
-    statement = (
-        select(TaskDependency.task_id, TaskDependency.depends_on_id, TaskDependency.created_at)
-        .join(Task, Task.id == TaskDependency.task_id)
-        .where(Task.workspace_id == workspace_id)
-    )
-    return (await session.execute(statement)).all()
-
-
-async def workspaces_with_history(session: AsyncSession, minimum: int) -> list[str]:
-    """Workspaces with at least `minimum` done tasks that had a due date."""
-    statement = (
-        select(Task.workspace_id)
-        .where(Task.status == "done", Task.due_at.is_not(None))
-        .group_by(Task.workspace_id)
-        .having(func.count() >= minimum)
-    )
-    return [row[0] for row in await session.execute(statement)]
-
-
-def add_model(session: AsyncSession, model: RiskModel) -> None:
-    """Stage a trained model row."""
-    session.add(model)
 
 
 async def count_scorable(session: AsyncSession, workspace_id: str | None) -> int:

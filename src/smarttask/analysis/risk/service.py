@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -23,6 +23,8 @@ from smarttask.db.types import utcnow
 from smarttask.tasks.models import Task
 
 RESCORE_BATCH = 500
+RESCORE_ASSIGNEE = "risk.rescore_assignee"
+ASSIGNEE_RESCORE_DELAY = 10
 _RISK_FIELDS = ("risk_score", "risk_level", "risk_factors", "risk_scored_at")
 
 
@@ -248,3 +250,31 @@ async def rescore_all(
         if progress is not None:
             progress(scanned)
     return RescoreSummary(scanned, changed)
+
+
+async def assignees_changed(
+    session: AsyncSession, workspace_id: str, assignee_ids: Sequence[str | None]
+) -> None:
+    """Queue a rescore of these assignees' open tasks (their load and late rate moved).
+
+    One queued job per assignee at a time (a dedupe key), run a few seconds later so that a
+    burst of writes costs one rescore; the periodic rescore catches anything missed.
+    """
+    from smarttask.jobs.queue import enqueue
+
+    run_at = utcnow() + timedelta(seconds=ASSIGNEE_RESCORE_DELAY)
+    for assignee_id in sorted({a for a in assignee_ids if a is not None}):
+        await enqueue(
+            session,
+            RESCORE_ASSIGNEE,
+            {"workspace_id": workspace_id, "assignee_id": assignee_id},
+            run_at=run_at,
+            dedupe_key=f"{RESCORE_ASSIGNEE}:{workspace_id}:{assignee_id}",
+        )
+
+
+async def rescore_assignee(session: AsyncSession, workspace_id: str, assignee_id: str) -> int:
+    """Rescore one assignee's open tasks in a workspace; how many scores changed."""
+    return await rescore_tasks(
+        session, await repository.assignee_open_tasks(session, workspace_id, assignee_id)
+    )
