@@ -25,10 +25,12 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
+
+from smarttask.settings import AISettings
 
 Kind = Literal[
     "ok",
@@ -213,6 +215,21 @@ class FakeLLMServer:
             "ai_max_output_tokens": 256,
             **extra,
         }
+
+    def ai_settings(self, **changes: Any) -> AISettings:
+        """The AI settings group pointing here (for building a provider directly)."""
+        settings = AISettings(
+            provider=self.vendor,  # type: ignore[arg-type]
+            model=self.default_model,
+            base_url=self.base_url,
+            api_key=None if self.vendor == "bedrock" else self.api_key,
+            timeout=2.0,
+            max_retries=2,
+            max_output_tokens=256,
+            daily_token_budget=1_000_000,
+            risk_min_training_tasks=200,
+        )
+        return replace(settings, **changes)
 
     # -- vendor specifics --------------------------------------------------------------------
     def route(self, method: str, path: str, body: dict[str, Any]) -> str | None:
