@@ -223,6 +223,10 @@ async def load_demo(
             .values(task_counter=counters[project.id])
             .execution_options(synchronize_session=False)
         )
+    # Bulk-inserted rows carry no risk score yet: score them now, as a write would have.
+    from smarttask.analysis.risk.service import rescore_all
+
+    await rescore_all(session, workspace_id=workspace.id)
     return DemoSummary(workspace.id, tasks, [email for email, _n, _r in PEOPLE])
 
 
