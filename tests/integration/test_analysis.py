@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +31,7 @@ DESCRIPTION = (
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Counting]]:
+def provider(monkeypatch: pytest.MonkeyPatch) -> list[Counting]:
     """Every provider the jobs build, counting their calls."""
     built: list[Counting] = []
 
@@ -41,7 +40,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Counting]]:
         return built[-1]
 
     monkeypatch.setattr(jobs, "provider_for", build)
-    yield built
+    return built
 
 
 def calls(built: list[Counting]) -> int:

@@ -333,9 +333,16 @@ def _consistency(result: dict[str, Any], task: TaskSnapshot, now: datetime) -> l
     ]
 
 
-def review(data: dict[str, Any] | None, raw_text: str, task: TaskSnapshot, now: datetime) -> Review:
-    """Validate, repair, clean and check one answer about `task`."""
+def review(
+    data: dict[str, Any] | None,
+    raw_text: str,
+    task: TaskSnapshot,
+    now: datetime,
+    notes: tuple[str, ...] = (),
+) -> Review:
+    """Validate, repair, clean and check one answer about `task` (`notes`: the provider's)."""
     value, findings = parse(data, raw_text)
+    findings = [Finding("provider-note", note[:300]) for note in notes[:5]] + findings
     if value is None and findings:
         return Review(None, findings)
     result, more = validate(value)

@@ -9,10 +9,10 @@ The result itself is written in the runner's session, which the runner commits.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 from smarttask.adapters.llm.base import (
     AnalysisProvider,
@@ -51,13 +51,17 @@ class Prepared:
 
 def provider_for(settings: AISettings) -> AnalysisProvider:
     """The configured provider (vendor SDKs are imported only when chosen)."""
-    factory = importlib.import_module("smarttask.adapters.llm.factory")
-    return cast(AnalysisProvider, factory.build_provider(settings))
+    from smarttask.adapters.llm.factory import build_provider
+
+    return build_provider(settings)
 
 
 def hard_timeout(settings: AISettings) -> float:
-    """The longest one attempt may take, SDK retries included."""
-    return settings.timeout * (settings.max_retries + 1) + 10.0
+    """The longest one attempt may take: two calls (a truncated answer is retried once with a
+    larger budget), each with its retries and their waits, plus a little slack."""
+    from smarttask.adapters.llm._retry import total_deadline
+
+    return 2 * total_deadline(settings.timeout, settings.max_retries) + 5.0
 
 
 async def _write(database: Database, analysis_id: str, **values: Any) -> bool:
@@ -67,8 +71,12 @@ async def _write(database: Database, analysis_id: str, **values: Any) -> bool:
     return changed
 
 
+def _failed(message: str, now: datetime) -> dict[str, Any]:
+    return {"status": "failed", "error": message, "completed_at": now}
+
+
 async def _fail(database: Database, analysis_id: str, message: str) -> None:
-    await _write(database, analysis_id, status="failed", error=message, completed_at=utcnow())
+    await _write(database, analysis_id, **_failed(message, utcnow()))
 
 
 async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
@@ -81,9 +89,8 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
         now = utcnow()
         if found is None:
             await repository.set_state(
-                session, analysis_id, only_if=_OPEN, status="failed", error=TASK_DELETED,
-                completed_at=now,
-            )  # fmt: skip
+                session, analysis_id, only_if=_OPEN, **_failed(TASK_DELETED, now)
+            )
             await session.commit()
             return None
         task, key = found
@@ -92,10 +99,8 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
             similar=await snapshot.similar(session, task),
             now=now,
         )
-        await repository.set_state(
-            session, analysis_id, only_if=_OPEN, status="running", started_at=now,
-            attempts=ctx.attempt, error=None,
-        )  # fmt: skip
+        running = {"status": "running", "started_at": now, "attempts": ctx.attempt, "error": None}
+        await repository.set_state(session, analysis_id, only_if=_OPEN, **running)
         await session.commit()
     return Prepared(analysis_id, analysis.workspace_id, request)
 
@@ -114,7 +119,7 @@ async def _call(
 async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) -> None:
     """Review the answer and store it with its usage, in the runner's transaction."""
     now = utcnow()
-    review = guardrail.review(answer.data, answer.raw_text, prepared.task, now)
+    review = guardrail.review(answer.data, answer.raw_text, prepared.task, now, answer.notes)
     values: dict[str, Any] = {
         "guardrail": review.guardrail(),
         "input_tokens": answer.input_tokens,
