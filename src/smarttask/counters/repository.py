@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.counters.models import Counter, CounterQuota
 from smarttask.db.dialect import upsert
+from smarttask.db.engine import Database, RowLike
 
 _COLUMNS = (Counter.name, Counter.value, Counter.created_at, Counter.updated_at)
 # The hot statements are built once; each call only binds its values.
@@ -54,3 +55,13 @@ async def get(session: AsyncSession, name: str) -> Counter | None:
     """One counter by name."""
     row = (await session.execute(_GET, {"counter_name": name})).one_or_none()
     return Counter(**row._mapping) if row else None
+
+
+async def increment_committed(database: Database, name: str, now: datetime) -> RowLike | None:
+    """Add 1 to an existing counter in one statement committed on its own; None if missing."""
+    return await database.fetch_row(_INCREMENT, {"counter_name": name, "now": now}, writes=True)
+
+
+async def get_committed(database: Database, name: str) -> RowLike | None:
+    """One counter by name, read outside any session."""
+    return await database.fetch_row(_GET, {"counter_name": name})

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.counters import repository
 from smarttask.counters.models import Counter
+from smarttask.db.engine import Database, RowLike
 from smarttask.db.types import utcnow
 from smarttask.kit.problems import Conflict, NotFound
+from smarttask.kit.unit_of_work import UnitOfWork
+
+FIELDS = ("name", "value", "created_at", "updated_at")
 
 
 async def increment(session: AsyncSession, name: str, *, max_counters: int) -> Counter:
@@ -29,9 +35,26 @@ async def increment(session: AsyncSession, name: str, *, max_counters: int) -> C
     return created
 
 
-async def get(session: AsyncSession, name: str) -> Counter:
-    """The counter, or a 404 problem."""
-    counter = await repository.get(session, name)
-    if counter is None:
+async def increment_for_request(
+    uow: UnitOfWork, database: Database, name: str, *, max_counters: int
+) -> dict[str, Any]:
+    """`increment` for an HTTP request: the fields of the counter after the increment.
+
+    An existing counter is incremented in one statement committed on its own (the same
+    atomic statement as in a session, without the session's BEGIN and COMMIT). Creating a
+    counter, and any request whose answer is stored for replay, uses the unit of work.
+    """
+    if not uow.records_answer:
+        row = await repository.increment_committed(database, name, utcnow())
+        if row is not None:
+            return {field: row[field] for field in FIELDS}
+    counter = await increment(uow.session, name, max_counters=max_counters)
+    return {field: getattr(counter, field) for field in FIELDS}
+
+
+async def get(database: Database, name: str) -> dict[str, Any]:
+    """The fields of the counter, or a 404 problem."""
+    row: RowLike | None = await repository.get_committed(database, name)
+    if row is None:
         raise NotFound(f"There is no counter named {name!r}.")
-    return counter
+    return {field: row[field] for field in FIELDS}

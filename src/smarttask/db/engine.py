@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.util import await_
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.util import await_, greenlet_spawn
 
 from smarttask.db.hooks import HookedSession
 from smarttask.settings import DatabaseSettings
@@ -114,6 +117,16 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return _postgres_engine(settings)
 
 
+_Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
+
+
+class RowLike(Protocol):
+    """A result row read by column name (a RowMapping, or an asyncpg Record)."""
+
+    def __getitem__(self, key: str, /) -> Any:
+        """The value of one column."""
+
+
 class Database:
     """The process's engines, created on first use and shared by every request."""
 
@@ -121,6 +134,7 @@ class Database:
         self.settings = settings
         self._engine: AsyncEngine | None = None
         self._reader: AsyncEngine | None = None
+        self._compiled: dict[int, tuple[Executable, _Compiled]] = {}
 
     @property
     def engine(self) -> AsyncEngine:
@@ -146,6 +160,53 @@ class Database:
             expire_on_commit=False,
             info={DATABASE_KEY: self},  # lets enqueue() find the job queue's settings
         )
+
+    async def fetch_row(
+        self, statement: Executable, params: Mapping[str, Any], *, writes: bool = False
+    ) -> RowLike | None:
+        """The first row of one prebuilt statement, run on its own, committed at once.
+
+        The hot paths' shortcut past the ORM session. On PostgreSQL the statement, compiled
+        once, goes straight to the pooled asyncpg connection (a prepared statement, in
+        autocommit); its columns must be of types asyncpg returns as SQLAlchemy would:
+        strings, integers, booleans, UTC timestamps. On SQLite it runs through Core, in a
+        transaction of its own when it writes. Errors are SQLAlchemy's, as on any other path.
+        """
+        if self.settings.is_sqlite:
+            engine = self.engine if writes else self.reader
+            async with engine.begin() as connection:
+                result = await connection.execute(statement, dict(params))
+                return result.mappings().first()
+        sql, names, defaults = self._compile(statement)
+        values = [params[name] if name in params else defaults[name] for name in names]
+        pooled = await self.engine.raw_connection()
+        driver: Any = pooled.driver_connection
+        try:
+            record = await driver.fetchrow(sql, *values)
+        except Exception as error:
+            lost = driver.is_closed()
+            if lost:
+                await greenlet_spawn(pooled.invalidate, error)
+            # As the dialect would: a lost connection or a timeout is operational (503); a
+            # server error keeps its SQLSTATE, which decides between 503 and 500.
+            operational = lost or isinstance(error, OSError | TimeoutError)
+            kind = sa_exc.OperationalError if operational else sa_exc.DBAPIError
+            raise kind(
+                sql, None, error, hide_parameters=True, connection_invalidated=lost
+            ) from error
+        finally:
+            await greenlet_spawn(pooled.close)
+        return record  # type: ignore[no-any-return]
+
+    def _compile(self, statement: Executable) -> _Compiled:
+        """The statement's PostgreSQL text, its parameters in order and their set values."""
+        # Keyed by identity; the entry keeps the statement alive so that its id stays unique.
+        found = self._compiled.get(id(statement))
+        if found is None or found[0] is not statement:
+            compiled = statement.compile(dialect=self.engine.dialect)  # type: ignore[attr-defined]
+            found = (statement, (str(compiled), tuple(compiled.positiontup), compiled.params))
+            self._compiled[id(statement)] = found
+        return found[1]
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

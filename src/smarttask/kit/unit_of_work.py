@@ -46,6 +46,9 @@ class UnitOfWork:
         self.writes = writes
         self._session: AsyncSession | None = None
         self.commit_on_error = False
+        # True when the answer is stored for Idempotency-Key replay in the session's
+        # transaction: the request's writes must then go through that same transaction.
+        self.records_answer = False
 
     @property
     def session(self) -> AsyncSession:
@@ -189,6 +192,7 @@ class UnitOfWorkMiddleware:
         if isinstance(outcome, Response):
             await outcome(scope, receive, send)
             return
+        uow.records_answer = True
         sender = _CommittingSend(uow, send, self.http, idempotency_row=outcome.row_id)
         try:
             await self.app(scope, _replay_receive(body, receive), sender.send)
