@@ -60,7 +60,6 @@ class VendorProvider(ABC):
     """An analysis provider backed by a vendor API; subclasses make the call."""
 
     name: str = "vendor"
-    sdk_retries: bool = False  # True when the SDK itself retries and honours Retry-After
 
     def __init__(self, settings: AISettings) -> None:
         self.settings = settings
@@ -73,7 +72,7 @@ class VendorProvider(ABC):
 
     @abstractmethod
     async def _complete(self, prompt: Prompt, max_tokens: int, *, check: bool) -> Completion:
-        """One call (the SDK may retry inside it when `sdk_retries` and not `check`)."""
+        """One call, no retry (the SDK's own retries are off); errors already translated."""
 
     def safe(self, text: object) -> str:
         """A vendor message made safe to store and show: redacted, no API key, short."""
@@ -91,8 +90,6 @@ class VendorProvider(ABC):
         )
 
     async def _complete_with_retries(self, prompt: Prompt, max_tokens: int) -> Completion:
-        if self.sdk_retries:
-            return await self._complete(prompt, max_tokens, check=False)
         return await with_retries(
             lambda: self._complete(prompt, max_tokens, check=False),
             max_retries=self.settings.max_retries,

@@ -1,16 +1,16 @@
 """OpenAI and every OpenAI-compatible server (Groq, Ollama, vLLM, ...) via the openai SDK.
 
-The SDK retries 408/409/429/5xx, timeouts and connection errors itself and honours
-Retry-After (up to 60 s), so the number of retries is handed to it; the whole call
-is capped by `total_deadline`.
+The SDK's own retry is off: it would sleep up to two minutes on a long Retry-After
+inside a job. Our helper retries 408/409/429/5xx, timeouts and connection errors,
+honours Retry-After up to 20 s and leaves longer waits to the job runner, exactly as
+for the other vendors.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from smarttask.adapters.llm._retry import parse_retry_after, total_deadline
+from smarttask.adapters.llm._retry import parse_retry_after
 from smarttask.adapters.llm._vendor import Completion, VendorProvider
 from smarttask.adapters.llm.base import (
     ProviderError,
@@ -30,7 +30,6 @@ class OpenAIProvider(VendorProvider):
     """Chat completions in JSON mode."""
 
     name = "openai"
-    sdk_retries = True
 
     _client: AsyncOpenAI | None = None
 
@@ -56,7 +55,7 @@ class OpenAIProvider(VendorProvider):
                 api_key=key,
                 base_url=self.endpoint,
                 timeout=self.settings.timeout,
-                max_retries=self.settings.max_retries,
+                max_retries=0,
             )
         return self._client
 
@@ -64,27 +63,19 @@ class OpenAIProvider(VendorProvider):
         import openai
 
         client = self._sdk()
-        if check:
-            client = client.with_options(max_retries=0)
         # api.openai.com's newer models refuse max_tokens; compatible servers know only it.
         budget_field = "max_completion_tokens" if self.endpoint == OPENAI_URL else "max_tokens"
         budget: dict[str, Any] = {budget_field: max_tokens}
-        deadline = total_deadline(self.settings.timeout, 0 if check else self.settings.max_retries)
         try:
-            async with asyncio.timeout(deadline):
-                response = await client.chat.completions.create(
-                    model=self.model,
-                    messages=[
-                        {"role": "system", "content": prompt.system},
-                        {"role": "user", "content": prompt.user},
-                    ],
-                    response_format={"type": "json_object"},
-                    **budget,
-                )
-        except TimeoutError as error:
-            raise ProviderUnavailable(
-                f"no answer from {self.endpoint} within {deadline:g} s (retries included)"
-            ) from error
+            response = await client.chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": prompt.system},
+                    {"role": "user", "content": prompt.user},
+                ],
+                response_format={"type": "json_object"},
+                **budget,
+            )
         except openai.APIError as error:
             raise self._translate(error) from error
         if not response.choices:
