@@ -42,6 +42,9 @@ class Worker:
         concurrency: int | None = None,
     ) -> None:
         configure(database, settings.jobs)
+        # Handler modules are imported now, not under a fresh lease: an import that blocks
+        # the event loop for seconds must not let claimed jobs' leases run out.
+        jobs.load()
         self.database = database
         self.settings = settings
         self.registry = jobs
