@@ -137,7 +137,7 @@ async def extend_lease(
 async def states(session: AsyncSession, ids: Sequence[str]) -> dict[str, str]:
     """The state of each of these jobs that exists."""
     rows = await session.execute(select(Job.id, Job.state).where(Job.id.in_(list(ids))))
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 async def list_jobs(session: AsyncSession, *, state: str | None, limit: int) -> list[Job]:

@@ -84,8 +84,11 @@ class Worker:
                 await self._wait(None, on_job_end=True)
         await self._finish_running(grace_seconds)
 
-    async def drain(self, *, deadline: float | None = None) -> int:
-        """Run due jobs until none is left (or the monotonic `deadline` passes); how many ran."""
+    async def drain(self, *, deadline: float | None = None, grace_seconds: float = 0.0) -> int:
+        """Run due jobs until none is left (or the monotonic `deadline` passes); how many ran.
+
+        Jobs still running at the deadline get `grace_seconds` more, then are cancelled.
+        """
         ran = 0
         while deadline is None or time.monotonic() < deadline:
             claimed = await self._claim_and_start()
@@ -94,7 +97,9 @@ class Worker:
                 break
             if claimed == 0 or len(self._running) >= self.concurrency:
                 await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
-        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        remaining = (
+            None if deadline is None else max(0.0, deadline - time.monotonic()) + grace_seconds
+        )
         await self._finish_running(remaining)
         return ran
 
