@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -271,3 +272,12 @@ async def test_an_unreachable_server_is_unavailable(server: FakeLLMServer) -> No
         await provider_for(server, base_url=url, max_retries=0).analyse(task())
     assert "cannot connect" in raised.value.message or "no answer" in raised.value.message
     assert server.requests == []
+
+
+def test_the_factory_builds_the_configured_provider(server: FakeLLMServer) -> None:
+    base = server.ai_settings()
+    for name in ("local", "openai", "gemini", "bedrock"):
+        provider = build_provider(replace(base, provider=name, model=f"{name}-model"))
+        assert provider.name == name
+        assert provider.model == f"{name}-model"
+    assert server.requests == []  # building a provider makes no call

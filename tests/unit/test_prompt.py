@@ -6,6 +6,10 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
+
+from smarttask.adapters.llm._retry import parse_retry_after
+from smarttask.adapters.llm._vendor import parse_json_answer
 from smarttask.adapters.llm.base import AnalysisRequest, SimilarTask, TaskSnapshot
 from smarttask.adapters.llm.prompt import ANSWER_SCHEMA, PRIORITIES, build_prompt
 
@@ -99,3 +103,38 @@ def test_long_descriptions_are_shortened_with_a_note() -> None:
     prompt = build_prompt(AnalysisRequest(task=snapshot(description="word " * 5000)))
     assert len(str(task_block(prompt.user)["description"])) < 12_100
     assert any("shortened" in note for note in prompt.notes)
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ('{"summary": "x"}', {"summary": "x"}),
+        ('```json\n{"summary": "x"}\n```', {"summary": "x"}),
+        ('Sure! Here it is: {"summary": "x"} Hope this helps.', {"summary": "x"}),
+        ('{"summary": "x", "subtasks": [', None),
+        ('["not", "an", "object"]', None),
+        ("", None),
+    ],
+)
+def test_answers_are_parsed_with_a_light_repair(raw: str, parsed: dict[str, str] | None) -> None:
+    data, notes = parse_json_answer(raw)
+    assert data == parsed
+    if parsed is None:
+        assert notes == ("the answer is not a JSON object",)
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "3"}, 3.0),
+        ({"retry-after": "0.25"}, 0.25),
+        ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past: now
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_is_read_from_either_header(
+    headers: dict[str, str], seconds: float | None
+) -> None:
+    assert parse_retry_after(headers) == seconds
