@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.analysis.risk import training_repository as repository
 from smarttask.analysis.risk.history import History, HistoryTask
 from smarttask.analysis.risk.models import RiskModel
+from smarttask.analysis.risk.service import forget_models
 from smarttask.analysis.risk.training import KIND, TrainingResult, train
 from smarttask.db.types import new_id, utcnow
 
@@ -73,4 +74,5 @@ async def retrain_workspace(
     )
     repository.add_model(session, model)
     await session.flush()
+    forget_models()
     return result, model

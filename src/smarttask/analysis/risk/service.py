@@ -6,6 +6,7 @@ data, written without bumping a task's `version` (except when the task's own wri
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,31 @@ async def workspace_params(session: AsyncSession, workspace_id: str) -> RiskPara
     return params_of(models[0] if models else None)
 
 
+# Writes read a workspace's model through this cache: one query fewer per write. A model
+# retrained by another process is picked up within MODEL_CACHE_SECONDS (retraining is daily).
+MODEL_CACHE_SECONDS = 60.0
+_MODEL_CACHE_SIZE = 10_000
+_models: dict[str, tuple[float, RiskParams]] = {}
+
+
+async def cached_params(session: AsyncSession, workspace_id: str) -> RiskParams:
+    """`workspace_params`, remembered for MODEL_CACHE_SECONDS in this process."""
+    now = time.monotonic()
+    found = _models.get(workspace_id)
+    if found is not None and found[0] > now:
+        return found[1]
+    params = await workspace_params(session, workspace_id)
+    if len(_models) >= _MODEL_CACHE_SIZE:
+        _models.clear()
+    _models[workspace_id] = (now + MODEL_CACHE_SECONDS, params)
+    return params
+
+
+def forget_models() -> None:
+    """Drop the cached models (after a retrain in this process)."""
+    _models.clear()
+
+
 def _set(task: Task, result: RiskScore | None, now: datetime, *, committed: bool) -> None:
     values: tuple[Any, ...] = (
         (result.score, result.level, result.factors, now) if result else (None,) * 4
@@ -56,6 +82,9 @@ async def score_task(
     session: AsyncSession, task: Task, *, dependencies: bool = True, now: datetime | None = None
 ) -> None:
     """Score a task being created or changed, in at most three queries; the caller flushes.
+
+    Queries: the task's open dependencies, its assignee's counts, and the workspace's model
+    (cached for a minute).
 
     `dependencies=False` skips the dependency query (a new task has none).
     """
@@ -75,7 +104,7 @@ async def score_task(
                 session, [task.workspace_id], [task.assignee_id], now, exclude_task_id=task.id
             )
             stats = found.get((task.workspace_id, task.assignee_id), stats)
-        params = await workspace_params(session, task.workspace_id)
+        params = await cached_params(session, task.workspace_id)
     facts = TaskFacts(
         due_at=task.due_at,
         created_at=task.created_at,
