@@ -172,7 +172,7 @@ async def main() -> None:
             await _measure(target, request, 200)  # warm-up
         if args.profile:
             target, request = routes[args.profile]
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU time, not wall time
             profiler.enable()
             await _measure(target, request, args.requests)
             profiler.disable()

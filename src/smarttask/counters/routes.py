@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.counters import service
 from smarttask.counters.schemas import NAME_PATTERN, CounterRead
+from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.ratelimit import enforce
 from smarttask.kit.responses import json_response
@@ -26,8 +27,10 @@ def _counter_limit(request: Request) -> str:
     return limit
 
 
-@router.post(
+@hot_route(
+    router,
     "/{name}/increment",
+    methods=["POST"],
     response_model=CounterRead,
     dependencies=[enforce("counters", _counter_limit)],
     responses=problems(409, 413, 415, 422, 429, 503),
@@ -44,7 +47,13 @@ async def increment_counter(name: CounterName, request: Request, response: Respo
     return json_response(counter, dependency_response=response)
 
 
-@router.get("/{name}", response_model=CounterRead, responses=problems(404, 422, 503))
+@hot_route(
+    router,
+    "/{name}",
+    methods=["GET"],
+    response_model=CounterRead,
+    responses=problems(404, 422, 503),
+)
 async def read_counter(name: CounterName, request: Request) -> Response:
     """Read a counter."""
     return json_response(await service.get(request.app.state.database, name))

@@ -1,0 +1,105 @@
+"""Hot routes answer exactly as FastAPI's own routes do, and fall back when they must."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
+
+from smarttask.kit.hotroute import HotRoute, hot_route
+from smarttask.kit.responses import json_response
+
+Name = Annotated[str, Path(pattern=r"^[a-z]{1,5}$")]
+
+
+CALLS: list[str] = []
+
+
+async def shared(request: Request) -> str:
+    """A dependency used twice per request: called once (the per-request cache)."""
+    CALLS.append("shared")
+    return request.method
+
+
+async def limit(response: Response, method: Annotated[str, Depends(shared)]) -> None:
+    """Sets a header on the injected response, like the rate limiter."""
+    CALLS.append("limit")
+    response.headers["RateLimit"] = f"{method} r=1"
+
+
+async def who(method: Annotated[str, Depends(shared)]) -> str:
+    """A nested dependency."""
+    CALLS.append("who")
+    return f"who-{method}"
+
+
+async def thing(name: Name, response: Response, caller: Annotated[str, Depends(who)]) -> Any:
+    """A route with a path parameter, a decorator dependency and a parameter dependency."""
+    return json_response({"name": name, "caller": caller}, dependency_response=response)
+
+
+async def query(name: Name, q: int = 0) -> Any:
+    """A route with a query parameter (not handled by the lean solver)."""
+    return json_response({"name": name, "q": q})
+
+
+def _app(hot: bool) -> tuple[FastAPI, list[str]]:
+    CALLS.clear()
+    router = APIRouter(prefix="/things")
+    register = (
+        (lambda path, **kw: hot_route(router, path, **kw))
+        if hot
+        else (lambda path, methods, **kw: router.api_route(path, methods=methods, **kw))
+    )
+    register("/{name}", methods=["GET"], dependencies=[Depends(limit)])(thing)
+    register("/{name}/query", methods=["GET"])(query)
+    app = FastAPI()
+    app.include_router(router, prefix="/api")
+    return app, CALLS
+
+
+async def _get(app: FastAPI, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.get(path)
+
+
+async def test_hot_routes_answer_like_fastapi() -> None:
+    """Same bodies, headers, validation errors, dependency order and per-request cache."""
+    for path in ("/api/things/abc", "/api/things/TOOLONG1", "/api/things/abc/query?q=2"):
+        plain, _ = _app(hot=False)
+        expected = await _get(plain, path)
+        plain_calls = list(CALLS)
+        hot, _ = _app(hot=True)
+        answer = await _get(hot, path)
+        assert (answer.status_code, answer.json()) == (expected.status_code, expected.json())
+        assert answer.headers.get("ratelimit") == expected.headers.get("ratelimit")
+        assert plain_calls == CALLS
+        if "TOOLONG" in path:  # the dependencies ran, then the path parameter was refused
+            assert answer.status_code == 422
+            assert CALLS == ["shared", "limit", "who"]
+    valid, _ = _app(hot=True)
+    response = await _get(valid, "/api/things/abc")
+    assert response.json() == {"name": "abc", "caller": "who-GET"}
+    assert response.headers["ratelimit"] == "GET r=1"
+
+
+async def test_openapi_is_the_same() -> None:
+    """A hot route documents itself exactly like a plain one."""
+    assert _app(hot=True)[0].openapi() == _app(hot=False)[0].openapi()
+
+
+async def test_unsupported_routes_and_overrides_use_fastapi() -> None:
+    """Query parameters keep FastAPI's handler; dependency overrides are honoured."""
+    app, _ = _app(hot=True)
+    assert (await _get(app, "/api/things/abc/query?q=x")).status_code == 422
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/api/things/{name}")
+    assert isinstance(route, HotRoute)
+
+    async def impostor() -> str:
+        return "OVERRIDDEN"
+
+    app.dependency_overrides[shared] = impostor
+    response = await _get(app, "/api/things/abc")
+    assert response.json()["caller"] == "who-OVERRIDDEN"
