@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -39,11 +39,66 @@ async def key_ever_used(session: AsyncSession, dedupe_key: str) -> bool:
     return (await session.execute(statement)).first() is not None
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Job.state == QUEUED, Job.run_at <= now),
-        and_(Job.state == RUNNING, Job.locked_until <= now),
+def _claim_statement(*, by_id: bool) -> Any:
+    """The claim, built once: due queued jobs and expired leases, locked rows skipped."""
+    now: Any = bindparam("now")
+    candidates = select(Job.id).where(
+        or_(
+            and_(Job.state == QUEUED, Job.run_at <= now),
+            and_(Job.state == RUNNING, Job.locked_until <= now),
+        )
     )
+    if by_id:
+        candidates = candidates.where(Job.id.in_(bindparam("ids", expanding=True)))
+    claimable = (
+        candidates.order_by(Job.run_at)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+        .cte("claimable")
+    )
+    return (
+        update(Job)
+        .where(Job.id.in_(select(claimable.c.id)))
+        .values(
+            state=RUNNING,
+            attempts=Job.attempts + 1,
+            locked_until=bindparam("lease_until"),
+            locked_by=bindparam("token"),
+            updated_at=now,
+        )
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+# The hot statements are built once; each call only binds its values.
+_CLAIM = _claim_statement(by_id=False)
+_CLAIM_IDS = _claim_statement(by_id=True)
+_HELD = and_(
+    Job.id == bindparam("job_id"), Job.state == RUNNING, Job.locked_by == bindparam("token")
+)
+
+
+def _finish_statement(**values: Any) -> Any:
+    return (
+        update(Job)
+        .where(_HELD)
+        .values(locked_until=None, locked_by=None, updated_at=bindparam("now"), **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_DONE = _finish_statement(state=DONE, finished_at=bindparam("now"), last_error=None)
+_RESCHEDULE = _finish_statement(
+    state=QUEUED, run_at=bindparam("run_at"), last_error=bindparam("error")
+)
+_DEAD = _finish_statement(state=DEAD, finished_at=bindparam("now"), last_error=bindparam("error"))
+_EXTEND = (
+    update(Job)
+    .where(_HELD)
+    .values(locked_until=bindparam("until"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 async def claim(
@@ -60,55 +115,34 @@ async def claim(
     PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); SQLite runs it
     inside BEGIN IMMEDIATE, so one writer claims at a time.
     """
-    candidates = select(Job.id).where(_claimable(now))
+    params: dict[str, Any] = {
+        "now": now,
+        "limit": limit,
+        "lease_until": lease_until,
+        "token": token,
+    }
     if ids is not None:
-        candidates = candidates.where(Job.id.in_(list(ids)))
-    claimable = (
-        candidates.order_by(Job.run_at).limit(limit).with_for_update(skip_locked=True)
-    ).cte("claimable")
-    statement = (
-        update(Job)
-        .where(Job.id.in_(select(claimable.c.id)))
-        .values(
-            state=RUNNING,
-            attempts=Job.attempts + 1,
-            locked_until=lease_until,
-            locked_by=token,
-            updated_at=now,
-        )
-        .returning(Job)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return list((await session.scalars(statement)).all())
+        params["ids"] = list(ids)
+    statement = _CLAIM if ids is None else _CLAIM_IDS
+    return list((await session.scalars(statement, params)).all())
 
 
-def _held(job_id: str, token: str) -> ColumnElement[bool]:
-    return and_(Job.id == job_id, Job.state == RUNNING, Job.locked_by == token)
-
-
-async def _finish(session: AsyncSession, job_id: str, token: str, **values: Any) -> bool:
-    result = await session.execute(
-        update(Job)
-        .where(_held(job_id, token))
-        .values(locked_until=None, locked_by=None, **values)
-        .execution_options(synchronize_session=False)
-    )
+async def _held_update(session: AsyncSession, statement: Any, **params: Any) -> bool:
+    result = await session.execute(statement, params)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_done(session: AsyncSession, job_id: str, token: str, now: datetime) -> bool:
     """Mark a held job done; False when the lease was lost to another worker."""
-    return await _finish(
-        session, job_id, token, state=DONE, updated_at=now, finished_at=now, last_error=None
-    )
+    return await _held_update(session, _DONE, job_id=job_id, token=token, now=now)
 
 
 async def reschedule(
     session: AsyncSession, job_id: str, token: str, *, now: datetime, run_at: datetime, error: str
 ) -> bool:
     """Queue a held job again for `run_at` after a failed attempt."""
-    return await _finish(
-        session, job_id, token, state=QUEUED, run_at=run_at, updated_at=now, last_error=error
+    return await _held_update(
+        session, _RESCHEDULE, job_id=job_id, token=token, now=now, run_at=run_at, error=error
     )
 
 
@@ -116,22 +150,14 @@ async def mark_dead(
     session: AsyncSession, job_id: str, token: str, *, now: datetime, error: str
 ) -> bool:
     """Give up on a held job: it stays, dead, until someone re-queues it."""
-    return await _finish(
-        session, job_id, token, state=DEAD, updated_at=now, finished_at=now, last_error=error
-    )
+    return await _held_update(session, _DEAD, job_id=job_id, token=token, now=now, error=error)
 
 
 async def extend_lease(
     session: AsyncSession, job_id: str, token: str, *, now: datetime, until: datetime
 ) -> bool:
     """Push a held job's lease forward (the heartbeat); False when it was lost."""
-    result = await session.execute(
-        update(Job)
-        .where(_held(job_id, token))
-        .values(locked_until=until, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await _held_update(session, _EXTEND, job_id=job_id, token=token, now=now, until=until)
 
 
 async def states(session: AsyncSession, ids: Sequence[str]) -> dict[str, str]:
