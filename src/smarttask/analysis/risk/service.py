@@ -24,6 +24,7 @@ from smarttask.db.types import utcnow
 from smarttask.tasks.models import Task
 
 RESCORE_BATCH = 500
+MIN_SCORE_CHANGE = 0.005
 RESCORE_ASSIGNEE = "risk.rescore_assignee"
 ASSIGNEE_RESCORE_DELAY = 10
 _RISK_FIELDS = ("risk_score", "risk_level", "risk_factors", "risk_scored_at")
@@ -196,11 +197,11 @@ async def _score_rows(
 def _unchanged(row: Row[Any], result: RiskScore | None) -> bool:
     if result is None:
         return row.risk_level is None
+    # Time passing moves every score a little: rewrite a row only when it moved visibly.
     return (
         row.risk_level == result.level
         and row.risk_score is not None
-        and abs(row.risk_score - result.score) < 0.0005
-        and row.risk_factors == result.factors
+        and abs(row.risk_score - result.score) < MIN_SCORE_CHANGE
     )
 
 
