@@ -115,7 +115,8 @@ async def test_the_risk_filter_on_both_lists(client: httpx.AsyncClient) -> None:
     high = await new_task(client, board, due_at=_due(-3))
     low = await new_task(client, board, due_at=_due(60), priority="high")
     await new_task(client, board)
-    assert high["risk"]["level"] == "high" and low["risk"]["level"] == "low"
+    assert high["risk"]["level"] == "high"
+    assert low["risk"]["level"] == "low"
     for url in (
         f"/api/v1/projects/{board.project_id}/tasks",
         f"/api/v1/workspaces/{board.workspace_id}/tasks",
