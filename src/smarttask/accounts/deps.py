@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts import repository
+from smarttask.accounts import lookups, repository
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import User
 from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
 from smarttask.db.engine import Database
-from smarttask.db.session import DatabaseDep, SessionDep
 from smarttask.db.types import utcnow
 from smarttask.kit.problems import Forbidden, Unauthorized
 from smarttask.kit.unit_of_work import unit_of_work
@@ -57,47 +56,71 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def current_principal(
-    request: Request, session: SessionDep, database: DatabaseDep, auth: AuthDep
-) -> Principal:
-    """The authenticated caller, or a 401 with WWW-Authenticate."""
+async def current_principal(request: Request, auth: AuthDep) -> Principal:
+    """The authenticated caller, or a 401 with WWW-Authenticate.
+
+    A read-only request looks the caller up in one statement outside the ORM session
+    (accounts/lookups.py); a writing request inside its own transaction.
+    """
     token = bearer_token(request)
     if token is None:
         raise _unauthorized("Authentication is required.", invalid=False)
+    uow = unit_of_work(request.scope)
+    database: Database = request.app.state.database
     if token.startswith(API_TOKEN_PREFIX):
-        writes = unit_of_work(request.scope).writes
-        return await _from_api_token(session, database, token, writes=writes)
+        if uow.writes:
+            return await _from_api_token(uow.session, database, token)
+        return await _from_api_token_read(database, token)
     try:
         claims = auth.tokens.verify(token)
     except InvalidToken as error:
         raise _unauthorized("The access token is invalid or expired.") from error
     # A stateless signature is not enough: a login revoked by logout, a password change or
     # a reused refresh token takes its access tokens with it.
-    user = await repository.get_signed_in_user(session, claims.user_id, claims.session_id)
+    if uow.writes:
+        user = await repository.get_signed_in_user(uow.session, claims.user_id, claims.session_id)
+    else:
+        user = await lookups.signed_in_user(database, claims.user_id, claims.session_id)
     if user is None:
         raise _unauthorized("The access token is invalid or expired.")
     return Principal(user=user, via="access_token", session_id=claims.session_id)
 
 
-async def _from_api_token(
-    session: AsyncSession, database: Database, token: str, *, writes: bool
-) -> Principal:
+def _refuse_api_token() -> Unauthorized:
+    return _unauthorized("The API token is invalid, revoked or expired.")
+
+
+async def _touch(database: Database, token_id: str, last_used_at: datetime | None) -> None:
+    """Record a read-only request's use, at most once a minute, in a short transaction."""
+    now = utcnow()
+    if last_used_at is None or now - last_used_at >= _TOUCH_EVERY:
+        async with database.session() as writer:
+            await repository.touch_api_token(writer, token_id, now)
+            await writer.commit()
+
+
+async def _from_api_token_read(database: Database, token: str) -> Principal:
+    use = await lookups.api_token_use(database, hash_secret(token))
+    now = utcnow()
+    if use is None or (use.expires_at is not None and use.expires_at <= now):
+        raise _refuse_api_token()
+    if not use.user.is_active:
+        raise _refuse_api_token()
+    await _touch(database, use.token_id, use.last_used_at)
+    return Principal(user=use.user, via="api_token", api_token_id=use.token_id)
+
+
+async def _from_api_token(session: AsyncSession, database: Database, token: str) -> Principal:
     row = await repository.get_api_token_by_hash(session, hash_secret(token))
     now = utcnow()
     if row is None or (row.expires_at is not None and row.expires_at <= now):
-        raise _unauthorized("The API token is invalid, revoked or expired.")
+        raise _refuse_api_token()
     user = await repository.get_user(session, row.user_id)
     if user is None or not user.is_active:
-        raise _unauthorized("The API token is invalid, revoked or expired.")
+        raise _refuse_api_token()
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-        # At most one small write a minute per token. A writing request records it in its
-        # own transaction; a read-only one in a short transaction of its own.
-        if writes:
-            await repository.touch_api_token(session, row.id, now)
-        else:
-            async with database.session() as writer:
-                await repository.touch_api_token(writer, row.id, now)
-                await writer.commit()
+        # At most one small write a minute per token, in the request's own transaction.
+        await repository.touch_api_token(session, row.id, now)
     return Principal(user=user, via="api_token", api_token_id=row.id)
 
 

@@ -20,18 +20,21 @@ from smarttask.accounts.schemas import (
     UserUpdate,
 )
 from smarttask.db.session import SessionDep
+from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.responses import json_response
 
 router = APIRouter(prefix="/users", tags=["users"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 _AUTH = (401, 503)
+_USER_READ_FIELDS = tuple(UserRead.model_fields)
 
 
-@router.get("/me", response_model=UserRead, responses=problems(*_AUTH))
-async def read_me(user: CurrentUser) -> UserRead:
+@hot_route(router, "/me", methods=["GET"], response_model=UserRead, responses=problems(*_AUTH))
+async def read_me(user: CurrentUser) -> Response:
     """The caller's profile."""
-    return UserRead.model_validate(user)
+    return json_response({field: getattr(user, field) for field in _USER_READ_FIELDS})
 
 
 @router.patch("/me", response_model=UserRead, responses=problems(*_AUTH, 409, 413, 415, 422))
