@@ -72,6 +72,9 @@ async def test_retraining_on_a_planted_history_beats_the_default(
         client, f"/api/v1/workspaces/{board.workspace_id}/tasks", board.viewer.headers, limit=100
     )
     assert all(t["risk"] is None for t in before)  # bulk-loaded rows carry no score yet
+    due = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    spec = {"due_at": due, "assignee_id": board.member.id, "priority": "urgent"}
+    by_default = await new_task(client, board, **spec)
     await _run(app, jobs.RETRAIN, risk_min_training_tasks=200)
     [model] = await _models(app)
     assert model.active, model.note
@@ -87,13 +90,11 @@ async def test_retraining_on_a_planted_history_beats_the_default(
     assert all(t["risk"] is not None for t in open_with_due)
     assert all(t["risk"] is None for t in after if t not in open_with_due)
     # A new write is scored by the trained model, not the default.
-    due = (datetime.now(UTC) + timedelta(days=5)).isoformat()
-    trained = await new_task(client, board, due_at=due, assignee_id=board.member.id)
+    trained = await new_task(client, board, **spec)
+    assert trained["risk"]["score"] != by_default["risk"]["score"]
     async with app.state.database.session() as session:
         params = await service.workspace_params(session, board.workspace_id)
     assert params.version == model.version
-    # The trained model's coefficients are not the default's, so neither are the factors.
-    assert trained["risk"] is not None
 
 
 async def test_too_little_history_trains_nothing(app: Any, client: httpx.AsyncClient) -> None:
