@@ -14,6 +14,7 @@ from smarttask.settings import AuthSettings
 ALGORITHM = "HS256"
 API_TOKEN_PREFIX = "stk_"  # noqa: S105 - a public prefix, not a secret
 ACCESS = "access"
+_VERIFIED_CACHE_SIZE = 4096
 
 
 def key_id(key: str) -> str:
@@ -56,6 +57,11 @@ class AccessTokens:
         self.settings = settings
         self._signing_kid = key_id(settings.secret_key)
         self._keys = {key_id(k): k for k in (*settings.previous_secret_keys, settings.secret_key)}
+        # Tokens that verified, with their claims. The same token is presented on every
+        # request of its ~15 minutes, and PyJWT costs ~150 µs a time. The verdict of a
+        # token string cannot change but by expiring, which `verify` checks on every hit
+        # (failures are not kept: a not-yet-valid token may become valid).
+        self._verified: dict[str, AccessClaims] = {}
 
     @property
     def ttl_seconds(self) -> int:
@@ -83,6 +89,18 @@ class AccessTokens:
 
     def verify(self, token: str) -> AccessClaims:
         """The claims of a valid access token, else InvalidToken."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            if claims.expires_at <= datetime.now(UTC):
+                raise InvalidToken("Signature has expired")
+            return claims
+        claims = self._verify(token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest entry
+        self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid")))
