@@ -9,11 +9,12 @@ import secrets
 import unicodedata
 from functools import lru_cache
 from importlib.resources import files
-
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any
 
 from smarttask.settings import AuthSettings
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -45,30 +46,48 @@ def password_problems(password: str, email: str | None) -> list[str]:
     return problems
 
 
+def _hash_errors() -> tuple[type[Exception], ...]:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    return (VerifyMismatchError, VerificationError, InvalidHashError)
+
+
 class PasswordHashing:
-    """argon2id with bounded concurrency: a burst of logins cannot exhaust memory."""
+    """argon2id with bounded concurrency: a burst of logins cannot exhaust memory.
+
+    argon2 is imported on first use: most requests (and a Lambda's cold start) never hash.
+    """
 
     def __init__(self, settings: AuthSettings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-            type=Type.ID,
-        )
+        self._settings = settings
+        self._hasher_instance: PasswordHasher | None = None
         self._slots = asyncio.Semaphore(settings.password_hash_concurrency)
         self._dummy_hash: str | None = None
+
+    @property
+    def _hasher(self) -> Any:
+        if self._hasher_instance is None:
+            from argon2 import PasswordHasher, Type
+
+            self._hasher_instance = PasswordHasher(
+                time_cost=self._settings.argon2_time_cost,
+                memory_cost=self._settings.argon2_memory_kib,
+                parallelism=self._settings.argon2_parallelism,
+                type=Type.ID,
+            )
+        return self._hasher_instance
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of the password."""
         async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, password)
+            return str(await asyncio.to_thread(self._hasher.hash, password))
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """Whether the password matches the hash."""
         async with self._slots:
             try:
-                return await asyncio.to_thread(self._hasher.verify, password_hash, password)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return bool(await asyncio.to_thread(self._hasher.verify, password_hash, password))
+            except _hash_errors():
                 return False
 
     async def verify_dummy(self, password: str) -> None:
@@ -79,7 +98,9 @@ class PasswordHashing:
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether the hash was made with other parameters than the current ones."""
+        from argon2.exceptions import InvalidHashError
+
         try:
-            return self._hasher.check_needs_rehash(password_hash)
+            return bool(self._hasher.check_needs_rehash(password_hash))
         except InvalidHashError:
             return True

@@ -6,18 +6,20 @@ import hmac
 import time
 from urllib.parse import quote
 
-import pyotp
-
 STEP_SECONDS = 30
 
 
 def new_secret() -> str:
     """A fresh base32 TOTP secret (160 bits)."""
+    import pyotp  # imported on first use, like the other sign-in libraries
+
     return pyotp.random_base32(length=32)
 
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     """The otpauth:// URI authenticator apps scan."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
 
 
@@ -25,6 +27,8 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
     """The time step (now ±1) whose code this is; None when it matches none."""
     if not (code.isdigit() and len(code) == 6):
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // STEP_SECONDS)
     for step in (current - 1, current, current + 1):
