@@ -195,3 +195,55 @@ async def count_scorable(session: AsyncSession, workspace_id: str | None) -> int
     if workspace_id is not None:
         statement = statement.where(Task.workspace_id == workspace_id)
     return int((await session.execute(statement)).scalar_one())
+
+
+def _prebuilt_counts() -> tuple[Any, Any]:
+    """The write path's two statements, built once (statement construction costs more than
+    the queries themselves on small tables)."""
+    now = bindparam("now", type_=_T.due_at.type)
+    blocker = _TASK.alias("blocker")
+    dependencies = (
+        select(func.count(), func.sum(case((blocker.c.due_at < now, 1), else_=0)))
+        .select_from(TaskDependency.__table__.join(blocker, blocker.c.id == _DEP.depends_on_id))
+        .where(_DEP.task_id == bindparam("task_id"), blocker.c.status.in_(OPEN))
+    )
+    is_open = _T.status.in_(OPEN)
+    overdue_open = and_(is_open, _T.due_at < now)
+    late = or_(and_(_T.status == "done", _T.completed_at > _T.due_at), overdue_open)
+    finished = and_(_T.due_at.is_not(None), or_(_T.status == "done", overdue_open))
+    assignee = select(
+        func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+        func.sum(case((finished, 1), else_=0)),
+    ).where(
+        _T.workspace_id == bindparam("workspace_id"),
+        _T.assignee_id == bindparam("assignee_id"),
+        _T.id != bindparam("task_id"),
+    )
+    return dependencies, assignee
+
+
+_DEP = cast("Table", TaskDependency.__table__).c
+_DEPENDENCY_COUNTS, _ASSIGNEE_COUNTS = _prebuilt_counts()
+
+
+async def dependency_counts(session: AsyncSession, task_id: str, now: datetime) -> tuple[int, int]:
+    """(open, overdue open) dependencies of one task: the write path's prebuilt statement."""
+    connection = await session.connection()
+    row = (await connection.execute(_DEPENDENCY_COUNTS, {"task_id": task_id, "now": now})).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def assignee_counts(
+    session: AsyncSession, workspace_id: str, assignee_id: str, task_id: str, now: datetime
+) -> tuple[int, int, int]:
+    """(open, late, finished) of an assignee's other tasks: the write path's prebuilt statement."""
+    connection = await session.connection()
+    params = {
+        "workspace_id": workspace_id,
+        "assignee_id": assignee_id,
+        "task_id": task_id,
+        "now": now,
+    }
+    row = (await connection.execute(_ASSIGNEE_COUNTS, params)).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

@@ -94,17 +94,12 @@ async def score_task(
         _set(task, None, now, committed=False)
         return
     with session.no_autoflush:  # the task's pending change must flush once, with its score
-        deps = (
-            (await repository.dependency_state(session, [task.id], now)).get(task.id, (0, 0))
-            if dependencies
-            else (0, 0)
-        )
+        deps = await repository.dependency_counts(session, task.id, now) if dependencies else (0, 0)
         stats = (0, 0, 0)
         if task.assignee_id is not None:
-            found = await repository.assignee_stats(
-                session, [task.workspace_id], [task.assignee_id], now, exclude_task_id=task.id
+            stats = await repository.assignee_counts(
+                session, task.workspace_id, task.assignee_id, task.id, now
             )
-            stats = found.get((task.workspace_id, task.assignee_id), stats)
         params = await cached_params(session, task.workspace_id)
     facts = TaskFacts(
         due_at=task.due_at,
