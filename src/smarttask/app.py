@@ -24,11 +24,7 @@ from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
 from smarttask.jobs.queue import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
-from smarttask.kit.middleware import (
-    BodyLimitMiddleware,
-    PreflightCORSMiddleware,
-    RequestContextMiddleware,
-)
+from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
@@ -116,36 +112,32 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
         unreplayable_prefixes=UNREPLAYABLE_PREFIXES,
     )
     app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        raw_body_prefixes=RAW_BODY_PREFIXES,
-    )
-    app.add_middleware(
-        PreflightCORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-        allow_headers=[
-            "Authorization",
-            "Content-Type",
-            "Idempotency-Key",
-            "If-Match",
-            "X-Request-ID",
-        ],
-        expose_headers=[
-            "ETag",
-            "Location",
-            "Retry-After",
-            "X-Request-ID",
-            "RateLimit",
-            "RateLimit-Policy",
-            "Idempotent-Replayed",
-        ],
-        allow_credentials=False,
-        max_age=600,
-    )
-    app.add_middleware(
-        RequestContextMiddleware,
+        EdgeMiddleware,
         hsts=settings.env == "production",
         retry_after=settings.retry_after_seconds,
+        max_bytes=settings.max_body_bytes,
+        raw_body_prefixes=RAW_BODY_PREFIXES,
+        cors={
+            "allow_origins": list(settings.cors_origins),
+            "allow_methods": ["GET", "POST", "PATCH", "PUT", "DELETE"],
+            "allow_headers": [
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "X-Request-ID",
+            ],
+            "expose_headers": [
+                "ETag",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Idempotent-Replayed",
+            ],
+            "allow_credentials": False,
+            "max_age": 600,
+        },
     )
     return app

@@ -1,10 +1,11 @@
-"""Pure ASGI middleware: request ids, access logs, last-resort errors, headers, body limits."""
+"""Pure ASGI middleware: request ids, access logs, last-resort errors, headers, CORS, bodies."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -29,18 +30,18 @@ _DOCS_PATHS = ("/docs", "/redoc")
 _MAX_USER_AGENT = 200
 
 
-def _security_headers(path: str, hsts: bool) -> list[tuple[bytes, bytes]]:
+def _security_headers(docs: bool, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-resource-policy", b"same-origin"),
     ]
-    if not path.startswith(_DOCS_PATHS):
+    if not docs:
         headers.append((b"content-security-policy", _API_CSP.encode()))
     if hsts:
         headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-    return headers
+    return tuple(headers)
 
 
 def _aws_request_id(scope: Scope) -> str | None:
@@ -48,50 +49,73 @@ def _aws_request_id(scope: Scope) -> str | None:
     return accept_request_id(getattr(context, "aws_request_id", None))
 
 
-class RequestContextMiddleware:
-    """Outermost layer: request id, security headers, one access log line, last-resort 500."""
+class EdgeMiddleware:
+    """Outermost layer: request id, security headers, CORS, body limits, one access log
+    line, last-resort 500.
 
-    def __init__(self, app: ASGIApp, *, hsts: bool, retry_after: int) -> None:
+    One pure-ASGI layer instead of four: the request's headers are scanned once for what
+    every request needs (X-Request-ID, Origin); CORS runs only for requests with an Origin,
+    the body checks only for methods with a body.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts: bool,
+        retry_after: int,
+        max_bytes: int,
+        raw_body_prefixes: Iterable[str] = (),
+        cors: Mapping[str, Any],
+    ) -> None:
         self.app = app
-        self.hsts = hsts
         self.retry_after = retry_after
+        self.body_checked = BodyLimitMiddleware(
+            app, max_bytes=max_bytes, raw_body_prefixes=raw_body_prefixes
+        )
+        self.cors_checked = PreflightCORSMiddleware(self.body_checked, **cors)
+        self.api_headers = _security_headers(docs=False, hsts=hsts)
+        self.docs_headers = _security_headers(docs=True, hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request inside its context."""
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.cors_checked(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        request_id = (
-            accept_request_id(headers.get("x-request-id"))
-            or _aws_request_id(scope)
-            or new_request_id()
-        )
+        sent_id = origin = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                if sent_id is None:  # the first one, as Starlette's Headers.get reads it
+                    sent_id = value.decode("latin-1")
+            elif name == b"origin":
+                origin = value
+        request_id = accept_request_id(sent_id) or _aws_request_id(scope) or new_request_id()
         set_request_id(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
         response_started = False
+        path: str = scope["path"]
         extra_headers = [
             (b"x-request-id", request_id.encode()),
-            *_security_headers(scope["path"], self.hsts),
+            *(self.docs_headers if path.startswith(_DOCS_PATHS) else self.api_headers),
         ]
+        is_api = path.startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + extra_headers
-                if scope["path"].startswith("/api/") and not any(
-                    k == b"cache-control" for k, _ in message["headers"]
-                ):
-                    message["headers"].append((b"cache-control", b"no-store"))
+                headers = [*message.get("headers", ()), *extra_headers]
+                if is_api and not any(k == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
+        inner = self.cors_checked if origin is not None else self.body_checked
         try:
-            await self.app(scope, receive, send_with_headers)
+            await inner(scope, receive, send_with_headers)
         except Exception as error:
             if is_database_unavailable(error):
                 error_log.warning("database unavailable", exc_info=error)
@@ -112,14 +136,13 @@ class RequestContextMiddleware:
                 await response(scope, receive, send_with_headers)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                self._log_access(scope, headers, request_id, status, started)
+                self._log_access(scope, request_id, status, started)
             set_request_id(None)
 
     @staticmethod
-    def _log_access(
-        scope: Scope, headers: Headers, request_id: str, status: int, started: float
-    ) -> None:
+    def _log_access(scope: Scope, request_id: str, status: int, started: float) -> None:
         client = scope.get("client")
+        user_agent = Headers(scope=scope).get("user-agent") or ""
         access_log.info(
             "request",
             extra={
@@ -129,7 +152,7 @@ class RequestContextMiddleware:
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "client_ip": client[0] if client else None,
-                "user_agent": (headers.get("user-agent") or "")[:_MAX_USER_AGENT],
+                "user_agent": user_agent[:_MAX_USER_AGENT],
             },
         )
 
