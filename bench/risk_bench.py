@@ -97,7 +97,6 @@ async def bench_writes(url: str, writes: int) -> None:
         database_url=url,
         rate_limit_enabled=False,
         log_level="WARNING",
-        maintenance_interval_seconds=0,
     )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)

@@ -37,7 +37,6 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "env": "development",
         "log_json": True,
-        "maintenance_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

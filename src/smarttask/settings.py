@@ -161,7 +161,6 @@ class Settings(BaseSettings):
     health_timeout: float = Field(default=1.5, gt=0)
     retry_after_seconds: int = Field(default=5, ge=1)
     max_counters: int = Field(default=1000, ge=1)
-    maintenance_interval_seconds: int = Field(default=300, ge=0)
 
     previous_secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     jwt_issuer: str = "smarttask"
