@@ -165,6 +165,7 @@ async def test_a_truncated_answer_fails_with_the_token_limit_named(
     assert "cut off at the output token limit" in failed["error"]
     assert "SMARTTASK_AI_MAX_OUTPUT_TOKENS" in failed["error"]
     assert [r.max_tokens for r in vendor.requests] == [256, 512]
+    assert failed["usage"]["output_tokens"] == 256 + 512  # the cut-off answers were billed
     assert await drain_later(app) == 0  # permanent: never retried
 
 

@@ -173,6 +173,8 @@ async def test_twice_truncated_answer_fails_clearly(server: FakeLLMServer) -> No
     assert "512" in message
     assert "SMARTTASK_AI_MAX_OUTPUT_TOKENS" in message
     assert [r.max_tokens for r in server.requests] == [256, 512]
+    assert raised.value.output_tokens == 256 + 512  # both cut-off answers are billed
+    assert raised.value.input_tokens > 0
 
 
 async def test_malformed_json_is_returned_raw(server: FakeLLMServer) -> None:

@@ -79,6 +79,21 @@ async def _fail(database: Database, analysis_id: str, message: str) -> None:
     await _write(database, analysis_id, **_failed(message, utcnow()))
 
 
+async def _fail_billed(
+    database: Database, prepared: Prepared, message: str, error: ProviderError
+) -> None:
+    """Mark the analysis failed, recording and budgeting the tokens the failure still cost."""
+    now = utcnow()
+    spent = error.input_tokens + error.output_tokens
+    async with database.session() as session:
+        values = _failed(message, now)
+        if spent:
+            values |= {"input_tokens": error.input_tokens, "output_tokens": error.output_tokens}
+        if await repository.set_state(session, prepared.analysis_id, only_if=_OPEN, **values):
+            await budget.spend(session, prepared.workspace_id, spent, now)
+        await session.commit()
+
+
 async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
     """Load the analysis and its task, mark it running; None when there is nothing to do."""
     async with ctx.database.session() as session:
@@ -160,9 +175,7 @@ async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
         message = error.message
         if error.retryable:
             message = f"{message} (gave up after {ctx.attempt} attempts)"
-        await _write(
-            ctx.database, analysis_id, status="failed", error=message, completed_at=utcnow()
-        )
+        await _fail_billed(ctx.database, prepared, message, error)
         raise PermanentFailure(message) from error
     except Exception as error:  # a bug or an SDK surprise: fail clearly, never leave it running
         message = f"The analysis failed unexpectedly ({type(error).__name__})."

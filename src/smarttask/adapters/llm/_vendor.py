@@ -112,7 +112,9 @@ class VendorProvider(ABC):
                 raise AnswerTruncated(
                     f"the answer of model '{self.model}' at provider '{self.name}' was cut off "
                     f"at the output token limit twice ({budget}, then {larger} tokens); raise "
-                    f"SMARTTASK_AI_MAX_OUTPUT_TOKENS (now {budget}) or shorten the task"
+                    f"SMARTTASK_AI_MAX_OUTPUT_TOKENS (now {budget}) or shorten the task",
+                    input_tokens=input_tokens,
+                    output_tokens=output_tokens,
                 )
             notes.append(f"the first answer was cut off at {budget} tokens; retried with {larger}")
         data, parse_notes = parse_json_answer(completion.text)

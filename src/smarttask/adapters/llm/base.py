@@ -62,10 +62,20 @@ class ProviderError(Exception):
 
     retryable: bool = False
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        # Tokens the failed attempt was billed for (e.g. answers cut off at the limit).
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
 
 
 class ProviderUnavailable(ProviderError):
