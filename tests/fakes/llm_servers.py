@@ -286,7 +286,8 @@ class FakeLLMServer:
             self.requests.append(record)
         if reply.kind == "hang":
             self._release.wait(reply.seconds)
-            reply = self.default
+            # The client gave up long ago; answer something well-formed (never another hang).
+            reply = self.default if self.default.kind != "hang" else ok()
         if reply.kind in {"ok", "truncated"}:
             usage = (max(1, len(record.prompt) // 4), max(1, len(reply.body) // 4))
             if reply.kind == "truncated":
