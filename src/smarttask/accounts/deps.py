@@ -15,6 +15,7 @@ from smarttask.accounts.models import User
 from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
 from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
+from smarttask.kit.openapi_problems import raises
 from smarttask.kit.problems import Forbidden, Unauthorized
 from smarttask.kit.unit_of_work import unit_of_work
 
@@ -56,6 +57,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+@raises(401)
 async def current_principal(request: Request, auth: AuthDep) -> Principal:
     """The authenticated caller, or a 401 with WWW-Authenticate.
 
@@ -129,6 +131,7 @@ async def current_user(principal: Annotated[Principal, Depends(current_principal
     return principal.user
 
 
+@raises(403)
 async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     """The authenticated user, who must be an instance administrator."""
     if not user.is_admin:

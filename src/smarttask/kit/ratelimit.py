@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Depends, Request, Response
 
+from smarttask.kit.openapi_problems import raises
 from smarttask.kit.problems import TooManyRequests
 from smarttask.settings import RateLimitSettings
 
@@ -132,6 +133,7 @@ def enforce(
 ) -> Any:
     """A dependency that counts the request against a policy and refuses it with 429 when over."""
 
+    @raises(429)
     async def dependency(request: Request, response: Response) -> None:
         limiter: RateLimiter = request.app.state.rate_limiter
         decision = await limiter.hit(policy, limit_of(request), key_of(request))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.deps import CurrentUser
 from smarttask.accounts.models import User
 from smarttask.db.session import SessionDep
+from smarttask.kit.openapi_problems import raises
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.workspaces import repository
 from smarttask.workspaces.models import Membership, Workspace
@@ -67,7 +68,7 @@ def _role_dependency(minimum: Role) -> Any:
         return await require_role(session, user, workspace_id, minimum)
 
     dependency.__doc__ = f"Access to the path's workspace with at least the {minimum} role."
-    return Depends(dependency)
+    return Depends(raises(404, *(() if minimum is Role.VIEWER else (403,)))(dependency))
 
 
 WorkspaceViewer = Annotated[WorkspaceAccess, _role_dependency(Role.VIEWER)]
