@@ -113,3 +113,19 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
 
 
 pytest_plugins = ["tests.log_scan"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (not skip) the SQLite instances of tests marked `postgres_only`."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if item.get_closest_marker("postgres_only") and backend == "sqlite":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
