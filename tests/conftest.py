@@ -116,12 +116,18 @@ pytest_plugins = ["tests.log_scan"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (not skip) the SQLite instances of tests marked `postgres_only`."""
+    """Deselect (not skip) the SQLite instances of tests marked `postgres_only`.
+
+    A `postgres_only` test without a backend parameter (it brings its own PostgreSQL) is
+    deselected when SMARTTASK_TEST_BACKENDS does not name postgresql.
+    """
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None and "postgresql" not in BACKENDS:
+            backend = "sqlite"
         if item.get_closest_marker("postgres_only") and backend == "sqlite":
             dropped.append(item)
         else:

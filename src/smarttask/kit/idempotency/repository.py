@@ -99,8 +99,17 @@ async def store_response(
 
 
 async def release(session: AsyncSession, row_id: str) -> None:
-    """Forget a claim whose request failed, so that a retry runs it again."""
-    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
+    """Forget a claim whose request failed, so that a retry runs it again.
+
+    Only a claim still running: when a COMMIT's acknowledgement was lost, the request's
+    transaction (and its stored answer, status "done") may have been kept after all; that
+    answer must stay, so that the retry replays it instead of writing a second time.
+    """
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.id == row_id, IdempotencyKey.status == "running"
+        )
+    )
 
 
 async def delete_expired(session: AsyncSession, now: datetime) -> int:
