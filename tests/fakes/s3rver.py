@@ -6,7 +6,8 @@ fork `@20minutes/s3rver` computes V4 signatures, so a tampered signature, key, e
 content type or body size answers 403 `SignatureDoesNotMatch`, and a late one 403
 `AccessDenied` "Request has expired", like S3. It runs on Node.js: the package is installed
 once, from the lock file in s3rver_node/, into `.venv/node-tools/s3rver` (ignored by git)
-and reused while that lock file is unchanged.
+and reused while that lock file is unchanged. The fork declares `node >= 24`; npm only warns
+about that, and the tests run it on Node.js 20 (this machine's and CI's).
 """
 
 from __future__ import annotations
