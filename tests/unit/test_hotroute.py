@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 
 from smarttask.kit.hotroute import HotRoute, hot_route
 from smarttask.kit.responses import json_response
@@ -39,9 +39,24 @@ async def thing(name: Name, response: Response, caller: Annotated[str, Depends(w
     return json_response({"name": name, "caller": caller}, dependency_response=response)
 
 
-async def query(name: Name, q: int = 0) -> Any:
-    """A route with a query parameter (not handled by the lean solver)."""
-    return json_response({"name": name, "q": q})
+async def tags(
+    tag: Annotated[list[Literal["a", "b"]] | None, Query(max_length=2)] = None,
+    size: Annotated[int, Query(ge=1)] = 5,
+) -> dict[str, Any]:
+    """A dependency with query parameters: a repeatable one and a bounded one."""
+    return {"tag": tag, "size": size}
+
+
+async def query(
+    name: Name, found: Annotated[dict[str, Any], Depends(tags)], q: int = 0, need: str = Query()
+) -> Any:
+    """A route with query parameters of its own and of a dependency, one of them required."""
+    return json_response({"name": name, "q": q, "need": need, **found})
+
+
+async def header(name: Name, x_thing: Annotated[str | None, Header()] = None) -> Any:
+    """A route with a header parameter (not handled by the lean solver)."""
+    return json_response({"name": name, "x": x_thing})
 
 
 def _app(hot: bool) -> tuple[FastAPI, list[str]]:
@@ -54,20 +69,29 @@ def _app(hot: bool) -> tuple[FastAPI, list[str]]:
     )
     register("/{name}", methods=["GET"], dependencies=[Depends(limit)])(thing)
     register("/{name}/query", methods=["GET"])(query)
+    register("/{name}/header", methods=["GET"])(header)
     app = FastAPI()
     app.include_router(router, prefix="/api")
     return app, CALLS
 
 
-async def _get(app: FastAPI, path: str) -> httpx.Response:
+async def _get(app: FastAPI, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        return await client.get(path)
+        return await client.get(path, headers=headers)
 
 
 async def test_hot_routes_answer_like_fastapi() -> None:
     """Same bodies, headers, validation errors, dependency order and per-request cache."""
-    for path in ("/api/things/abc", "/api/things/TOOLONG1", "/api/things/abc/query?q=2"):
+    for path in (
+        "/api/things/abc",
+        "/api/things/TOOLONG1",
+        "/api/things/abc/query?q=2&need=x",
+        "/api/things/abc/query?need=&tag=a&tag=b&size=3",
+        "/api/things/abc/query?q=x&tag=c&size=0",
+        "/api/things/abc/query?tag=a&tag=a&tag=b",
+        "/api/things/TOOLONG1/query?q=1.5",
+    ):
         plain, _ = _app(hot=False)
         expected = await _get(plain, path)
         plain_calls = list(CALLS)
@@ -76,7 +100,7 @@ async def test_hot_routes_answer_like_fastapi() -> None:
         assert (answer.status_code, answer.json()) == (expected.status_code, expected.json())
         assert answer.headers.get("ratelimit") == expected.headers.get("ratelimit")
         assert plain_calls == CALLS
-        if "TOOLONG" in path:  # the dependencies ran, then the path parameter was refused
+        if path == "/api/things/TOOLONG1":  # the dependencies ran, then the path was refused
             assert answer.status_code == 422
             assert CALLS == ["shared", "limit", "who"]
     valid, _ = _app(hot=True)
@@ -91,9 +115,10 @@ async def test_openapi_is_the_same() -> None:
 
 
 async def test_unsupported_routes_and_overrides_use_fastapi() -> None:
-    """Query parameters keep FastAPI's handler; dependency overrides are honoured."""
+    """Header parameters keep FastAPI's handler; dependency overrides are honoured."""
     app, _ = _app(hot=True)
-    assert (await _get(app, "/api/things/abc/query?q=x")).status_code == 422
+    answer = await _get(app, "/api/things/abc/header", headers={"X-Thing": "yes"})
+    assert answer.json() == {"name": "abc", "x": "yes"}
     route = next(r for r in app.routes if getattr(r, "path", "") == "/api/things/{name}")
     assert isinstance(route, HotRoute)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.util import await_, greenlet_spawn
 
@@ -118,6 +119,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 
 _Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
+_MAX_COMPILED = 1024
 
 
 class RowLike(Protocol):
@@ -125,6 +127,67 @@ class RowLike(Protocol):
 
     def __getitem__(self, key: str, /) -> Any:
         """The value of one column."""
+
+
+class Reader(Protocol):
+    """Runs prebuilt read statements on one connection (see `Database.reading`)."""
+
+    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
+        """The first row of the statement, or None."""
+
+    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
+        """Every row of the statement."""
+
+
+class _CoreReader:
+    """SQLite: the statements run through Core on one connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
+        """The first row of the statement, or None."""
+        result = await self._connection.execute(statement, dict(params))
+        return result.mappings().first()
+
+    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
+        """Every row of the statement."""
+        result = await self._connection.execute(statement, dict(params))
+        return list(result.mappings().all())
+
+
+class _DriverReader:
+    """PostgreSQL: the compiled statements run on the pooled asyncpg connection itself."""
+
+    def __init__(self, pooled: Any, compile_: Callable[[Executable], _Compiled]) -> None:
+        self._pooled = pooled
+        self._compile = compile_
+
+    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
+        """The first row of the statement, or None."""
+        return await self._run("fetchrow", statement, params)  # type: ignore[no-any-return]
+
+    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
+        """Every row of the statement."""
+        return await self._run("fetch", statement, params)  # type: ignore[no-any-return]
+
+    async def _run(self, method: str, statement: Executable, params: Mapping[str, Any]) -> Any:
+        sql, names, defaults = self._compile(statement)
+        values = [params[name] if name in params else defaults[name] for name in names]
+        driver: Any = self._pooled.driver_connection
+        try:
+            return await getattr(driver, method)(sql, *values)
+        except Exception as error:
+            lost = driver.is_closed()
+            if lost:
+                await greenlet_spawn(self._pooled.invalidate, error)
+            # As the dialect would: a lost connection or a timeout is operational (503); a
+            # server error keeps its SQLSTATE, which decides between 503 and 500.
+            operational = lost or isinstance(error, OSError | TimeoutError)
+            kind = sa_exc.OperationalError if operational else sa_exc.DBAPIError
+            raise kind(
+                sql, None, error, hide_parameters=True, connection_invalidated=lost
+            ) from error
 
 
 class Database:
@@ -177,32 +240,39 @@ class Database:
             async with engine.begin() as connection:
                 result = await connection.execute(statement, dict(params))
                 return result.mappings().first()
-        sql, names, defaults = self._compile(statement)
-        values = [params[name] if name in params else defaults[name] for name in names]
+        async with self._driver() as reader:
+            return await reader.fetch_row(statement, params)
+
+    def reading(self) -> AbstractAsyncContextManager[Reader]:
+        """One pooled connection for several prebuilt read statements (see `fetch_row`).
+
+        On PostgreSQL each statement is a prepared statement in autocommit, as the ORM's
+        read-only sessions run them; on SQLite they share one read transaction.
+        """
+        if self.settings.is_sqlite:
+            return self._sqlite_reading()
+        return self._driver()
+
+    @asynccontextmanager
+    async def _sqlite_reading(self) -> AsyncIterator[Reader]:
+        async with self.reader.begin() as connection:
+            yield _CoreReader(connection)
+
+    @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[Reader]:
         pooled = await self.engine.raw_connection()
-        driver: Any = pooled.driver_connection
         try:
-            record = await driver.fetchrow(sql, *values)
-        except Exception as error:
-            lost = driver.is_closed()
-            if lost:
-                await greenlet_spawn(pooled.invalidate, error)
-            # As the dialect would: a lost connection or a timeout is operational (503); a
-            # server error keeps its SQLSTATE, which decides between 503 and 500.
-            operational = lost or isinstance(error, OSError | TimeoutError)
-            kind = sa_exc.OperationalError if operational else sa_exc.DBAPIError
-            raise kind(
-                sql, None, error, hide_parameters=True, connection_invalidated=lost
-            ) from error
+            yield _DriverReader(pooled, self._compile)
         finally:
             await greenlet_spawn(pooled.close)
-        return record  # type: ignore[no-any-return]
 
     def _compile(self, statement: Executable) -> _Compiled:
         """The statement's PostgreSQL text, its parameters in order and their set values."""
         # Keyed by identity; the entry keeps the statement alive so that its id stays unique.
         found = self._compiled.get(id(statement))
         if found is None or found[0] is not statement:
+            if len(self._compiled) >= _MAX_COMPILED:  # statements built per shape are bounded
+                self._compiled.clear()
             compiled = statement.compile(dialect=self.engine.dialect)  # type: ignore[attr-defined]
             found = (statement, (str(compiled), tuple(compiled.positiontup), compiled.params))
             self._compiled[id(statement)] = found

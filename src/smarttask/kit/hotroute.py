@@ -3,26 +3,75 @@
 FastAPI 0.128 solves a route's dependencies with generic machinery that inspects every
 parameter's annotation again on each request (~100 µs for a route with a path parameter
 and two dependencies). A hot route declares itself exactly like any other route; when its
-endpoint and dependencies are plain `async def`s that take only path parameters, `Request`,
-`Response` and other such dependencies, each request is solved by a short loop with the
-same order, per-request cache and validation errors as FastAPI's. Anything else (bodies,
-query or header parameters, `yield` dependencies, security scopes, dependency overrides)
-falls back to FastAPI's own handler. The endpoint must return a Response (see
-kit/responses.py): the response model documents the answer, it does not re-validate it.
+endpoint and dependencies are plain `async def`s that take only path and query parameters,
+`Request`, `Response` and other such dependencies, each request is solved by a short loop
+with the same order, per-request cache and validation errors as FastAPI's. Anything else
+(bodies, header or cookie parameters, a query model, `Json` query values, `yield`
+dependencies, security scopes, dependency overrides) falls back to FastAPI's own handler.
+The endpoint must return a Response (see kit/responses.py): the response model documents
+the answer, it does not re-validate it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from copy import deepcopy
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request, Response
+from fastapi._compat import ModelField, field_annotation_is_sequence, get_missing_field_error
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_validation_alias
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Json
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryField:
+    """A query parameter as FastAPI reads it, with what it re-derives per request computed once."""
+
+    field: ModelField
+    alias: str
+    sequence: bool  # read with getlist(); an empty list counts as absent
+    required: bool
+    default: Any
+    copy_default: bool  # FastAPI hands out a deep copy of a default of a mutable type
+
+
+Plans = dict[int, tuple[_QueryField, ...]]
+
+
+def _query_field(field: ModelField) -> _QueryField:
+    default = None if field.field_info.is_required() else field.default
+    return _QueryField(
+        field=field,
+        alias=get_validation_alias(field),
+        sequence=field_annotation_is_sequence(cast(Any, field.field_info.annotation)),
+        required=field.field_info.is_required(),
+        default=default,
+        copy_default=not isinstance(default, str | int | float | bool | bytes | type(None)),
+    )
+
+
+def _simple_query(fields: list[ModelField]) -> bool:
+    """Whether FastAPI reads these query parameters one by one (no query model, no Json)."""
+    annotation = fields[0].field_info.annotation
+    if len(fields) == 1 and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return False
+    return not any(type(item) is Json for field in fields for item in field.field_info.metadata)
+
+
+def _plan(dependant: Dependant, plans: Plans) -> Plans:
+    """The query fields of the dependant and of all its sub-dependencies, by dependant id."""
+    plans[id(dependant)] = tuple(_query_field(field) for field in dependant.query_params)
+    for sub in dependant.dependencies:
+        _plan(sub, plans)
+    return plans
 
 
 def _supported(dependant: Dependant) -> bool:
@@ -33,9 +82,10 @@ def _supported(dependant: Dependant) -> bool:
         or dependant.is_async_gen_callable
     ):
         return False
+    if dependant.query_params and not _simple_query(dependant.query_params):
+        return False
     if (
-        dependant.query_params
-        or dependant.header_params
+        dependant.header_params
         or dependant.cookie_params
         or dependant.body_params
         or dependant.websocket_param_name
@@ -48,12 +98,39 @@ def _supported(dependant: Dependant) -> bool:
     return all(_supported(sub) for sub in dependant.dependencies)
 
 
+def _read_query(
+    fields: tuple[_QueryField, ...], request: Request, values: dict[str, Any], errors: list[Any]
+) -> bool:
+    """Validate the query parameters into `values` as FastAPI does; False on any error."""
+    query = request.query_params
+    valid = True
+    for item in fields:
+        raw: Any = query.getlist(item.alias) if item.sequence else query.get(item.alias)
+        if raw is None or (item.sequence and not raw):
+            if item.required:
+                errors.append(get_missing_field_error(("query", item.alias)))
+                valid = False
+            else:
+                values[item.field.name] = (
+                    deepcopy(item.default) if item.copy_default else item.default
+                )
+            continue
+        value, field_errors = item.field.validate(raw, values, loc=("query", item.alias))
+        if field_errors:
+            errors.extend(field_errors)
+            valid = False
+        else:
+            values[item.field.name] = value
+    return valid
+
+
 async def _solve(
     dependant: Dependant,
     request: Request,
     response: Response,
     cache: dict[Any, Any],
     errors: list[Any],
+    plans: Plans,
 ) -> dict[str, Any] | None:
     """The keyword arguments of `dependant.call`; None (and `errors` filled) when invalid."""
     values: dict[str, Any] = {}
@@ -63,7 +140,7 @@ async def _solve(
         if sub.use_cache and key in cache:
             solved = cache[key]
         else:
-            arguments = await _solve(sub, request, response, cache, errors)
+            arguments = await _solve(sub, request, response, cache, errors, plans)
             if arguments is None:
                 failed = True
                 continue
@@ -80,6 +157,9 @@ async def _solve(
             failed = True
         else:
             values[field.name] = value
+    query_fields = plans[id(dependant)]
+    if query_fields and not _read_query(query_fields, request, values, errors):
+        failed = True
     if failed:
         return None
     if dependant.request_param_name:
@@ -101,6 +181,7 @@ class HotRoute(APIRoute):
         provider = self.dependency_overrides_provider
         endpoint = dependant.call
         assert endpoint is not None
+        plans = _plan(dependant, {})
 
         async def handler(request: Request) -> Response:
             if provider is not None and getattr(provider, "dependency_overrides", None):
@@ -109,7 +190,7 @@ class HotRoute(APIRoute):
             del response.headers["content-length"]
             response.status_code = None  # type: ignore[assignment]
             errors: list[Any] = []
-            values = await _solve(dependant, request, response, {}, errors)
+            values = await _solve(dependant, request, response, {}, errors, plans)
             if values is None:
                 raise RequestValidationError(errors)
             answer = await endpoint(**values)

@@ -6,35 +6,15 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    delete,
-    exists,
-    func,
-    insert,
-    literal_column,
-    or_,
-    select,
-    table,
-    text,
-    tuple_,
-)
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
 from smarttask.db.types import new_id
 from smarttask.projects.models import Project
+from smarttask.tasks import statements
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
-
-_SORT_COLUMNS: dict[str, Any] = {
-    "created_at": Task.created_at,
-    "updated_at": Task.updated_at,
-    "due_at": Task.due_at,
-    "priority": Task.priority,
-}
-_FTS = table("task_fts")
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -68,98 +48,13 @@ async def get_by_number(
     return (row[0], row[1]) if row else None
 
 
-def _relevance(
-    session: AsyncSession, q: str
-) -> tuple[ColumnElement[Any], ColumnElement[bool], bool]:
-    """(score, match condition, higher-is-better) of a full-text query on this database."""
-    if _dialect(session) == "postgresql":
-        query = func.websearch_to_tsquery("simple", q)
-        vector: ColumnElement[Any] = literal_column("task.search_vector")
-        return func.ts_rank(vector, query), vector.op("@@")(query), True
-    # FTS5: each word quoted (no operator injection); bm25 is lower-is-better.
-    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
-    matching: Any = (
-        select(literal_column("rowid"))
-        .select_from(_FTS)
-        .where(literal_column("task_fts").op("MATCH")(phrase))
-    )
-    score = (
-        select(func.bm25(literal_column("task_fts")))
-        .select_from(_FTS)
-        .where(
-            literal_column("task_fts.rowid") == literal_column("task.rowid"),
-            literal_column("task_fts").op("MATCH")(phrase),
-        )
-        .scalar_subquery()
-    )
-    return score, literal_column("task.rowid").in_(matching), False
-
-
-def _after(
-    column: Any, row_id: Any, value: Any, last_id: str, descending: bool, nullable: bool
-) -> ColumnElement[bool]:
-    """Rows after (value, id) in the order `column [desc] NULLS LAST, id [desc]`."""
-    id_after = (row_id < last_id) if descending else (row_id > last_id)
-    if value is None:  # only on a nullable column: the remaining NULL rows, by id
-        return and_(column.is_(None), id_after)
-    if descending:
-        keyset: ColumnElement[bool] = tuple_(column, row_id) < tuple_(value, last_id)
-    else:
-        keyset = tuple_(column, row_id) > tuple_(value, last_id)
-    return or_(keyset, column.is_(None)) if nullable else keyset
-
-
 async def list_tasks(
     session: AsyncSession, query: TaskQuery, *, limit: int
 ) -> list[tuple[Task, str, Any]]:
     """One page of tasks with their project key and sort value, in the query's order."""
-    statement: Any = select(Task, Project.key).join(Project, Project.id == Task.project_id)
-    scope = Task.project_id if query.project_id else Task.workspace_id
-    statement = statement.where(scope == (query.project_id or query.workspace_id))
-    if query.statuses:
-        statement = statement.where(Task.status.in_(query.statuses))
-    if query.priorities:
-        statement = statement.where(Task.priority.in_(query.priorities))
-    if query.assignee_id:
-        statement = statement.where(Task.assignee_id == query.assignee_id)
-    if query.risks:
-        statement = statement.where(Task.risk_level.in_(query.risks))
-    if query.label:
-        statement = statement.where(
-            exists().where(
-                TaskLabel.task_id == Task.id,
-                TaskLabel.label_id == Label.id,
-                Label.workspace_id == Task.workspace_id,
-                Label.name_key == query.label.casefold(),
-            )
-        )
-    if query.due_before:
-        statement = statement.where(Task.due_at < query.due_before)
-    if query.due_after:
-        statement = statement.where(Task.due_at > query.due_after)
-    if query.q:
-        score, matches, higher_better = _relevance(session, query.q)
-        statement = statement.where(matches)
-    if query.by_relevance:
-        descending = higher_better
-        sort_value: Any = score
-        nullable = False
-    else:
-        descending = query.descending
-        sort_value = _SORT_COLUMNS[query.sort]
-        nullable = query.sort == "due_at"
-    statement = statement.add_columns(sort_value.label("sort_value"))
-    if query.after is not None:
-        value, last_id = query.after
-        statement = statement.where(
-            _after(sort_value, Task.id, value, last_id, descending, nullable)
-        )
-    order = [sort_value.desc() if descending else sort_value.asc()]
-    if nullable:
-        order = [sort_value.is_(None), *order]
-    order.append(Task.id.desc() if descending else Task.id.asc())
-    statement = statement.order_by(*order).limit(limit)
-    return [(row[0], row[1], row[2]) for row in await session.execute(statement)]
+    statement = statements.page_statement(query, (Task, Project.key), _dialect(session))
+    params = statements.page_params(query, limit)
+    return [(row[0], row[1], row[2]) for row in await session.execute(statement, params)]
 
 
 async def labels_of(session: AsyncSession, task_ids: list[str]) -> dict[str, list[str]]:
@@ -167,13 +62,8 @@ async def labels_of(session: AsyncSession, task_ids: list[str]) -> dict[str, lis
     found: dict[str, list[str]] = defaultdict(list)
     if not task_ids:
         return found
-    statement = (
-        select(TaskLabel.task_id, Label.name)
-        .join(Label, Label.id == TaskLabel.label_id)
-        .where(TaskLabel.task_id.in_(task_ids))
-        .order_by(Label.name_key)
-    )
-    for task_id, name in await session.execute(statement):
+    statement = statements.labels_of(len(task_ids))
+    for task_id, name in await session.execute(statement, statements.ids_params(task_ids)):
         found[task_id].append(name)
     return found
 
@@ -183,12 +73,8 @@ async def dependencies_of(session: AsyncSession, task_ids: list[str]) -> dict[st
     found: dict[str, list[str]] = defaultdict(list)
     if not task_ids:
         return found
-    statement = (
-        select(TaskDependency.task_id, TaskDependency.depends_on_id)
-        .where(TaskDependency.task_id.in_(task_ids))
-        .order_by(TaskDependency.created_at, TaskDependency.depends_on_id)
-    )
-    for task_id, depends_on_id in await session.execute(statement):
+    statement = statements.dependencies_of(len(task_ids))
+    for task_id, depends_on_id in await session.execute(statement, statements.ids_params(task_ids)):
         found[task_id].append(depends_on_id)
     return found
 

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.accounts.deps import CurrentUser
+from smarttask.db.engine import Database
 from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
+from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.problems import NotFound
+from smarttask.kit.responses import json_response
+from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.projects import service as projects
 from smarttask.tasks import query as task_query
-from smarttask.tasks import repository, service
-from smarttask.tasks.schemas import (
-    DependencyCreate,
-    Priority,
-    RiskLevel,
-    Status,
-    TaskCreate,
-    TaskRead,
-    TaskUpdate,
-)
+from smarttask.tasks import reads, repository, service
+from smarttask.tasks.filters import Filters
+from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate
 from smarttask.workspaces.policy import WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
@@ -35,65 +31,6 @@ TaskKey = Annotated[str, Path(min_length=3, max_length=32)]
 _KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,9})$")
 _ERRORS = (401, 404, 503)
 _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
-
-
-class TaskFilters:
-    """The list filters, as query parameters."""
-
-    def __init__(
-        self,
-        status: Annotated[list[Status] | None, Query(max_length=4)] = None,
-        priority: Annotated[list[Priority] | None, Query(max_length=5)] = None,
-        assignee_id: Annotated[str | None, Query(max_length=64)] = None,
-        label: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-        due_before: datetime | None = None,
-        due_after: datetime | None = None,
-        q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-        risk: Annotated[
-            list[RiskLevel] | None,
-            Query(max_length=3, description="low, medium or high (repeatable)"),
-        ] = None,
-        sort: Annotated[
-            str | None,
-            Query(
-                max_length=20,
-                description="created_at, updated_at, due_at or priority; '-' for descending",
-            ),
-        ] = None,
-    ) -> None:
-        self.status, self.priority, self.assignee_id, self.label = (
-            status,
-            priority,
-            assignee_id,
-            label,
-        )
-        self.due_before, self.due_after, self.q, self.sort = due_before, due_after, q, sort
-        self.risk = risk
-
-    def query(
-        self, workspace_id: str, project_id: str | None, cursor: str | None
-    ) -> task_query.TaskQuery:
-        """The validated query."""
-        field, descending = task_query.parse_sort(self.sort, self.q)
-        tag = ("-" if descending else "") + field
-        return task_query.TaskQuery(
-            workspace_id=workspace_id,
-            project_id=project_id,
-            statuses=task_query.parse_statuses(self.status),
-            priorities=task_query.parse_priorities(self.priority),
-            assignee_id=self.assignee_id,
-            label=self.label,
-            due_before=self.due_before,
-            due_after=self.due_after,
-            q=self.q.strip() or None if self.q else None,
-            risks=task_query.parse_risks(self.risk),
-            sort=field,
-            descending=descending,
-            after=task_query.decode_position(cursor, tag),
-        )
-
-
-Filters = Annotated[TaskFilters, Depends()]
 
 
 async def _page(session: SessionDep, query: task_query.TaskQuery, limit: int) -> Page[TaskRead]:
@@ -123,20 +60,33 @@ async def create_task(
     return await service.read_one(session, task, key)
 
 
-@router.get(
-    "/projects/{project_id}/tasks", response_model=Page[TaskRead], responses=problems(*_ERRORS, 422)
+@hot_route(
+    router,
+    "/projects/{project_id}/tasks",
+    methods=["GET"],
+    response_model=Page[TaskRead],
+    responses=problems(*_ERRORS, 422),
 )
 async def list_project_tasks(
     project_id: Id,
     user: CurrentUser,
-    session: SessionDep,
     filters: Filters,
+    request: Request,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[TaskRead]:
+) -> Response:
     """A project's tasks, filtered and sorted, one keyset page at a time."""
-    project = await projects.load(session, user, project_id, Role.VIEWER)
-    return await _page(session, filters.query(project.workspace_id, project.id, cursor), limit)
+    database: Database = request.app.state.database
+    async with database.reading() as reader:
+        project = await reads.project_for_member(
+            reader, user, project_id, Role.VIEWER, missing=projects.MISSING
+        )
+        query = filters.query(project["workspace_id"], project["id"], cursor)
+        if not query.q:
+            return json_response(await reads.page(reader, query, limit))
+    # Full-text search: the session path (its SQL depends on the database).
+    page = await _page(unit_of_work(request.scope).session, query, limit)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get(
@@ -174,14 +124,20 @@ async def read_task_by_key(
     return await service.read_one(session, *found)
 
 
-@router.get("/tasks/{task_id}", response_model=TaskRead, responses=problems(*_ERRORS))
-async def read_task(
-    task_id: Id, user: CurrentUser, session: SessionDep, response: Response
-) -> TaskRead:
+@hot_route(
+    router,
+    "/tasks/{task_id}",
+    methods=["GET"],
+    response_model=TaskRead,
+    responses=problems(*_ERRORS),
+)
+async def read_task(task_id: Id, user: CurrentUser, request: Request) -> Response:
     """One task."""
-    task, key = await service.load(session, user, task_id, Role.VIEWER)
-    response.headers["ETag"] = etag(task.version)
-    return await service.read_one(session, task, key)
+    database: Database = request.app.state.database
+    body = await reads.read_task(database, user, task_id, Role.VIEWER, missing=service.MISSING)
+    response = json_response(body)
+    response.headers["ETag"] = etag(body["version"])
+    return response
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskRead, responses=problems(*_WRITE_ERRORS))

@@ -14,6 +14,7 @@ from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
 from smarttask.tasks import repository
+from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
 from smarttask.workspaces import repository as workspaces
@@ -54,44 +55,10 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
     depends = await repository.dependencies_of(session, ids)
     return [
         TaskRead.model_validate(
-            {
-                **{
-                    c: getattr(task, c)
-                    for c in (
-                        "id",
-                        "number",
-                        "project_id",
-                        "workspace_id",
-                        "title",
-                        "description",
-                        "status",
-                        "assignee_id",
-                        "reporter_id",
-                        "parent_id",
-                        "due_at",
-                        "estimate_minutes",
-                        "created_at",
-                        "updated_at",
-                        "completed_at",
-                        "version",
-                    )
-                },
-                "key": f"{key}-{task.number}",
-                "priority": Priority.of_rank(task.priority),
-                "labels": labels.get(task.id, []),
-                "risk": _risk(task),
-                "depends_on": depends.get(task.id, []),
-            }
+            task_body(ObjectValues(task), key, labels.get(task.id, ()), depends.get(task.id, ()))
         )
         for task, key in rows
     ]
-
-
-def _risk(task: Task) -> dict[str, Any] | None:
-    """The stored score, from the task row itself (no query per task)."""
-    if task.risk_level is None or task.status not in (Status.TODO, Status.IN_PROGRESS):
-        return None
-    return {"score": task.risk_score, "level": task.risk_level, "factors": task.risk_factors or []}
 
 
 async def read_one(session: AsyncSession, task: Task, key: str) -> TaskRead:

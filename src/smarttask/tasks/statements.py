@@ -1,0 +1,257 @@
+"""The statements of task reads, built once per shape, shared by the session and fast paths.
+
+Values are bound by name (`scope_id`, `status_0`, ..., `limit`), never inlined, so that a
+statement of a given shape is built and compiled once and then only rebound: the fast
+path (tasks/reads.py) runs them as prepared statements on the driver connection, the
+session path (tasks/repository.py) through the ORM. Full-text search builds its
+statement per call (its SQL depends on the database).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+)
+
+from smarttask.projects.models import Project
+from smarttask.tasks.bodies import BODY_COLUMNS
+from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.tasks.query import TaskQuery
+from smarttask.workspaces.models import Membership
+
+AnySelect = Select[*tuple[Any, ...]]
+SORT_COLUMNS: dict[str, Any] = {
+    "created_at": Task.created_at,
+    "updated_at": Task.updated_at,
+    "due_at": Task.due_at,
+    "priority": Task.priority,
+}
+# What a task body is made of (tasks/bodies.py), plus its project's key.
+TASK_COLUMNS = (
+    *(getattr(Task, name) for name in BODY_COLUMNS),
+    Project.key.label("project_key"),
+)
+_FTS = table("task_fts")
+# Keyed shapes: at most 4 statuses, 5 priorities, 3 risks, 100 ids; a bounded cache anyway.
+_SHAPES = 512
+
+
+def _in(column: Any, name: str, count: int) -> ColumnElement[bool]:
+    """`column IN (:name_0, ..., :name_{count-1})`."""
+    return column.in_([bindparam(f"{name}_{i}") for i in range(count)])  # type: ignore[no-any-return]
+
+
+def relevance(dialect: str, q: str) -> tuple[ColumnElement[Any], ColumnElement[bool], bool]:
+    """(score, match condition, higher-is-better) of a full-text query on this database."""
+    if dialect == "postgresql":
+        query = func.websearch_to_tsquery("simple", q)
+        vector: ColumnElement[Any] = literal_column("task.search_vector")
+        return func.ts_rank(vector, query), vector.op("@@")(query), True
+    # FTS5: each word quoted (no operator injection); bm25 is lower-is-better.
+    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
+    matching: Any = (
+        select(literal_column("rowid"))
+        .select_from(_FTS)
+        .where(literal_column("task_fts").op("MATCH")(phrase))
+    )
+    score = (
+        select(func.bm25(literal_column("task_fts")))
+        .select_from(_FTS)
+        .where(
+            literal_column("task_fts.rowid") == literal_column("task.rowid"),
+            literal_column("task_fts").op("MATCH")(phrase),
+        )
+        .scalar_subquery()
+    )
+    return score, literal_column("task.rowid").in_(matching), False
+
+
+def _after(column: Any, after_null: bool, descending: bool, nullable: bool) -> ColumnElement[bool]:
+    """Rows after (:after_value, :after_id) in the order `column [desc] NULLS LAST, id [desc]`."""
+    last_id = bindparam("after_id", type_=Task.id.type)
+    id_after = (Task.id < last_id) if descending else (Task.id > last_id)
+    if after_null:  # only on a nullable column: the remaining NULL rows, by id
+        return and_(column.is_(None), id_after)
+    value = bindparam("after_value", type_=column.type)
+    if descending:
+        keyset: ColumnElement[bool] = tuple_(column, Task.id) < tuple_(value, last_id)
+    else:
+        keyset = tuple_(column, Task.id) > tuple_(value, last_id)
+    return or_(keyset, column.is_(None)) if nullable else keyset
+
+
+def page_shape(query: TaskQuery) -> tuple[Any, ...]:
+    """What decides the text of a page statement (not the values bound to it)."""
+    after = None if query.after is None else query.after[0] is None
+    return (
+        query.project_id is not None,
+        len(query.statuses),
+        len(query.priorities),
+        query.assignee_id is not None,
+        query.label is not None,
+        query.due_before is not None,
+        query.due_after is not None,
+        len(query.risks),
+        query.sort,
+        query.descending,
+        after,
+    )
+
+
+def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
+    """The values bound to a page statement."""
+    params: dict[str, Any] = {"scope_id": query.project_id or query.workspace_id, "limit": limit}
+    for name, values in (
+        ("status", query.statuses),
+        ("priority", query.priorities),
+        ("risk", query.risks),
+    ):
+        params.update((f"{name}_{i}", value) for i, value in enumerate(values))
+    if query.assignee_id is not None:
+        params["assignee_id"] = query.assignee_id
+    if query.label is not None:
+        params["label_key"] = query.label.casefold()
+    if query.due_before is not None:
+        params["due_before"] = query.due_before
+    if query.due_after is not None:
+        params["due_after"] = query.due_after
+    if query.after is not None:
+        value, params["after_id"] = query.after
+        if value is not None:
+            params["after_value"] = value
+    return params
+
+
+def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = "") -> AnySelect:
+    """One page of tasks (`columns`, then `sort_value`) in the query's order, `:limit` rows."""
+    statement: Any = select(*columns).join(Project, Project.id == Task.project_id)
+    scope = Task.project_id if query.project_id else Task.workspace_id
+    statement = statement.where(scope == bindparam("scope_id", type_=Task.id.type))
+    if query.statuses:
+        statement = statement.where(_in(Task.status, "status", len(query.statuses)))
+    if query.priorities:
+        statement = statement.where(_in(Task.priority, "priority", len(query.priorities)))
+    if query.assignee_id is not None:
+        statement = statement.where(Task.assignee_id == bindparam("assignee_id"))
+    if query.risks:
+        statement = statement.where(_in(Task.risk_level, "risk", len(query.risks)))
+    if query.label is not None:
+        statement = statement.where(
+            exists().where(
+                TaskLabel.task_id == Task.id,
+                TaskLabel.label_id == Label.id,
+                Label.workspace_id == Task.workspace_id,
+                Label.name_key == bindparam("label_key"),
+            )
+        )
+    if query.due_before is not None:
+        statement = statement.where(Task.due_at < bindparam("due_before"))
+    if query.due_after is not None:
+        statement = statement.where(Task.due_at > bindparam("due_after"))
+    if query.q:
+        score, matches, higher_better = relevance(dialect, query.q)
+        statement = statement.where(matches)
+    if query.by_relevance:
+        descending, sort_value, nullable = higher_better, score, False
+    else:
+        descending, nullable = query.descending, query.sort == "due_at"
+        sort_value = SORT_COLUMNS[query.sort]
+    statement = statement.add_columns(sort_value.label("sort_value"))
+    if query.after is not None:
+        statement = statement.where(
+            _after(sort_value, query.after[0] is None, descending, nullable)
+        )
+    order: list[Any] = [sort_value.desc() if descending else sort_value.asc()]
+    if nullable:
+        order = [sort_value.is_(None), *order]
+    order.append(Task.id.desc() if descending else Task.id.asc())
+    limit = bindparam("limit", type_=Integer)
+    return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
+
+
+_pages: dict[tuple[Any, ...], AnySelect] = {}
+
+
+def core_page(query: TaskQuery) -> AnySelect:
+    """The Core page statement (TASK_COLUMNS) of the query's shape, built once; not for `q`."""
+    assert not query.q, "full-text pages are built per call"
+    shape = page_shape(query)
+    statement = _pages.get(shape)
+    if statement is None:
+        if len(_pages) >= _SHAPES:
+            _pages.clear()
+        statement = _pages[shape] = page_statement(query, TASK_COLUMNS)
+    return statement
+
+
+@lru_cache(maxsize=128)
+def labels_of(count: int) -> AnySelect:
+    """(task_id, name) of the labels of `count` tasks (`:id_0`...), ordered by name."""
+    return (
+        select(TaskLabel.task_id, Label.name)
+        .join(Label, Label.id == TaskLabel.label_id)
+        .where(_in(TaskLabel.task_id, "id", count))
+        .order_by(Label.name_key)
+    )
+
+
+@lru_cache(maxsize=128)
+def dependencies_of(count: int) -> AnySelect:
+    """(task_id, depends_on_id) of `count` tasks (`:id_0`...), oldest dependency first."""
+    return (
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+        .where(_in(TaskDependency.task_id, "id", count))
+        .order_by(TaskDependency.created_at, TaskDependency.depends_on_id)
+    )
+
+
+def ids_params(ids: list[str]) -> dict[str, str]:
+    """The values bound to `labels_of(len(ids))` and `dependencies_of(len(ids))`."""
+    return {f"id_{i}": task_id for i, task_id in enumerate(ids)}
+
+
+# A task with its project's key and the caller's role in its workspace: no row when the
+# task does not exist or the caller is not a member (both are the same 404).
+TASK_FOR_MEMBER = (
+    select(*TASK_COLUMNS, Membership.role.label("member_role"))
+    .join(Project, Project.id == Task.project_id)
+    .join(
+        Membership,
+        and_(
+            Membership.workspace_id == Task.workspace_id,
+            Membership.user_id == bindparam("user_id", type_=Membership.user_id.type),
+        ),
+    )
+    .where(Task.id == bindparam("task_id", type_=Task.id.type))
+)
+# A project with the caller's role in its workspace, the same way.
+PROJECT_FOR_MEMBER = (
+    select(
+        Project.id,
+        Project.workspace_id,
+        Project.key,
+        Membership.role.label("member_role"),
+    )
+    .join(
+        Membership,
+        and_(
+            Membership.workspace_id == Project.workspace_id,
+            Membership.user_id == bindparam("user_id", type_=Membership.user_id.type),
+        ),
+    )
+    .where(Project.id == bindparam("project_id", type_=Project.id.type))
+)
