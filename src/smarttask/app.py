@@ -8,30 +8,21 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.types import Scope
 
 from smarttask import __version__
 from smarttask.accounts.components import AuthComponents
-from smarttask.accounts.idempotency import idempotency_principal
-from smarttask.accounts.routes import router as auth_router
-from smarttask.accounts.users_routes import router as users_router
-from smarttask.activity.routes import router as activity_router
-from smarttask.analysis.routes import router as analysis_router
-from smarttask.attachments.routes import RAW_BODY_PREFIXES
-from smarttask.attachments.routes import router as attachments_router
-from smarttask.comments.routes import router as comments_router
-from smarttask.counters.routes import router as counters_router
+from smarttask.adapters.storage.local import TRANSFER_PATH
 from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
-from smarttask.jobs.queue import configure as configure_jobs
+from smarttask.jobs.configuration import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
+from smarttask.kit.lazy_routes import LazyRouter, LazyRouters
 from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
-from smarttask.projects.routes import router as projects_router
 from smarttask.settings import Settings, get_settings
-from smarttask.tasks.routes import router as tasks_router
-from smarttask.workspaces.routes import router as workspaces_router
 
 log = logging.getLogger("smarttask.app")
 
@@ -44,13 +35,40 @@ UNREPLAYABLE_PREFIXES = (
     f"{API_PREFIX}/users/me/totp",
     f"{API_PREFIX}/users/me/password",
 )
+# The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
+RAW_BODY_PREFIXES = (TRANSFER_PATH,)
+# Every router under API_PREFIX, in routing order, with the first path segments under
+# API_PREFIX its routes start with (tests/unit/test_lazy_routes.py holds this to the routes).
+API_ROUTERS = (
+    LazyRouter("smarttask.accounts.routes", ("auth",)),
+    LazyRouter("smarttask.accounts.users_routes", ("users",)),
+    LazyRouter("smarttask.workspaces.routes", ("workspaces",)),
+    LazyRouter("smarttask.projects.routes", ("workspaces", "projects")),
+    LazyRouter("smarttask.tasks.routes", ("projects", "workspaces", "tasks")),
+    LazyRouter("smarttask.analysis.routes", ("tasks",)),
+    LazyRouter("smarttask.comments.routes", ("tasks", "comments")),
+    LazyRouter("smarttask.activity.routes", ("workspaces", "tasks")),
+    LazyRouter("smarttask.counters.routes", ("counters",)),
+    LazyRouter("smarttask.attachments.routes", ("tasks", "attachments", "storage")),
+)
 
 
-def create_app(settings: Settings | None = None, *, background: bool = False) -> FastAPI:
+async def idempotency_principal(scope: Scope) -> str:
+    """The owner of an Idempotency-Key (accounts are imported on the first such request)."""
+    from smarttask.accounts.idempotency import idempotency_principal as principal
+
+    return await principal(scope)
+
+
+def create_app(
+    settings: Settings | None = None, *, background: bool = False, lazy_routes: bool = False
+) -> FastAPI:
     """Build the application; nothing connects until the first request needs it.
 
     `background` runs the job worker in-process (the server does unless
     SMARTTASK_WORKER_IN_PROCESS=false; Lambda does not: its worker is a function of its own).
+    `lazy_routes` imports each domain's routes on the first request under their path
+    (Lambda's cold start) instead of now; either way the app routes and documents the same.
     """
     settings = settings or get_settings()
     database = Database(settings.database)
@@ -85,23 +103,15 @@ def create_app(settings: Settings | None = None, *, background: bool = False) ->
     app.state.auth = AuthComponents.build(settings.auth, app.state.rate_limiter)
 
     app.include_router(health_router)
-    routers = (
-        auth_router,
-        users_router,
-        workspaces_router,
-        projects_router,
-        tasks_router,
-        analysis_router,
-        comments_router,
-        activity_router,
-        counters_router,
-        attachments_router,
-    )
-    for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
+    routers = LazyRouters(app, API_PREFIX, API_ROUTERS)
+    if not lazy_routes:
+        routers.include_all()
+    app.state.routers = routers
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
     index_routes(app.router)
+    if lazy_routes:
+        routers.install()  # last: it wraps app.openapi (and any hook on it) and the index
     # Added innermost first: the last one added is the outermost layer.
     app.add_middleware(
         UnitOfWorkMiddleware,

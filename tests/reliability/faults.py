@@ -274,9 +274,20 @@ class PrivateRedis:
                 raise RuntimeError(f"redis-server on port {self.port} did not start")
             time.sleep(0.05)
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open, nothing answers (a hung or partitioned Redis)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: answers again."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: every count it held is gone."""
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.kill()
             self.process.wait(10)
         self.process = None
