@@ -49,9 +49,27 @@ def _aws_request_id(scope: Scope) -> str | None:
     return accept_request_id(getattr(context, "aws_request_id", None))
 
 
+def _nul_in_url(scope: Scope) -> bool:
+    """Whether the path or the query string carries a NUL byte (raw or as %00)."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+async def _refuse_nul_in_url(scope: Scope, receive: Receive, send: Send) -> None:
+    """422: no text of the API may hold a NUL byte (PostgreSQL cannot store or compare it)."""
+    where = "path" if "\x00" in scope["path"] else "query"
+    response = problem_response(
+        422,
+        "The request is not valid; see errors.",
+        slug="validation-error",
+        errors=[{"loc": [where], "msg": "NUL bytes are not allowed", "type": "value_error"}],
+    )
+    await response(scope, receive, send)
+
+
 class EdgeMiddleware:
-    """Outermost layer: request id, security headers, CORS, body limits, one access log
-    line, last-resort 500.
+    """Outermost layer: request id, security headers, CORS, body limits, NUL-free URLs, one
+    access log line, last-resort 500.
 
     One pure-ASGI layer instead of four: the request's headers are scanned once for what
     every request needs (X-Request-ID, Origin); CORS runs only for requests with an Origin,
@@ -113,7 +131,9 @@ class EdgeMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        inner = self.cors_checked if origin is not None else self.body_checked
+        inner: ASGIApp = self.cors_checked if origin is not None else self.body_checked
+        if is_api and _nul_in_url(scope):
+            inner = _refuse_nul_in_url
         try:
             await inner(scope, receive, send_with_headers)
         except Exception as error:

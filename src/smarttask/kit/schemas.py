@@ -2,32 +2,186 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic.errors import PydanticInvalidForJsonSchema, PydanticUserError
+from pydantic_core import PydanticCustomError
+
+# The JSON type of a value json.loads produced; bool before int, as bool is an int.
+_JSON_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+Kinds = frozenset[str] | None  # None: any JSON type
+MAX_UNKNOWN_FIELDS = 20  # beyond this many, unknown fields are refused as one error
+_FIELD_RULES: dict[type[BaseModel], dict[str, _FieldRule]] = {}
 
 
 def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
+    """Whether a NUL byte is in any string or key of a parsed JSON value, at any depth.
+
+    A loop, not recursion: a body nested as deep as the JSON parser allows must not
+    exhaust the stack here (that was a 500). Exact types, as json.loads makes them;
+    scalars in containers are looked at in place, not pushed (a 10^6-item array).
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:
+                if "\x00" in key:
+                    return True
+            item = item.values()
+        elif kind is str:
+            if "\x00" in item:
+                return True
+            continue
+        elif kind is not list and kind is not tuple:
+            continue
+        for element in item:
+            kind = type(element)
+            if kind is str:
+                if "\x00" in element:
+                    return True
+            elif kind is dict or kind is list or kind is tuple:
+                pending.append(element)
     return False
 
 
+def _json_kind(value: Any) -> str | None:
+    """The JSON type of a parsed value; None for a Python object built by code."""
+    if value is None:
+        return "null"
+    for kind, name in _JSON_KINDS:
+        if isinstance(value, kind):
+            return name
+    return None
+
+
+def _kinds(schema: dict[str, Any], defs: dict[str, Any]) -> Kinds:
+    """The JSON types a JSON schema admits; None when it does not say."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        schema = defs.get(ref.rsplit("/", 1)[-1], {})
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            parts = [_kinds(part, defs) for part in schema[union]]
+            if any(part is None for part in parts):
+                return None
+            return frozenset().union(*(part for part in parts if part is not None))
+    declared = schema.get("type")
+    if declared is None:
+        return None
+    kinds = frozenset([declared] if isinstance(declared, str) else declared)
+    return kinds | {"integer"} if "number" in kinds else kinds
+
+
+def _max_items(schema: dict[str, Any], defs: dict[str, Any]) -> int | None:
+    """The most items any array the schema admits may hold; None when unbounded."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        schema = defs.get(ref.rsplit("/", 1)[-1], {})
+    parts = schema.get("anyOf") or schema.get("oneOf") or [schema]
+    bounds = [part.get("maxItems") for part in parts if part.get("type") == "array"]
+    if not bounds or any(not isinstance(bound, int) for bound in bounds):
+        return None
+    return max(int(bound) for bound in bounds)
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldRule:
+    """What a field's JSON schema says before pydantic looks at the value."""
+
+    kinds: Kinds
+    max_items: int | None
+
+
+def _describe(kinds: frozenset[str]) -> str:
+    names = {"null": "null", "integer": "an integer", "number": "a number", "array": "an array"}
+    return " or ".join(sorted(names.get(kind, f"a {kind}") for kind in kinds))
+
+
 class InputSchema(BaseModel):
-    """A request body: unknown fields and NUL bytes are refused."""
+    """A request body: unknown fields and NUL bytes are refused, and every field takes only
+    the JSON types its schema declares (no `true` for an integer, no `"5"` for a number, no
+    number for a timestamp: pydantic's lax mode would convert those)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     @model_validator(mode="before")
     @classmethod
-    def _refuse_nul_bytes(cls, data: Any) -> Any:
+    def _refuse_nul_bytes_and_key_floods(cls, data: Any) -> Any:
         if _contains_nul(data):
             raise ValueError("strings must not contain NUL bytes")
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_UNKNOWN_FIELDS:
+            # One error, not one per key: pydantic spends ~15 us building each error, so a
+            # 1 MB body of 100,000 unknown keys took seconds of CPU to refuse.
+            raise PydanticCustomError(
+                "extra_forbidden",
+                "Extra inputs are not permitted ({count} fields where at most {allowed} exist)",
+                {"count": len(data), "allowed": len(cls.model_fields)},
+            )
         return data
+
+    @classmethod
+    def _rule_of(cls, field: str) -> _FieldRule | None:
+        """A field's rule, read once per class from its JSON schema."""
+        rules = _FIELD_RULES.get(cls)
+        if rules is None:
+            try:
+                schema = cls.model_json_schema()
+            except (PydanticInvalidForJsonSchema, PydanticUserError):
+                schema = {}
+            defs, properties = schema.get("$defs", {}), schema.get("properties", {})
+            rules = {}
+            for name, info in cls.model_fields.items():
+                field_schema = properties.get(info.alias or name, {})
+                rules[name] = _FieldRule(_kinds(field_schema, defs), _max_items(field_schema, defs))
+            _FIELD_RULES[cls] = rules
+        return rules.get(field)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type_matches(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = _json_kind(value)
+        rule = None if kind is None or info.field_name is None else cls._rule_of(info.field_name)
+        if rule is None:
+            return value
+        if rule.kinds is not None and kind not in rule.kinds:
+            raise PydanticCustomError(
+                "json_type",
+                "Input should be {expected}, not a JSON {kind}",
+                {"expected": _describe(rule.kinds), "kind": kind},
+            )
+        if rule.max_items is not None and kind == "array" and len(value) > rule.max_items:
+            # Refused before pydantic validates (and builds an error for) every item: a
+            # 1 MB array of wrong items cost ~0.7 s of CPU.
+            raise PydanticCustomError(
+                "too_long",
+                "List should have at most {max_length} items, not {actual_length}",
+                {"max_length": rule.max_items, "actual_length": len(value)},
+            )
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _timestamps_in_range(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise PydanticCustomError(
+                    "datetime_out_of_range", "Timestamp is out of range in UTC"
+                ) from None
+        return value
 
 
 class OutputSchema(BaseModel):

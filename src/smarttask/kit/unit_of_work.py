@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +50,10 @@ class UnitOfWork:
         # True when the answer is stored for Idempotency-Key replay in the session's
         # transaction: the request's writes must then go through that same transaction.
         self.records_answer = False
+        # True when the request was refused before its operation ran (its body or
+        # parameters failed validation): an Idempotency-Key is then released, not stored,
+        # so that the corrected request can be sent again with the same key.
+        self.refused_before_running = False
 
     @property
     def session(self) -> AsyncSession:
@@ -157,7 +162,13 @@ class UnitOfWorkMiddleware:
     async def _idempotent(
         self, scope: Scope, receive: Receive, send: Send, uow: UnitOfWork, key: str
     ) -> None:
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except HTTPException as error:  # the edge's body limit, met while reading
+            await problem_response(error.status_code, str(error.detail), headers=error.headers)(
+                scope, receive, send
+            )
+            return
         principal = await self.principal(scope)
         fingerprint = idempotency.request_fingerprint(
             self.fingerprint_key,
@@ -265,7 +276,11 @@ class _CommittingSend:
 
     async def _finish_idempotent(self, status: int, start: Message, body: bytes) -> None:
         assert self.idempotency_row is not None
-        if status >= 500 or status in idempotency.TRANSIENT_STATUSES:
+        if (
+            status >= 500
+            or status in idempotency.TRANSIENT_STATUSES
+            or self.uow.refused_before_running
+        ):
             self.release_claim = True
             await self.uow.finish(status)
             return
