@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.adapters.storage.local import TRANSFER_PATH
 from smarttask.attachments import repository, service
 from smarttask.attachments.deps import FilesDep, StorageDep
 from smarttask.attachments.local_transfer_routes import router as transfer_router
@@ -22,8 +21,6 @@ from smarttask.workspaces.roles import Role
 router = APIRouter(tags=["attachments"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 _ERRORS = (401, 404, 503)
-# The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
-RAW_BODY_PREFIXES = (TRANSFER_PATH,)
 
 
 @router.get(

@@ -1,7 +1,8 @@
 """AWS Lambda entry point for HTTP: API Gateway REST (1.0), HTTP API (2.0), function URLs, ALB.
 
-The app is built on the first invocation and kept for the life of the container; the
-database connects on the first request that needs it. The ASGI lifespan is off, since an
+The app is built on the first invocation and kept for the life of the container; each
+domain's routes are imported on the first request under their path, and the database
+connects on the first request that needs it. The ASGI lifespan is off, since an
 adapter may otherwise run it on every invocation.
 """
 
@@ -84,7 +85,10 @@ def _build() -> Any:
     configure_logging(settings.log_level, json_lines=settings.log_json)
     # smarttask writes its own access line per request; Mangum's would say it twice.
     logging.getLogger("mangum").setLevel(logging.WARNING)
-    return Mangum(create_app(settings), lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
+    # Each domain's routes are imported on the first request under their path: a cold
+    # container answers its first request without building the routes it does not need.
+    app = create_app(settings, lazy_routes=True)
+    return Mangum(app, lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
+from smarttask.db.types import JSONDocument
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
 STATES = (QUEUED, RUNNING, DONE, DEAD)
@@ -37,7 +37,7 @@ class Job(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int]
     max_attempts: Mapped[int | None]

@@ -10,32 +10,19 @@ jobs use the runner's SMARTTASK_JOB_MAX_ATTEMPTS.
 from __future__ import annotations
 
 import functools
-import weakref
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.db.engine import DATABASE_KEY, Database
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import new_id, utcnow
 from smarttask.jobs import repository
+from smarttask.jobs.configuration import configure, settings_of
 from smarttask.jobs.models import QUEUED
 from smarttask.kit.context import current_request_id
-from smarttask.settings import JobSettings
 
-_settings: weakref.WeakKeyDictionary[Database, JobSettings] = weakref.WeakKeyDictionary()
-
-
-def configure(database: Database, settings: JobSettings) -> None:
-    """Attach the job-queue settings to a Database (its sessions' enqueues use them)."""
-    _settings[database] = settings
-
-
-def settings_of(session: AsyncSession) -> JobSettings | None:
-    """The job-queue settings of the Database this session came from, if configured."""
-    database = session.info.get(DATABASE_KEY)
-    return _settings.get(database) if isinstance(database, Database) else None
+__all__ = ["configure", "enqueue", "notify_after_commit", "settings_of"]
 
 
 async def enqueue(

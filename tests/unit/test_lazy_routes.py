@@ -1,0 +1,163 @@
+"""An app whose routers are included on demand routes and documents exactly like the eager one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from smarttask.app import API_PREFIX, API_ROUTERS, create_app
+from smarttask.kit.lazy_routes import LazyRouters
+from smarttask.settings import Settings
+from tests.support import make_settings, sqlite_url
+
+# Answers that need no database: unknown paths and methods, redirects, refused input,
+# missing credentials. Each is sent as the first request of a fresh lazy app.
+REQUESTS = [
+    ("GET", "/api/v1/no-such-thing"),
+    ("GET", "/api/v1"),
+    ("GET", "/api/v1/"),
+    ("GET", "/nowhere/at/all"),
+    ("GET", "/api/v1//counters/x"),
+    ("DELETE", "/api/v1/counters/x"),
+    ("GET", "/api/v1/counters/NOT!VALID"),
+    ("GET", "/api/v1/counters"),
+    ("PUT", "/api/v1/tasks/t1"),
+    ("GET", "/api/v1/tasks/t1"),
+    ("GET", "/api/v1/tasks/t1/comments"),
+    ("GET", "/api/v1/tasks/t1/attachments"),
+    ("GET", "/api/v1/tasks/t1/nothing-here"),
+    ("GET", "/api/v1/workspaces/w1/tasks"),
+    ("GET", "/api/v1/workspaces/"),
+    ("GET", "/api/v1/projects/p1/tasks/"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/auth/login"),
+    ("GET", "/api/v1/users/me"),
+    ("GET", "/api/v1/comments/c1"),
+    ("GET", "/api/v1/attachments/a1"),
+    ("PATCH", "/api/v1/storage/objects/a/b"),
+    ("DELETE", "/health"),
+    ("GET", "/health/live"),
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings of apps that never reach their database in these tests."""
+    return make_settings(sqlite_url(tmp_path), log_level="WARNING")
+
+
+def _routers(app: FastAPI) -> LazyRouters:
+    routers: LazyRouters = app.state.routers
+    return routers
+
+
+def _route_table(app: FastAPI) -> list[tuple[str, str, tuple[str, ...], str]]:
+    return [
+        (
+            type(route).__name__,
+            getattr(route, "path", ""),
+            tuple(sorted(getattr(route, "methods", None) or ())),
+            getattr(route, "name", ""),
+        )
+        for route in app.router.routes
+    ]
+
+
+async def _answer(app: FastAPI, method: str, path: str) -> tuple[int, Any, str | None]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.request(method, path)
+    body: Any = response.text
+    if response.headers.get("content-type", "").endswith("json"):
+        body = response.json()
+        if isinstance(body, dict):
+            body.pop("request_id", None)
+    return response.status_code, body, response.headers.get("location")
+
+
+def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
+    """Only health and the documentation routes exist before the first request."""
+    app = create_app(settings, lazy_routes=True)
+    paths = [getattr(route, "path", "") for route in app.router.routes]
+    assert "/health/live" in paths
+    assert not [path for path in paths if path.startswith(API_PREFIX)]
+    assert _routers(app).pending == tuple(router.module for router in API_ROUTERS)
+
+
+def test_the_lazy_document_and_routes_equal_the_eager_ones(settings: Settings) -> None:
+    """app.openapi() includes every router first, each at its eager place."""
+    eager = create_app(settings)
+    lazy = create_app(settings, lazy_routes=True)
+    assert lazy.openapi() == eager.openapi()
+    assert _routers(lazy).pending == ()
+    assert _route_table(lazy) == _route_table(eager)
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+async def test_the_documentation_paths_include_every_router(settings: Settings, path: str) -> None:
+    """The served document is the eager app's, whichever page is asked for first."""
+    eager = create_app(settings)
+    lazy = create_app(settings, lazy_routes=True)
+    status, _, _ = await _answer(lazy, "GET", path)
+    assert status == 200
+    assert _routers(lazy).pending == ()
+    document = await _answer(lazy, "GET", "/openapi.json")
+    assert document == await _answer(eager, "GET", "/openapi.json")
+
+
+async def test_routes_keep_their_order_whatever_is_included_first(settings: Settings) -> None:
+    """Routers included in reverse order end up in declaration order."""
+    eager = create_app(settings)
+    lazy = create_app(settings, lazy_routes=True)
+    routers = _routers(lazy)
+    for path in ["/api/v1/storage/x", "/api/v1/counters/x", "/api/v1/tasks/x", "/api/v1/auth/x"]:
+        await _answer(lazy, "DELETE", path)
+    assert routers.pending == (
+        "smarttask.accounts.users_routes",
+        "smarttask.workspaces.routes",
+        "smarttask.projects.routes",
+    )
+    lazy_table = _route_table(lazy)
+    assert lazy_table == [row for row in _route_table(eager) if row in lazy_table]
+    routers.include_all()
+    assert _route_table(lazy) == _route_table(eager)
+
+
+@pytest.mark.parametrize(("method", "path"), REQUESTS)
+async def test_a_cold_lazy_app_answers_like_the_eager_app(
+    settings: Settings, method: str, path: str
+) -> None:
+    """Same status, body and redirect as the eager app for a first request."""
+    eager = create_app(settings)
+    lazy = create_app(settings, lazy_routes=True)
+    assert await _answer(lazy, method, path) == await _answer(eager, method, path)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/nowhere", "/api/v1//counters/x"])
+async def test_a_path_no_router_serves_includes_nothing(settings: Settings, path: str) -> None:
+    """A 404 for a path outside every router's segments imports no router."""
+    app = create_app(settings, lazy_routes=True)
+    assert (await _answer(app, "GET", path))[0] == 404
+    assert len(_routers(app).pending) == len(API_ROUTERS)
+
+
+def test_each_router_declares_exactly_the_segments_its_routes_start_with() -> None:
+    """A lazy router is included for every path one of its routes could match."""
+    for lazy in API_ROUTERS:
+        app = FastAPI()
+        app.include_router(lazy.load(), prefix=API_PREFIX)
+        segments = set()
+        for route in app.router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            assert route.path.startswith(API_PREFIX + "/"), route.path
+            segment = route.path.removeprefix(API_PREFIX + "/").split("/", 1)[0]
+            assert "{" not in segment, f"{route.path}: a parameter would match any path"
+            assert segment in lazy.segments, f"{lazy.module}: {route.path}"
+            segments.add(segment)
+        assert segments == set(lazy.segments), lazy.module
