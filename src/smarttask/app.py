@@ -19,6 +19,7 @@ from smarttask.jobs.configuration import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
 from smarttask.kit.lazy_routes import LazyRouter, LazyRouters
 from smarttask.kit.middleware import EdgeMiddleware
+from smarttask.kit.openapi_problems import install_problem_responses
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
@@ -109,6 +110,9 @@ def create_app(
     app.state.routers = routers
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
+    install_problem_responses(
+        app, api_prefix=API_PREFIX, unreplayable_prefixes=UNREPLAYABLE_PREFIXES
+    )
     index_routes(app.router)
     if lazy_routes:
         routers.install()  # last: it wraps app.openapi (and any hook on it) and the index

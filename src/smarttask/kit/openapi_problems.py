@@ -236,3 +236,8 @@ def install_problem_responses(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def requires_credentials(route: APIRoute) -> bool:
+    """Whether the route authenticates its caller (one of its dependencies answers 401)."""
+    return 401 in _marked(route.dependant)
