@@ -167,3 +167,18 @@ async def test_answers_with_secrets_are_never_stored(client: httpx.AsyncClient) 
     async with client._transport.app.state.database.session() as session:  # type: ignore[attr-defined]
         stored = (await session.execute(select(IdempotencyKey))).scalars().all()
     assert stored == []
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
+async def test_missing_credentials_are_401_before_any_key_rule(
+    client: httpx.AsyncClient, authorization: str | None
+) -> None:
+    """A key the anonymous caller already used elsewhere never turns a 401 into a 422."""
+    assert (await client.post(INCREMENT, headers={"Idempotency-Key": "shared"})).status_code == 200
+    headers = {"Idempotency-Key": "shared"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    for body in ({"name": "a"}, {"name": "b"}):  # a second body: a 422 if the key counted
+        refused = await client.post("/api/v1/workspaces", json=body, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["www-authenticate"].startswith("Bearer")

@@ -112,3 +112,23 @@ async def test_route_order_is_kept(path: str) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         body = (await client.get(path)).json()
     assert body == ("me" if path.endswith("/me") else "thing 7")
+
+
+async def test_a_405_allows_the_methods_of_every_route_of_the_path() -> None:
+    """GET and DELETE declared by two routes of one path: a PUT is told both (RFC 9110)."""
+    app = FastAPI()
+
+    @app.get("/things/{thing_id}")
+    async def read(thing_id: str) -> str:
+        return thing_id
+
+    @app.delete("/things/{thing_id}")
+    async def remove(thing_id: str) -> None:
+        return None
+
+    index_routes(app.router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.put("/things/7")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET"

@@ -7,11 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
+from smarttask.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
+# A password being set: the policy's length bounds are in the schema (the rest, common
+# passwords and the email, only the server can check).
+NewPassword = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
 TotpCode = Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
 
 
@@ -19,7 +23,7 @@ class RegisterRequest(InputSchema):
     """A new account."""
 
     email: EmailStr = Field(max_length=320)
-    password: Password
+    password: NewPassword
     name: Name
 
 
@@ -79,7 +83,7 @@ class PasswordChange(InputSchema):
     """A password change."""
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class TotpSetup(OutputSchema):

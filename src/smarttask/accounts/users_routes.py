@@ -54,7 +54,8 @@ async def erase_me(user: CurrentUser, session: SessionDep) -> Response:
     "/me/password",
     status_code=204,
     response_class=Response,
-    responses=problems(*_AUTH, 413, 415, 422),
+    # 429: wrong current passwords count as failed sign-ins of the email (lockout).
+    responses=problems(*_AUTH, 413, 415, 422, 429),
 )
 async def change_password(
     body: PasswordChange, user: CurrentUser, session: SessionDep, auth: AuthDep

@@ -15,13 +15,19 @@ from smarttask.adapters.storage.policy import (
 from smarttask.kit.schemas import InputSchema
 
 Status = Literal["pending", "ready"]
+# `type/subtype` without parameters, as adapters/storage/policy.py accepts it (any case).
+MEDIA_TYPE_PATTERN = (
+    r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$"
+)
 
 
 class AttachmentCreate(InputSchema):
     """A file about to be uploaded: its name, media type and exact size in bytes."""
 
     filename: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-    content_type: Annotated[str, StringConstraints(min_length=3, max_length=127)]
+    content_type: Annotated[
+        str, StringConstraints(min_length=3, max_length=127, pattern=MEDIA_TYPE_PATTERN)
+    ]
     size: Annotated[int, Field(ge=0, le=2**53)]
 
     @field_validator("filename")

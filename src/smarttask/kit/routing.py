@@ -4,12 +4,14 @@ Starlette tries every route in order, a regex each: with ~50 routes a request to
 ones pays ~50 matches. The index keeps, per request-path prefix (its first segments), the
 routes that could match it, in their original order, and runs Starlette's own loop on that
 list. When none matches fully or partly, the request goes through Starlette's full loop
-unchanged, so 404, 405 and slash redirects are decided exactly as before.
+unchanged, so 404, 405 and slash redirects are decided exactly as before, except that a
+405's Allow lists the methods of every route of the path, not only the first one's.
 """
 
 from __future__ import annotations
 
 from starlette._utils import get_route_path
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -71,16 +73,23 @@ def index_routes(router: Router) -> None:
         if "router" not in scope:
             scope["router"] = router
         partial = partial_scope = None
+        allowed: set[str] = set()
         for route in index.candidates(get_route_path(scope)):
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match == Match.PARTIAL and partial is None:
-                partial, partial_scope = route, child_scope
+            if match == Match.PARTIAL:
+                allowed.update(getattr(route, "methods", None) or ())
+                if partial is None:
+                    partial, partial_scope = route, child_scope
         if partial is not None and partial_scope is not None:
             scope.update(partial_scope)
+            if "app" in scope and allowed:
+                # Starlette's 405 names the methods of the first route of the path only;
+                # Allow must list every method the resource has (RFC 9110, 15.5.6).
+                raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
             await partial.handle(scope, receive, send)
             return
         await full_scan(scope, receive, send)
