@@ -59,9 +59,9 @@ async def call(
         "scheme": "http",
         "method": method,
         "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
+        "path": path.partition("?")[0],
+        "raw_path": path.partition("?")[0].encode(),
+        "query_string": path.partition("?")[2].encode(),
         "headers": [(b"host", b"127.0.0.1:8000"), *headers],
         "state": {},
     }
@@ -118,6 +118,38 @@ async def _credentials(app: Asgi) -> tuple[str, str]:
     return access, orjson.loads(answer)["token"]
 
 
+async def _tasks(app: Asgi, access: str) -> tuple[str, str]:
+    """A project with 45 tasks (labels, dependencies, a quarter of each status); ids of the
+    project and of one task with a label and a dependency."""
+    auth = (b"authorization", f"Bearer {access}".encode())
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, answer = await call(app, "POST", path, [JSON, auth], orjson.dumps(body))
+        assert status == 201, answer
+        result: dict[str, Any] = orjson.loads(answer)
+        return result
+
+    workspace = await post("/api/v1/workspaces", {"name": "bench"})
+    project = await post(
+        f"/api/v1/workspaces/{workspace['id']}/projects", {"name": "Bench", "key": "BENCH"}
+    )
+    statuses = ("todo", "in_progress", "done", "cancelled")
+    previous: dict[str, Any] = {}
+    for number in range(45):
+        body: dict[str, Any] = {"title": f"Task {number}", "status": statuses[number % 4]}
+        if number % 5 == 0:
+            body["labels"] = ["bench"]
+        task = await post(f"/api/v1/projects/{project['id']}/tasks", body)
+        if number % 10 == 0 and previous:
+            await post(
+                f"/api/v1/tasks/{task['id']}/dependencies", {"depends_on_id": previous["id"]}
+            )
+        if number == 40:  # todo, with a label and a dependency
+            chosen = task["id"]
+        previous = task
+    return project["id"], chosen
+
+
 async def _measure(app: Asgi, request: tuple[str, str, list[Any]], count: int) -> float:
     """CPU µs per request over `count` requests."""
     method, path, headers = request
@@ -147,6 +179,10 @@ async def main() -> None:
     status, _ = await call(app, "POST", "/api/v1/counters/bench/increment", [])
     assert status == 200
     access, api_token = await _credentials(app)
+    project_id, task_id = await _tasks(app, access)
+    bearer_header = [(b"authorization", f"Bearer {access}".encode())]
+    task_get = ("GET", f"/api/v1/tasks/{task_id}", bearer_header)
+    task_list = ("GET", f"/api/v1/projects/{project_id}/tasks?status=todo&limit=20", bearer_header)
 
     os.environ[reference_app.DSN_ENV] = f"{args.postgres}/{args.database}"
     routes: dict[str, tuple[Asgi, tuple[str, str, list[Any]]]] = {
@@ -161,6 +197,10 @@ async def main() -> None:
             app,
             ("GET", "/api/v1/users/me", [(b"authorization", f"Bearer {api_token}".encode())]),
         ),
+        "task-get": (app, task_get),
+        "task-list": (app, task_list),
+        "ref-task-get": (reference_app.app, task_get),
+        "ref-task-list": (reference_app.app, task_list),
         "ref-get": (reference_app.app, ("GET", "/api/v1/counters/bench", [])),
         "ref-post": (reference_app.app, ("POST", "/api/v1/counters/bench/increment", [])),
     }

@@ -11,9 +11,10 @@ smarttask's creation SQL (insert, then take a quota slot) in one transaction.
 
 The task routes (bench/tasks_load.py) run the statements smarttask runs for the same
 request, as PostgreSQL logs them: the access token is verified (HS256, issuer, audience,
-with BENCH_REFERENCE_JWT_SECRET, by default smarttask's development key) and its login
-checked in the database; then the membership check, the task(s), their labels and their
-dependencies. Each statement runs in autocommit; the JSON is smarttask's.
+with BENCH_REFERENCE_JWT_SECRET, by default smarttask's development key; a verified token
+is remembered, as smarttask does) and its login checked in the database; then the task (or
+the project) joined with the caller's membership, the page, the labels and the
+dependencies. Each statement runs in autocommit; the JSON is smarttask's, with its ETag.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -122,33 +124,30 @@ SIGNED_IN_USER = (
     "SELECT refresh_token.id FROM refresh_token WHERE refresh_token.family_id = $2::VARCHAR "
     "AND refresh_token.user_id = $3::VARCHAR AND refresh_token.revoked_at IS NULL))"
 )
-MEMBERSHIP = (
-    "SELECT workspace.id, workspace.name, workspace.version, workspace.created_at, "
-    "workspace.updated_at, membership.workspace_id, membership.user_id, membership.role, "
-    "membership.created_at AS created_at_1, membership.updated_at AS updated_at_1 "
-    "FROM workspace JOIN membership ON membership.workspace_id = workspace.id "
-    "WHERE workspace.id = $1::VARCHAR AND membership.user_id = $2::VARCHAR"
-)
-PROJECT = (
-    "SELECT project.id, project.workspace_id, project.key, project.name, project.description, "
-    "project.task_counter, project.version, project.created_at, project.updated_at "
-    "FROM project WHERE project.id = $1::VARCHAR"
-)
 _TASK_COLUMNS = (
-    "task.id, task.workspace_id, task.project_id, task.number, task.title, task.description, "
+    "task.id, task.number, task.project_id, task.workspace_id, task.title, task.description, "
     "task.status, task.priority, task.assignee_id, task.reporter_id, task.parent_id, "
     "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
-    "task.version, project.key"
+    "task.version, task.risk_score, task.risk_level, task.risk_factors, project.key AS project_key"
 )
+# The task with its project's key and the caller's role: no row for a non-member.
 TASK = (
-    f"SELECT {_TASK_COLUMNS} FROM task JOIN project ON project.id = task.project_id "
-    "WHERE task.id = $1::VARCHAR"
+    f"SELECT {_TASK_COLUMNS}, membership.role AS member_role \n"
+    "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
+    "membership.workspace_id = task.workspace_id AND membership.user_id = $1::VARCHAR \n"
+    "WHERE task.id = $2::VARCHAR"
+)
+# The project with the caller's role, the same way.
+PROJECT = (
+    "SELECT project.id, project.workspace_id, project.key, membership.role AS member_role \n"
+    "FROM project JOIN membership ON membership.workspace_id = project.workspace_id "
+    "AND membership.user_id = $1::VARCHAR \nWHERE project.id = $2::VARCHAR"
 )
 TASK_PAGE = (
-    f"SELECT {_TASK_COLUMNS}, task.created_at AS sort_value "
-    "FROM task JOIN project ON project.id = task.project_id "
-    "WHERE task.project_id = $1::VARCHAR AND task.status IN ($3::VARCHAR) "
-    "ORDER BY task.created_at DESC, task.id DESC LIMIT $2::INTEGER"
+    f"SELECT {_TASK_COLUMNS}, task.created_at AS sort_value \n"
+    "FROM task JOIN project ON project.id = task.project_id \n"
+    "WHERE task.project_id = $1::VARCHAR AND task.status IN ($2::VARCHAR) "
+    "ORDER BY task.created_at DESC, task.id DESC \n LIMIT $3::INTEGER"
 )
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 _TASK_FIELDS = (
@@ -182,22 +181,38 @@ def _in_list(count: int) -> str:
 
 def _labels_sql(count: int) -> str:
     return (
-        "SELECT task_label.task_id, label.name FROM task_label "
-        f"JOIN label ON label.id = task_label.label_id WHERE task_label.task_id IN "
-        f"({_in_list(count)}) ORDER BY label.name_key"
+        "SELECT task_label.task_id, label.name \n"
+        "FROM task_label JOIN label ON label.id = task_label.label_id \n"
+        f"WHERE task_label.task_id IN ({_in_list(count)}) ORDER BY label.name_key"
     )
 
 
 def _dependencies_sql(count: int) -> str:
     return (
-        "SELECT task_dependency.task_id, task_dependency.depends_on_id "
-        f"FROM task_dependency WHERE task_dependency.task_id IN ({_in_list(count)}) "
+        "SELECT task_dependency.task_id, task_dependency.depends_on_id \n"
+        f"FROM task_dependency \nWHERE task_dependency.task_id IN ({_in_list(count)}) "
         "ORDER BY task_dependency.created_at, task_dependency.depends_on_id"
     )
 
 
+def _risk(row: asyncpg.Record) -> dict[str, Any] | None:
+    """The stored risk of an open task, as smarttask answers it."""
+    if row["risk_level"] is None or row["status"] not in ("todo", "in_progress"):
+        return None
+    factors = orjson.loads(row["risk_factors"]) if row["risk_factors"] else []
+    return {
+        "score": float(row["risk_score"]),
+        "level": row["risk_level"],
+        "factors": [{"name": f["name"], "weight": float(f["weight"])} for f in factors],
+    }
+
+
 def _optional_time(value: datetime | None) -> str | None:
     return None if value is None else _rfc3339(value)
+
+
+# Verified tokens, as smarttask keeps them (accounts/tokens.py): expiry re-checked on each hit.
+_VERIFIED: dict[str, dict[str, Any]] = {}
 
 
 async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | None:
@@ -206,19 +221,25 @@ async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | 
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    try:
-        claims = jwt.decode(
-            token.strip(),
-            request.app.state.jwt_secret,
-            algorithms=["HS256"],
-            audience="smarttask-api",
-            issuer="smarttask",
-            options={"require": ["exp", "sub", "sid", "typ"]},
-        )
-    except jwt.InvalidTokenError:
-        return None
-    if claims["typ"] != "access":
-        return None
+    token = token.strip()
+    claims = _VERIFIED.get(token)
+    if claims is None or claims["exp"] <= time.time():
+        try:
+            claims = jwt.decode(
+                token,
+                request.app.state.jwt_secret,
+                algorithms=["HS256"],
+                audience="smarttask-api",
+                issuer="smarttask",
+                options={"require": ["exp", "sub", "sid", "typ"]},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        if claims["typ"] != "access":
+            return None
+        if len(_VERIFIED) >= 4096:
+            _VERIFIED.clear()
+        _VERIFIED[token] = claims
     user = await connection.fetchrow(SIGNED_IN_USER, claims["sub"], claims["sid"], claims["sub"])
     return None if user is None else str(user["id"])
 
@@ -238,7 +259,7 @@ async def _task_bodies(
     return [
         {
             "id": row["id"],
-            "key": f"{row['key']}-{row['number']}",
+            "key": f"{row['project_key']}-{row['number']}",
             "number": row["number"],
             "project_id": row["project_id"],
             "workspace_id": row["workspace_id"],
@@ -256,6 +277,7 @@ async def _task_bodies(
             "updated_at": _rfc3339(row["updated_at"]),
             "completed_at": _optional_time(row["completed_at"]),
             "version": row["version"],
+            "risk": _risk(row),
             "depends_on": depends.get(row["id"], []),
         }
         for row in rows
@@ -274,14 +296,13 @@ async def read_task(request: Request) -> Response:
         user_id = await _signed_in(request, connection)
         if user_id is None:
             return _unauthorized()
-        row = await connection.fetchrow(TASK, request.path_params["task_id"])
-        if (
-            row is None
-            or await connection.fetchrow(MEMBERSHIP, row["workspace_id"], user_id) is None
-        ):
+        row = await connection.fetchrow(TASK, user_id, request.path_params["task_id"])
+        if row is None:
             return JSONResponse({"detail": "not found"}, status_code=404)
         body = (await _task_bodies(connection, [row]))[0]
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(
+        orjson.dumps(body), media_type="application/json", headers={"ETag": f'"{row["version"]}"'}
+    )
 
 
 async def list_project_tasks(request: Request) -> Response:
@@ -292,13 +313,10 @@ async def list_project_tasks(request: Request) -> Response:
         user_id = await _signed_in(request, connection)
         if user_id is None:
             return _unauthorized()
-        project = await connection.fetchrow(PROJECT, request.path_params["project_id"])
-        if (
-            project is None
-            or await connection.fetchrow(MEMBERSHIP, project["workspace_id"], user_id) is None
-        ):
+        project = await connection.fetchrow(PROJECT, user_id, request.path_params["project_id"])
+        if project is None:
             return JSONResponse({"detail": "not found"}, status_code=404)
-        rows = await connection.fetch(TASK_PAGE, project["id"], limit + 1, status)
+        rows = await connection.fetch(TASK_PAGE, project["id"], status, limit + 1)
         items = await _task_bodies(connection, rows[:limit])
     cursor = None
     if len(rows) > limit:
