@@ -55,6 +55,8 @@ async def test_invalid_tasks_are_refused_and_write_nothing(client: httpx.AsyncCl
         {"title": "x", "status": "blocked"},
         {"title": "x", "priority": "critical"},
         {"title": "x", "due_at": "2026-12-01T10:00:00"},
+        {"title": "x", "due_at": "0.5"},  # not seconds since 1970: RFC 3339 only
+        {"title": "x", "due_at": "2026-12-01"},
         {"title": "x", "estimate_minutes": -1},
         {"title": "x", "number": 7},
         {"title": "x", "labels": ["ok"] * 21},

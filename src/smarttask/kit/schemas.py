@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.errors import PydanticInvalidForJsonSchema, PydanticUserError
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +30,33 @@ _JSON_KINDS: tuple[tuple[type, str], ...] = (
 Kinds = frozenset[str] | None  # None: any JSON type
 MAX_UNKNOWN_FIELDS = 20  # beyond this many, unknown fields are refused as one error
 _FIELD_RULES: dict[type[BaseModel], dict[str, _FieldRule]] = {}
+_TIMESTAMP_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+# RFC 3339 date-time, as the OpenAPI `date-time` format says: date, time and offset.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
+
+
+def rfc3339(value: Any) -> Any:
+    """Refuse a string that is not an RFC 3339 timestamp (before pydantic parses it).
+
+    Pydantic alone also takes "0.5" or "1700000000" as seconds since 1970 and "2026-11-22"
+    as its midnight, none of which the documented `date-time` format admits.
+    """
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise PydanticCustomError(
+            "datetime_format",
+            "Input should be an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
+        )
+    return value
+
+
+# A timestamp query parameter (bodies of InputSchema get the same check by themselves).
+Timestamp = Annotated[datetime, BeforeValidator(rfc3339)]
+
+
+def _mentions_datetime(annotation: Any) -> bool:
+    if annotation is datetime:
+        return True
+    return any(_mentions_datetime(arg) for arg in get_args(annotation))
 
 
 def _contains_nul(value: Any) -> bool:
@@ -170,6 +205,21 @@ class InputSchema(BaseModel):
                 {"max_length": rule.max_items, "actual_length": len(value)},
             )
         return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _timestamps_are_rfc3339(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str) or info.field_name is None:
+            return value
+        fields = _TIMESTAMP_FIELDS.get(cls)
+        if fields is None:
+            fields = frozenset(
+                name
+                for name, field in cls.model_fields.items()
+                if _mentions_datetime(field.annotation)
+            )
+            _TIMESTAMP_FIELDS[cls] = fields
+        return rfc3339(value) if info.field_name in fields else value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from smarttask.kit.schemas import Timestamp
 from smarttask.tasks import query as task_query
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
 
@@ -54,8 +55,8 @@ async def task_filters(
     priority: Annotated[list[Priority] | None, Query(max_length=5)] = None,
     assignee_id: Annotated[str | None, Query(max_length=64)] = None,
     label: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
+    due_before: Timestamp | None = None,
+    due_after: Timestamp | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     risk: Annotated[
         list[RiskLevel] | None,
