@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     exists,
@@ -50,9 +51,15 @@ _FTS = table("task_fts")
 _SHAPES = 512
 
 
+def _typed(name: str, column: Any) -> Any:
+    """A parameter of the column's type (a foreign key's own type is resolved late: text)."""
+    kind = column.type
+    return bindparam(name, type_=String() if kind._isnull else kind)
+
+
 def _in(column: Any, name: str, count: int) -> ColumnElement[bool]:
     """`column IN (:name_0, ..., :name_{count-1})`."""
-    return column.in_([bindparam(f"{name}_{i}") for i in range(count)])  # type: ignore[no-any-return]
+    return column.in_([_typed(f"{name}_{i}", column) for i in range(count)])  # type: ignore[no-any-return]
 
 
 def relevance(dialect: str, q: str) -> tuple[ColumnElement[Any], ColumnElement[bool], bool]:
@@ -82,7 +89,7 @@ def relevance(dialect: str, q: str) -> tuple[ColumnElement[Any], ColumnElement[b
 
 def _after(column: Any, after_null: bool, descending: bool, nullable: bool) -> ColumnElement[bool]:
     """Rows after (:after_value, :after_id) in the order `column [desc] NULLS LAST, id [desc]`."""
-    last_id = bindparam("after_id", type_=Task.id.type)
+    last_id = _typed("after_id", Task.id)
     id_after = (Task.id < last_id) if descending else (Task.id > last_id)
     if after_null:  # only on a nullable column: the remaining NULL rows, by id
         return and_(column.is_(None), id_after)
@@ -140,13 +147,13 @@ def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = ""
     """One page of tasks (`columns`, then `sort_value`) in the query's order, `:limit` rows."""
     statement: Any = select(*columns).join(Project, Project.id == Task.project_id)
     scope = Task.project_id if query.project_id else Task.workspace_id
-    statement = statement.where(scope == bindparam("scope_id", type_=Task.id.type))
+    statement = statement.where(scope == _typed("scope_id", Task.id))
     if query.statuses:
         statement = statement.where(_in(Task.status, "status", len(query.statuses)))
     if query.priorities:
         statement = statement.where(_in(Task.priority, "priority", len(query.priorities)))
     if query.assignee_id is not None:
-        statement = statement.where(Task.assignee_id == bindparam("assignee_id"))
+        statement = statement.where(Task.assignee_id == _typed("assignee_id", Task.assignee_id))
     if query.risks:
         statement = statement.where(_in(Task.risk_level, "risk", len(query.risks)))
     if query.label is not None:
@@ -155,13 +162,13 @@ def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = ""
                 TaskLabel.task_id == Task.id,
                 TaskLabel.label_id == Label.id,
                 Label.workspace_id == Task.workspace_id,
-                Label.name_key == bindparam("label_key"),
+                Label.name_key == _typed("label_key", Label.name_key),
             )
         )
     if query.due_before is not None:
-        statement = statement.where(Task.due_at < bindparam("due_before"))
+        statement = statement.where(Task.due_at < _typed("due_before", Task.due_at))
     if query.due_after is not None:
-        statement = statement.where(Task.due_at > bindparam("due_after"))
+        statement = statement.where(Task.due_at > _typed("due_after", Task.due_at))
     if query.q:
         score, matches, higher_better = relevance(dialect, query.q)
         statement = statement.where(matches)
@@ -233,10 +240,10 @@ TASK_FOR_MEMBER = (
         Membership,
         and_(
             Membership.workspace_id == Task.workspace_id,
-            Membership.user_id == bindparam("user_id", type_=Membership.user_id.type),
+            Membership.user_id == _typed("user_id", Membership.user_id),
         ),
     )
-    .where(Task.id == bindparam("task_id", type_=Task.id.type))
+    .where(Task.id == _typed("task_id", Task.id))
 )
 # A project with the caller's role in its workspace, the same way.
 PROJECT_FOR_MEMBER = (
@@ -250,8 +257,8 @@ PROJECT_FOR_MEMBER = (
         Membership,
         and_(
             Membership.workspace_id == Project.workspace_id,
-            Membership.user_id == bindparam("user_id", type_=Membership.user_id.type),
+            Membership.user_id == _typed("user_id", Membership.user_id),
         ),
     )
-    .where(Project.id == bindparam("project_id", type_=Project.id.type))
+    .where(Project.id == _typed("project_id", Project.id))
 )
