@@ -64,9 +64,11 @@ def hard_timeout(settings: AISettings) -> float:
     return 2 * total_deadline(settings.timeout, settings.max_retries) + 5.0
 
 
-async def _write(database: Database, analysis_id: str, **values: Any) -> bool:
+async def _write(database: Database, analysis_id: str, attempt: int, **values: Any) -> bool:
     async with database.session() as session:
-        changed = await repository.set_state(session, analysis_id, only_if=_OPEN, **values)
+        changed = await repository.set_state(
+            session, analysis_id, only_if=_OPEN, attempt=attempt, **values
+        )
         await session.commit()
     return changed
 
@@ -75,12 +77,12 @@ def _failed(message: str, now: datetime) -> dict[str, Any]:
     return {"status": "failed", "error": message, "completed_at": now}
 
 
-async def _fail(database: Database, analysis_id: str, message: str) -> None:
-    await _write(database, analysis_id, **_failed(message, utcnow()))
+async def _fail(database: Database, analysis_id: str, attempt: int, message: str) -> None:
+    await _write(database, analysis_id, attempt, **_failed(message, utcnow()))
 
 
 async def _fail_billed(
-    database: Database, prepared: Prepared, message: str, error: ProviderError
+    database: Database, prepared: Prepared, attempt: int, message: str, error: ProviderError
 ) -> None:
     """Mark the analysis failed, recording and budgeting the tokens the failure still cost."""
     now = utcnow()
@@ -89,7 +91,9 @@ async def _fail_billed(
         values = _failed(message, now)
         if spent:
             values |= {"input_tokens": error.input_tokens, "output_tokens": error.output_tokens}
-        if await repository.set_state(session, prepared.analysis_id, only_if=_OPEN, **values):
+        if await repository.set_state(
+            session, prepared.analysis_id, only_if=_OPEN, attempt=attempt, **values
+        ):
             await budget.spend(session, prepared.workspace_id, spent, now)
         await session.commit()
 
@@ -104,7 +108,11 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
         now = utcnow()
         if found is None:
             await repository.set_state(
-                session, analysis_id, only_if=_OPEN, **_failed(TASK_DELETED, now)
+                session,
+                analysis_id,
+                only_if=_OPEN,
+                attempt=ctx.attempt,
+                **_failed(TASK_DELETED, now),
             )
             await session.commit()
             return None
@@ -115,7 +123,10 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
             now=now,
         )
         running = {"status": "running", "started_at": now, "attempts": ctx.attempt, "error": None}
-        await repository.set_state(session, analysis_id, only_if=_OPEN, **running)
+        if not await repository.set_state(
+            session, analysis_id, only_if=_OPEN, attempt=ctx.attempt, **running
+        ):
+            return None  # a later attempt took it over while this worker was away
         await session.commit()
     return Prepared(analysis_id, analysis.workspace_id, request)
 
@@ -150,7 +161,7 @@ async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) ->
     else:
         values |= {"status": "done", "result": review.result, "error": None}
     if await repository.set_state(
-        ctx.session, prepared.analysis_id, only_if=("running",), **values
+        ctx.session, prepared.analysis_id, only_if=("running",), attempt=ctx.attempt, **values
     ):
         await budget.spend(
             ctx.session, prepared.workspace_id, answer.input_tokens + answer.output_tokens, now
@@ -170,18 +181,25 @@ async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
         answer = await _call(provider, prepared.request, hard_timeout(ctx.settings.ai))
     except ProviderError as error:
         if error.retryable and not final:
-            await _write(ctx.database, analysis_id, status="pending", error=error.message)
+            await _write(
+                ctx.database, analysis_id, ctx.attempt, status="pending", error=error.message
+            )
             raise RetryLater(error.message, after_seconds=error.retry_after) from error
         message = error.message
         if error.retryable:
             message = f"{message} (gave up after {ctx.attempt} attempts)"
-        await _fail_billed(ctx.database, prepared, message, error)
+        await _fail_billed(ctx.database, prepared, ctx.attempt, message, error)
         raise PermanentFailure(message) from error
     except Exception as error:  # a bug or an SDK surprise: fail clearly, never leave it running
         message = f"The analysis failed unexpectedly ({type(error).__name__})."
         log.exception("analysis failed", extra={"analysis_id": analysis_id})
         await _write(
-            ctx.database, analysis_id, status="failed", error=message, completed_at=utcnow()
+            ctx.database,
+            analysis_id,
+            ctx.attempt,
+            status="failed",
+            error=message,
+            completed_at=utcnow(),
         )
         raise PermanentFailure(message) from error
     await _store(ctx, prepared, answer)

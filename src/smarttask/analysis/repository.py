@@ -59,15 +59,22 @@ async def find(
 
 
 async def set_state(
-    session: AsyncSession, analysis_id: str, *, only_if: tuple[str, ...], **values: Any
+    session: AsyncSession,
+    analysis_id: str,
+    *,
+    only_if: tuple[str, ...],
+    attempt: int | None = None,
+    **values: Any,
 ) -> bool:
-    """Change an analysis still in one of `only_if`; False if it moved on (or is gone)."""
-    statement = (
-        update(Analysis)
-        .where(Analysis.id == analysis_id, Analysis.status.in_(only_if))
-        .values(**values)
-        .returning(Analysis.id)
-    )
+    """Change an analysis still in one of `only_if`; False if it moved on (or is gone).
+
+    With `attempt`, only while no later job attempt has taken the analysis over: a worker
+    that lost its lease (paused, cut off) must not overwrite the run that replaced it.
+    """
+    statement = update(Analysis).where(Analysis.id == analysis_id, Analysis.status.in_(only_if))
+    if attempt is not None:
+        statement = statement.where(Analysis.attempts <= attempt)
+    statement = statement.values(**values).returning(Analysis.id)
     return (await session.execute(statement)).first() is not None
 
 

@@ -1,0 +1,237 @@
+"""A `smarttask worker` killed (or frozen) in the middle of an AI analysis job.
+
+The job calls a fake OpenAI server that hangs, so the worker is caught mid-call:
+
+- SIGKILL: the job stays `running` until its lease expires, then another worker runs it
+  (the full profile kills three workers in a row). The analysis is stored once, its tokens
+  are counted once against the workspace budget, and the job ends `done`.
+- SIGSTOP past the lease (a paused VM, a worker cut off from the database): another worker
+  takes the job over; when the frozen worker resumes, its late answer or error must change
+  nothing that the live worker owns.
+
+The provider itself is called once per attempt: an external call happens at least once,
+as docs/jobs.md says; what is exactly once is what the database keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from smarttask.analysis.models import AIUsage, Analysis
+from smarttask.db.engine import Database
+from smarttask.jobs.models import Job
+from tests.fakes.fixtures import openai_server  # noqa: F401
+from tests.fakes.llm_servers import OpenAIServer, hang
+from tests.reliability.faults import ServerProcess, base_env, profile, report, wait_until
+from tests.support import make_settings
+from tests.task_helpers import Board, new_board, new_task
+
+LEASE_SECONDS = 5
+
+
+@pytest.fixture
+async def database(database_url: str, clean_database: None) -> AsyncIterator[Database]:
+    """The database under test, read directly."""
+    db = Database(make_settings(database_url).database)
+    yield db
+    await db.dispose()
+
+
+def worker(
+    database_url: str, server: OpenAIServer, folder: Path, n: int, timeout: float = 60
+) -> ServerProcess:
+    """A `smarttask worker` process talking to the fake OpenAI server."""
+    env = base_env(
+        SMARTTASK_DATABASE_URL=database_url,
+        SMARTTASK_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
+        SMARTTASK_JOB_POLL_INTERVAL_SECONDS="0.1",
+        SMARTTASK_JOB_BACKOFF_BASE_SECONDS="0.2",
+        SMARTTASK_PERIODIC_JOBS_ENABLED="false",
+        SMARTTASK_AI_PROVIDER="openai",
+        SMARTTASK_AI_MODEL=server.default_model,
+        SMARTTASK_AI_BASE_URL=server.base_url,
+        SMARTTASK_AI_API_KEY=server.api_key,
+        SMARTTASK_AI_TIMEOUT_SECONDS=str(timeout),
+        SMARTTASK_AI_MAX_RETRIES="0",
+    )
+    process = ServerProcess(
+        ["worker", "--concurrency", "2"], env, folder / f"worker-{n}.log", folder
+    )
+    process.start()
+    return process
+
+
+async def requested_analysis(client: httpx.AsyncClient) -> tuple[Board, str]:
+    """A task with an analysis requested (queued, not run: no worker in this process)."""
+    board = await new_board(client)
+    task = await new_task(
+        client, board, title="Fix the Safari sign-in", description="Users cannot sign in."
+    )
+    response = await client.post(
+        f"/api/v1/tasks/{task['id']}/analysis", headers=board.member.headers
+    )
+    assert response.status_code == 202, response.text
+    return board, str(task["id"])
+
+
+async def only_job(database: Database) -> Job:
+    """The one job of the test."""
+    async with database.session(writes=False) as session:
+        return (await session.execute(select(Job))).scalar_one()
+
+
+async def analyses_of(database: Database, task_id: str) -> list[Analysis]:
+    """Every analysis row of the task."""
+    async with database.session(writes=False) as session:
+        return list(await session.scalars(select(Analysis).where(Analysis.task_id == task_id)))
+
+
+async def tokens_spent(database: Database, workspace_id: str) -> int:
+    """Tokens counted against the workspace's budget."""
+    async with database.session(writes=False) as session:
+        total = await session.scalar(
+            select(func.coalesce(func.sum(AIUsage.tokens), 0)).where(
+                AIUsage.workspace_id == workspace_id
+            )
+        )
+    return int(total or 0)
+
+
+async def assert_stored_once(database: Database, board: Board, task_id: str) -> Analysis:
+    """One analysis, done, its tokens counted once; the analysis."""
+    (analysis,) = await analyses_of(database, task_id)
+    assert analysis.status == "done", (analysis.status, analysis.error)
+    assert analysis.result is not None
+    used = analysis.input_tokens + analysis.output_tokens
+    assert used > 0
+    assert await tokens_spent(database, board.workspace_id) == used
+    return analysis
+
+
+async def test_a_killed_worker_s_analysis_is_stored_exactly_once(
+    client_with: Any,
+    database: Database,
+    database_url: str,
+    openai_server: OpenAIServer,  # noqa: F811
+    tmp_path: Path,
+    backend: str,
+) -> None:
+    kills = profile().kills
+    client = await client_with(**openai_server.settings_overrides())
+    board, task_id = await requested_analysis(client)
+    openai_server.enqueue(*[hang(600) for _ in range(kills)])  # each victim hangs mid-call
+    started = time.monotonic()
+    leases: list[Any] = []
+    for n in range(kills):
+        victim = worker(database_url, openai_server, tmp_path, n)
+
+        async def mid_call(calls: int = n + 1, process: ServerProcess = victim) -> bool:
+            assert process.alive(), process.log_tail()
+            return len(openai_server.requests) >= calls
+
+        await wait_until(mid_call, f"worker {n} to be mid-call", limit=60)
+        victim.kill()
+        assert victim.process is not None
+        assert victim.process.returncode == -signal.SIGKILL
+        held = await only_job(database)
+        assert (held.state, held.attempts) == ("running", n + 1)
+        (analysis,) = await analyses_of(database, task_id)
+        assert analysis.status == "running"
+        assert await tokens_spent(database, board.workspace_id) == 0  # nothing kept yet
+        leases.append(held.locked_until)
+
+    survivor = worker(database_url, openai_server, tmp_path, kills)
+
+    async def done() -> bool:
+        assert survivor.alive(), survivor.log_tail()
+        return (await only_job(database)).state in {"done", "dead"}
+
+    await wait_until(done, "the job to be completed by the surviving worker", limit=120)
+    assert survivor.stop() == 0, survivor.log_tail()
+    elapsed = time.monotonic() - started
+    job = await only_job(database)
+    assert (job.state, job.attempts) == ("done", kills + 1)
+    assert job.finished_at is not None
+    assert job.finished_at >= leases[-1]  # not before the last victim's lease expired
+    analysis = await assert_stored_once(database, board, task_id)
+    assert analysis.attempts == kills + 1
+    assert len(openai_server.requests) == kills + 1  # the vendor call: at least once
+    report(
+        f"worker_kill_{backend}",
+        {
+            "workers_killed": kills,
+            "job_attempts": job.attempts,
+            "provider_calls": len(openai_server.requests),
+            "analyses_stored": 1,
+            "tokens_counted": await tokens_spent(database, board.workspace_id),
+            "tokens_of_the_analysis": analysis.input_tokens + analysis.output_tokens,
+            "lease_seconds": LEASE_SECONDS,
+            "seconds_until_done": round(elapsed, 2),
+        },
+    )
+
+
+async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
+    client_with: Any,
+    database: Database,
+    database_url: str,
+    openai_server: OpenAIServer,  # noqa: F811
+    tmp_path: Path,
+    backend: str,
+) -> None:
+    # The frozen worker's call (3 s timeout) fails the moment it resumes, while the live
+    # worker still waits for its answer (4 s): the late failure lands in the new run.
+    client = await client_with(**openai_server.settings_overrides())
+    board, task_id = await requested_analysis(client)
+    openai_server.enqueue(hang(600), hang(4))
+    frozen = worker(database_url, openai_server, tmp_path, 0, timeout=3)
+
+    async def calls(count: int) -> bool:
+        return len(openai_server.requests) >= count
+
+    await wait_until(lambda: calls(1), "the first worker to be mid-call", limit=60)
+    assert frozen.process is not None
+    frozen.process.send_signal(signal.SIGSTOP)
+    try:
+        live = worker(database_url, openai_server, tmp_path, 1, timeout=30)
+        await wait_until(lambda: calls(2), "the second worker to take the job over", limit=60)
+        taken = await only_job(database)
+        assert (taken.state, taken.attempts) == ("running", 2)
+    finally:
+        frozen.process.send_signal(signal.SIGCONT)
+
+    async def finished() -> bool:
+        return (await only_job(database)).state in {"done", "dead"}
+
+    await wait_until(finished, "the live worker to finish the job", limit=60)
+    await asyncio.sleep(1)  # let the resumed worker finish what it does
+    lines = []
+    for process in (frozen, live):
+        assert process.stop() == 0, process.log_tail()
+        lines.append([line for line in process.log_lines() if line.get("job_id") == taken.id])
+    job = await only_job(database)
+    assert (job.state, job.attempts) == ("done", 2)
+    analysis = await assert_stored_once(database, board, task_id)
+    assert analysis.attempts == 2
+    frozen_outcomes = [line.get("outcome") for line in lines[0] if "outcome" in line]
+    assert frozen_outcomes == ["lost"]  # it noticed it no longer held the job
+    report(
+        f"worker_frozen_{backend}",
+        {
+            "job_attempts": job.attempts,
+            "provider_calls": len(openai_server.requests),
+            "frozen_worker_outcome": frozen_outcomes,
+            "analyses_stored": 1,
+            "analysis_status": analysis.status,
+            "tokens_counted": await tokens_spent(database, board.workspace_id),
+        },
+    )
