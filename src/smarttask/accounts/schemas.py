@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 
 from smarttask.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from smarttask.kit.schemas import InputSchema, OutputSchema
@@ -22,6 +22,18 @@ TotpCode = Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$
 class RegisterRequest(InputSchema):
     """A new account."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "password": "correct-horse-battery-9",
+                    "name": "Ada Lovelace",
+                }
+            ]
+        }
+    )
+
     email: EmailStr = Field(max_length=320)
     password: NewPassword
     name: Name
@@ -29,6 +41,12 @@ class RegisterRequest(InputSchema):
 
 class LoginRequest(InputSchema):
     """Credentials."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct-horse-battery-9"}]
+        }
+    )
 
     email: str = Field(max_length=320)
     password: Password
@@ -67,6 +85,8 @@ class UserRead(OutputSchema):
 class UserUpdate(InputSchema):
     """Changes to one's own profile."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Ada King"}]})
+
     name: Name | None = None
     email: EmailStr | None = Field(default=None, max_length=320)
 
@@ -101,6 +121,8 @@ class TotpCodeBody(InputSchema):
 
 class ApiTokenCreate(InputSchema):
     """A new personal API token."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "CI pipeline"}]})
 
     name: TokenName
     expires_at: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.adapters.storage.policy import (
     is_refused_type,
@@ -23,6 +23,12 @@ MEDIA_TYPE_PATTERN = (
 
 class AttachmentCreate(InputSchema):
     """A file about to be uploaded: its name, media type and exact size in bytes."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"filename": "design.png", "content_type": "image/png", "size": 48213}]
+        }
+    )
 
     filename: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     content_type: Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
@@ -15,11 +15,17 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class CommentCreate(InputSchema):
     """A new comment."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"body": "Looks good to me."}]})
+
     body: Body
 
 
 class CommentUpdate(InputSchema):
     """A corrected comment."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"body": "Looks good to me, once the tests pass."}]}
+    )
 
     body: Body
 

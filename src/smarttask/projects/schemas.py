@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
@@ -19,6 +19,12 @@ Description = Annotated[str, Field(max_length=10_000)]
 class ProjectCreate(InputSchema):
     """A new project."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Website", "key": "WEB", "description": "The public site"}]
+        }
+    )
+
     name: ProjectName
     key: ProjectKey
     description: Description | None = None
@@ -26,6 +32,10 @@ class ProjectCreate(InputSchema):
 
 class ProjectUpdate(InputSchema):
     """Changes to a project (its key is permanent: task keys are built from it)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"description": "The public site and its blog"}]}
+    )
 
     name: ProjectName | None = None
     description: Description | None = None

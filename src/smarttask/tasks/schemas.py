@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
@@ -64,6 +64,20 @@ def _unique_labels(value: list[str] | None) -> list[str] | None:
 class TaskCreate(InputSchema):
     """A new task."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Ship the sign-in page",
+                    "priority": "high",
+                    "due_at": "2026-12-01T10:00:00Z",
+                    "labels": ["frontend"],
+                    "estimate_minutes": 90,
+                }
+            ]
+        }
+    )
+
     title: Title
     description: Description = ""
     status: Status = Status.TODO
@@ -80,6 +94,10 @@ class TaskCreate(InputSchema):
 
 class TaskUpdate(InputSchema):
     """A partial change: only the fields sent are changed (null clears a nullable field)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "in_progress", "priority": "urgent"}]}
+    )
 
     title: Title | None = None
     description: Description | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
 from smarttask.workspaces.roles import Role
@@ -18,11 +18,15 @@ WorkspaceName = Annotated[
 class WorkspaceCreate(InputSchema):
     """A new workspace."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Platform team"}]})
+
     name: WorkspaceName
 
 
 class WorkspaceUpdate(InputSchema):
     """Changes to a workspace."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Platform"}]})
 
     name: WorkspaceName | None = None
 
@@ -41,12 +45,18 @@ class WorkspaceRead(OutputSchema):
 class MemberAdd(InputSchema):
     """An existing user to add, with a role."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "grace@example.com", "role": "member"}]}
+    )
+
     email: EmailStr = Field(max_length=320)
     role: Role = Role.MEMBER
 
 
 class MemberUpdate(InputSchema):
     """A new role."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "admin"}]})
 
     role: Role
 
