@@ -38,19 +38,20 @@ UNREPLAYABLE_PREFIXES = (
 )
 # The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
 RAW_BODY_PREFIXES = (TRANSFER_PATH,)
-# Every router under API_PREFIX, in routing order, with the first path segments under
-# API_PREFIX its routes start with (tests/unit/test_lazy_routes.py holds this to the routes).
+# Every router under API_PREFIX, in routing order, with the leading path segments under
+# API_PREFIX its routes start with, `*` for a parameter (kit/lazy_routes.py; the test
+# tests/unit/test_lazy_routes.py holds them to the routes).
 API_ROUTERS = (
     LazyRouter("smarttask.accounts.routes", ("auth",)),
     LazyRouter("smarttask.accounts.users_routes", ("users",)),
     LazyRouter("smarttask.workspaces.routes", ("workspaces",)),
-    LazyRouter("smarttask.projects.routes", ("workspaces", "projects")),
-    LazyRouter("smarttask.tasks.routes", ("projects", "workspaces", "tasks")),
-    LazyRouter("smarttask.analysis.routes", ("tasks",)),
-    LazyRouter("smarttask.comments.routes", ("tasks", "comments")),
-    LazyRouter("smarttask.activity.routes", ("workspaces", "tasks")),
+    LazyRouter("smarttask.projects.routes", ("workspaces/*/projects", "projects")),
+    LazyRouter("smarttask.tasks.routes", ("projects/*/tasks", "workspaces/*/tasks", "tasks")),
+    LazyRouter("smarttask.analysis.routes", ("tasks/*/analysis",)),
+    LazyRouter("smarttask.comments.routes", ("tasks/*/comments", "comments")),
+    LazyRouter("smarttask.activity.routes", ("workspaces/*/activity", "tasks/*/activity")),
     LazyRouter("smarttask.counters.routes", ("counters",)),
-    LazyRouter("smarttask.attachments.routes", ("tasks", "attachments", "storage")),
+    LazyRouter("smarttask.attachments.routes", ("tasks/*/attachments", "attachments", "storage")),
 )
 
 

@@ -25,7 +25,8 @@ WATCHED = [
     "smarttask.tasks.routes", "smarttask.tasks.models", "smarttask.accounts.models",
     "smarttask.accounts.routes", "smarttask.workspaces.routes", "smarttask.projects.models",
     "smarttask.comments.routes", "smarttask.attachments.routes", "smarttask.analysis.models",
-    "smarttask.jobs.models", "sqlalchemy.dialects.postgresql", "argon2",
+    "smarttask.jobs.models", "smarttask.kit.idempotency.models", "smarttask.analysis.routes",
+    "sqlalchemy.dialects.postgresql", "argon2",
 ]
 JSON = {"Content-Type": "application/json"}
 

@@ -31,6 +31,11 @@ REQUESTS = [
     ("GET", "/api/v1/tasks/t1/comments"),
     ("GET", "/api/v1/tasks/t1/attachments"),
     ("GET", "/api/v1/tasks/t1/nothing-here"),
+    ("GET", "/api/v1/tasks/t1/comments/"),
+    ("GET", "/api/v1/tasks/t1/analysis"),
+    ("GET", "/api/v1/tasks/t1/"),
+    ("GET", "/api/v1/workspaces/w1/activity"),
+    ("DELETE", "/api/v1/workspaces/w1/members"),
     ("GET", "/api/v1/workspaces/w1/tasks"),
     ("GET", "/api/v1/workspaces/"),
     ("GET", "/api/v1/projects/p1/tasks/"),
@@ -40,6 +45,7 @@ REQUESTS = [
     ("GET", "/api/v1/comments/c1"),
     ("GET", "/api/v1/attachments/a1"),
     ("PATCH", "/api/v1/storage/objects/a/b"),
+    ("PATCH", "/api/v1/storage/objects/a/b/c/d"),
     ("DELETE", "/health"),
     ("GET", "/health/live"),
 ]
@@ -115,12 +121,14 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
     eager = create_app(settings)
     lazy = create_app(settings, lazy_routes=True)
     routers = _routers(lazy)
-    for path in ["/api/v1/storage/x", "/api/v1/counters/x", "/api/v1/tasks/x", "/api/v1/auth/x"]:
+    first = ["/api/v1/storage/x", "/api/v1/counters/x", "/api/v1/tasks/x/comments"]
+    for path in [*first, "/api/v1/tasks/x/analysis", "/api/v1/auth/x"]:
         await _answer(lazy, "DELETE", path)
     assert routers.pending == (
         "smarttask.accounts.users_routes",
         "smarttask.workspaces.routes",
         "smarttask.projects.routes",
+        "smarttask.activity.routes",
     )
     lazy_table = _route_table(lazy)
     assert lazy_table == [row for row in _route_table(eager) if row in lazy_table]
@@ -146,18 +154,57 @@ async def test_a_path_no_router_serves_includes_nothing(settings: Settings, path
     assert len(_routers(app).pending) == len(API_ROUTERS)
 
 
-def test_each_router_declares_exactly_the_segments_its_routes_start_with() -> None:
-    """A lazy router is included for every path one of its routes could match."""
+def _covers(pattern: str, template: str) -> bool:
+    """Whether every path the route template matches starts with the pattern's segments."""
+    segments = template.split("/")
+    parts = pattern.split("/")
+    if len(parts) > len(segments):
+        return False
+    for part, segment in zip(parts, segments, strict=False):
+        if part == "*":
+            if not (segment.startswith("{") and ":path}" not in segment):
+                return False  # a `*` stands for exactly one parameter segment
+        elif part != segment or "{" in segment:
+            return False
+    return True
+
+
+def test_each_router_declares_the_paths_its_routes_start_with() -> None:
+    """A lazy router is included for every path one of its routes could match, and each of
+    its declared paths serves at least one of its routes."""
     for lazy in API_ROUTERS:
         app = FastAPI()
         app.include_router(lazy.load(), prefix=API_PREFIX)
-        segments = set()
-        for route in app.router.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            assert route.path.startswith(API_PREFIX + "/"), route.path
-            segment = route.path.removeprefix(API_PREFIX + "/").split("/", 1)[0]
-            assert "{" not in segment, f"{route.path}: a parameter would match any path"
-            assert segment in lazy.segments, f"{lazy.module}: {route.path}"
-            segments.add(segment)
-        assert segments == set(lazy.segments), lazy.module
+        used = set()
+        templates = [r.path for r in app.router.routes if isinstance(r, APIRoute)]
+        assert templates, lazy.module
+        for template in templates:
+            assert template.startswith(API_PREFIX + "/"), template
+            relative = template.removeprefix(API_PREFIX + "/")
+            covering = {pattern for pattern in lazy.paths if _covers(pattern, relative)}
+            assert covering, f"{lazy.module}: no declared path covers {template}"
+            used |= covering
+        assert used == set(lazy.paths), f"{lazy.module}: {set(lazy.paths) - used} unused"
+
+
+@pytest.mark.parametrize(
+    ("path", "modules"),
+    [
+        ("/api/v1/tasks/t1", {"smarttask.tasks.routes"}),
+        ("/api/v1/tasks/t1/", {"smarttask.tasks.routes"}),
+        ("/api/v1/tasks/t1/comments", {"smarttask.tasks.routes", "smarttask.comments.routes"}),
+        ("/api/v1/counters/x", {"smarttask.counters.routes"}),
+        (
+            "/api/v1/workspaces/w1/activity",
+            {"smarttask.workspaces.routes", "smarttask.activity.routes"},
+        ),
+    ],
+)
+async def test_a_request_includes_only_the_routers_that_could_serve_it(
+    settings: Settings, path: str, modules: set[str]
+) -> None:
+    """A task read does not import comments, analysis, activity or attachments."""
+    app = create_app(settings, lazy_routes=True)
+    await _answer(app, "DELETE", path)
+    included = {router.module for router in API_ROUTERS} - set(_routers(app).pending)
+    assert included == modules

@@ -2,13 +2,16 @@
 
 Importing a domain's routes builds FastAPI's dependants and pydantic validators for each
 endpoint, and imports its services, repositories and models: most of a cold start. A
-`LazyRouters` names each router by its module and by the first path segments under the API
-prefix that its routes start with (`tasks` for `/api/v1/tasks/{task_id}`). A request whose
-path starts with such a segment imports and includes the routers that declare it before it
-is routed; every router takes the place it would have had if all were included at start, so
-routing order and the OpenAPI document do not depend on which requests came first. The
-OpenAPI and docs paths, and any call of `app.openapi()`, include all of them first. Any
-other path cannot match a lazy route: it is routed (404, 405) without importing anything.
+`LazyRouter` names a router by its module and by the leading path segments (under the API
+prefix) that its routes start with, `*` standing for one path parameter:
+`("tasks/*/comments", "comments")` for `/api/v1/tasks/{task_id}/comments` and
+`/api/v1/comments/{comment_id}`. A request whose path starts with one of them imports and
+includes that router before it is routed; every router takes the place it would have had
+if all were included at start, so routing order and the OpenAPI document do not depend on
+which requests came first. The OpenAPI and docs paths, and any call of `app.openapi()`,
+include all of them first. Any other path cannot match a lazy route: it is routed (404,
+405) without importing anything. A path with or without a trailing slash starts with the
+same segments, so Starlette's slash redirects find the route too.
 
 With `lazy=False` everything is included at once, through the same code.
 """
@@ -31,15 +34,26 @@ log = logging.getLogger("smarttask.routes")
 
 @dataclass(frozen=True, slots=True)
 class LazyRouter:
-    """A module's `router` and the first path segments (under the prefix) of its routes."""
+    """A module's `router` and the leading path segments of its routes (`*`: a parameter)."""
 
     module: str
-    segments: tuple[str, ...]
+    paths: tuple[str, ...]
 
     def load(self) -> APIRouter:
         """Import the module; its router."""
         router: APIRouter = importlib.import_module(self.module).router
         return router
+
+    def serves(self, segments: Sequence[str]) -> bool:
+        """Whether a route of this router could match a path of these segments."""
+        return any(_starts_with(segments, path.split("/")) for path in self.paths)
+
+
+def _starts_with(segments: Sequence[str], pattern: Sequence[str]) -> bool:
+    """Whether the segments begin with the pattern's (`*` matches any one segment)."""
+    if len(segments) < len(pattern):
+        return False
+    return all(p in ("*", s) for s, p in zip(segments, pattern, strict=False))
 
 
 class LazyRouters:
@@ -51,10 +65,6 @@ class LazyRouters:
         self._under = self._prefix + "/"
         self._routers = tuple(routers)
         self._pending = set(range(len(self._routers)))
-        self._by_segment: dict[str, tuple[int, ...]] = {}
-        for position, router in enumerate(self._routers):
-            for segment in router.segments:
-                self._by_segment[segment] = (*self._by_segment.get(segment, ()), position)
         # The routes of included routers are kept together from here, in declaration order.
         self._start = len(app.router.routes)
         self._included: list[tuple[int, list[BaseRoute]]] = []
@@ -90,10 +100,10 @@ class LazyRouters:
     def include_for(self, path: str) -> None:
         """Include the routers that could serve this path."""
         if path.startswith(self._under):
-            segment = path[len(self._under) :].split("/", 1)[0]
-            positions = self._by_segment.get(segment)
-            if positions:
-                self.include(positions)
+            segments = path[len(self._under) :].split("/")
+            needed = [i for i in self._pending if self._routers[i].serves(segments)]
+            if needed:
+                self.include(needed)
         elif path in self._everything:
             self.include_all()
 

@@ -17,8 +17,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarttask.db.engine import Database
-from smarttask.kit.idempotency import repository as idempotency_repository
-from smarttask.kit.idempotency import service as idempotency
 from smarttask.kit.problems import (
     ProblemError,
     is_database_unavailable,
@@ -162,6 +160,9 @@ class UnitOfWorkMiddleware:
     async def _idempotent(
         self, scope: Scope, receive: Receive, send: Send, uow: UnitOfWork, key: str
     ) -> None:
+        # Imported on the first keyed POST, not at start: a Lambda cold start never needs it.
+        from smarttask.kit.idempotency import service as idempotency
+
         try:
             body = await _read_body(receive)
         except HTTPException as error:  # the edge's body limit, met while reading
@@ -216,6 +217,8 @@ class UnitOfWorkMiddleware:
                 await self._release(outcome.row_id)
 
     async def _release(self, row_id: str) -> None:
+        from smarttask.kit.idempotency import repository as idempotency_repository
+
         try:
             async with self.database.session() as session:
                 await idempotency_repository.release(session, row_id)
@@ -275,6 +278,9 @@ class _CommittingSend:
         return True
 
     async def _finish_idempotent(self, status: int, start: Message, body: bytes) -> None:
+        from smarttask.kit.idempotency import repository as idempotency_repository
+        from smarttask.kit.idempotency import service as idempotency
+
         assert self.idempotency_row is not None
         if (
             status >= 500
