@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 BACKENDS ?= sqlite,postgresql
 
-.PHONY: install run test test-sqlite test-postgres lint format bench clean
+.PHONY: install run test test-sqlite test-postgres test-faults lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test-sqlite: ## the suite against SQLite only
 
 test-postgres: ## the suite against PostgreSQL only
 	$(MAKE) test BACKENDS=postgresql
+
+FAULT_TESTS := tests/reliability/test_postgres_crash.py tests/reliability/test_two_instances.py \
+	tests/reliability/test_worker_kill.py tests/reliability/test_commit_in_doubt.py
+
+test-faults: install ## the fault tests, full profile; figures in data/reliability/ (docs/reliability-faults.md)
+	SMARTTASK_TEST_BACKENDS=$(BACKENDS) SMARTTASK_RELIABILITY_PROFILE=full \
+	SMARTTASK_RELIABILITY_REPORT_DIR=$(CURDIR)/data/reliability \
+	$(BIN)/python -m pytest -s -p no:logging $(FAULT_TESTS) $(PYTEST_ARGS)
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench

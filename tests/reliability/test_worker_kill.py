@@ -15,7 +15,6 @@ as docs/jobs.md says; what is exactly once is what the database keeps.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -213,17 +212,28 @@ async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
         return (await only_job(database)).state in {"done", "dead"}
 
     await wait_until(finished, "the live worker to finish the job", limit=60)
-    await asyncio.sleep(1)  # let the resumed worker finish what it does
-    lines = []
+
+    def outcomes(process: ServerProcess) -> list[str]:
+        lines = process.log_lines()
+        return [
+            str(line["outcome"])
+            for line in lines
+            if line.get("job_id") == taken.id and "outcome" in line
+        ]
+
+    async def resumed_worker_done() -> bool:
+        return bool(outcomes(frozen))
+
+    await wait_until(resumed_worker_done, "the resumed worker to end its attempt", limit=60)
     for process in (frozen, live):
         assert process.stop() == 0, process.log_tail()
-        lines.append([line for line in process.log_lines() if line.get("job_id") == taken.id])
     job = await only_job(database)
     assert (job.state, job.attempts) == ("done", 2)
     analysis = await assert_stored_once(database, board, task_id)
     assert analysis.attempts == 2
-    frozen_outcomes = [line.get("outcome") for line in lines[0] if "outcome" in line]
+    frozen_outcomes = outcomes(frozen)
     assert frozen_outcomes == ["lost"]  # it noticed it no longer held the job
+    assert outcomes(live) == ["done"]
     report(
         f"worker_frozen_{backend}",
         {
