@@ -42,12 +42,17 @@ SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
 SEED = int(os.environ.get("SMARTTASK_SCHEMATHESIS_SEED", "20261130"))
 ADMIN = ("fuzz-admin@example.com", "reliability-harbour-lantern-7")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-# Every check Schemathesis has but `positive_data_acceptance`: it expects any schema-valid
-# request to succeed, while the contract answers 422 to requests that are well-formed but
-# refused by a rule only the server can check (a cursor it did not issue, a TOTP code, an
-# expiry in the past, a common password, a dependency cycle, an Idempotency-Key reused with
-# another body) and 412 to a stale If-Match. The rules a schema can express were moved into
-# the schema instead (password lengths, media types).
+# Every check Schemathesis has but two:
+# - `positive_data_acceptance` expects any schema-valid request to succeed, while the
+#   contract answers 422 to requests that are well-formed but refused by a rule only the
+#   server can check (a cursor it did not issue, a TOTP code, an expiry in the past, a common
+#   password, a dependency cycle, an Idempotency-Key reused with another body) and 412 to a
+#   stale If-Match. The rules a schema can express were moved into the schema instead
+#   (password lengths, media types, RFC 3339 timestamps).
+# - `ensure_resource_availability` expects what a scenario created to be readable for the
+#   rest of it, but a stateful scenario also deletes parents: a task's analysis is gone once
+#   its project is (the full profile's run did exactly that: POST analysis, DELETE project,
+#   GET analysis 404), which is the contract, not a lost write.
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -60,7 +65,6 @@ CHECKS = (
     "allow_header_conformance",
     "ignored_auth",
     "use_after_free",
-    "ensure_resource_availability",
 )
 
 
@@ -325,6 +329,15 @@ def config(ids: dict[str, Any], token: str, chosen: Profile, exclude_erasure: bo
         if exclude_erasure
         else ""
     )
+    # An erased user stays readable by administrators as a tombstone (`deleted_at` set, 409
+    # on re-enabling it): the contract's erasure keeps the row that their tasks point to, so
+    # `use_after_free` would flag the GET after DELETE /users/{id}. That DELETE is left out
+    # of the stateful phase only (Schemathesis 4.32 applies per-operation checks settings
+    # to the other phases, not to stateful transitions); the other phases still fuzz it.
+    tombstones = (
+        '[[operations]]\ninclude-name = "DELETE /api/v1/users/{user_id}"\n'
+        "phases = { stateful = { enabled = false } }\n"
+    )
     return f"""
 seed = {SEED}
 workers = {chosen.workers}
@@ -355,6 +368,7 @@ include-method = "DELETE"
 [operations.parameters]
 {bindings("_doomed")}
 
+{tombstones}
 {erasure}"""
 
 
