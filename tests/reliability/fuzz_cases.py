@@ -352,8 +352,9 @@ class Operation:
         return f"{self.method} {self.path}"
 
 
-def _merged(base: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
-    return base | {name: value}
+def _merged(base: Callable[[], dict[str, Any]], name: str, value: Any) -> dict[str, Any]:
+    """A fresh base body with one field set (a fresh base: unique fields never collide)."""
+    return base() | {name: value}
 
 
 def _kinds(schema: Schema, defs: Schema) -> set[str]:
@@ -421,39 +422,40 @@ class Generator:
         if self.op.method == "POST":
             headers = {"content-type": "application/json", "idempotency-key": "fuzz-oversized"}
             yield Case("transport.oversized", "chunked, Idempotency-Key", raw, headers, 413, True)
-        body = dumps(self.op.base()).encode()
         for media in self._keep(CONTENT_TYPES_REFUSED):
             headers = {} if media is None else {"content-type": media}
+            body = dumps(self.op.base()).encode()
             yield Case("transport.content_type", f"{media}", body, headers, expect=415)
         for media in self._keep(CONTENT_TYPES_JSON):
+            body = dumps(self.op.base()).encode()  # fresh: unique fields do not collide
             yield Case("transport.content_type", media, body, {"content-type": media})
 
     def _syntax(self) -> Iterator[Case]:
-        base = dumps(self.op.base())
-        raw_cases: list[tuple[str, bytes]] = [
-            ("empty", b""),
-            ("truncated", base[:-1].encode()),
-            ("trailing garbage", (base + "x").encode()),
-            ("two documents", (base + base).encode()),
-            ("single quotes", base.replace('"', "'").encode()),
-            ("unquoted keys", re.sub(r'"(\w+)":', r"\1:", base).encode()),
-            ("trailing comma", (base[:-1] + ",}").encode()),
-            ("comment", ("/* c */" + base).encode()),
-            ("raw control character", base.replace('"', '"\x01', 1).encode()),
-            ("raw NUL byte", base.replace('"', '"\x00', 1).encode()),
-            ("not JSON", b"title=x&name=y"),
-            ("undefined", b"undefined"),
-            ("deep arrays 10,000", b"[" * 10_000 + b"]" * 10_000),
-            ("deep objects 10,000", b'{"a":' * 10_000 + b"1" + b"}" * 10_000),
-            ("invalid UTF-8", base.replace('"', '"\xff', 1).encode("latin-1", "replace")),
-            ("overlong UTF-8", base.encode().replace(b'"', b'"\xc0\xaf', 1)),
-            ("CESU surrogate bytes", base.encode().replace(b'"', b'"\xed\xa0\x80', 1)),
-            ("Latin-1", base.replace('"', '"caf\xe9', 1).encode("latin-1", "replace")),
-            ("BOM", b"\xef\xbb\xbf" + base.encode()),
-            ("UTF-16", base.encode("utf-16")),
+        broken: list[tuple[str, Callable[[str], bytes]]] = [
+            ("empty", lambda b: b""),
+            ("truncated", lambda b: b[:-1].encode()),
+            ("trailing garbage", lambda b: (b + "x").encode()),
+            ("two documents", lambda b: (b + b).encode()),
+            ("single quotes", lambda b: b.replace('"', "'").encode()),
+            ("unquoted keys", lambda b: re.sub(r'"(\w+)":', r"\1:", b).encode()),
+            ("trailing comma", lambda b: (b[:-1] + ",}").encode()),
+            ("comment", lambda b: ("/* c */" + b).encode()),
+            ("raw control character", lambda b: b.replace('"', '"\x01', 1).encode()),
+            ("raw NUL byte", lambda b: b.replace('"', '"\x00', 1).encode()),
+            ("not JSON", lambda b: b"title=x&name=y"),
+            ("undefined", lambda b: b"undefined"),
+            ("deep arrays 10,000", lambda b: b"[" * 10_000 + b"]" * 10_000),
+            ("deep objects 10,000", lambda b: b'{"a":' * 10_000 + b"1" + b"}" * 10_000),
+            ("invalid UTF-8", lambda b: b.encode().replace(b'"', b'"\xff', 1)),
+            ("overlong UTF-8", lambda b: b.encode().replace(b'"', b'"\xc0\xaf', 1)),
+            ("CESU surrogate bytes", lambda b: b.encode().replace(b'"', b'"\xed\xa0\x80', 1)),
+            ("Latin-1", lambda b: b.encode().replace(b'"', b'"caf\xe9', 1)),
+            ("BOM", lambda b: b"\xef\xbb\xbf" + b.encode()),
+            ("UTF-16", lambda b: b.encode("utf-16")),
         ]
-        for label, raw in raw_cases:
-            yield Case("syntax", label, raw)
+        for label, make in broken:
+            yield Case("syntax", label, make(dumps(self.op.base())))
+        base = dumps(self.op.base())
         for top in self._keep(["null", "1", '"s"', "true", "[]", f"[{base}]", "NaN"], 3):
             yield Case("syntax.top_level", top[:20], top.encode())
 
@@ -489,6 +491,7 @@ class Generator:
             if key not in self.properties:
                 yield self._json("schema.unknown_field", repr(key), base | {key: "x"})
         for name, schema in self.properties.items():
+            base = self.op.base()
             bad = self._wrong_values(schema)[0]
             good = base.get(name, self._valid_value(schema))
             if good is None:
@@ -517,7 +520,7 @@ class Generator:
     def _fields(self) -> Iterator[Case]:
         base = self.op.base()
         for name, schema in self.properties.items():
-            with_ = partial(_merged, base, name)
+            with_ = partial(_merged, self.op.base, name)
             for value in self._keep(self._wrong_values(schema)):
                 yield self._json("field.wrong_type", f"{name}={dumps(value)[:20]}", with_(value))
             for literal in self._keep(SPECIAL_NUMBERS):

@@ -227,10 +227,12 @@ class Figures:
     rows_from_accepted: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     timings: Counter[str] = field(default_factory=Counter)
+    per_operation: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     seconds: float = 0.0
 
-    def record(self, case: Case, status: int, seconds: float) -> None:
+    def record(self, op: str, case: Case, status: int, seconds: float) -> None:
         """Count one answer."""
+        self.per_operation[op][status] += 1
         self.sent[case.category] += 1
         self.timings[case.category] += seconds
         self.statuses[case.category][status] += 1
@@ -264,6 +266,10 @@ class Figures:
             "refused_4xx": self.refused,
             "round_trips_checked": self.round_trips,
             "rows_from_accepted": dict(sorted(self.rows_from_accepted.items())),
+            "statuses_per_operation": {
+                o: {str(k): v for k, v in sorted(s.items())}
+                for o, s in sorted(self.per_operation.items())
+            },
             "seconds_per_category": {c: round(t, 2) for c, t in sorted(self.timings.items())},
             "failures": self.failures,
             "seconds": round(self.seconds, 1),
@@ -407,7 +413,7 @@ class Fuzz:
     def check(self, op: Operation, case: Case, response: httpx.Response) -> None:
         """The status and the problem document of one answer."""
         status = response.status_code
-        self.figures.record(case, status, response.elapsed.total_seconds())
+        self.figures.record(op.name, case, status, response.elapsed.total_seconds())
         if status >= 500 or status < 200 or 300 <= status < 400:
             self.fail(op, case, status, "never a 5xx", response.text)
         elif case.must_reject and status != case.expected:
