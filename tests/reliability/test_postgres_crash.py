@@ -46,6 +46,7 @@ class Figures:
 
     requests: int = 0
     connection_errors: int = 0
+    connection_error_kinds: Counter[str] = field(default_factory=Counter)
     unavailable_503: int = 0
     other_5xx: int = 0
     in_flight_409: int = 0
@@ -112,8 +113,9 @@ async def create_until_acknowledged(
         figures.requests += 1
         try:
             response = await http.post(url, json=body, headers=headers)
-        except httpx.TransportError:
+        except httpx.TransportError as error:
             figures.connection_errors += 1
+            figures.connection_error_kinds[type(error).__name__] += 1
             await asyncio.sleep(0.2 + random.random() * 0.1)
             continue
         status = response.status_code
@@ -313,6 +315,7 @@ async def test_tasks_survive_postgres_crashes_exactly_once(
             "requests_sent": figures.requests,
             "faults_seen": {
                 "connection_errors": figures.connection_errors,
+                "connection_error_kinds": dict(figures.connection_error_kinds),
                 "http_503": figures.unavailable_503,
                 "other_5xx": figures.other_5xx,
                 "http_409_in_flight": figures.in_flight_409,
