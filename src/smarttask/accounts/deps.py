@@ -13,7 +13,7 @@ from smarttask.accounts import lookups, repository
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import User
 from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
-from smarttask.db.engine import Database
+from smarttask.db.engine import Database, Reader
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import raises
 from smarttask.kit.problems import Forbidden, Unauthorized
@@ -61,8 +61,9 @@ def bearer_token(request: Request) -> str | None:
 async def current_principal(request: Request, auth: AuthDep) -> Principal:
     """The authenticated caller, or a 401 with WWW-Authenticate.
 
-    A read-only request looks the caller up in one statement outside the ORM session
-    (accounts/lookups.py); a writing request inside its own transaction.
+    A read-only request looks the caller up in one statement on the request's reader,
+    outside the ORM session (accounts/lookups.py); a writing request inside its own
+    transaction.
     """
     token = bearer_token(request)
     if token is None:
@@ -72,7 +73,7 @@ async def current_principal(request: Request, auth: AuthDep) -> Principal:
     if token.startswith(API_TOKEN_PREFIX):
         if uow.writes:
             return await _from_api_token(uow.session, database, token)
-        return await _from_api_token_read(database, token)
+        return await _from_api_token_read(await uow.reader(), database, token)
     try:
         claims = auth.tokens.verify(token)
     except InvalidToken as error:
@@ -82,7 +83,7 @@ async def current_principal(request: Request, auth: AuthDep) -> Principal:
     if uow.writes:
         user = await repository.get_signed_in_user(uow.session, claims.user_id, claims.session_id)
     else:
-        user = await lookups.signed_in_user(database, claims.user_id, claims.session_id)
+        user = await lookups.signed_in_user(await uow.reader(), claims.user_id, claims.session_id)
     if user is None:
         raise _unauthorized("The access token is invalid or expired.")
     return Principal(user=user, via="access_token", session_id=claims.session_id)
@@ -101,8 +102,8 @@ async def _touch(database: Database, token_id: str, last_used_at: datetime | Non
             await writer.commit()
 
 
-async def _from_api_token_read(database: Database, token: str) -> Principal:
-    use = await lookups.api_token_use(database, hash_secret(token))
+async def _from_api_token_read(reader: Reader, database: Database, token: str) -> Principal:
+    use = await lookups.api_token_use(reader, hash_secret(token))
     now = utcnow()
     if use is None or (use.expires_at is not None and use.expires_at <= now):
         raise _refuse_api_token()

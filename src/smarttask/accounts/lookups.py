@@ -1,8 +1,9 @@
 """Who is calling, for read-only requests: one Core statement each, outside the ORM session.
 
-Reads identify the caller on every request, so the lookups run through
-`Database.fetch_row` (a prepared statement on the pooled driver connection) and the user
-comes back as a detached `User`, as if loaded by a session. Writing requests keep the
+Reads identify the caller on every request, so the lookups run on the request's reader
+(`UnitOfWork.reader`: prepared statements on one pooled driver connection, which the
+route's own reads then share) and the user comes back as a detached `User`, as if loaded
+by a session. Writing requests keep the
 session's lookups (accounts/repository.py), inside their transaction.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
 from smarttask.accounts.models import ApiToken, RefreshToken, User
-from smarttask.db.engine import Database, RowLike
+from smarttask.db.engine import Reader, RowLike
 
 _MAPPER = inspect(User)
 _USER_COLUMNS = tuple(User.__table__.columns)
@@ -69,15 +70,15 @@ def _user(row: RowLike) -> User:
     return user
 
 
-async def signed_in_user(database: Database, user_id: str, family_id: str) -> User | None:
+async def signed_in_user(reader: Reader, user_id: str, family_id: str) -> User | None:
     """An active user whose login (refresh-token family) is not revoked, in one statement."""
-    row = await database.fetch_row(_SIGNED_IN_USER, {"user_id": user_id, "family_id": family_id})
+    row = await reader.fetch_row(_SIGNED_IN_USER, {"user_id": user_id, "family_id": family_id})
     return None if row is None else _user(row)
 
 
-async def api_token_use(database: Database, token_hash: str) -> ApiTokenUse | None:
+async def api_token_use(reader: Reader, token_hash: str) -> ApiTokenUse | None:
     """A live (not revoked) API token by its hash, with its owner, in one statement."""
-    row = await database.fetch_row(_API_TOKEN_USER, {"token_hash": token_hash})
+    row = await reader.fetch_row(_API_TOKEN_USER, {"token_hash": token_hash})
     if row is None:
         return None
     return ApiTokenUse(

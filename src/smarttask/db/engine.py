@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql.base import Executable
-from sqlalchemy.util import await_, greenlet_spawn
+from sqlalchemy.util import await_
 
 from smarttask.db.hooks import HookedSession
+from smarttask.db.readers import Compiled, CoreReader, DriverReader, IdleConnections
+from smarttask.db.readers import Reader as Reader  # re-exported: the hot paths' types
+from smarttask.db.readers import RowLike as RowLike
 from smarttask.settings import DatabaseSettings
 
 # Key of the session.info entry that names the Database a session came from.
@@ -118,76 +120,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return _postgres_engine(settings)
 
 
-_Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
 _MAX_COMPILED = 1024
-
-
-class RowLike(Protocol):
-    """A result row read by column name (a RowMapping, or an asyncpg Record)."""
-
-    def __getitem__(self, key: str, /) -> Any:
-        """The value of one column."""
-
-
-class Reader(Protocol):
-    """Runs prebuilt read statements on one connection (see `Database.reading`)."""
-
-    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
-        """The first row of the statement, or None."""
-
-    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
-        """Every row of the statement."""
-
-
-class _CoreReader:
-    """SQLite: the statements run through Core on one connection."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
-    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
-        """The first row of the statement, or None."""
-        result = await self._connection.execute(statement, dict(params))
-        return result.mappings().first()
-
-    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
-        """Every row of the statement."""
-        result = await self._connection.execute(statement, dict(params))
-        return list(result.mappings().all())
-
-
-class _DriverReader:
-    """PostgreSQL: the compiled statements run on the pooled asyncpg connection itself."""
-
-    def __init__(self, pooled: Any, compile_: Callable[[Executable], _Compiled]) -> None:
-        self._pooled = pooled
-        self._compile = compile_
-
-    async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
-        """The first row of the statement, or None."""
-        return await self._run("fetchrow", statement, params)  # type: ignore[no-any-return]
-
-    async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
-        """Every row of the statement."""
-        return await self._run("fetch", statement, params)  # type: ignore[no-any-return]
-
-    async def _run(self, method: str, statement: Executable, params: Mapping[str, Any]) -> Any:
-        sql, names, defaults = self._compile(statement)
-        values = [params[name] if name in params else defaults[name] for name in names]
-        driver: Any = self._pooled.driver_connection
-        try:
-            return await getattr(driver, method)(sql, *values)
-        except Exception as error:
-            lost = driver.is_closed()
-            if lost:
-                await greenlet_spawn(self._pooled.invalidate, error)
-            # As the dialect would: a lost connection or a timeout is operational (503); a
-            # server error keeps its SQLSTATE, which decides between 503 and 500.
-            operational = lost or isinstance(error, OSError | TimeoutError)
-            kind = sa_exc.OperationalError if operational else sa_exc.DBAPIError
-            raise kind(
-                sql, None, error, hide_parameters=True, connection_invalidated=lost
-            ) from error
 
 
 class Database:
@@ -197,7 +130,8 @@ class Database:
         self.settings = settings
         self._engine: AsyncEngine | None = None
         self._reader: AsyncEngine | None = None
-        self._compiled: dict[int, tuple[Executable, _Compiled]] = {}
+        self._compiled: dict[int, tuple[Executable, Compiled]] = {}
+        self._idle = IdleConnections(settings)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -256,17 +190,22 @@ class Database:
     @asynccontextmanager
     async def _sqlite_reading(self) -> AsyncIterator[Reader]:
         async with self.reader.begin() as connection:
-            yield _CoreReader(connection)
+            yield CoreReader(connection)
 
     @asynccontextmanager
     async def _driver(self) -> AsyncIterator[Reader]:
-        pooled = await self.engine.raw_connection()
+        pooled = await self._idle.take(self.engine)
+        healthy = False
         try:
-            yield _DriverReader(pooled, self._compile)
+            yield DriverReader(pooled, self._compile)
+            healthy = True
+        except Exception:
+            healthy = True  # an answer such as a 404, or a statement's error: still usable
+            raise
         finally:
-            await greenlet_spawn(pooled.close)
+            await self._idle.give_back(pooled, healthy)
 
-    def _compile(self, statement: Executable) -> _Compiled:
+    def _compile(self, statement: Executable) -> Compiled:
         """The statement's PostgreSQL text, its parameters in order and their set values."""
         # Keyed by identity; the entry keeps the statement alive so that its id stays unique.
         found = self._compiled.get(id(statement))
@@ -280,6 +219,7 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        await self._idle.release_all()
         if self._engine is not None:
             await self._engine.dispose()
         self._engine = None

@@ -105,7 +105,10 @@ def _read_query(
     query = request.query_params
     valid = True
     for item in fields:
-        raw: Any = query.getlist(item.alias) if item.sequence else query.get(item.alias)
+        # `in` first: a missing key costs Mapping.get a KeyError raised and caught.
+        raw: Any = None
+        if item.alias in query:
+            raw = query.getlist(item.alias) if item.sequence else query[item.alias]
         if raw is None or (item.sequence and not raw):
             if item.required:
                 errors.append(get_missing_field_error(("query", item.alias)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smarttask.db.engine import Database
+from smarttask.db.engine import Database, Reader
 from smarttask.kit.problems import (
     ProblemError,
     is_database_unavailable,
@@ -44,6 +45,8 @@ class UnitOfWork:
         self._database = database
         self.writes = writes
         self._session: AsyncSession | None = None
+        self._reading: AbstractAsyncContextManager[Reader] | None = None
+        self._reader: Reader | None = None
         self.commit_on_error = False
         # True when the answer is stored for Idempotency-Key replay in the session's
         # transaction: the request's writes must then go through that same transaction.
@@ -59,6 +62,18 @@ class UnitOfWork:
         if self._session is None:
             self._session = self._database.session(writes=self.writes)
         return self._session
+
+    async def reader(self) -> Reader:
+        """The request's connection for prebuilt read statements, opened on first use.
+
+        Read-only requests run their hot statements (the caller, then what they read) on
+        this one pooled connection outside the ORM session (see `Database.reading`).
+        """
+        if self._reader is None:
+            reading = self._database.reading()
+            self._reader = await reading.__aenter__()
+            self._reading = reading
+        return self._reader
 
     @property
     def used(self) -> bool:
@@ -79,7 +94,10 @@ class UnitOfWork:
             await self._session.rollback()
 
     async def close(self) -> None:
-        """Give the connection back to the pool."""
+        """Give the connections back to the pool."""
+        if self._reading is not None:
+            reading, self._reading, self._reader = self._reading, None, None
+            await reading.__aexit__(None, None, None)
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -1,6 +1,7 @@
 """Task reads without the ORM session: prebuilt statements on one pooled connection.
 
-`GET /tasks/{id}` and the project task list are the hottest reads. They check the
+`GET /tasks/{id}` and the project task list are the hottest reads. On the request's
+reader (the connection the caller was looked up on, `UnitOfWork.reader`), they check the
 caller's membership in the same statement that loads the task (or the project), load
 labels and dependencies for the whole page in one statement each, and build the answer
 dicts with tasks/bodies.py, the definition the session path validates as well. The rules
@@ -14,7 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from smarttask.accounts.models import User
-from smarttask.db.engine import Database, Reader, RowLike
+from smarttask.db.engine import Reader, RowLike
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks import statements
 from smarttask.tasks.bodies import task_body
@@ -50,13 +51,12 @@ async def _bodies(reader: Reader, rows: list[RowLike]) -> list[dict[str, Any]]:
 
 
 async def read_task(
-    database: Database, user: User, task_id: str, minimum: Role, *, missing: str
+    reader: Reader, user: User, task_id: str, minimum: Role, *, missing: str
 ) -> dict[str, Any]:
     """The body of a task the user may read with at least `minimum`; 404 or 403 otherwise."""
-    async with database.reading() as reader:
-        params = {"task_id": task_id, "user_id": user.id}
-        row = _allow(await reader.fetch_row(statements.TASK_FOR_MEMBER, params), minimum, missing)
-        return (await _bodies(reader, [row]))[0]
+    params = {"task_id": task_id, "user_id": user.id}
+    row = _allow(await reader.fetch_row(statements.TASK_FOR_MEMBER, params), minimum, missing)
+    return (await _bodies(reader, [row]))[0]
 
 
 async def project_for_member(

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.db.engine import Database
 from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.hotroute import hot_route
@@ -76,16 +75,16 @@ async def list_project_tasks(
     cursor: Cursor = None,
 ) -> Response:
     """A project's tasks, filtered and sorted, one keyset page at a time."""
-    database: Database = request.app.state.database
-    async with database.reading() as reader:
-        project = await reads.project_for_member(
-            reader, user, project_id, Role.VIEWER, missing=projects.MISSING
-        )
-        query = filters.query(project["workspace_id"], project["id"], cursor)
-        if not query.q:
-            return json_response(await reads.page(reader, query, limit))
+    uow = unit_of_work(request.scope)
+    reader = await uow.reader()
+    project = await reads.project_for_member(
+        reader, user, project_id, Role.VIEWER, missing=projects.MISSING
+    )
+    query = filters.query(project["workspace_id"], project["id"], cursor)
+    if not query.q:
+        return json_response(await reads.page(reader, query, limit))
     # Full-text search: the session path (its SQL depends on the database).
-    page = await _page(unit_of_work(request.scope).session, query, limit)
+    page = await _page(uow.session, query, limit)
     return Response(page.model_dump_json(), media_type="application/json")
 
 
@@ -133,8 +132,8 @@ async def read_task_by_key(
 )
 async def read_task(task_id: Id, user: CurrentUser, request: Request) -> Response:
     """One task."""
-    database: Database = request.app.state.database
-    body = await reads.read_task(database, user, task_id, Role.VIEWER, missing=service.MISSING)
+    reader = await unit_of_work(request.scope).reader()
+    body = await reads.read_task(reader, user, task_id, Role.VIEWER, missing=service.MISSING)
     response = json_response(body)
     response.headers["ETag"] = etag(body["version"])
     return response
