@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,28 +45,52 @@ async def database(database_url: str, clean_database: None) -> AsyncIterator[Dat
     await db.dispose()
 
 
-def worker(
-    database_url: str, server: OpenAIServer, folder: Path, n: int, timeout: float = 60
-) -> ServerProcess:
-    """A `smarttask worker` process talking to the fake OpenAI server."""
-    env = base_env(
-        SMARTTASK_DATABASE_URL=database_url,
-        SMARTTASK_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
-        SMARTTASK_JOB_POLL_INTERVAL_SECONDS="0.1",
-        SMARTTASK_JOB_BACKOFF_BASE_SECONDS="0.2",
-        SMARTTASK_PERIODIC_JOBS_ENABLED="false",
-        SMARTTASK_AI_PROVIDER="openai",
-        SMARTTASK_AI_MODEL=server.default_model,
-        SMARTTASK_AI_BASE_URL=server.base_url,
-        SMARTTASK_AI_API_KEY=server.api_key,
-        SMARTTASK_AI_TIMEOUT_SECONDS=str(timeout),
-        SMARTTASK_AI_MAX_RETRIES="0",
-    )
-    process = ServerProcess(
-        ["worker", "--concurrency", "2"], env, folder / f"worker-{n}.log", folder
-    )
-    process.start()
-    return process
+class Workers:
+    """Starts `smarttask worker` processes talking to the fake OpenAI server."""
+
+    def __init__(self, database_url: str, server: OpenAIServer, folder: Path) -> None:
+        self.database_url = database_url
+        self.server = server
+        self.folder = folder
+        self.started: list[ServerProcess] = []
+
+    def start(self, n: int, timeout: float = 60) -> ServerProcess:
+        """Worker number n, whose provider calls time out after `timeout` seconds."""
+        env = base_env(
+            SMARTTASK_DATABASE_URL=self.database_url,
+            SMARTTASK_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
+            SMARTTASK_JOB_POLL_INTERVAL_SECONDS="0.1",
+            SMARTTASK_JOB_BACKOFF_BASE_SECONDS="0.2",
+            SMARTTASK_PERIODIC_JOBS_ENABLED="false",
+            SMARTTASK_AI_PROVIDER="openai",
+            SMARTTASK_AI_MODEL=self.server.default_model,
+            SMARTTASK_AI_BASE_URL=self.server.base_url,
+            SMARTTASK_AI_API_KEY=self.server.api_key,
+            SMARTTASK_AI_TIMEOUT_SECONDS=str(timeout),
+            SMARTTASK_AI_MAX_RETRIES="0",
+        )
+        process = ServerProcess(
+            ["worker", "--concurrency", "2"], env, self.folder / f"worker-{n}.log", self.folder
+        )
+        process.start()
+        self.started.append(process)
+        return process
+
+
+@pytest.fixture
+def workers(
+    database_url: str,
+    openai_server: OpenAIServer,  # noqa: F811
+    tmp_path: Path,
+) -> Iterator[Workers]:
+    """The test's worker processes; any still running afterwards is killed (even frozen)."""
+    spawned = Workers(database_url, openai_server, tmp_path)
+    yield spawned
+    for process in spawned.started:
+        if process.alive():
+            assert process.process is not None
+            process.process.send_signal(signal.SIGCONT)
+            process.kill()
 
 
 async def requested_analysis(client: httpx.AsyncClient) -> tuple[Board, str]:
@@ -119,9 +143,8 @@ async def assert_stored_once(database: Database, board: Board, task_id: str) -> 
 async def test_a_killed_worker_s_analysis_is_stored_exactly_once(
     client_with: Any,
     database: Database,
-    database_url: str,
+    workers: Workers,
     openai_server: OpenAIServer,  # noqa: F811
-    tmp_path: Path,
     backend: str,
 ) -> None:
     kills = profile().kills
@@ -131,7 +154,7 @@ async def test_a_killed_worker_s_analysis_is_stored_exactly_once(
     started = time.monotonic()
     leases: list[Any] = []
     for n in range(kills):
-        victim = worker(database_url, openai_server, tmp_path, n)
+        victim = workers.start(n)
 
         async def mid_call(calls: int = n + 1, process: ServerProcess = victim) -> bool:
             assert process.alive(), process.log_tail()
@@ -148,7 +171,7 @@ async def test_a_killed_worker_s_analysis_is_stored_exactly_once(
         assert await tokens_spent(database, board.workspace_id) == 0  # nothing kept yet
         leases.append(held.locked_until)
 
-    survivor = worker(database_url, openai_server, tmp_path, kills)
+    survivor = workers.start(kills)
 
     async def done() -> bool:
         assert survivor.alive(), survivor.log_tail()
@@ -182,9 +205,8 @@ async def test_a_killed_worker_s_analysis_is_stored_exactly_once(
 async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
     client_with: Any,
     database: Database,
-    database_url: str,
+    workers: Workers,
     openai_server: OpenAIServer,  # noqa: F811
-    tmp_path: Path,
     backend: str,
 ) -> None:
     # The frozen worker's call (3 s timeout) fails the moment it resumes, while the live
@@ -192,7 +214,7 @@ async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
     client = await client_with(**openai_server.settings_overrides())
     board, task_id = await requested_analysis(client)
     openai_server.enqueue(hang(600), hang(4))
-    frozen = worker(database_url, openai_server, tmp_path, 0, timeout=3)
+    frozen = workers.start(0, timeout=3)
 
     async def calls(count: int) -> bool:
         return len(openai_server.requests) >= count
@@ -201,7 +223,7 @@ async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
     assert frozen.process is not None
     frozen.process.send_signal(signal.SIGSTOP)
     try:
-        live = worker(database_url, openai_server, tmp_path, 1, timeout=30)
+        live = workers.start(1, timeout=30)
         await wait_until(lambda: calls(2), "the second worker to take the job over", limit=60)
         taken = await only_job(database)
         assert (taken.state, taken.attempts) == ("running", 2)
