@@ -533,7 +533,8 @@ class Generator:
             if number is not None:
                 for bound, step in (("minimum", -1), ("maximum", 1)):
                     if bound in number:
-                        edge = number[bound]
+                        edge = number[bound]  # the document writes bounds as floats
+                        edge = int(edge) if number["type"] == "integer" else edge
                         yield self._json("field.boundary", f"{name}={edge}", with_(edge))
                         yield self._json(
                             "field.boundary", f"{name}={edge + step}", with_(edge + step)
