@@ -26,7 +26,7 @@ WATCHED = [
     "smarttask.accounts.routes", "smarttask.workspaces.routes", "smarttask.projects.models",
     "smarttask.comments.routes", "smarttask.attachments.routes", "smarttask.analysis.models",
     "smarttask.jobs.models", "smarttask.kit.idempotency.models", "smarttask.analysis.routes",
-    "sqlalchemy.dialects.postgresql", "argon2",
+    "sqlalchemy.dialects.postgresql", "argon2", "pydantic.v1",
 ]
 JSON = {"Content-Type": "application/json"}
 
@@ -118,3 +118,6 @@ def test_a_cold_handler_imports_only_the_domains_its_requests_need(
     assert comments == [200, {"items": [], "next_cursor": None}]
     assert wrong == 405
     assert {"smarttask.tasks.routes", "smarttask.comments.routes"} <= set(steps["tasks"]["loaded"])
+    # A task read and its comments import neither the analysis routes nor pydantic.v1.
+    assert "smarttask.analysis.routes" not in steps["tasks"]["loaded"]
+    assert "pydantic.v1" not in steps["tasks"]["loaded"]

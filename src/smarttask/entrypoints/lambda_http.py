@@ -77,6 +77,10 @@ def _alb_client(event: dict[str, Any]) -> dict[str, Any]:
 def _build() -> Any:
     from mangum import Mangum
 
+    from smarttask.kit.pydantic_v1 import guard_pydantic_v1_checks
+
+    guard_pydantic_v1_checks()  # before the first route is built
+
     from smarttask.app import create_app
     from smarttask.kit.logging import configure_logging
     from smarttask.settings import get_settings
