@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -112,11 +112,16 @@ async def ensure_labels(
 
 
 async def set_labels(session: AsyncSession, task_id: str, label_ids: list[str]) -> None:
-    """Replace a task's labels."""
+    """Replace a task's labels.
+
+    A concurrent replacement may insert the same rows first (PostgreSQL): they are skipped
+    here, and the task's version check then refuses the later writer with 409, instead of a
+    unique violation answering 500.
+    """
     await session.execute(delete(TaskLabel).where(TaskLabel.task_id == task_id))
     if label_ids:
         await session.execute(
-            insert(TaskLabel),
+            upsert(session, TaskLabel).on_conflict_do_nothing(),
             [{"task_id": task_id, "label_id": label_id} for label_id in label_ids],
         )
 

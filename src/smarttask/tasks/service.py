@@ -187,7 +187,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         setattr(task, field, value)
     labels_after = labels_before
     if "labels" in changes:
-        labels_after = changes["labels"]
+        labels_after = changes["labels"] or []  # null clears them, like an empty list
         await _apply_labels(session, user, task, labels_after)
     changed = activity.diff(before, _values(task, labels_after))
     if changed:
