@@ -9,6 +9,7 @@ readers gave back, checked out, and hands them to the next reader directly.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -95,9 +96,9 @@ class DriverReader:
 
 
 def _usable(pooled: PoolProxiedConnection) -> bool:
-    """Valid, open, and between statements outside any transaction."""
+    """Valid and open."""
     driver: Any = pooled.driver_connection
-    return bool(pooled.is_valid) and not driver.is_closed() and not driver.is_in_transaction()
+    return bool(pooled.is_valid) and not driver.is_closed()
 
 
 class IdleConnections:
@@ -105,15 +106,18 @@ class IdleConnections:
 
     The most recently used one is handed out first. One checked out for longer than the
     pool's recycle age goes back to the pool, which replaces it; one idle for longer than
-    the pool's ping interval is closed (the pool reconnects), rather than trusted; so is
-    any connection a reader left invalid, closed or inside a transaction, or was cancelled
-    with. At most a quarter of the pool (up to 8) is kept idle here.
+    the pool's ping interval is pinged first, as the pool's checkout does (and dropped if
+    dead). A connection a reader left invalid, closed or inside a transaction, or was
+    cancelled with, goes back to the pool. At most a quarter of the pool (up to 8) is kept
+    idle here; none when every checkout must ping (an interval of 0).
     """
 
     def __init__(self, settings: DatabaseSettings) -> None:
         self._idle: list[tuple[PoolProxiedConnection, float, float]] = []
-        self._limit = max(1, min(8, settings.pool_size // 4))
+        # None kept when every checkout must ping (a ping interval of 0).
+        self._limit = max(1, min(8, settings.pool_size // 4)) if settings.ping_after_idle else 0
         self._max_idle = settings.ping_after_idle
+        self._ping_timeout = settings.connect_timeout
         self._max_age = settings.pool_recycle if settings.pool_recycle > 0 else float("inf")
         self._since: dict[int, float] = {}  # id(pooled) -> when it left the pool
 
@@ -122,18 +126,22 @@ class IdleConnections:
         now = time.monotonic()
         while self._idle:
             pooled, released, taken = self._idle.pop()
-            if now - released < self._max_idle and now - taken < self._max_age:
+            if now - taken >= self._max_age:
+                await self._back_to_pool(pooled)
+            elif now - released < self._max_idle or await self._alive(pooled):
                 return pooled
-            if now - released >= self._max_idle:  # may have died meanwhile: reconnect
-                await greenlet_spawn(pooled.invalidate)
-            await self._back_to_pool(pooled)
         pooled = await engine.raw_connection()
         self._since[id(pooled)] = now
         return pooled
 
     async def give_back(self, pooled: PoolProxiedConnection, healthy: bool) -> None:
         """Keep the connection for the next reader, or return it to the pool."""
-        if healthy and len(self._idle) < self._limit and _usable(pooled):
+        usable = _usable(pooled)
+        if usable and pooled.driver_connection.is_in_transaction():  # type: ignore[union-attr]
+            # Not ours to finish, and the pool's reset would not see it: a new connection.
+            await greenlet_spawn(pooled.invalidate)
+            usable = False
+        if healthy and usable and len(self._idle) < self._limit:
             taken = self._since.get(id(pooled), 0.0)
             self._idle.append((pooled, time.monotonic(), taken))
             return
@@ -144,6 +152,17 @@ class IdleConnections:
         idle, self._idle = self._idle, []
         for pooled, _, _ in idle:
             await self._back_to_pool(pooled)
+
+    async def _alive(self, pooled: PoolProxiedConnection) -> bool:
+        """Ping a connection that sat idle, as the pool's checkout does; drop it if dead."""
+        driver: Any = pooled.driver_connection
+        try:
+            await asyncio.wait_for(driver.fetchrow(";"), self._ping_timeout)
+        except Exception as error:
+            await greenlet_spawn(pooled.invalidate, error)
+            await self._back_to_pool(pooled)
+            return False
+        return True
 
     async def _back_to_pool(self, pooled: PoolProxiedConnection) -> None:
         self._since.pop(id(pooled), None)
