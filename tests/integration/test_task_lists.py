@@ -227,3 +227,20 @@ async def test_concurrent_inserts_and_reads_agree(client: httpx.AsyncClient) -> 
         client, f"/api/v1/projects/{board.project_id}/tasks", board.viewer.headers, limit=4
     )
     assert sorted(t["number"] for t in items) == list(range(1, 11))
+
+
+async def test_a_blank_search_is_no_search(client: httpx.AsyncClient) -> None:
+    """q of whitespace only lists every task newest first (it was a 500; Schemathesis)."""
+    board = await new_board(client)
+    first = await new_task(client, board, title="First")
+    second = await new_task(client, board, title="Second")
+    for path in (
+        f"/api/v1/projects/{board.project_id}/tasks",
+        f"/api/v1/workspaces/{board.workspace_id}/tasks",
+    ):
+        response = await client.get(
+            path, params={"q": "\n ", "risk": "medium"}, headers=board.viewer.headers
+        )
+        assert response.status_code == 200, response.text
+        listed = await client.get(path, params={"q": " "}, headers=board.viewer.headers)
+        assert [task["id"] for task in listed.json()["items"]] == [second["id"], first["id"]]

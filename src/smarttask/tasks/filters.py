@@ -31,7 +31,9 @@ class TaskFilters:
         self, workspace_id: str, project_id: str | None, cursor: str | None
     ) -> task_query.TaskQuery:
         """The validated query."""
-        field, descending = task_query.parse_sort(self.sort, self.q)
+        # A blank search ("q=%0A") is no search: the default order must not be relevance.
+        q = self.q.strip() or None if self.q else None
+        field, descending = task_query.parse_sort(self.sort, q)
         tag = ("-" if descending else "") + field
         return task_query.TaskQuery(
             workspace_id=workspace_id,
@@ -42,7 +44,7 @@ class TaskFilters:
             label=self.label,
             due_before=self.due_before,
             due_after=self.due_after,
-            q=self.q.strip() or None if self.q else None,
+            q=q,
             risks=task_query.parse_risks(self.risk),
             sort=field,
             descending=descending,
