@@ -13,7 +13,7 @@ include all of them first. Any other path cannot match a lazy route: it is route
 405) without importing anything. A path with or without a trailing slash starts with the
 same segments, so Starlette's slash redirects find the route too.
 
-With `lazy=False` everything is included at once, through the same code.
+An eager app calls `include_all()` at start: the same code includes everything at once.
 """
 
 from __future__ import annotations
