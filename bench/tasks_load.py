@@ -44,19 +44,12 @@ from auth_load import (
 )
 from http_load import servers
 from procinfo import machine
+from reference_app import TASK_PAGE
 from seed_tasks import PASSWORD, Project, create_project, seed
 
 TARGET_RATIO = 0.6
 TARGET_GROWTH = 1.3
-LIST_SQL = (
-    "SELECT task.id, task.workspace_id, task.project_id, task.number, task.title, "
-    "task.description, task.status, task.priority, task.assignee_id, task.reporter_id, "
-    "task.parent_id, task.due_at, task.estimate_minutes, task.created_at, task.updated_at, "
-    "task.completed_at, task.version, project.key, task.created_at AS sort_value "
-    "FROM task JOIN project ON project.id = task.project_id "
-    "WHERE task.project_id = $1::VARCHAR AND task.status IN ($3::VARCHAR) "
-    "ORDER BY task.created_at DESC, task.id DESC LIMIT $2::INTEGER"
-)
+LIST_SQL = TASK_PAGE  # smarttask's page statement, as the reference runs it
 
 
 def parse_args() -> argparse.Namespace:
@@ -100,13 +93,13 @@ async def _explain(dsn: str, project_id: str) -> tuple[list[str], str]:
     connection = await asyncpg.connect(dsn)
     try:
         custom = await connection.fetch(
-            f"EXPLAIN (ANALYZE, BUFFERS) {LIST_SQL}", project_id, 21, "todo"
+            f"EXPLAIN (ANALYZE, BUFFERS) {LIST_SQL}", project_id, "todo", 21
         )
         await connection.execute("SET plan_cache_mode = force_generic_plan")
         await connection.execute(f"PREPARE bench_list AS {LIST_SQL}")
         # EXECUTE takes no protocol parameters; the id is a UUID this script read from the API.
         generic = await connection.fetch(
-            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list('{project_id}', 21, 'todo')"
+            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list('{project_id}', 'todo', 21)"
         )
         scans = [r[0].strip() for r in generic if "Scan" in r[0] or "Execution" in r[0]]
         return [r[0] for r in custom], "; ".join(scans)
