@@ -108,8 +108,8 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.project_id is not None,
         len(query.statuses),
         len(query.priorities),
-        query.assignee_id is not None,
-        query.label is not None,
+        bool(query.assignee_id),  # an empty value filters nothing
+        bool(query.label),
         query.due_before is not None,
         query.due_after is not None,
         len(query.risks),
@@ -128,9 +128,9 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
         ("risk", query.risks),
     ):
         params.update((f"{name}_{i}", value) for i, value in enumerate(values))
-    if query.assignee_id is not None:
+    if query.assignee_id:
         params["assignee_id"] = query.assignee_id
-    if query.label is not None:
+    if query.label:
         params["label_key"] = query.label.casefold()
     if query.due_before is not None:
         params["due_before"] = query.due_before
@@ -152,11 +152,11 @@ def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = ""
         statement = statement.where(_in(Task.status, "status", len(query.statuses)))
     if query.priorities:
         statement = statement.where(_in(Task.priority, "priority", len(query.priorities)))
-    if query.assignee_id is not None:
+    if query.assignee_id:
         statement = statement.where(Task.assignee_id == _typed("assignee_id", Task.assignee_id))
     if query.risks:
         statement = statement.where(_in(Task.risk_level, "risk", len(query.risks)))
-    if query.label is not None:
+    if query.label:
         statement = statement.where(
             exists().where(
                 TaskLabel.task_id == Task.id,
