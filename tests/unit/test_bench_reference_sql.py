@@ -1,0 +1,30 @@
+"""The bench's bare reference runs exactly the SQL smarttask's task reads run (issue 4)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import asyncpg
+
+from smarttask.tasks import statements
+from smarttask.tasks.query import TaskQuery
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import reference_app
+
+
+def _sql(statement: Any) -> str:
+    return str(statement.compile(dialect=asyncpg.dialect()))
+
+
+def test_the_reference_runs_smarttask_task_read_statements() -> None:
+    """Task with membership, project with membership, the page, labels and dependencies."""
+    assert _sql(statements.TASK_FOR_MEMBER) == reference_app.TASK
+    assert _sql(statements.PROJECT_FOR_MEMBER) == reference_app.PROJECT
+    page = statements.core_page(TaskQuery(workspace_id="w", project_id="p", statuses=("todo",)))
+    assert _sql(page) == reference_app.TASK_PAGE
+    for count in (1, 20):
+        assert _sql(statements.labels_of(count)) == reference_app._labels_sql(count)
+        assert _sql(statements.dependencies_of(count)) == reference_app._dependencies_sql(count)
