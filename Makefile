@@ -31,7 +31,7 @@ test-postgres: ## the suite against PostgreSQL only
 FAULT_TESTS := tests/reliability/test_postgres_crash.py tests/reliability/test_two_instances.py \
 	tests/reliability/test_worker_kill.py tests/reliability/test_commit_in_doubt.py
 
-test-faults: install ## the fault tests, full profile; figures in data/reliability/ (docs/reliability-faults.md)
+test-faults: install ## the fault tests, full profile; figures in data/reliability/ (docs/reliability.md)
 	SMARTTASK_TEST_BACKENDS=$(BACKENDS) SMARTTASK_RELIABILITY_PROFILE=full \
 	SMARTTASK_RELIABILITY_REPORT_DIR=$(CURDIR)/data/reliability \
 	$(BIN)/python -m pytest -s -p no:logging $(FAULT_TESTS) $(PYTEST_ARGS)

@@ -15,7 +15,7 @@ the documented long run:
         PYTEST_ARGS="tests/reliability/test_schemathesis.py"
 
 SMARTTASK_SCHEMATHESIS_SEED changes the seed; SMARTTASK_RELIABILITY_REPORT_DIR keeps the
-figures (JSON) and Schemathesis' own reports there. See docs/reliability-schemathesis.md.
+figures (JSON) and Schemathesis' own reports there. See docs/reliability.md.
 """
 
 from __future__ import annotations
