@@ -95,12 +95,14 @@ class UnitOfWork:
 
     async def close(self) -> None:
         """Give the connections back to the pool."""
-        if self._reading is not None:
-            reading, self._reading, self._reader = self._reading, None, None
-            await reading.__aexit__(None, None, None)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        try:
+            if self._reading is not None:
+                reading, self._reading, self._reader = self._reading, None, None
+                await reading.__aexit__(None, None, None)
+        finally:
+            if self._session is not None:
+                session, self._session = self._session, None
+                await session.close()
 
 
 def unit_of_work(scope: Scope) -> UnitOfWork:
