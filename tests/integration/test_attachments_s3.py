@@ -52,7 +52,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def bucket(s3_endpoint: str, aws_credentials: None) -> str:
     """A fresh bucket for the test."""
     name = f"smarttask-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    boto3.session.Session().client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
     return name
 
 
@@ -64,7 +64,8 @@ def settings_overrides(s3_endpoint: str, bucket: str) -> dict[str, Any]:
 
 def objects(endpoint: str, bucket: str) -> dict[str, int]:
     """The bucket's keys and sizes."""
-    listed = boto3.client("s3", endpoint_url=endpoint).list_objects_v2(Bucket=bucket)
+    client = boto3.session.Session().client("s3", endpoint_url=endpoint)
+    listed = client.list_objects_v2(Bucket=bucket)
     return {item["Key"]: item["Size"] for item in listed.get("Contents", [])}
 
 

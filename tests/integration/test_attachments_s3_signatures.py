@@ -35,7 +35,7 @@ AMZ_DATE = "%Y%m%dT%H%M%SZ"
 def s3_client(endpoint: str) -> Any:
     """A boto3 client of the server (credentials from the environment, set by s3rver_env)."""
     config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
-    return boto3.client("s3", endpoint_url=endpoint, config=config)
+    return boto3.session.Session().client("s3", endpoint_url=endpoint, config=config)
 
 
 @pytest.fixture

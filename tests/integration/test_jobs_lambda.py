@@ -59,7 +59,9 @@ def queue_url(sqs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     sqs._client.cache_clear()
-    client = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name="us-east-1")
+    client = boto3.session.Session().client(
+        "sqs", endpoint_url=sqs_endpoint, region_name="us-east-1"
+    )
     return str(client.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:8]}")["QueueUrl"])
 
 

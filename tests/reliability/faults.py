@@ -306,6 +306,10 @@ def base_env(**values: str) -> dict[str, str]:
             "SMARTTASK_LOG_LEVEL": "INFO",
             "SMARTTASK_AUTO_MIGRATE": "false",
             "SMARTTASK_SECRET_KEY": "reliability-tests-shared-secret-0123456789abcdef",
+            # Several servers share one PostgreSQL (max_connections 100 by default) with the
+            # rest of the suite: 15 connections per process at most, requests queue beyond.
+            "SMARTTASK_DB_POOL_SIZE": "10",
+            "SMARTTASK_DB_MAX_OVERFLOW": "5",
         }
     )
     env.update(values)

@@ -30,7 +30,8 @@ def queue_location(queue_url: str) -> tuple[str | None, str | None]:
 def _client(endpoint_url: str | None, region: str | None) -> Any:
     # Imported lazily: a cold start that never sends pays nothing.
     boto3: Any = importlib.import_module("boto3")
-    return boto3.client("sqs", endpoint_url=endpoint_url, region_name=region or "us-east-1")
+    session = boto3.session.Session()  # not the default session: its credentials stick
+    return session.client("sqs", endpoint_url=endpoint_url, region_name=region or "us-east-1")
 
 
 def client_for(queue_url: str) -> Any:

@@ -41,7 +41,10 @@ class S3Storage:
                         connect_timeout=3,
                         read_timeout=10,
                     )
-                    self._client = boto3.client("s3", endpoint_url=self.endpoint_url, config=config)
+                    # A session of its own: the default session keeps the first credentials.
+                    self._client = boto3.session.Session().client(
+                        "s3", endpoint_url=self.endpoint_url, config=config
+                    )
         return self._client
 
     def presign_upload(self, key: str, size: int, content_type: str, ttl: int) -> UploadTicket:
