@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,3 +129,10 @@ def add_probe_routes(app: Any) -> dict[str, Any]:
 
     app.include_router(router)
     return gate
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1 (closed again: nobody listens on it until taken)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

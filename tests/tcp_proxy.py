@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
+
+from tests.support import free_port
 
 
 class TcpProxy:
@@ -12,16 +13,10 @@ class TcpProxy:
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        self.port = self._free_port()
+        self.port = free_port()
         self.mode = "forward"
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-
-    @staticmethod
-    def _free_port() -> int:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            return int(probe.getsockname()[1])
 
     async def start(self) -> None:
         """Listen and forward."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from tests.fakes.llm_servers import (
     OpenAIServer,
     rate_limited,
 )
+from tests.support import free_port
 
 
 @pytest.fixture
@@ -101,9 +101,7 @@ def test_gemini_missing_api_key(
 def test_unreachable_url(
     environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens there
     environment.setenv("SMARTTASK_AI_PROVIDER", "openai")
     environment.setenv("SMARTTASK_AI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     code, _, err = run_check(capsys)

@@ -8,7 +8,6 @@ unknown models, refused credentials, an answer obeying an injected instruction).
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from tests.fakes.llm_servers import (
     truncated,
     unauthorized,
 )
+from tests.support import free_port
 
 NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
 SERVERS: dict[str, type[FakeLLMServer]] = {
@@ -266,9 +266,7 @@ async def test_check_does_not_retry(server: FakeLLMServer) -> None:
 
 
 async def test_an_unreachable_server_is_unavailable(server: FakeLLMServer) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again when the block ends: nobody listens
+    port = free_port()  # nobody listens there
     url = server.base_url.replace(str(server.port), str(port))
     with pytest.raises(ProviderUnavailable) as raised:
         await provider_for(server, base_url=url, max_retries=0).analyse(task())

@@ -25,8 +25,7 @@ async def _pid(database: Database) -> int:
 @pytest.fixture
 async def database(backend: str, database_url: str) -> Any:
     """A Database of its own (PostgreSQL: readers use the driver connection)."""
-    if backend != "postgresql":
-        pytest.skip("idle driver connections are PostgreSQL's")
+    assert backend == "postgresql"  # postgres_only: SQLite instances are deselected
     db = Database(make_settings(database_url).database)
     yield db
     await db.dispose()

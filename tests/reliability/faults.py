@@ -34,6 +34,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.reliability.figures import profile_name, save_figures
+from tests.support import free_port
+
 SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
 PASSWORD = "reliability-harbour-lantern-7"
 
@@ -93,12 +96,7 @@ PROFILES = {
 
 def profile() -> Profile:
     """The profile named by SMARTTASK_RELIABILITY_PROFILE (`ci` by default)."""
-    name = os.environ.get("SMARTTASK_RELIABILITY_PROFILE", "ci").strip().lower() or "ci"
-    if name not in PROFILES:
-        raise RuntimeError(
-            f"SMARTTASK_RELIABILITY_PROFILE={name!r}: expected one of {', '.join(PROFILES)}"
-        )
-    return PROFILES[name]
+    return PROFILES[profile_name()]
 
 
 def report(name: str, figures: dict[str, Any]) -> None:
@@ -106,17 +104,7 @@ def report(name: str, figures: dict[str, Any]) -> None:
     payload = {"test": name, "profile": asdict(profile()), "figures": figures}
     text = json.dumps(payload, indent=2, sort_keys=True, default=str)
     print(f"\nreliability figures of {name}:\n{text}")
-    directory = os.environ.get("SMARTTASK_RELIABILITY_REPORT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        (Path(directory) / f"{name}.json").write_text(text + "\n")
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    save_figures(f"{name}.json", text + "\n")
 
 
 async def wait_until(condition: Any, what: str, limit: float = 60.0, every: float = 0.1) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -33,11 +32,12 @@ from smarttask.app import UNREPLAYABLE_PREFIXES, create_app
 from smarttask.db.registry import Base
 from smarttask.kit.schemas import InputSchema
 from tests.accounts_helpers import app_of, set_user
+from tests.reliability.figures import profile_name, save_figures
 from tests.reliability.fuzz_cases import Case, Generator, Operation, Profile, json_kind, violation
 from tests.support import make_settings
 from tests.workspace_helpers import PASSWORD, Account, add_member, new_workspace, signup
 
-PROFILE = Profile.named(os.environ.get("SMARTTASK_RELIABILITY_PROFILE", "ci"))
+PROFILE = Profile.named(profile_name())
 SEED = 20261122
 MAX_BODY = 2_621_440  # 2.5 MiB: room for arrays of 10^6 items ("0," is two bytes)
 MAX_PROBLEM_BYTES = 16_384  # a refusal never echoes a big input back
@@ -564,11 +564,10 @@ class Fuzz:
 
 def _report(figures: Figures, capsys: pytest.CaptureFixture[str]) -> None:
     data = figures.as_json()
-    directory = os.environ.get("SMARTTASK_RELIABILITY_REPORT_DIR")
-    if directory:
-        path = Path(directory) / f"body-fuzz-{figures.backend}-{figures.profile}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    save_figures(
+        f"body-fuzz-{figures.backend}-{figures.profile}.json",
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+    )
     with capsys.disabled():
         print(
             f"\nbody fuzz [{figures.backend}, {figures.profile}, seed {SEED}]: "

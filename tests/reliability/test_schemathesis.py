@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import create_postgres_database, drop_postgres_database, sqlite_url
+from tests.reliability.figures import profile_name, save_figures
+from tests.support import (
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    sqlite_url,
+)
 
 SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
@@ -86,17 +91,7 @@ PROFILES = {
 
 def profile() -> Profile:
     """The profile named by SMARTTASK_RELIABILITY_PROFILE (`ci` by default)."""
-    name = os.environ.get("SMARTTASK_RELIABILITY_PROFILE", "ci").strip().lower() or "ci"
-    if name not in PROFILES:
-        raise RuntimeError(f"SMARTTASK_RELIABILITY_PROFILE={name!r}: expected ci or full")
-    return PROFILES[name]
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return PROFILES[profile_name()]
 
 
 def server_env(database_url: str, storage: Path) -> dict[str, str]:
@@ -447,13 +442,9 @@ def save(name: str, figures: dict[str, Any], workdir: Path) -> None:
     """Print the figures; keep them and the raw reports under SMARTTASK_RELIABILITY_REPORT_DIR."""
     text = json.dumps(figures, indent=2, sort_keys=True)
     print(f"\nschemathesis figures of {name}:\n{text}")
-    directory = os.environ.get("SMARTTASK_RELIABILITY_REPORT_DIR")
-    if directory:
-        target = Path(directory)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / f"{name}.json").write_text(text + "\n")
+    if save_figures(f"{name}.json", text + "\n") is not None:
         for path in workdir.glob("*.out"):
-            (target / f"{name}-{path.name}").write_text(path.read_text())
+            save_figures(f"{name}-{path.name}", path.read_text())
 
 
 def assert_clean(run: dict[str, Any]) -> None:
