@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ import httpx
 from argon2 import PasswordHasher, Type
 
 from http_load import _stop, _wait_ready
-from loadgen import _WRK_DONE, LoadResult
+from loadgen import LoadResult, generator_name, run_get
 from procinfo import cpu_seconds, machine, mib, status_kib, uvicorn_workers
 from seed_tasks import PASSWORD, create_account
 
@@ -55,7 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per path")
     parser.add_argument("--rounds", type=int, default=2, help="measured runs per path")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads / Python processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (part 1 and 2)")
     parser.add_argument("--login-seconds", type=float, default=10.0)
     parser.add_argument("--login-concurrency", type=int, default=16)
@@ -115,28 +114,6 @@ def smarttask(url: str, port: int, workers: int, log: Path) -> Iterator[subproce
         _stop(process)
 
 
-def run_wrk_get(
-    url: str, headers: dict[str, str], *, seconds: float, connections: int, threads: int, lua: Path
-) -> LoadResult:
-    """wrk GET with extra headers; parsed from the JSON summary of loadgen's Lua `done` hook."""
-    lua.write_text(_WRK_DONE)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command += ["--timeout", "10s", "-s", str(lua), url]
-    completed = subprocess.run(command, capture_output=True, text=True, check=True)
-    line = next(ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH_JSON "))
-    data = json.loads(line.removeprefix("BENCH_JSON "))
-    return LoadResult(
-        requests=data["requests"],
-        seconds=data["duration_us"] / 1e6,
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        errors=data["errors"],
-        non_2xx=data["non_2xx"],
-    )
-
-
 async def backend_pids(dsn: str) -> list[int]:
     """PostgreSQL backends connected to the database (the servers' pooled connections)."""
     connection = await asyncpg.connect(dsn)
@@ -172,7 +149,7 @@ def measure(
     workers = uvicorn_workers(master)
     backends = asyncio.run(backend_pids(dsn))
     cpu_before, pg_before = cpu_seconds(workers), cpu_seconds(backends)
-    load = run_wrk_get(
+    load = run_get(
         url,
         headers,
         seconds=seconds,
@@ -431,12 +408,14 @@ def main() -> int:
     url = sqlalchemy_url(args.postgres, args.database)
     migrate(url)
     info = machine()
+    generator = generator_name()
     print(
         f"machine: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}, "
         f"Python {info['python']}, PostgreSQL {pg_version}"
     )
     print(
-        f"load: wrk, {args.connections} connections, {args.threads} threads, "
+        f"load: {generator}, {args.connections} connections, {args.threads} "
+        f"{'threads' if generator == 'wrk' else 'processes'}, "
         f"{args.duration:g} s x {args.rounds} rounds per path, {args.warmup:g} s warm-up; "
         f"{args.workers} uvicorn workers"
     )

@@ -70,6 +70,23 @@ def run_wrk(
         str(wrk_script(scripts, method)),
         url,
     ]
+    return _wrk_result(command)
+
+
+def run_wrk_get(
+    url: str, headers: dict[str, str], *, seconds: float, connections: int, threads: int, lua: Path
+) -> LoadResult:
+    """wrk GET with extra headers; `lua` is where the script with the `done` hook is written."""
+    lua.write_text(_WRK_DONE)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["--timeout", "10s", "-s", str(lua), url]
+    return _wrk_result(command)
+
+
+def _wrk_result(command: list[str]) -> LoadResult:
+    """Run a wrk command and parse the JSON summary its Lua `done` hook prints."""
     completed = subprocess.run(command, capture_output=True, text=True, check=True)
     line = next(ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH_JSON "))
     data = json.loads(line.removeprefix("BENCH_JSON "))
@@ -95,10 +112,13 @@ class _Job:
     count: int | None
 
 
-def _request_bytes(method: str, path: str, host: str) -> bytes:
-    """A keep-alive HTTP/1.1 request without a body."""
+def _request_bytes(
+    method: str, path: str, host: str, headers: dict[str, str] | None = None
+) -> bytes:
+    """A keep-alive HTTP/1.1 request without a body, with the extra `headers`."""
     length = "Content-Length: 0\r\n" if method != "GET" else ""
-    return f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{length}\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    return f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}{length}\r\n".encode()
 
 
 async def _connection(job: _Job, quota: int | None, out: list[int], failures: list[int]) -> None:
@@ -160,11 +180,15 @@ def run_python(
     processes: int,
     seconds: float | None = None,
     count: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Keep-alive load from `processes` processes, for `seconds` or until `count` requests."""
+    """Keep-alive load from `processes` processes, for `seconds` or until `count` requests;
+    every request carries the extra `headers`."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    requests = tuple(_request_bytes(method, path, f"{host}:{port}") for method, path in calls)
+    requests = tuple(
+        _request_bytes(method, path, f"{host}:{port}", headers) for method, path in calls
+    )
     per_process = max(1, connections // processes)
     deadline = None if seconds is None else time.monotonic() + seconds
     share = None if count is None else math.ceil(count / processes)
@@ -179,4 +203,30 @@ def run_python(
         p99_ms=_percentile(latencies, 0.99),
         errors=sum(result[2] for result in results),
         non_2xx=sum(result[1] for result in results),
+    )
+
+
+def generator_name() -> str:
+    """The generator `run_get` uses on this machine: "wrk" or "python"."""
+    return "wrk" if wrk_available() else "python"
+
+
+def run_get(
+    url: str, headers: dict[str, str], *, seconds: float, connections: int, threads: int, lua: Path
+) -> LoadResult:
+    """GET `url` with extra headers for `seconds`: wrk when it is installed (`threads` threads,
+    its Lua script written to `lua`), else the Python generator (`threads` processes)."""
+    if wrk_available():
+        return run_wrk_get(
+            url, headers, seconds=seconds, connections=connections, threads=threads, lua=lua
+        )
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return run_python(
+        f"{parts.scheme}://{parts.netloc}",
+        [("GET", path)],
+        connections=connections,
+        processes=threads,
+        seconds=seconds,
+        headers=headers,
     )

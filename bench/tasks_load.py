@@ -43,6 +43,7 @@ from auth_load import (
     summarize,
 )
 from http_load import servers
+from loadgen import generator_name
 from procinfo import machine
 from reference_app import TASK_PAGE
 from seed_tasks import PASSWORD, Project, create_project, seed
@@ -59,7 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per path")
     parser.add_argument("--rounds", type=int, default=2, help="measured runs per target and op")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads / Python processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("--max-tasks", type=int, default=1_000_000, help="the last size")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
@@ -170,13 +171,15 @@ def main() -> int:
     url = sqlalchemy_url(args.postgres, args.database)
     migrate(url)
     info = machine()
+    generator = generator_name()
     print(
         f"machine: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}, "
         f"Python {info['python']}, PostgreSQL {pg_version}; "
         + ", ".join(f"{p} {version(p)}" for p in ("fastapi", "sqlalchemy", "asyncpg", "uvicorn"))
     )
     print(
-        f"load: wrk, {args.connections} connections, {args.threads} threads, {args.duration:g} s "
+        f"load: {generator}, {args.connections} connections, {args.threads} "
+        f"{'threads' if generator == 'wrk' else 'processes'}, {args.duration:g} s "
         f"x {args.rounds} rounds per target and path, {args.warmup:g} s warm-up; "
         f"{args.workers} uvicorn workers per server"
     )
