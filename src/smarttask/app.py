@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.types import Scope
@@ -24,6 +25,9 @@ from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from smarttask.db.listener import Listener
 
 log = logging.getLogger("smarttask.app")
 
@@ -62,6 +66,26 @@ async def idempotency_principal(scope: Scope) -> str:
     return await principal(scope)
 
 
+def _callers_listener(settings: Settings, auth: AuthComponents) -> Listener | None:
+    """On PostgreSQL, a started listener that keeps the callers' cache exact (else None).
+
+    Only a server's lifespan runs this: Lambda runs no lifespan, and its frozen containers
+    could not follow notifications anyway.
+    """
+    if settings.database.is_sqlite or settings.auth.caller_cache_seconds <= 0:
+        return None
+    from smarttask.accounts.callers import CHANNEL, NOTIFYING
+    from smarttask.db.listener import Listener
+
+    callers = auth.callers
+    listener = Listener(
+        settings.database, CHANNEL, callers.forget, callers.forget_all, precondition=NOTIFYING
+    )
+    callers.attach(listener)
+    listener.start()
+    return listener
+
+
 def create_app(
     settings: Settings | None = None, *, background: bool = False, lazy_routes: bool = False
 ) -> FastAPI:
@@ -76,10 +100,13 @@ def create_app(
     database = Database(settings.database)
     configure_jobs(database, settings.jobs)
 
+    auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
         task = None
+        listener = _callers_listener(settings, auth)
         if background and settings.jobs.in_process:
             from smarttask.jobs.worker import Worker
 
@@ -88,6 +115,9 @@ def create_app(
         try:
             yield
         finally:
+            if listener is not None:
+                auth.callers.attach(None)
+                await listener.stop()
             if worker is not None and task is not None:
                 worker.stop()
                 await asyncio.gather(task, return_exceptions=True)
@@ -101,8 +131,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.rate_limiter = RateLimiter(settings.rate_limits)
-    app.state.auth = AuthComponents.build(settings.auth, app.state.rate_limiter)
+    app.state.rate_limiter = auth.limiter
+    app.state.auth = auth
 
     app.include_router(health_router)
     routers = LazyRouters(app, API_PREFIX, API_ROUTERS)

@@ -6,6 +6,7 @@ import asyncio
 import weakref
 from dataclasses import dataclass, field
 
+from smarttask.accounts.callers import CallerCache
 from smarttask.accounts.passwords import PasswordHashing
 from smarttask.accounts.tokens import AccessTokens
 from smarttask.kit.ratelimit import RateLimiter
@@ -29,12 +30,14 @@ class KeyedLocks:
 
 @dataclass(frozen=True, slots=True)
 class AuthComponents:
-    """Password hashing, token signing and the limiter used for sign-in protection."""
+    """Password hashing, token signing, the sign-in limiter and the callers' cache."""
 
     settings: AuthSettings
     hashing: PasswordHashing
     tokens: AccessTokens
     limiter: RateLimiter
+    # Read-only requests' callers, while PostgreSQL notifies changes (accounts/callers.py).
+    callers: CallerCache
     # Sign-in attempts for one email run one at a time in a process, so that a burst of
     # parallel guesses cannot all pass the failure check before any of them is counted.
     signin_locks: KeyedLocks = field(default_factory=KeyedLocks)
@@ -42,4 +45,10 @@ class AuthComponents:
     @classmethod
     def build(cls, settings: AuthSettings, limiter: RateLimiter) -> AuthComponents:
         """Components for these settings."""
-        return cls(settings, PasswordHashing(settings), AccessTokens(settings), limiter)
+        return cls(
+            settings,
+            PasswordHashing(settings),
+            AccessTokens(settings),
+            limiter,
+            CallerCache(settings.caller_cache_seconds),
+        )

@@ -10,14 +10,16 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts import lookups, repository
+from smarttask.accounts.callers import CallerCache
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import User
 from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
-from smarttask.db.engine import Database, Reader
+from smarttask.db.engine import Database
+from smarttask.db.hooks import after_commit
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import raises
 from smarttask.kit.problems import Forbidden, Unauthorized
-from smarttask.kit.unit_of_work import unit_of_work
+from smarttask.kit.unit_of_work import UnitOfWork, unit_of_work
 
 _TOUCH_EVERY = timedelta(minutes=1)
 
@@ -62,18 +64,32 @@ async def current_principal(request: Request, auth: AuthDep) -> Principal:
     """The authenticated caller, or a 401 with WWW-Authenticate.
 
     A read-only request looks the caller up in one statement on the request's reader,
-    outside the ORM session (accounts/lookups.py); a writing request inside its own
-    transaction.
+    outside the ORM session (accounts/lookups.py), perhaps answered by the worker's cache
+    of callers (accounts/callers.py); a writing request inside its own transaction.
     """
+    uow = unit_of_work(request.scope)
+    principal = await _principal(request, auth, uow)
+    if uow.writes and auth.callers.listener is not None:
+        # This worker's next reads see what the write changed about its caller at once;
+        # other workers' caches hear of it through PostgreSQL (accounts/callers.py).
+        user_id = principal.user.id
+
+        async def forget_caller() -> None:
+            auth.callers.forget(user_id)
+
+        after_commit(uow.session, forget_caller)
+    return principal
+
+
+async def _principal(request: Request, auth: AuthComponents, uow: UnitOfWork) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise _unauthorized("Authentication is required.", invalid=False)
-    uow = unit_of_work(request.scope)
     database: Database = request.app.state.database
     if token.startswith(API_TOKEN_PREFIX):
         if uow.writes:
             return await _from_api_token(uow.session, database, token)
-        return await _from_api_token_read(await uow.reader(), database, token)
+        return await _from_api_token_read(uow.reader, auth.callers, database, token)
     try:
         claims = auth.tokens.verify(token)
     except InvalidToken as error:
@@ -83,7 +99,9 @@ async def current_principal(request: Request, auth: AuthDep) -> Principal:
     if uow.writes:
         user = await repository.get_signed_in_user(uow.session, claims.user_id, claims.session_id)
     else:
-        user = await lookups.signed_in_user(await uow.reader(), claims.user_id, claims.session_id)
+        user = await lookups.signed_in_user(
+            uow.reader, auth.callers, claims.user_id, claims.session_id
+        )
     if user is None:
         raise _unauthorized("The access token is invalid or expired.")
     return Principal(user=user, via="access_token", session_id=claims.session_id)
@@ -102,8 +120,10 @@ async def _touch(database: Database, token_id: str, last_used_at: datetime | Non
             await writer.commit()
 
 
-async def _from_api_token_read(reader: Reader, database: Database, token: str) -> Principal:
-    use = await lookups.api_token_use(reader, hash_secret(token))
+async def _from_api_token_read(
+    reader: lookups.OpenReader, callers: CallerCache, database: Database, token: str
+) -> Principal:
+    use = await lookups.api_token_use(reader, callers, hash_secret(token))
     now = utcnow()
     if use is None or (use.expires_at is not None and use.expires_at <= now):
         raise _refuse_api_token()

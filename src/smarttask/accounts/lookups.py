@@ -3,25 +3,33 @@
 Reads identify the caller on every request, so the lookups run on the request's reader
 (`UnitOfWork.reader`: prepared statements on one pooled driver connection, which the
 route's own reads then share) and the user comes back as a detached `User`, as if loaded
-by a session. Writing requests keep the
-session's lookups (accounts/repository.py), inside their transaction.
+by a session. On a server worker on PostgreSQL what a lookup found may come from the
+worker's `CallerCache` instead (accounts/callers.py): then the request takes no reader for
+it. Writing requests keep the session's lookups (accounts/repository.py), inside their
+transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
+from smarttask.accounts.callers import CallerCache
 from smarttask.accounts.models import ApiToken, RefreshToken, User
 from smarttask.db.engine import Reader, RowLike
 
 _MAPPER = inspect(User)
 _USER_COLUMNS = tuple(User.__table__.columns)
 _USER_FIELDS = tuple(column.key for column in _USER_COLUMNS)
+_API_TOKEN_FIELDS = ("token_id", "token_expires_at", "token_last_used_at", *_USER_FIELDS)
+
+OpenReader = Callable[[], Awaitable[Reader]]
 
 _SIGNED_IN_USER = select(*_USER_COLUMNS).where(
     User.id == bindparam("user_id"),
@@ -56,7 +64,7 @@ class ApiTokenUse:
     user: User
 
 
-def _user(row: RowLike) -> User:
+def _user(row: RowLike | Mapping[str, Any]) -> User:
     """A detached, unmodified User holding the row, as a session's load leaves it.
 
     Built as SQLAlchemy's loader builds instances (no __init__, no change events):
@@ -70,20 +78,45 @@ def _user(row: RowLike) -> User:
     return user
 
 
-async def signed_in_user(reader: Reader, user_id: str, family_id: str) -> User | None:
+async def signed_in_user(
+    reader: OpenReader, callers: CallerCache, user_id: str, family_id: str
+) -> User | None:
     """An active user whose login (refresh-token family) is not revoked, in one statement."""
-    row = await reader.fetch_row(_SIGNED_IN_USER, {"user_id": user_id, "family_id": family_id})
-    return None if row is None else _user(row)
+    key = ("access", user_id, family_id)
+    values = callers.get(key)
+    if values is None:
+        generation = callers.generation
+        row = await (await reader()).fetch_row(
+            _SIGNED_IN_USER, {"user_id": user_id, "family_id": family_id}
+        )
+        if row is None:
+            return None
+        values = _values(row, _USER_FIELDS)
+        callers.put(key, user_id, values, generation)
+    return _user(values)
 
 
-async def api_token_use(reader: Reader, token_hash: str) -> ApiTokenUse | None:
+async def api_token_use(
+    reader: OpenReader, callers: CallerCache, token_hash: str
+) -> ApiTokenUse | None:
     """A live (not revoked) API token by its hash, with its owner, in one statement."""
-    row = await reader.fetch_row(_API_TOKEN_USER, {"token_hash": token_hash})
-    if row is None:
-        return None
+    key = ("api", token_hash, "")
+    values = callers.get(key)
+    if values is None:
+        generation = callers.generation
+        row = await (await reader()).fetch_row(_API_TOKEN_USER, {"token_hash": token_hash})
+        if row is None:
+            return None
+        values = _values(row, _API_TOKEN_FIELDS)
+        callers.put(key, values["id"], values, generation)
     return ApiTokenUse(
-        token_id=row["token_id"],
-        expires_at=row["token_expires_at"],
-        last_used_at=row["token_last_used_at"],
-        user=_user(row),
+        token_id=values["token_id"],
+        expires_at=values["token_expires_at"],
+        last_used_at=values["token_last_used_at"],
+        user=_user(values),
     )
+
+
+def _values(row: RowLike, fields: tuple[str, ...]) -> Mapping[str, Any]:
+    """The row's columns as a plain mapping (a cache entry outlives its connection)."""
+    return {field: row[field] for field in fields}
