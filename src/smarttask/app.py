@@ -59,7 +59,7 @@ API_ROUTERS = (
 )
 
 
-async def idempotency_principal(scope: Scope) -> str:
+async def idempotency_principal(scope: Scope) -> str | None:
     """The owner of an Idempotency-Key (accounts are imported on the first such request)."""
     from smarttask.accounts.idempotency import idempotency_principal as principal
 

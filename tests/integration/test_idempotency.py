@@ -182,3 +182,38 @@ async def test_missing_credentials_are_401_before_any_key_rule(
         refused = await client.post("/api/v1/workspaces", json=body, headers=headers)
         assert refused.status_code == 401, refused.text
         assert refused.headers["www-authenticate"].startswith("Bearer")
+    async with client._transport.app.state.database.session() as session:  # type: ignore[attr-defined]
+        stored = (await session.execute(select(IdempotencyKey.principal))).scalars().all()
+    assert all(not owner.startswith("unauthenticated") for owner in stored)
+    assert len(stored) == 1  # the anonymous increment's key only: a 401 leaves no claim
+
+
+@pytest.mark.parametrize("credential", ["access token", "api token"])
+async def test_revoked_credentials_get_a_401_not_a_replay(
+    client: httpx.AsyncClient, credential: str
+) -> None:
+    """An answer stored for a key is replayed only to a caller whose credentials still work."""
+    from tests.accounts_helpers import PASSWORD, bearer, create_api_token, login, register
+
+    await register(client, "replay@example.com")
+    pair = await login(client, "replay@example.com", PASSWORD)
+    headers = bearer(pair["access_token"])
+    if credential == "api token":
+        token = await create_api_token(client, headers)
+        headers = bearer(token["token"])
+    keyed = headers | {"Idempotency-Key": "create-team"}
+    first = await client.post("/api/v1/workspaces", json={"name": "Team"}, headers=keyed)
+    assert first.status_code == 201
+    replay = await client.post("/api/v1/workspaces", json={"name": "Team"}, headers=keyed)
+    assert replay.headers["idempotent-replayed"] == "true"
+    if credential == "api token":
+        path = f"/api/v1/users/me/tokens/{token['id']}"
+        assert (await client.delete(path, headers=headers)).status_code == 204
+    else:
+        out = await client.post(
+            "/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert out.status_code == 204
+    refused = await client.post("/api/v1/workspaces", json={"name": "Team"}, headers=keyed)
+    assert refused.status_code == 401, refused.text
+    assert "idempotent-replayed" not in refused.headers

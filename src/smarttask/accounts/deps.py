@@ -124,10 +124,7 @@ async def _from_api_token_read(
     reader: lookups.OpenReader, callers: CallerCache, database: Database, token: str
 ) -> Principal:
     use = await lookups.api_token_use(reader, callers, hash_secret(token))
-    now = utcnow()
-    if use is None or (use.expires_at is not None and use.expires_at <= now):
-        raise _refuse_api_token()
-    if not use.user.is_active:
+    if use is None or not use.usable(utcnow()):
         raise _refuse_api_token()
     await _touch(database, use.token_id, use.last_used_at)
     return Principal(user=use.user, via="api_token", api_token_id=use.token_id)

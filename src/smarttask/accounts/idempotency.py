@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
+from contextlib import AsyncExitStack
 
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import Scope
 
+from smarttask.accounts import lookups
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.deps import bearer_token
 from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secret
+from smarttask.db.engine import Database, Reader
+from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import requires_credentials
 from smarttask.kit.unit_of_work import anonymous_principal
 
@@ -24,22 +27,41 @@ def _route_requires_credentials(scope: Scope) -> bool:
     return False
 
 
-async def idempotency_principal(scope: Scope) -> str:
-    """A stable owner for the key, checked cheaply (a signature, or a token's hash).
+async def idempotency_principal(scope: Scope) -> str | None:
+    """The owner of the request's key: the signed-in user, the API token, or the address.
 
-    A caller without valid credentials on a route that needs them gets a key space of its
-    own for this request only: the route's 401 must come first, never a replay, a 422 for
-    another body or a 409 of the anonymous key space that an earlier request filled.
+    Credentials are checked as the route will check them (a live login or API token, an
+    active account), through the worker's cache of callers when it has one. None when they
+    are missing or refused on a route that needs them: the key is then left alone and the
+    route answers its 401, so a signed-out token never gets a stored answer replayed, and
+    no claim is written for a request that cannot run.
     """
     token = bearer_token(Request(scope))
-    if token is not None and token.startswith(API_TOKEN_PREFIX):
-        return "apitoken:" + hash_secret(token)
     if token is not None:
-        auth: AuthComponents = scope["app"].state.auth
-        try:
-            return "user:" + auth.tokens.verify(token).user_id
-        except InvalidToken:
-            pass
+        owner = await _live_owner(scope, token)
+        if owner is not None:
+            return owner
     if _route_requires_credentials(scope):
-        return "unauthenticated:" + uuid.uuid4().hex
+        return None
     return await anonymous_principal(scope)
+
+
+async def _live_owner(scope: Scope, token: str) -> str | None:
+    """The key owner named by working credentials, or None."""
+    auth: AuthComponents = scope["app"].state.auth
+    database: Database = scope["app"].state.database
+    async with AsyncExitStack() as stack:
+
+        async def reader() -> Reader:
+            return await stack.enter_async_context(database.reading())
+
+        if token.startswith(API_TOKEN_PREFIX):
+            token_hash = hash_secret(token)
+            use = await lookups.api_token_use(reader, auth.callers, token_hash)
+            return "apitoken:" + token_hash if use is not None and use.usable(utcnow()) else None
+        try:
+            claims = auth.tokens.verify(token)
+        except InvalidToken:
+            return None
+        user = await lookups.signed_in_user(reader, auth.callers, claims.user_id, claims.session_id)
+        return "user:" + claims.user_id if user is not None else None

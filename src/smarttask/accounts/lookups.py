@@ -63,6 +63,10 @@ class ApiTokenUse:
     last_used_at: datetime | None
     user: User
 
+    def usable(self, now: datetime) -> bool:
+        """Whether the token may authenticate now: not expired, its owner active."""
+        return (self.expires_at is None or self.expires_at > now) and self.user.is_active
+
 
 def _user(row: RowLike | Mapping[str, Any]) -> User:
     """A detached, unmodified User holding the row, as a session's load leaves it.

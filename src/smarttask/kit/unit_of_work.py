@@ -28,7 +28,9 @@ from smarttask.settings import HttpSettings
 
 log = logging.getLogger("smarttask.uow")
 
-PrincipalResolver = Callable[[Scope], Awaitable[str]]
+# The owner of a request's Idempotency-Key; None: the caller's credentials are refused on a
+# route that needs them, so the key is left alone and the route answers (its 401).
+PrincipalResolver = Callable[[Scope], Awaitable[str | None]]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -191,6 +193,10 @@ class UnitOfWorkMiddleware:
             )
             return
         principal = await self.principal(scope)
+        if principal is None:
+            sender = _CommittingSend(uow, send, self.http)
+            await self.app(scope, _replay_receive(body, receive), sender.send)
+            return
         fingerprint = idempotency.request_fingerprint(
             self.fingerprint_key,
             scope["method"],
