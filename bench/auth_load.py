@@ -12,6 +12,7 @@ In one run, on PostgreSQL (database created afresh, migrated):
 3. a 1-worker server: --burst logins fired at once; the worker's VmHWM and its RSS over time.
 
     .venv/bin/python bench/auth_load.py [--duration 10] [--rounds 2] [--connections 32]
+    SMARTTASK_CALLER_CACHE_SECONDS=0 .venv/bin/python bench/auth_load.py   # without the cache
 
 It prints figures; it never passes or fails.
 """
@@ -418,6 +419,11 @@ def main() -> int:
         f"{'threads' if generator == 'wrk' else 'processes'}, "
         f"{args.duration:g} s x {args.rounds} rounds per path, {args.warmup:g} s warm-up; "
         f"{args.workers} uvicorn workers"
+    )
+    cache = os.environ.get("SMARTTASK_CALLER_CACHE_SECONDS", "30")
+    print(
+        "callers' cache: "
+        + (f"on ({cache} s)" if float(cache) > 0 else "off (SMARTTASK_CALLER_CACHE_SECONDS=0)")
     )
     print("load average at the start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="smarttask-auth-bench-") as name:
