@@ -1,22 +1,22 @@
-"""Counter tables."""
+"""Counter classes, mapped onto the Core tables of counters/tables.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
+from smarttask.counters import tables
 from smarttask.db.base import Base
 
 
 class Counter(Base):
     """A public named counter."""
 
-    __tablename__ = "counter"
+    __table__ = tables.counter
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str]
+    value: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -24,8 +24,7 @@ class Counter(Base):
 class CounterQuota(Base):
     """A single row counting the public counters, so that the cap holds under races."""
 
-    __tablename__ = "counter_quota"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __table__ = tables.counter_quota
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    used: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int]
+    used: Mapped[int]

@@ -1,37 +1,51 @@
-"""All SQL of counters: each change is one atomic statement, never read-modify-write."""
+"""All SQL of counters: each change is one atomic statement, never read-modify-write.
+
+The statements are built on the Core tables (counters/tables.py): a cold start that reads
+or increments an existing counter imports no ORM. The session's functions return ORM
+objects, whose module is imported when they are first called.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.counters.models import Counter, CounterQuota
+from smarttask.counters.tables import counter, counter_quota
 from smarttask.db.dialect import upsert
 from smarttask.db.engine import Database, RowLike
 
-_COLUMNS = (Counter.name, Counter.value, Counter.created_at, Counter.updated_at)
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from smarttask.counters.models import Counter
+
+_COLUMNS = (counter.c.name, counter.c.value, counter.c.created_at, counter.c.updated_at)
 # The hot statements are built once; each call only binds its values.
 _INCREMENT = (
-    update(Counter)
-    .where(Counter.name == bindparam("counter_name"))
-    .values(value=Counter.value + 1, updated_at=bindparam("now"))
+    update(counter)
+    .where(counter.c.name == bindparam("counter_name"))
+    .values(value=counter.c.value + 1, updated_at=bindparam("now"))
     .returning(*_COLUMNS)
 )
-_GET = select(*_COLUMNS).where(Counter.name == bindparam("counter_name"))
+_GET = select(*_COLUMNS).where(counter.c.name == bindparam("counter_name"))
 
 
 async def increment(session: AsyncSession, name: str, now: datetime) -> Counter | None:
     """Add 1 to an existing counter in one statement; None if it does not exist."""
+    from smarttask.counters.models import Counter
+
     row = (await session.execute(_INCREMENT, {"counter_name": name, "now": now})).one_or_none()
     return Counter(**row._mapping) if row else None
 
 
 async def insert_new(session: AsyncSession, name: str, now: datetime) -> Counter | None:
     """Create the counter at 1; None if another request created it first."""
+    from smarttask.counters.models import Counter
+
     statement = (
-        upsert(session, Counter)
+        upsert(session, counter)
         .values(name=name, value=1, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=["name"])
         .returning(*_COLUMNS)
@@ -43,16 +57,18 @@ async def insert_new(session: AsyncSession, name: str, now: datetime) -> Counter
 async def reserve_quota(session: AsyncSession, maximum: int) -> bool:
     """Take one slot of the counter quota in one statement; False when it is full."""
     statement = (
-        update(CounterQuota)
-        .where(CounterQuota.id == 1, CounterQuota.used < maximum)
-        .values(used=CounterQuota.used + 1)
-        .returning(CounterQuota.used)
+        update(counter_quota)
+        .where(counter_quota.c.id == 1, counter_quota.c.used < maximum)
+        .values(used=counter_quota.c.used + 1)
+        .returning(counter_quota.c.used)
     )
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
 async def get(session: AsyncSession, name: str) -> Counter | None:
     """One counter by name."""
+    from smarttask.counters.models import Counter
+
     row = (await session.execute(_GET, {"counter_name": name})).one_or_none()
     return Counter(**row._mapping) if row else None
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any
 
 from smarttask.counters import repository
-from smarttask.counters.models import Counter
 from smarttask.db.engine import Database, RowLike
 from smarttask.db.types import utcnow
 from smarttask.kit.problems import Conflict, NotFound
 from smarttask.kit.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from smarttask.counters.models import Counter
 
 FIELDS = ("name", "value", "created_at", "updated_at")
 

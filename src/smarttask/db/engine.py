@@ -1,4 +1,11 @@
-"""Engines and sessions: created lazily, once per process, with bounded timeouts."""
+"""Engines and sessions: created lazily, once per process, with bounded timeouts.
+
+Each engine is built in its sync form (`Engine`, on the async driver): the hot paths run
+their Core statements on it through `greenlet_spawn` (db/connections.py), and it is wrapped
+in an `AsyncEngine` only when an ORM session or an AsyncConnection is asked for. Importing
+`sqlalchemy.ext.asyncio` imports the whole ORM, which a Lambda cold start that checks
+health or reads a counter does not need.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +14,34 @@ import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql.base import Executable
-from sqlalchemy.util import await_
+from sqlalchemy.util import await_, greenlet_spawn
 
-from smarttask.db.hooks import HookedSession
+from smarttask.db.connections import connected, execute
 from smarttask.db.readers import Compiled, CoreReader, DriverReader, IdleConnections
 from smarttask.db.readers import Reader as Reader  # re-exported: the hot paths' types
 from smarttask.db.readers import RowLike as RowLike
 from smarttask.settings import DatabaseSettings
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
 # Key of the session.info entry that names the Database a session came from.
 DATABASE_KEY = "smarttask.database"
+_PING = text("SELECT 1")
 
 
-def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
+def _sqlite_engine(settings: DatabaseSettings) -> Engine:
     url = make_url(settings.url)
     if url.database and url.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-    engine = create_async_engine(
+    engine = sa_create_engine(
         url,
         echo=settings.echo,
         hide_parameters=True,
@@ -41,7 +52,7 @@ def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     )
     busy_ms = int(settings.statement_timeout * 1000)
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that BEGIN is ours (see _on_begin).
         dbapi_connection.isolation_level = None
@@ -52,7 +63,7 @@ def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: a deferred transaction that reads and then
         # writes can fail at once with SQLITE_BUSY instead of waiting its turn.
@@ -62,7 +73,7 @@ def _sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     return engine
 
 
-def _ping_idle_connections(engine: AsyncEngine, settings: DatabaseSettings) -> None:
+def _ping_idle_connections(engine: Engine, settings: DatabaseSettings) -> None:
     """Pre-ping a pooled connection before use if it sat idle, with one cheap round trip.
 
     SQLAlchemy's own pre-ping costs three round trips per checkout on asyncpg (it wraps the
@@ -70,11 +81,11 @@ def _ping_idle_connections(engine: AsyncEngine, settings: DatabaseSettings) -> N
     failed statement invalidates the pool and the request answers 503 like any outage.
     """
 
-    @event.listens_for(engine.sync_engine, "checkin")
+    @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
-    @event.listens_for(engine.sync_engine, "checkout")
+    @event.listens_for(engine, "checkout")
     def _checked_out(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("idle_since")
         if idle_since is None or time.monotonic() - idle_since < settings.ping_after_idle:
@@ -88,9 +99,9 @@ def _ping_idle_connections(engine: AsyncEngine, settings: DatabaseSettings) -> N
             raise DisconnectionError("pooled connection is dead") from error
 
 
-def _postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
+def _postgres_engine(settings: DatabaseSettings) -> Engine:
     statement_ms = str(int(settings.statement_timeout * 1000))
-    engine = create_async_engine(
+    engine = sa_create_engine(
         settings.url,
         echo=settings.echo,
         hide_parameters=True,
@@ -113,11 +124,24 @@ def _postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
     return engine
 
 
-def create_engine(settings: DatabaseSettings) -> AsyncEngine:
-    """An async engine for the configured URL with the dialect's safety settings."""
+def create_core_engine(settings: DatabaseSettings) -> Engine:
+    """The engine for the configured URL in its sync form, with the dialect's safety settings.
+
+    Its work runs through `greenlet_spawn` (db/connections.py), or wrapped in an AsyncEngine.
+    """
+    # The URL names an async driver (aiosqlite, asyncpg), whose dialect and pool
+    # (AsyncAdaptedQueuePool, or SQLite's own) create_engine picks as create_async_engine
+    # does; create_async_engine only adds the AsyncEngine around it.
     if settings.is_sqlite:
         return _sqlite_engine(settings)
     return _postgres_engine(settings)
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An async engine for the configured URL with the dialect's safety settings."""
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    return AsyncEngine(create_core_engine(settings))
 
 
 _MAX_COMPILED = 1024
@@ -128,35 +152,62 @@ class Database:
 
     def __init__(self, settings: DatabaseSettings) -> None:
         self.settings = settings
+        self._core: Engine | None = None
+        self._core_reader: Engine | None = None
         self._engine: AsyncEngine | None = None
         self._reader: AsyncEngine | None = None
         self._compiled: dict[int, tuple[Executable, Compiled]] = {}
         self._idle = IdleConnections(settings)
 
     @property
+    def core(self) -> Engine:
+        """The writers' engine in its sync form (see `create_core_engine`); one pool for all."""
+        if self._core is None:
+            self._core = create_core_engine(self.settings)
+        return self._core
+
+    @property
+    def core_reader(self) -> Engine:
+        """The same pool for read-only work: no write lock on SQLite, no BEGIN/COMMIT on PG."""
+        if self._core_reader is None:
+            if self.settings.is_sqlite:
+                self._core_reader = self.core.execution_options(writes=False)
+            else:
+                self._core_reader = self.core.execution_options(isolation_level="AUTOCOMMIT")
+        return self._core_reader
+
+    @property
     def engine(self) -> AsyncEngine:
-        """The engine for transactions that write."""
+        """The engine for transactions that write (`core` wrapped for asyncio)."""
         if self._engine is None:
-            self._engine = create_engine(self.settings)
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            self._engine = AsyncEngine(self.core)
         return self._engine
 
     @property
     def reader(self) -> AsyncEngine:
-        """The same pool for read-only work: no write lock on SQLite, no BEGIN/COMMIT on PG."""
+        """The engine for read-only work (`core_reader` wrapped for asyncio)."""
         if self._reader is None:
-            if self.settings.is_sqlite:
-                self._reader = self.engine.execution_options(writes=False)
-            else:
-                self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            self._reader = AsyncEngine(self.core_reader)
         return self._reader
 
     def session(self, *, writes: bool = True) -> AsyncSession:
         """A new session bound to the writer or the reader."""
+        from smarttask.db.hooks import HookedSession  # the ORM: not on a cold start's path
+
         return HookedSession(
             bind=self.engine if writes else self.reader,
             expire_on_commit=False,
             info={DATABASE_KEY: self},  # lets enqueue() find the job queue's settings
         )
+
+    async def ping(self) -> None:
+        """Run `SELECT 1` on a pooled connection of the reader (the readiness check)."""
+        async with connected(self.core_reader, begin=False) as connection:
+            await execute(connection, _PING)
 
     async def fetch_row(
         self, statement: Executable, params: Mapping[str, Any], *, writes: bool = False
@@ -170,9 +221,9 @@ class Database:
         transaction of its own when it writes. Errors are SQLAlchemy's, as on any other path.
         """
         if self.settings.is_sqlite:
-            engine = self.engine if writes else self.reader
-            async with engine.begin() as connection:
-                result = await connection.execute(statement, dict(params))
+            engine = self.core if writes else self.core_reader
+            async with connected(engine, begin=True) as connection:
+                result = await execute(connection, statement, dict(params))
                 return result.mappings().first()
         async with self._driver() as reader:
             return await reader.fetch_row(statement, params)
@@ -189,12 +240,12 @@ class Database:
 
     @asynccontextmanager
     async def _sqlite_reading(self) -> AsyncIterator[Reader]:
-        async with self.reader.begin() as connection:
+        async with connected(self.core_reader, begin=True) as connection:
             yield CoreReader(connection)
 
     @asynccontextmanager
     async def _driver(self) -> AsyncIterator[Reader]:
-        pooled = await self._idle.take(self.engine)
+        pooled = await self._idle.take(self.core)
         healthy = False
         try:
             yield DriverReader(pooled, self._compile)
@@ -212,7 +263,7 @@ class Database:
         if found is None or found[0] is not statement:
             if len(self._compiled) >= _MAX_COMPILED:  # statements built per shape are bounded
                 self._compiled.clear()
-            compiled = statement.compile(dialect=self.engine.dialect)  # type: ignore[attr-defined]
+            compiled = statement.compile(dialect=self.core.dialect)  # type: ignore[attr-defined]
             found = (statement, (str(compiled), tuple(compiled.positiontup), compiled.params))
             self._compiled[id(statement)] = found
         return found[1]
@@ -220,7 +271,9 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self._idle.release_all()
-        if self._engine is not None:
-            await self._engine.dispose()
+        if self._core is not None:
+            await greenlet_spawn(self._core.dispose)  # as AsyncEngine.dispose() does
+        self._core = None
+        self._core_reader = None
         self._engine = None
         self._reader = None

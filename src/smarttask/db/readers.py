@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.util import greenlet_spawn
 
+from smarttask.db.connections import execute
 from smarttask.settings import DatabaseSettings
 
 Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
@@ -43,19 +44,19 @@ class Reader(Protocol):
 
 
 class CoreReader:
-    """SQLite: the statements run through Core on one connection."""
+    """SQLite: the statements run through Core on one connection (see db/connections.py)."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
         """The first row of the statement, or None."""
-        result = await self._connection.execute(statement, dict(params))
+        result = await execute(self._connection, statement, dict(params))
         return result.mappings().first()
 
     async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
         """Every row of the statement."""
-        result = await self._connection.execute(statement, dict(params))
+        result = await execute(self._connection, statement, dict(params))
         return list(result.mappings().all())
 
 
@@ -124,7 +125,7 @@ class IdleConnections:
         self._max_age = settings.pool_recycle if settings.pool_recycle > 0 else float("inf")
         self._since: dict[int, float] = {}  # id(pooled) -> when it left the pool
 
-    async def take(self, engine: AsyncEngine) -> PoolProxiedConnection:
+    async def take(self, engine: Engine) -> PoolProxiedConnection:
         """An idle connection still fresh, else one checked out of the pool."""
         now = time.monotonic()
         while self._idle:
@@ -133,7 +134,7 @@ class IdleConnections:
                 await self._back_to_pool(pooled)
             elif now - released < self._max_idle or await self._alive(pooled):
                 return pooled
-        pooled = await engine.raw_connection()
+        pooled = await greenlet_spawn(engine.raw_connection)  # as AsyncEngine's does
         self._since[id(pooled)] = now
         return pooled
 

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.db.engine import Database
+# Defined without the ORM in db/deps.py (the health routes use them on a cold start).
+from smarttask.db.deps import DatabaseDep as DatabaseDep
+from smarttask.db.deps import SettingsDep as SettingsDep
+from smarttask.db.deps import get_app_settings as get_app_settings
+from smarttask.db.deps import get_database as get_database
 from smarttask.kit.unit_of_work import unit_of_work
-from smarttask.settings import Settings
 
 
 async def get_session(request: Request) -> AsyncSession:
@@ -20,18 +23,4 @@ async def get_session(request: Request) -> AsyncSession:
     return unit_of_work(request.scope).session
 
 
-async def get_database(request: Request) -> Database:
-    """The process's database engines."""
-    database: Database = request.app.state.database
-    return database
-
-
-async def get_app_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]

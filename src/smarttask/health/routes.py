@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from smarttask import __version__
-from smarttask.db.session import DatabaseDep, SettingsDep
+from smarttask.db.deps import DatabaseDep, SettingsDep
 from smarttask.db.types import utcnow
 from smarttask.health.service import database_reachable
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import text
-
 from smarttask.db.engine import Database
 
 log = logging.getLogger("smarttask.health")
@@ -16,8 +14,7 @@ async def database_reachable(database: Database, within_seconds: float) -> bool:
     """True when a trivial read answers within the timeout; never writes."""
     try:
         async with asyncio.timeout(within_seconds):
-            async with database.reader.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await database.ping()
     except Exception as error:
         log.warning(
             "health check: database unreachable", extra={"error_type": type(error).__name__}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import weakref
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from smarttask.db.engine import DATABASE_KEY, Database
 from smarttask.settings import JobSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 _settings: weakref.WeakKeyDictionary[Database, JobSettings] = weakref.WeakKeyDictionary()
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -73,6 +73,14 @@ def _unparsable_body(cause: BaseException) -> Response:
     )
 
 
+def _is_stale_data(error: Exception) -> bool:
+    """Whether the ORM found a row changed under it (a version or row-count mismatch)."""
+    # Looked up, not imported: only the ORM raises StaleDataError, so while it is not loaded
+    # (a Lambda cold start reading through Core) no error can be one.
+    orm_exc = sys.modules.get("sqlalchemy.orm.exc")
+    return orm_exc is not None and isinstance(error, orm_exc.StaleDataError)
+
+
 def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
     """Register the handlers on the app."""
 
@@ -108,7 +116,7 @@ def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
         return problem_response(exc.status_code, detail, headers=exc.headers)
 
     async def on_database(_request: Request, exc: Exception) -> Response:
-        if isinstance(exc, StaleDataError):
+        if _is_stale_data(exc):
             return problem_response(
                 409,
                 "The resource was changed by another request at the same time; retry.",

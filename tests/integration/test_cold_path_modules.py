@@ -1,0 +1,73 @@
+"""A cold Lambda container checks health and reads a counter without SQLAlchemy's ORM.
+
+`sqlalchemy.ext.asyncio` imports the whole ORM (about 40 ms of CPU on a cold start, of a
+budget of about 180 ms, docs/benchmarks.md): those first requests run on Core only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run in the child: each step prints one JSON line (its answers, the ORM modules loaded).
+_CHILD = """
+import json, sys
+from tests.e2e.lambda_events import LambdaContext, http_v2, response_json
+
+from smarttask.entrypoints.lambda_http import handler
+
+WATCHED = ["sqlalchemy.orm", "sqlalchemy.ext.asyncio"]
+
+
+def step(name, method, path):
+    response = handler(http_v2(method, path), LambdaContext())
+    answer = [response["statusCode"], response_json(response)]
+    loaded = [m for m in WATCHED if m in sys.modules]
+    print(json.dumps({"step": name, "answer": answer, "loaded": loaded}), flush=True)
+
+
+step("health", "GET", "/health")
+step("counter", "GET", "/api/v1/counters/warm")
+step("missing", "GET", "/api/v1/counters/nothing-here")
+"""
+
+
+async def test_health_and_a_counter_read_import_no_orm(
+    database_url: str, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    created = await client.post("/api/v1/counters/warm/increment")
+    assert created.status_code == 200
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
+    env.update(
+        SMARTTASK_DATABASE_URL=database_url,
+        SMARTTASK_ENV="development",
+        SMARTTASK_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        env=env,
+        cwd=tmp_path,  # no stray .env file
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    steps = {s["step"]: s for s in map(json.loads, completed.stdout.splitlines())}
+
+    health = steps["health"]["answer"]
+    assert health[0] == 200
+    assert health[1]["database"] == "connected"
+    assert steps["counter"]["answer"] == [200, created.json()]
+    missing = steps["missing"]["answer"]
+    assert missing[0] == 404
+    assert missing[1]["status"] == 404
+    for name in ("health", "counter", "missing"):
+        assert steps[name]["loaded"] == [], name
