@@ -1,22 +1,13 @@
-"""Configuration: one Settings class read from SMARTTASK_* variables and a .env file.
-
-Settings are read exactly as pydantic-settings read them for this model (prefix
-SMARTTASK_, names in any case, the .env file under the environment under explicit values;
-tests/unit/test_settings_sources.py compares both), by the few functions below: importing
-pydantic-settings cost 9 to 10 ms of CPU and reading through it 3 ms more, on every Lambda
-cold start. No field needs what they leave out (JSON-decoded or nested values, aliases).
-"""
+"""Configuration: one Settings class read from SMARTTASK_* variables and a .env file."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused outside development
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/smarttask.db"
@@ -138,63 +129,12 @@ DEFAULT_AI_MODELS = {
 }
 
 
-ENV_PREFIX = "SMARTTASK_"
-ENV_FILE = ".env"
-_PREFIX = ENV_PREFIX.lower()  # names are matched case-insensitively
-
-
-def _named(fields: Iterable[str], variables: Mapping[str, str | None]) -> dict[str, str]:
-    """The value of SMARTTASK_<FIELD> (lower-cased names) for each field that has one."""
-    found = {name: variables.get(_PREFIX + name) for name in fields}
-    return {name: value for name, value in found.items() if value is not None}
-
-
-def _environment(fields: Iterable[str], env_file: str | os.PathLike[str] | None) -> dict[str, str]:
-    """The values pydantic-settings passes to the model: the .env file's, then the environment's.
-
-    A name without `=` in the file sets nothing. The file's other non-empty names are passed on
-    too, as pydantic-settings does; the model ignores them (extra="ignore"), but they show in
-    the input of a model-level validation error.
-    """
-    fields = list(fields)
-    values: dict[str, str] = {}
-    if env_file is not None:
-        path = Path(env_file).expanduser()
-        if path.is_file() or path.is_fifo():
-            from dotenv import dotenv_values
-
-            variables = {k.lower(): v for k, v in dotenv_values(path, encoding="utf-8").items()}
-            values = _named(fields, variables)
-            claimed = {*fields, *(_PREFIX + name for name in fields)}
-            for key, value in variables.items():
-                if value and key not in values and key not in claimed:
-                    values[key.removeprefix(_PREFIX)] = value
-    return values | _named(fields, {k.lower(): v for k, v in os.environ.items()})
-
-
-def _explicit(fields: Iterable[str], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Explicit values, by field name matched case-insensitively (the first given wins)."""
-    keys: dict[str, list[str]] = {}
-    for key in values:
-        keys.setdefault(key.lower(), []).append(key)
-    named = {name: values[keys[name][0]] for name in fields if name in keys}
-    return named | {key: value for key, value in values.items() if key.lower() not in named}
-
-
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Every setting of smarttask; environment variables are SMARTTASK_<FIELD>."""
 
-    # validate_default as pydantic-settings' BaseSettings sets it.
-    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
-
-    def __init__(self, _env_file: str | os.PathLike[str] | None = ENV_FILE, **values: Any) -> None:
-        """Explicit values, over SMARTTASK_* variables, over the .env file (None: no file)."""
-        fields = type(self).model_fields
-        merged = _environment(fields, _env_file) | _explicit(fields, values)
-        for name in fields:  # pydantic-settings moves these last (seen in validation errors)
-            if name in values:
-                merged[name] = merged.pop(name)
-        super().__init__(**merged)
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTTASK_", env_file=".env", extra="ignore", frozen=True
+    )
 
     env: Literal["development", "production"] = "development"
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
@@ -215,7 +155,7 @@ class Settings(BaseModel):
     rate_limit_enabled: bool = True
     counter_rate_limit: str = "300/minute"
 
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=24 * 3600)
     idempotency_lease_seconds: int = Field(default=60, ge=1)
@@ -223,7 +163,7 @@ class Settings(BaseModel):
     retry_after_seconds: int = Field(default=5, ge=1)
     max_counters: int = Field(default=1000, ge=1)
 
-    previous_secret_keys: tuple[SecretStr, ...] = ()
+    previous_secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     jwt_issuer: str = "smarttask"
     jwt_audience: str = "smarttask-api"
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
