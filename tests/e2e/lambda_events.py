@@ -11,6 +11,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -283,3 +286,28 @@ def response_body(response: dict[str, Any]) -> bytes:
 def response_json(response: dict[str, Any]) -> Any:
     """The body parsed as JSON."""
     return json.loads(response_body(response))
+
+
+def run_cold_handler(source: str, database_url: str, cwd: Path) -> dict[str, dict[str, Any]]:
+    """Run `source` in a fresh interpreter on the database; its JSON lines by their "step".
+
+    The child sees no SMARTTASK_* variable of the test run but the database URL, and runs in
+    `cwd` so that no stray .env file is read.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
+    env.update(
+        SMARTTASK_DATABASE_URL=database_url,
+        SMARTTASK_ENV="development",
+        SMARTTASK_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", source],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return {step["step"]: step for step in map(json.loads, completed.stdout.splitlines())}

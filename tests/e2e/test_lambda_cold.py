@@ -6,13 +6,9 @@ requests to those domains then import them and are answered exactly as by a warm
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.lambda_events import run_cold_handler
 
 # Run in the child: each step prints one JSON line (statuses, bodies, modules imported).
 _CHILD = """
@@ -74,23 +70,7 @@ step("tasks", statuses, read, comments, wrong_method[0])
 def test_a_cold_handler_imports_only_the_domains_its_requests_need(
     database_url: str, clean_database: None, tmp_path: Path
 ) -> None:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
-    env.update(
-        SMARTTASK_DATABASE_URL=database_url,
-        SMARTTASK_ENV="development",
-        SMARTTASK_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        env=env,
-        cwd=tmp_path,  # no stray .env file
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    steps = {s["step"]: s for s in map(json.loads, completed.stdout.splitlines())}
+    steps = run_cold_handler(_CHILD, database_url, tmp_path)
     postgres = database_url.startswith("postgresql")
 
     assert steps["imported"]["loaded"] == []

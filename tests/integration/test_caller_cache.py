@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -76,6 +77,29 @@ async def _signed_in(client: httpx.AsyncClient, email: str) -> tuple[dict[str, A
     return user, await login(client, email)
 
 
+@dataclass(frozen=True)
+class _Caller:
+    """A signed-in user with an API token, both already in the cache."""
+
+    user: dict[str, Any]
+    pair: dict[str, Any]
+    headers: dict[str, str]  # the access token
+    api_token: dict[str, Any]
+    token: dict[str, str]  # the API token
+
+
+async def _cached_caller(client: httpx.AsyncClient, email: str) -> _Caller:
+    """Sign up, sign in, make an API token, and read /users/me twice with each credential."""
+    user, pair = await _signed_in(client, email)
+    headers = bearer(pair["access_token"])
+    api_token = await create_api_token(client, headers)
+    token = bearer(api_token["token"])
+    for _ in range(2):
+        assert (await _me(client, headers)).status_code == 200
+        assert (await _me(client, token)).status_code == 200
+    return _Caller(user, pair, headers, api_token, token)
+
+
 async def _write(client: httpx.AsyncClient, statement: Any) -> None:
     """A change made by another instance: straight to the database, not through this app."""
     async with app_of(client).state.database.session() as session:
@@ -107,15 +131,10 @@ async def test_another_instance_s_revocations_reach_the_cache(
 ) -> None:
     """Changes committed elsewhere arrive by notification: the next read sees them."""
     client, listener = served
-    user, pair = await _signed_in(client, "elsewhere@example.com")
-    headers = bearer(pair["access_token"])
-    api_token = await create_api_token(client, headers)
-    token = bearer(api_token["token"])
-    for _ in range(2):
-        assert (await _me(client, headers)).status_code == 200
-        assert (await _me(client, token)).status_code == 200
+    caller = await _cached_caller(client, "elsewhere@example.com")
+    headers, token = caller.headers, caller.token
 
-    await _write(client, update(User).where(User.id == user["id"]).values(name="Renamed"))
+    await _write(client, update(User).where(User.id == caller.user["id"]).values(name="Renamed"))
     await listener.sync()
     assert (await _me(client, headers)).json()["name"] == "Renamed"
     assert (await _me(client, token)).json()["name"] == "Renamed"
@@ -133,14 +152,10 @@ async def test_another_instance_s_revocations_reach_the_cache(
 async def test_disabling_reaches_the_cache(served: tuple[httpx.AsyncClient, Listener]) -> None:
     client, listener = served
     admin = await register_admin(client, "admin@example.com")
-    user, pair = await _signed_in(client, "disabled@example.com")
-    headers = bearer(pair["access_token"])
-    token = bearer((await create_api_token(client, headers))["token"])
-    for _ in range(2):
-        assert (await _me(client, headers)).status_code == 200
-        assert (await _me(client, token)).status_code == 200
+    caller = await _cached_caller(client, "disabled@example.com")
+    headers, token = caller.headers, caller.token
     disabled = await client.patch(
-        f"{API}/users/{user['id']}", json={"is_active": False}, headers=admin
+        f"{API}/users/{caller.user['id']}", json={"is_active": False}, headers=admin
     )
     assert disabled.status_code == 200
     await listener.sync()
@@ -153,13 +168,8 @@ async def test_the_callers_own_changes_are_seen_at_once(
 ) -> None:
     """Read-your-writes in one worker, without waiting for the notification."""
     client, _ = served
-    _, pair = await _signed_in(client, "own@example.com")
-    headers = bearer(pair["access_token"])
-    created = await create_api_token(client, headers)
-    token = bearer(created["token"])
-    for _ in range(2):
-        assert (await _me(client, headers)).status_code == 200
-        assert (await _me(client, token)).status_code == 200
+    caller = await _cached_caller(client, "own@example.com")
+    headers, token, created = caller.headers, caller.token, caller.api_token
 
     renamed = await client.patch(f"{API}/users/me", json={"name": "New Name"}, headers=headers)
     assert renamed.status_code == 200

@@ -6,15 +6,11 @@ budget of about 180 ms, docs/benchmarks.md): those first requests run on Core on
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.lambda_events import run_cold_handler
 
 # Run in the child: each step prints one JSON line (its answers, the ORM modules loaded).
 _CHILD = """
@@ -44,23 +40,7 @@ async def test_health_and_a_counter_read_import_no_orm(
 ) -> None:
     created = await client.post("/api/v1/counters/warm/increment")
     assert created.status_code == 200
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
-    env.update(
-        SMARTTASK_DATABASE_URL=database_url,
-        SMARTTASK_ENV="development",
-        SMARTTASK_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        env=env,
-        cwd=tmp_path,  # no stray .env file
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    steps = {s["step"]: s for s in map(json.loads, completed.stdout.splitlines())}
+    steps = run_cold_handler(_CHILD, database_url, tmp_path)
 
     health = steps["health"]["answer"]
     assert health[0] == 200

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy.orm import DeclarativeBase
 
 from smarttask.db.metadata import METADATA
-from smarttask.db.metadata import NAMING_CONVENTION as NAMING_CONVENTION  # re-exported
 from smarttask.db.types import UTCDateTime
 
 

@@ -1,4 +1,4 @@
-"""FastAPI dependencies for the database session and settings."""
+"""The FastAPI dependency for the request's database session (Database and settings: db/deps.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# Defined without the ORM in db/deps.py (the health routes use them on a cold start).
-from smarttask.db.deps import DatabaseDep as DatabaseDep
-from smarttask.db.deps import SettingsDep as SettingsDep
-from smarttask.db.deps import get_app_settings as get_app_settings
-from smarttask.db.deps import get_database as get_database
 from smarttask.kit.unit_of_work import unit_of_work
 
 
