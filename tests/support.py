@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from smarttask.counters import service as counters
 from smarttask.db.registry import Base
 from smarttask.db.session import SessionDep
+from smarttask.jobs.registry import JobRegistry, JobSet
 from smarttask.kit.schemas import InputSchema
 from smarttask.settings import Settings
+from smarttask.wiring import job_modules
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "SMARTTASK_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -30,6 +32,11 @@ BACKENDS = tuple(
     for b in os.environ.get("SMARTTASK_TEST_BACKENDS", "sqlite,postgresql").split(",")
     if b.strip()
 )
+
+
+def job_registry(*extra: JobSet) -> JobRegistry:
+    """The application's job registry, joined by tests' own handler sets."""
+    return JobRegistry(job_modules(), extra=extra)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -14,17 +14,16 @@ from starlette.types import Scope
 from smarttask import __version__
 from smarttask.accounts.components import AuthComponents
 from smarttask.adapters.storage.local import TRANSFER_PATH
-from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
-from smarttask.jobs.configuration import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
-from smarttask.kit.lazy_routes import LazyRouter, LazyRouters
+from smarttask.kit.lazy_routes import LazyRouters
 from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.openapi_problems import install_problem_responses
-from smarttask.kit.ratelimit import RateLimiter
 from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
-from smarttask.settings import Settings, get_settings
+from smarttask.runtime import Runtime, build_runtime
+from smarttask.settings import Settings
+from smarttask.wiring import api_routers
 
 if TYPE_CHECKING:
     from smarttask.db.listener import Listener
@@ -42,21 +41,6 @@ UNREPLAYABLE_PREFIXES = (
 )
 # The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
 RAW_BODY_PREFIXES = (TRANSFER_PATH,)
-# Every router under API_PREFIX, in routing order, with the leading path segments under
-# API_PREFIX its routes start with, `*` for a parameter (kit/lazy_routes.py; the test
-# tests/unit/test_lazy_routes.py holds them to the routes).
-API_ROUTERS = (
-    LazyRouter("smarttask.accounts.routes", ("auth",)),
-    LazyRouter("smarttask.accounts.users_routes", ("users",)),
-    LazyRouter("smarttask.workspaces.routes", ("workspaces",)),
-    LazyRouter("smarttask.projects.routes", ("workspaces/*/projects", "projects")),
-    LazyRouter("smarttask.tasks.routes", ("projects/*/tasks", "workspaces/*/tasks", "tasks")),
-    LazyRouter("smarttask.analysis.routes", ("tasks/*/analysis",)),
-    LazyRouter("smarttask.comments.routes", ("tasks/*/comments", "comments")),
-    LazyRouter("smarttask.activity.routes", ("workspaces/*/activity", "tasks/*/activity")),
-    LazyRouter("smarttask.counters.routes", ("counters",)),
-    LazyRouter("smarttask.attachments.routes", ("tasks/*/attachments", "attachments", "storage")),
-)
 
 
 async def idempotency_principal(scope: Scope) -> str | None:
@@ -87,7 +71,11 @@ def _callers_listener(settings: Settings, auth: AuthComponents) -> Listener | No
 
 
 def create_app(
-    settings: Settings | None = None, *, background: bool = False, lazy_routes: bool = False
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    background: bool = False,
+    lazy_routes: bool = False,
 ) -> FastAPI:
     """Build the application; nothing connects until the first request needs it.
 
@@ -95,12 +83,11 @@ def create_app(
     SMARTTASK_WORKER_IN_PROCESS=false; Lambda does not: its worker is a function of its own).
     `lazy_routes` imports each domain's routes on the first request under their path
     (Lambda's cold start) instead of now; either way the app routes and documents the same.
+    The app runs on `runtime` when given, else on one built from `settings` (by default the
+    environment's).
     """
-    settings = settings or get_settings()
-    database = Database(settings.database)
-    configure_jobs(database, settings.jobs)
-
-    auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
+    runtime = runtime or build_runtime(settings)
+    settings, database, auth = runtime.settings, runtime.database, runtime.auth
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -110,7 +97,7 @@ def create_app(
         if background and settings.jobs.in_process:
             from smarttask.jobs.worker import Worker
 
-            worker = Worker(database, settings)
+            worker = Worker(database, settings, runtime.jobs)
             task = asyncio.create_task(worker.run(grace_seconds=5), name="job-worker")
         try:
             yield
@@ -129,13 +116,14 @@ def create_app(
         summary="A self-hostable, AI-assisted task manager API.",
         lifespan=lifespan,
     )
+    app.state.runtime = runtime
     app.state.settings = settings
     app.state.database = database
     app.state.rate_limiter = auth.limiter
     app.state.auth = auth
 
     app.include_router(health_router)
-    routers = LazyRouters(app, API_PREFIX, API_ROUTERS)
+    routers = LazyRouters(app, API_PREFIX, api_routers())
     if not lazy_routes:
         routers.include_all()
     app.state.routers = routers

@@ -40,7 +40,7 @@ class Counting:
 async def drain(app: Any) -> int:
     """Run every due job of the app's database; how many ran."""
     settings: Settings = app.state.settings
-    return await Worker(app.state.database, settings, concurrency=1).drain()
+    return await Worker(app.state.database, settings, app.state.runtime.jobs, concurrency=1).drain()
 
 
 async def scalar(database: Database, sql: str, **params: Any) -> Any:

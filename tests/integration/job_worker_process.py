@@ -15,11 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smarttask import runtime, wiring
 from smarttask.counters import service as counters
 from smarttask.entrypoints.cli import main
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext, JobSet
 
 MARKERS = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
+registry = JobSet()
 
 
 @registry.handler("test.process.block_first")
@@ -39,4 +41,6 @@ async def count(context: JobContext, payload: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
+    # The worker runs these handlers too, as if the wiring point listed this module.
+    runtime.job_modules = lambda: (*wiring.job_modules(), "tests.integration.job_worker_process")
     sys.exit(main(["worker", *sys.argv[2:]]))

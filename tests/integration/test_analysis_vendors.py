@@ -70,7 +70,10 @@ async def analysis(client: httpx.AsyncClient, board: Board, task_id: str) -> dic
 async def drain_later(app: Any) -> int:
     """Run jobs as if an hour had passed (jobs waiting for a retry are due by then)."""
     worker = Worker(
-        app.state.database, app.state.settings, clock=lambda: utcnow() + timedelta(hours=1)
+        app.state.database,
+        app.state.settings,
+        app.state.runtime.jobs,
+        clock=lambda: utcnow() + timedelta(hours=1),
     )
     return await worker.drain()
 

@@ -15,9 +15,10 @@ from smarttask.attachments.cleanup import sweep
 from smarttask.attachments.models import Attachment
 from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext
 from smarttask.settings import Settings
 from tests.attachment_helpers import board_with_task, declare, send_bytes, uploaded
+from tests.support import job_registry
 from tests.task_helpers import new_task
 
 BODY = b"0123456789"
@@ -59,7 +60,7 @@ async def run_cleanup(settings: Settings) -> None:
         context = JobContext(
             session=session, database=database, settings=settings, job_id="test", attempt=1
         )
-        await registry.get("attachments.cleanup")(context, {})
+        await job_registry().get("attachments.cleanup")(context, {})
         await session.commit()
     await database.dispose()
 
@@ -76,7 +77,7 @@ async def remaining(settings: Settings) -> dict[str, str]:
 async def test_cleanup_purges_what_is_no_longer_wanted(
     client: httpx.AsyncClient, settings: Settings, storage_dir: Path
 ) -> None:
-    assert "attachments.cleanup" in registry.load().periodic
+    assert "attachments.cleanup" in job_registry().periodic
     board, task_id = await board_with_task(client)
     kept = await uploaded(client, task_id, board.member, BODY)
     recent = (await declare(client, task_id, board.member, size=10)).json()

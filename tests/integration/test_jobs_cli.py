@@ -12,10 +12,13 @@ import pytest
 
 from smarttask.db.engine import Database
 from smarttask.entrypoints.cli import main
-from smarttask.jobs.registry import JobContext, PermanentFailure, registry
+from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure
 from smarttask.jobs.worker import Worker
 from smarttask.settings import get_settings
 from tests.integration.jobs_support import add_jobs, all_jobs, job_settings
+from tests.support import job_registry
+
+registry = JobSet()
 
 
 @registry.handler("test.cli.doomed")
@@ -45,11 +48,11 @@ def prepare(database_url: str) -> tuple[list[str], list[str]]:
 
     async def run() -> tuple[list[str], list[str]]:
         settings = job_settings(database_url)
-        database = Database(settings.database)
+        database = Database(settings.database, jobs=settings.jobs)
         try:
             dead = await add_jobs(database, "test.cli.doomed", [{}, {}])
             done = await add_jobs(database, "jobs.noop", [{}])
-            await Worker(database, settings).drain()
+            await Worker(database, settings, job_registry(registry)).drain()
             return dead, done
         finally:
             await database.dispose()

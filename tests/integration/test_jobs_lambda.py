@@ -21,15 +21,18 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from smarttask import runtime, wiring
 from smarttask.counters import service as counters
 from smarttask.db.engine import Database
 from smarttask.entrypoints import lambda_worker
 from smarttask.jobs import sqs
-from smarttask.jobs.queue import configure, enqueue
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.queue import enqueue
+from smarttask.jobs.registry import JobContext, JobSet
 from smarttask.settings import get_settings
 from tests.e2e.lambda_events import LambdaContext, sample
 from tests.integration.jobs_support import counter_value, job, job_settings
+
+registry = JobSet()  # joined to the container's runtime by the `container` fixture
 
 
 @registry.handler("test.lambda.ok")
@@ -115,6 +118,8 @@ def container(
     monkeypatch.setenv("SMARTTASK_DATABASE_URL", database_url)
     monkeypatch.setenv("SMARTTASK_SQS_QUEUE_URL", queue_url)
     monkeypatch.setenv("SMARTTASK_LOG_LEVEL", "WARNING")
+    # The container runs this module's handlers too, as if the wiring point listed it.
+    monkeypatch.setattr(runtime, "job_modules", lambda: (*wiring.job_modules(), __name__))
     get_settings.cache_clear()
     lambda_worker._state.clear()
     try:
@@ -135,8 +140,7 @@ def enqueue_jobs(
     settings = job_settings(database_url, sqs_queue_url=queue_url)
 
     async def run() -> list[str]:
-        database = Database(settings.database)
-        configure(database, settings.jobs)
+        database = Database(settings.database, jobs=settings.jobs)
         try:
             async with database.session() as session:
                 ids = [await enqueue(session, kind, payload) for kind, payload in jobs]
@@ -241,7 +245,7 @@ def test_a_scheduled_event_enqueues_periodic_jobs_and_drains_due_jobs(
 
     result = lambda_worker.handler(event, LambdaContext())
 
-    assert result["periodic_enqueued"] == len(registry.load().periodic)
+    assert result["periodic_enqueued"] == len(runtime.build_runtime().jobs.periodic)
     assert result["jobs_run"] >= 5
     assert counter(database_url, "drained") == 5
     assert {stored(database_url, i).state for i in ids} == {"done"}

@@ -14,7 +14,7 @@ from smarttask.counters import service as counters
 from smarttask.db.engine import Database
 from smarttask.jobs import repository
 from smarttask.jobs.queue import enqueue
-from smarttask.jobs.registry import JobContext, PermanentFailure, RetryLater, registry
+from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
 from smarttask.jobs.worker import Worker
 from smarttask.settings import Settings
 from tests.integration.jobs_support import (
@@ -25,8 +25,11 @@ from tests.integration.jobs_support import (
     job,
     job_settings,
 )
+from tests.support import job_registry
 
 runs: Tally[str] = Tally()
+registry = JobSet()
+JOBS = job_registry(registry)
 
 
 @registry.handler("test.queue.count")
@@ -62,7 +65,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def database(settings: Settings, clean_database: None) -> AsyncIterator[Database]:
-    db = Database(settings.database)
+    db = Database(settings.database, jobs=settings.jobs)
     yield db
     await db.dispose()
 
@@ -70,7 +73,6 @@ async def database(settings: Settings, clean_database: None) -> AsyncIterator[Da
 async def test_enqueue_is_rolled_back_with_its_transaction(
     database: Database, settings: Settings
 ) -> None:
-    Worker(database, settings)  # configures the queue for this database
     async with database.session() as session:
         await counters.increment(session, "outbox", max_counters=1000)
         await enqueue(session, "test.queue.count", {"counter": "x"})
@@ -96,7 +98,7 @@ async def test_a_dedupe_key_allows_one_unfinished_job(
         await session.commit()
     assert first == second
     assert len(await all_jobs(database)) == 1
-    assert await Worker(database, settings).drain() == 1
+    assert await Worker(database, settings, JOBS).drain() == 1
     async with database.session() as session:
         third = await enqueue(session, "test.queue.count", {"counter": "d"}, dedupe_key="k1")
         await session.commit()
@@ -108,8 +110,10 @@ async def test_concurrent_workers_run_each_job_exactly_once(
     database: Database, settings: Settings
 ) -> None:
     ids = await add_jobs(database, "test.queue.count", [{"counter": "many"}] * 120)
-    databases = [Database(settings.database) for _ in range(4)]
-    workers = [Worker(db, settings, concurrency=4, name=f"w{i}") for i, db in enumerate(databases)]
+    databases = [Database(settings.database, jobs=settings.jobs) for _ in range(4)]
+    workers = [
+        Worker(db, settings, JOBS, concurrency=4, name=f"w{i}") for i, db in enumerate(databases)
+    ]
     try:
         counts = await asyncio.gather(*(w.drain() for w in workers))
     finally:
@@ -127,7 +131,7 @@ async def test_a_failing_job_backs_off_then_ends_dead(
 ) -> None:
     (job_id,) = await add_jobs(database, "test.queue.fail", [{}])
     clock = FakeClock()
-    worker = Worker(database, settings, clock=clock)
+    worker = Worker(database, settings, JOBS, clock=clock)
     gaps = []
     for attempt in range(1, 4):
         assert await worker.drain() == 1
@@ -154,7 +158,7 @@ async def test_retry_later_honours_the_upstream_delay(
 ) -> None:
     (job_id,) = await add_jobs(database, "test.queue.retry_later", [{"after": 42.5}])
     clock = FakeClock()
-    await Worker(database, settings, clock=clock).drain()
+    await Worker(database, settings, JOBS, clock=clock).drain()
     stored = await job(database, job_id)
     assert stored.state == "queued"
     assert stored.run_at - clock.now == timedelta(seconds=42.5)
@@ -166,7 +170,7 @@ async def test_permanent_failures_and_unknown_kinds_go_dead_at_once(
 ) -> None:
     (permanent,) = await add_jobs(database, "test.queue.permanent", [{}])
     (unknown,) = await add_jobs(database, "test.queue.nobody-handles-this", [{}])
-    await Worker(database, settings).drain()
+    await Worker(database, settings, JOBS).drain()
     first, second = await job(database, permanent), await job(database, unknown)
     assert (first.state, first.attempts) == ("dead", 1)
     assert first.last_error == "PermanentFailure: the task no longer exists"
@@ -188,7 +192,7 @@ async def test_an_expired_lease_is_claimed_again_and_the_old_holder_keeps_nothin
         )
         await session.commit()
     assert held.id == job_id
-    worker = Worker(database, settings, clock=clock)
+    worker = Worker(database, settings, JOBS, clock=clock)
     assert await worker.drain() == 0  # leased: nobody else may run it
     clock.advance(lease.total_seconds() + 1)
     assert await worker.drain() == 1
@@ -203,7 +207,7 @@ async def test_an_expired_lease_is_claimed_again_and_the_old_holder_keeps_nothin
 async def test_the_run_loop_picks_up_new_work_and_stops_on_request(
     database: Database, settings: Settings
 ) -> None:
-    worker = Worker(database, settings)
+    worker = Worker(database, settings, JOBS)
     loop = asyncio.create_task(worker.run(grace_seconds=5))
     ids = await add_jobs(database, "test.queue.count", [{"counter": "loop"}] * 10)
     async with asyncio.timeout(30):
@@ -219,17 +223,17 @@ async def test_periodic_jobs_are_enqueued_once_per_slot_across_instances(
 ) -> None:
     settings = job_settings(database_url, periodic_jobs_enabled=True)
     clock = FakeClock()
-    databases = [Database(settings.database) for _ in range(3)]
+    databases = [Database(settings.database, jobs=settings.jobs) for _ in range(3)]
     try:
-        workers = [Worker(db, settings, clock=clock) for db in databases]
+        workers = [Worker(db, settings, JOBS, clock=clock) for db in databases]
         await asyncio.gather(*(w.schedule_periodic() for w in workers))
         kinds = sorted(j.kind for j in await all_jobs(database))
-        assert kinds == sorted(registry.load().periodic)
+        assert kinds == sorted(JOBS.periodic)
         assert "maintenance.purge_idempotency_keys" in kinds
         await workers[0].drain()
-        fresh = Worker(databases[1], settings, clock=clock)  # knows no slot yet
+        fresh = Worker(databases[1], settings, JOBS, clock=clock)  # knows no slot yet
         assert await fresh.schedule_periodic() == 0  # finished slots stay taken
-        clock.advance(max(p.every for p in registry.periodic.values()).total_seconds())
+        clock.advance(max(p.every for p in JOBS.periodic.values()).total_seconds())
         assert await fresh.schedule_periodic() == len(kinds)
     finally:
         for db in databases:

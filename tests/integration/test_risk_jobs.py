@@ -13,10 +13,10 @@ from smarttask.analysis.risk.models import RiskModel
 from smarttask.analysis.risk.synthetic import generate, insert_history
 from smarttask.db.types import utcnow
 from smarttask.jobs.models import Job
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext
 from smarttask.tasks.models import Task
 from tests.integration.test_task_lists import walk
-from tests.support import make_settings
+from tests.support import job_registry, make_settings
 from tests.task_helpers import Board, new_board, new_task
 
 
@@ -30,7 +30,7 @@ async def _run(app: Any, kind: str, payload: dict[str, Any] | None = None, **set
             job_id="test",
             attempt=1,
         )
-        await registry.get(kind)(context, payload or {})
+        await job_registry().get(kind)(context, payload or {})
         await session.commit()
 
 
@@ -56,7 +56,7 @@ async def _models(app: Any) -> list[RiskModel]:
 
 
 def test_the_handlers_are_registered_and_scheduled() -> None:
-    registry.load()
+    registry = job_registry()
     assert registry.get(jobs.RESCORE_DUE) is jobs.rescore_due
     assert registry.get(jobs.RETRAIN) is jobs.retrain
     assert registry.periodic[jobs.RESCORE_DUE].every == timedelta(minutes=15)

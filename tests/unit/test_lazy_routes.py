@@ -10,9 +10,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from smarttask.app import API_PREFIX, API_ROUTERS, create_app
+from smarttask.app import API_PREFIX, create_app
 from smarttask.kit.lazy_routes import LazyRouters
 from smarttask.settings import Settings
+from smarttask.wiring import api_routers
 from tests.support import make_settings, sqlite_url
 
 # Answers that need no database: unknown paths and methods, redirects, refused input,
@@ -92,7 +93,7 @@ def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
     paths = [getattr(route, "path", "") for route in app.router.routes]
     assert "/health/live" in paths
     assert not [path for path in paths if path.startswith(API_PREFIX)]
-    assert _routers(app).pending == tuple(router.module for router in API_ROUTERS)
+    assert _routers(app).pending == tuple(router.module for router in api_routers())
 
 
 def test_the_lazy_document_and_routes_equal_the_eager_ones(settings: Settings) -> None:
@@ -151,7 +152,7 @@ async def test_a_path_no_router_serves_includes_nothing(settings: Settings, path
     """A 404 for a path outside every router's segments imports no router."""
     app = create_app(settings, lazy_routes=True)
     assert (await _answer(app, "GET", path))[0] == 404
-    assert len(_routers(app).pending) == len(API_ROUTERS)
+    assert len(_routers(app).pending) == len(api_routers())
 
 
 def _covers(pattern: str, template: str) -> bool:
@@ -171,7 +172,7 @@ def _covers(pattern: str, template: str) -> bool:
 
 def test_each_router_declares_the_paths_its_routes_start_with() -> None:
     """Each route is covered by a declared path of its router; each declared path is used."""
-    for lazy in API_ROUTERS:
+    for lazy in api_routers():
         app = FastAPI()
         app.include_router(lazy.load(), prefix=API_PREFIX)
         used = set()
@@ -205,5 +206,5 @@ async def test_a_request_includes_only_the_routers_that_could_serve_it(
     """A task read does not import comments, analysis, activity or attachments."""
     app = create_app(settings, lazy_routes=True)
     await _answer(app, "DELETE", path)
-    included = {router.module for router in API_ROUTERS} - set(_routers(app).pending)
+    included = {router.module for router in api_routers()} - set(_routers(app).pending)
     assert included == modules

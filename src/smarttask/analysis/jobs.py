@@ -26,11 +26,12 @@ from smarttask.analysis import budget, guardrail, repository, snapshot
 from smarttask.analysis.service import JOB_KIND
 from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
-from smarttask.jobs.registry import JobContext, PermanentFailure, RetryLater, registry
+from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
 from smarttask.settings import AISettings
 from smarttask.tasks import repository as tasks
 
 log = logging.getLogger("smarttask.analysis")
+registry = JobSet()
 TASK_DELETED = "The task was deleted before it could be analysed."
 _OPEN = repository.OPEN
 

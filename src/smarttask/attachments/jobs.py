@@ -8,9 +8,10 @@ from typing import Any
 
 from smarttask.adapters.storage.factory import build_storage
 from smarttask.attachments.cleanup import sweep
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext, JobSet
 
 log = logging.getLogger("smarttask.attachments")
+registry = JobSet()
 
 
 @registry.handler("attachments.cleanup")

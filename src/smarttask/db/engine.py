@@ -27,7 +27,7 @@ from smarttask.db.connections import connected, execute
 from smarttask.db.readers import Compiled, CoreReader, DriverReader, IdleConnections
 from smarttask.db.readers import Reader as Reader  # re-exported: the hot paths' types
 from smarttask.db.readers import RowLike as RowLike
-from smarttask.settings import DatabaseSettings
+from smarttask.settings import DatabaseSettings, JobSettings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -150,8 +150,10 @@ _MAX_COMPILED = 1024
 class Database:
     """The process's engines, created on first use and shared by every request."""
 
-    def __init__(self, settings: DatabaseSettings) -> None:
+    def __init__(self, settings: DatabaseSettings, *, jobs: JobSettings | None = None) -> None:
         self.settings = settings
+        # How sessions of this database enqueue jobs (jobs/queue.py): SQS after commit or not.
+        self.job_settings = jobs
         self._core: Engine | None = None
         self._core_reader: Engine | None = None
         self._engine: AsyncEngine | None = None

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from smarttask import __version__
+
+if TYPE_CHECKING:
+    from smarttask.runtime import Runtime
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -39,50 +45,36 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _migrate(args: argparse.Namespace) -> int:
+def _migrate(args: argparse.Namespace, runtime: Runtime) -> int:
     from smarttask.db.migrate import upgrade
     from smarttask.kit.logging import configure_logging
-    from smarttask.settings import get_settings
 
-    settings = get_settings()
+    settings = runtime.settings
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    upgrade(revision=args.revision)
+    upgrade(settings.database.url, revision=args.revision)
     print(f"database migrated to {args.revision}", file=sys.stderr)
     return 0
 
 
-def _user_create(args: argparse.Namespace) -> int:
-    import asyncio
-
+def _user_create(args: argparse.Namespace, runtime: Runtime) -> int:
     from smarttask.accounts import service
-    from smarttask.accounts.components import AuthComponents
-    from smarttask.db.engine import Database
     from smarttask.kit.problems import ProblemError
-    from smarttask.kit.ratelimit import RateLimiter
-    from smarttask.settings import get_settings
-
-    settings = get_settings()
 
     async def create() -> str:
-        database = Database(settings.database)
-        auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
-        try:
-            async with database.session() as session:
-                user = await service.register(
-                    session,
-                    auth,
-                    email=args.email,
-                    password=args.password,
-                    name=args.name or args.email.split("@")[0],
-                    is_admin=args.admin,
-                )
-                await session.commit()
-                return user.id
-        finally:
-            await database.dispose()
+        async with runtime.database.session() as session:
+            user = await service.register(
+                session,
+                runtime.auth,
+                email=args.email,
+                password=args.password,
+                name=args.name or args.email.split("@")[0],
+                is_admin=args.admin,
+            )
+            await session.commit()
+            return user.id
 
     try:
-        user_id = asyncio.run(create())
+        user_id = runtime.run(create)
     except ProblemError as problem:
         print(f"smarttask: {problem.detail}", file=sys.stderr)
         return 1
@@ -91,41 +83,30 @@ def _user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from smarttask.accounts.components import AuthComponents
-    from smarttask.db.engine import Database
+def _demo(args: argparse.Namespace, runtime: Runtime) -> int:
     from smarttask.db.migrate import upgrade
     from smarttask.demo import DEMO_PASSWORD, has_users, load_demo, progress_bar
-    from smarttask.kit.ratelimit import RateLimiter
-    from smarttask.settings import get_settings
 
-    settings = get_settings()
+    settings = runtime.settings
     if settings.database.is_sqlite and settings.auto_migrate:
-        upgrade()
+        upgrade(settings.database.url)
 
     async def load() -> str | None:
-        database = Database(settings.database)
-        auth = AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits))
-        try:
-            async with database.session() as session:
-                if await has_users(session):
-                    if args.if_empty:
-                        return None
-                    raise SystemExit(
-                        "smarttask: the database already has users; demo data "
-                        "goes into an empty database only"
-                    )
-                summary = await load_demo(
-                    session, auth, tasks=args.tasks, progress=progress_bar(args.tasks)
+        async with runtime.database.session() as session:
+            if await has_users(session):
+                if args.if_empty:
+                    return None
+                raise SystemExit(
+                    "smarttask: the database already has users; demo data "
+                    "goes into an empty database only"
                 )
-                await session.commit()
-                return summary.emails[0]
-        finally:
-            await database.dispose()
+            summary = await load_demo(
+                session, runtime.auth, tasks=args.tasks, progress=progress_bar(args.tasks)
+            )
+            await session.commit()
+            return summary.emails[0]
 
-    email = asyncio.run(load())
+    email = runtime.run(load)
     if email is None:
         print("demo data: the database already has users; nothing loaded", file=sys.stderr)
         return 0
@@ -136,6 +117,30 @@ def _demo(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _worker(args: argparse.Namespace, runtime: Runtime) -> int:
+    runtime.prepare()
+    runtime.run(lambda: run_worker(runtime, concurrency=args.concurrency, grace=args.grace))
+    return 0
+
+
+async def run_worker(
+    runtime: Runtime, *, concurrency: int | None = None, grace: float = 10
+) -> None:
+    """Run the worker loop until SIGTERM or SIGINT, then stop gracefully."""
+    import logging
+
+    from smarttask.jobs.worker import Worker
+
+    log = logging.getLogger("smarttask.jobs")
+    worker = Worker(runtime.database, runtime.settings, runtime.jobs, concurrency=concurrency)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, worker.stop)
+    log.info("worker started", extra={"worker": worker.name, "concurrency": worker.concurrency})
+    await worker.run(grace_seconds=grace)
+    log.info("worker stopped", extra={"worker": worker.name})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not run background jobs in this process (run `smarttask worker` instead)",
     )
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=_serve, bare=True)  # reads its settings after --no-worker
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
@@ -178,12 +183,21 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true", help="make an instance administrator")
     create.set_defaults(run=_user_create)
 
-    from smarttask.analysis.cli import add_commands as add_ai_commands
-    from smarttask.jobs.cli import add_commands as add_job_commands
+    worker = commands.add_parser("worker", help="run background jobs until SIGTERM/SIGINT")
+    worker.add_argument(
+        "--concurrency", type=int, help="jobs at once (default SMARTTASK_JOB_CONCURRENCY)"
+    )
+    worker.add_argument(
+        "--grace", type=float, default=10.0, help="seconds to let running jobs finish on stop"
+    )
+    worker.set_defaults(run=_worker)
 
-    add_job_commands(commands)
+    import importlib
 
-    add_ai_commands(commands)
+    from smarttask.wiring import cli_modules
+
+    for module in cli_modules():
+        importlib.import_module(module).add_commands(commands)
     return parser
 
 
@@ -191,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        if getattr(args, "bare", False):
+            return int(args.run(args))
+        from smarttask.runtime import build_runtime
+
+        return int(args.run(args, build_runtime()))
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # settings errors and the like: say it plainly, no traceback

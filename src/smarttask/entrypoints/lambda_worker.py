@@ -28,15 +28,15 @@ _state: dict[str, Any] = {}
 
 def _setup() -> tuple[asyncio.AbstractEventLoop, Any]:
     if not _state:
-        from smarttask.db.engine import Database
         from smarttask.jobs.worker import Worker
         from smarttask.kit.logging import configure_logging
-        from smarttask.settings import get_settings
+        from smarttask.runtime import build_runtime
 
-        settings = get_settings()
+        runtime = build_runtime()
+        settings = runtime.settings
         configure_logging(settings.log_level, json_lines=settings.log_json)
         _state["loop"] = asyncio.new_event_loop()
-        _state["worker"] = Worker(Database(settings.database), settings)
+        _state["worker"] = Worker(runtime.database, settings, runtime.jobs)
     return _state["loop"], _state["worker"]
 
 

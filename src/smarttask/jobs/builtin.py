@@ -9,10 +9,11 @@ from typing import Any
 from smarttask.db.types import utcnow
 from smarttask.jobs import repository
 from smarttask.jobs.models import DEAD, DONE
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext, JobSet
 from smarttask.kit.idempotency import repository as idempotency_repository
 
 log = logging.getLogger("smarttask.jobs")
+registry = JobSet()
 
 PURGE_IDEMPOTENCY_KEYS = "maintenance.purge_idempotency_keys"
 PURGE_FINISHED_JOBS = "jobs.purge_finished"

@@ -1,10 +1,9 @@
 """Enqueueing: a job row in the caller's transaction (the outbox), sent to SQS after commit.
 
 How enqueue finds its settings: every session from `Database.session()` carries its
-`Database` in `session.info`, and `configure(database, settings.jobs)` (done by
-`create_app`, the workers and the Lambda worker) attaches the queue settings to that
-Database. A session of an unconfigured Database enqueues rows only (no SQS send) and its
-jobs use the runner's SMARTTASK_JOB_MAX_ATTEMPTS.
+`Database` in `session.info`, and the runtime (`smarttask.runtime.build_runtime`) builds
+that Database with the job settings. A session of a Database built without them enqueues
+rows only (no SQS send) and its jobs use the runner's SMARTTASK_JOB_MAX_ATTEMPTS.
 """
 
 from __future__ import annotations
@@ -15,14 +14,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.db.engine import DATABASE_KEY, Database
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import new_id, utcnow
 from smarttask.jobs import repository
-from smarttask.jobs.configuration import configure, settings_of
 from smarttask.jobs.models import QUEUED
 from smarttask.kit.context import current_request_id
+from smarttask.settings import JobSettings
 
-__all__ = ["configure", "enqueue", "notify_after_commit", "settings_of"]
+
+def settings_of(session: AsyncSession) -> JobSettings | None:
+    """The job settings of the Database this session came from, if it was built with them."""
+    database = session.info.get(DATABASE_KEY)
+    return database.job_settings if isinstance(database, Database) else None
 
 
 async def enqueue(

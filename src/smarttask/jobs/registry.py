@@ -1,9 +1,9 @@
-"""The one registry of job handlers and periodic jobs, shared by every runner."""
+"""Job handlers and periodic jobs: each domain declares a JobSet, the runtime joins them."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -12,14 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.engine import Database
 from smarttask.settings import Settings
-
-# Modules whose import registers handlers; each domain adds its own line.
-HANDLER_MODULES: tuple[str, ...] = (
-    "smarttask.jobs.builtin",
-    "smarttask.analysis.risk.jobs",
-    "smarttask.analysis.jobs",
-    "smarttask.attachments.jobs",
-)
 
 
 class RetryLater(Exception):
@@ -57,13 +49,12 @@ class PeriodicJob:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-class JobRegistry:
-    """Handlers by kind, and the periodic schedule."""
+class JobSet:
+    """The job handlers and periodic jobs one module declares (its module-level `registry`)."""
 
     def __init__(self) -> None:
         self.handlers: dict[str, Handler] = {}
         self.periodic: dict[str, PeriodicJob] = {}
-        self._loaded = False
 
     def handler(self, kind: str) -> Callable[[Handler], Handler]:
         """Decorator: register the handler of a job kind."""
@@ -80,17 +71,45 @@ class JobRegistry:
         """Schedule `kind` (which needs a handler) to run once per interval."""
         self.periodic[kind] = PeriodicJob(kind=kind, every=interval)
 
+
+class JobRegistry:
+    """Every handler and periodic job of the modules it is built from, imported on first use.
+
+    The modules come from the wiring point (`smarttask.wiring.job_modules()`; the runtime
+    builds the registry); each declares a module-level `registry = JobSet()`. `extra` sets
+    join them (tests' own handlers).
+    """
+
+    def __init__(self, modules: Sequence[str], *, extra: Sequence[JobSet] = ()) -> None:
+        self.modules = tuple(modules)
+        self.extra = tuple(extra)
+        self._handlers: dict[str, Handler] = {}
+        self._periodic: dict[str, PeriodicJob] = {}
+        self._loaded = False
+
     def load(self) -> JobRegistry:
-        """Import every handler module once; returns self."""
+        """Import every handler module once and gather their sets; returns self."""
         if not self._loaded:
-            for module in HANDLER_MODULES:
-                importlib.import_module(module)
+            sets = [importlib.import_module(name).registry for name in self.modules]
+            for job_set in (*sets, *self.extra):
+                for kind, function in job_set.handlers.items():
+                    if self._handlers.get(kind, function) is not function:
+                        raise ValueError(f"job kind {kind!r} has two handlers")
+                    self._handlers[kind] = function
+                self._periodic.update(job_set.periodic)
             self._loaded = True
         return self
 
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        """Handlers by job kind."""
+        return self.load()._handlers
+
+    @property
+    def periodic(self) -> dict[str, PeriodicJob]:
+        """Periodic jobs by kind."""
+        return self.load()._periodic
+
     def get(self, kind: str) -> Handler:
         """The handler of `kind`; KeyError when none is registered."""
-        return self.load().handlers[kind]
-
-
-registry = JobRegistry()
+        return self.handlers[kind]

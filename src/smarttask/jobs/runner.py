@@ -62,7 +62,7 @@ class JobRunner:
         return outcome
 
     async def _attempt(self, job: Job, token: str) -> tuple[Outcome, str | None]:
-        handler = self.registry.load().handlers.get(job.kind)
+        handler = self.registry.handlers.get(job.kind)
         if handler is None:
             error = f"no handler is registered for job kind {job.kind!r}"
             return await self._give_up(job, token, error), error

@@ -17,8 +17,7 @@ from smarttask.db.types import utcnow
 from smarttask.jobs import repository
 from smarttask.jobs.models import DEAD, DONE, QUEUED
 from smarttask.jobs.periodic import enqueue_due
-from smarttask.jobs.queue import configure
-from smarttask.jobs.registry import JobRegistry, registry
+from smarttask.jobs.registry import JobRegistry
 from smarttask.jobs.runner import Clock, JobRunner, Outcome
 from smarttask.settings import Settings
 
@@ -35,13 +34,12 @@ class Worker:
         self,
         database: Database,
         settings: Settings,
+        jobs: JobRegistry,
         *,
-        jobs: JobRegistry = registry,
         clock: Clock = utcnow,
         name: str | None = None,
         concurrency: int | None = None,
     ) -> None:
-        configure(database, settings.jobs)
         # Handler modules are imported now, not under a fresh lease: an import that blocks
         # the event loop for seconds must not let claimed jobs' leases run out.
         jobs.load()
@@ -144,7 +142,7 @@ class Worker:
 
     async def schedule_periodic(self) -> int:
         """Enqueue the periodic jobs whose slot came up; how many this call enqueued."""
-        periodic = list(self.registry.load().periodic.values())
+        periodic = list(self.registry.periodic.values())
         return await enqueue_due(self.database, periodic, self.clock(), self._periodic_seen)
 
     def _token(self) -> str:

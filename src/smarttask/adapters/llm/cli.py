@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smarttask.runtime import Runtime
 
 _KINDS = {
     "ProviderMisconfigured": "misconfigured",
@@ -14,16 +17,15 @@ _KINDS = {
 }
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     import asyncio
     import time
 
     from smarttask.adapters.llm.base import ProviderError
     from smarttask.adapters.llm.factory import build_provider
     from smarttask.adapters.llm.redaction import redact
-    from smarttask.settings import get_settings
 
-    settings = get_settings().ai
+    settings = runtime.settings.ai
     print(
         f"provider: {settings.provider}\nmodel: {settings.model}\n"
         f"base url: {settings.base_url or '(the vendor default)'}\n"

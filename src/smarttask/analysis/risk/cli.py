@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smarttask.analysis.risk.training import TrainingResult
+
+if TYPE_CHECKING:
+    from smarttask.runtime import Runtime
 
 
 def add_risk_commands(ai: argparse._SubParsersAction[Any]) -> None:
@@ -60,9 +62,7 @@ def report(label: str, result: TrainingResult) -> str:
     return "\n".join(lines)
 
 
-def _backtest(args: argparse.Namespace) -> int:
-    from smarttask.settings import get_settings
-
+def _backtest(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.synthetic:
         from smarttask.analysis.risk.synthetic import generate
         from smarttask.analysis.risk.training import train
@@ -77,68 +77,55 @@ def _backtest(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    settings = get_settings()
-    return asyncio.run(_backtest_database(settings, args.workspace, save=args.save))
+    return runtime.run(lambda: _backtest_database(runtime, args.workspace, save=args.save))
 
 
-async def _backtest_database(settings: Any, workspace_id: str | None, *, save: bool) -> int:
+async def _backtest_database(runtime: Runtime, workspace_id: str | None, *, save: bool) -> int:
     from sqlalchemy import select
 
     from smarttask.analysis.risk.retrain import backtest_workspace, retrain_workspace
-    from smarttask.db.engine import Database
     from smarttask.workspaces.models import Workspace
 
-    database = Database(settings.database)
-    minimum = settings.ai.risk_min_training_tasks
-    try:
-        async with database.session() as session:
-            statement = select(Workspace.id, Workspace.name).order_by(Workspace.name)
-            if workspace_id:
-                statement = statement.where(Workspace.id == workspace_id)
-            workspaces = (await session.execute(statement)).all()
-            if not workspaces:
-                print("smarttask: no such workspace", file=sys.stderr)
-                return 1
-            for ws_id, name in workspaces:
-                if save:
-                    result, _model = await retrain_workspace(session, ws_id, min_tasks=minimum)
-                else:
-                    result = await backtest_workspace(session, ws_id, min_tasks=1)
-                print(report(f"{name} ({ws_id})", result))
-                if not save and result.n_tasks < minimum:
-                    print(
-                        f"  note: the retrain job trains only from {minimum} finished tasks "
-                        "(SMARTTASK_RISK_MIN_TRAINING_TASKS)"
-                    )
-            await session.commit()
-    finally:
-        await database.dispose()
+    minimum = runtime.settings.ai.risk_min_training_tasks
+    async with runtime.database.session() as session:
+        statement = select(Workspace.id, Workspace.name).order_by(Workspace.name)
+        if workspace_id:
+            statement = statement.where(Workspace.id == workspace_id)
+        workspaces = (await session.execute(statement)).all()
+        if not workspaces:
+            print("smarttask: no such workspace", file=sys.stderr)
+            return 1
+        for ws_id, name in workspaces:
+            if save:
+                result, _model = await retrain_workspace(session, ws_id, min_tasks=minimum)
+            else:
+                result = await backtest_workspace(session, ws_id, min_tasks=1)
+            print(report(f"{name} ({ws_id})", result))
+            if not save and result.n_tasks < minimum:
+                print(
+                    f"  note: the retrain job trains only from {minimum} finished tasks "
+                    "(SMARTTASK_RISK_MIN_TRAINING_TASKS)"
+                )
+        await session.commit()
     return 0
 
 
-def _rescore(args: argparse.Namespace) -> int:
-    from smarttask.settings import get_settings
-
-    return asyncio.run(_rescore_database(get_settings(), args.workspace))
+def _rescore(args: argparse.Namespace, runtime: Runtime) -> int:
+    return runtime.run(lambda: _rescore_database(runtime, args.workspace))
 
 
-async def _rescore_database(settings: Any, workspace_id: str | None) -> int:
+async def _rescore_database(runtime: Runtime, workspace_id: str | None) -> int:
     from smarttask.analysis.risk import repository, service
-    from smarttask.db.engine import Database
     from smarttask.demo import progress_bar
 
-    database = Database(settings.database)
-    try:
-        async with database.session() as session:
-            total = await repository.count_scorable(session, workspace_id)
-            summary = await service.rescore_all(
-                session,
-                workspace_id=workspace_id,
-                progress=progress_bar(total) if total else None,
-                after_batch=session.commit,  # one transaction per batch: short locks
-            )
-            await session.commit()
-    finally:
-        await database.dispose()
+    async with runtime.database.session() as session:
+        total = await repository.count_scorable(session, workspace_id)
+        summary = await service.rescore_all(
+            session,
+            workspace_id=workspace_id,
+            progress=progress_bar(total) if total else None,
+            after_batch=session.commit,  # one transaction per batch: short locks
+        )
+        await session.commit()
     print(f"rescored {summary.scanned} tasks, {summary.changed} scores changed")
     return 0

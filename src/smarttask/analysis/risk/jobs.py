@@ -9,9 +9,10 @@ from typing import Any
 from smarttask.analysis.risk import service
 from smarttask.analysis.risk.retrain import retrain_workspace
 from smarttask.analysis.risk.training_repository import workspaces_with_history
-from smarttask.jobs.registry import JobContext, registry
+from smarttask.jobs.registry import JobContext, JobSet
 
 log = logging.getLogger("smarttask.risk")
+registry = JobSet()
 RESCORE_DUE = "risk.rescore_due"
 RETRAIN = "risk.retrain"
 

@@ -1,0 +1,95 @@
+"""The one wiring point: every domain listed once, with everything it plugs in.
+
+A domain plugs in up to four things, each named by module so that nothing is imported
+before it is needed (a Lambda cold start imports only what its first request touches):
+
+- `routers`: its API routers under `/api/v1`, with the leading path segments their routes
+  start with (`*` for a path parameter; see `speed/lazy_routes.py`), in routing order;
+- `models`: the module that defines its tables (the migrations' metadata, `db/registry.py`);
+- `jobs`: the module that declares its job handlers and periodic jobs (`jobs/registry.py`);
+- `cli`: the module whose `add_commands(commands)` adds its `smarttask` sub-commands.
+
+The app (`app.py`), the metadata registry, the job registry (`runtime.py`) and the command
+line (`entrypoints/cli.py`) read this table; adding a domain is one entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smarttask.kit.lazy_routes import LazyRouter
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """What one domain plugs into the application (modules by their full names)."""
+
+    package: str
+    routers: tuple[LazyRouter, ...] = ()
+    models: str | None = None
+    jobs: str | None = None
+    cli: str | None = None
+
+
+def _module(package: str, part: str | bool, default: str) -> str | None:
+    if part is False:
+        return None
+    return f"smarttask.{package}.{default if part is True else part}"
+
+
+def domain(
+    package: str,
+    *routers: tuple[str, ...],
+    models: bool = True,
+    jobs: str | bool = False,
+    cli: str | bool = False,
+) -> Domain:
+    """A domain of `smarttask.<package>`; each router is (module, *leading path segments).
+
+    By convention its tables are in `models`, its job handlers in `jobs` and its commands in
+    `cli`; a string names another module of the package.
+    """
+    return Domain(
+        package,
+        tuple(LazyRouter(f"smarttask.{package}.{r[0]}", tuple(r[1:])) for r in routers),
+        _module(package, models, "models"),
+        _module(package, jobs, "jobs"),
+        _module(package, cli, "cli"),
+    )
+
+
+# One entry per domain; API routes are matched in this order.
+DOMAINS: tuple[Domain, ...] = (
+    domain("jobs", jobs="builtin", cli=True),
+    domain("kit.idempotency"),
+    domain("accounts", ("routes", "auth"), ("users_routes", "users")),
+    domain("workspaces", ("routes", "workspaces")),
+    domain("projects", ("routes", "workspaces/*/projects", "projects")),
+    domain("tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks")),
+    domain("analysis.risk", jobs=True),
+    domain("analysis", ("routes", "tasks/*/analysis"), jobs=True, cli=True),
+    domain("comments", ("routes", "tasks/*/comments", "comments")),
+    domain("activity", ("routes", "workspaces/*/activity", "tasks/*/activity")),
+    domain("counters", ("routes", "counters")),
+    domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
+)
+
+
+def api_routers() -> tuple[LazyRouter, ...]:
+    """Every router under the API prefix, in routing order."""
+    return tuple(router for domain in DOMAINS for router in domain.routers)
+
+
+def model_modules() -> tuple[str, ...]:
+    """The modules whose import defines every table."""
+    return tuple(domain.models for domain in DOMAINS if domain.models)
+
+
+def job_modules() -> tuple[str, ...]:
+    """The modules that declare job handlers."""
+    return tuple(domain.jobs for domain in DOMAINS if domain.jobs)
+
+
+def cli_modules() -> tuple[str, ...]:
+    """The modules that add `smarttask` sub-commands."""
+    return tuple(domain.cli for domain in DOMAINS if domain.cli)
