@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from smarttask.counters import service as counters
 from smarttask.db.registry import Base
-from smarttask.db.session import SessionDep
 from smarttask.jobs.registry import JobRegistry, JobSet
 from smarttask.kit.schemas import InputSchema
+from smarttask.kit.session import SessionDep
 from smarttask.settings import Settings
 from smarttask.wiring import job_modules
 

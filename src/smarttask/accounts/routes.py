@@ -13,9 +13,9 @@ from smarttask.accounts.schemas import (
     TokenPair,
     UserRead,
 )
-from smarttask.db.session import SessionDep
 from smarttask.kit.openapi import problems
 from smarttask.kit.ratelimit import enforce
+from smarttask.kit.session import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

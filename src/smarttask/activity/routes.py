@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path
 from smarttask.accounts.deps import CurrentUser
 from smarttask.activity import repository
 from smarttask.activity.schemas import ActivityRead
-from smarttask.db.session import SessionDep
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
-from smarttask.workspaces.policy import WorkspaceViewer
+from smarttask.workspaces.deps import WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(tags=["activity"])

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Response
 from smarttask.accounts.deps import CurrentUser
 from smarttask.analysis import service
 from smarttask.analysis.schemas import AnalysisRead
-from smarttask.db.deps import SettingsDep
-from smarttask.db.session import SessionDep
+from smarttask.kit.deps import SettingsDep
 from smarttask.kit.openapi import problems
+from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.workspaces.roles import Role
 

@@ -11,10 +11,10 @@ from smarttask.attachments import repository, service
 from smarttask.attachments.deps import FilesDep, StorageDep
 from smarttask.attachments.local_transfer_routes import router as transfer_router
 from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead
-from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, keyset_page
+from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.workspaces.roles import Role
 

@@ -20,7 +20,7 @@ from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from smarttask.settings import StorageSettings
 from smarttask.tasks.models import Task
-from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such attachment."

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Response
 from smarttask.accounts.deps import CurrentUser
 from smarttask.comments import repository, service
 from smarttask.comments.schemas import CommentCreate, CommentRead, CommentUpdate
-from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.workspaces.roles import Role
 

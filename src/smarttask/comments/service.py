@@ -11,7 +11,7 @@ from smarttask.comments.models import Comment
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks.models import Task
-from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such comment."

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.counters import service
 from smarttask.counters.schemas import NAME_PATTERN, CounterRead
+from smarttask.kit.deps import UnitOfWorkDep
 from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.ratelimit import enforce
 from smarttask.kit.responses import json_response
-from smarttask.kit.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/counters", tags=["counters"])
 CounterName = Annotated[str, Path(pattern=NAME_PATTERN, description="1-64 chars of [a-z0-9._-]")]
@@ -35,11 +35,13 @@ def _counter_limit(request: Request) -> str:
     dependencies=[enforce("counters", _counter_limit)],
     responses=problems(409, 413, 415, 422, 429, 503),
 )
-async def increment_counter(name: CounterName, request: Request, response: Response) -> Response:
+async def increment_counter(
+    name: CounterName, request: Request, response: Response, uow: UnitOfWorkDep
+) -> Response:
     """Atomically add 1 to the counter (created at 1 if new)."""
     state = request.app.state
     counter = await service.increment_for_request(
-        unit_of_work(request.scope),
+        uow,
         state.database,
         name,
         max_counters=state.settings.max_counters,

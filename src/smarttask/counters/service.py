@@ -46,7 +46,7 @@ async def increment_for_request(
     atomic statement as in a session, without the session's BEGIN and COMMIT). Creating a
     counter, and any request whose answer is stored for replay, uses the unit of work.
     """
-    if not uow.records_answer:
+    if not uow.writes_in_session:
         row = await repository.increment_committed(database, name, utcnow())
         if row is not None:
             return {field: row[field] for field in FIELDS}

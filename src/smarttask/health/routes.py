@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from smarttask import __version__
-from smarttask.db.deps import DatabaseDep, SettingsDep
 from smarttask.db.types import utcnow
 from smarttask.health.service import database_reachable
+from smarttask.kit.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 

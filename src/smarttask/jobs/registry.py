@@ -6,12 +6,13 @@ import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+if TYPE_CHECKING:  # the ORM stays out of a cold start that builds the runtime
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.db.engine import Database
-from smarttask.settings import Settings
+    from smarttask.db.engine import Database
+    from smarttask.settings import Settings
 
 
 class RetryLater(Exception):

@@ -81,6 +81,15 @@ class UnitOfWork:
         return self._reader
 
     @property
+    def writes_in_session(self) -> bool:
+        """Whether the request's writes must go through the session's transaction.
+
+        True when its answer is stored there for Idempotency-Key replay: a write committed
+        on its own could then be kept while the stored answer is rolled back.
+        """
+        return self.records_answer
+
+    @property
     def used(self) -> bool:
         """Whether the request touched the database."""
         return self._session is not None

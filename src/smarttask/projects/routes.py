@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.session import SessionDep
 from smarttask.projects import repository, service
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
-from smarttask.workspaces.policy import WorkspaceAdmin, WorkspaceViewer
+from smarttask.workspaces.deps import WorkspaceAdmin, WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(tags=["projects"])

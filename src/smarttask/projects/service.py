@@ -14,7 +14,7 @@ from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate, ProjectUpdate
-from smarttask.workspaces.policy import WorkspaceAccess, require_role
+from smarttask.workspaces.access import WorkspaceAccess, require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such project."

@@ -16,19 +16,17 @@ from typing import Any
 
 from smarttask.accounts.models import User
 from smarttask.db.engine import Reader, RowLike
-from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks import statements
 from smarttask.tasks.bodies import task_body
 from smarttask.tasks.query import TaskQuery, encode_position
+from smarttask.workspaces.access import allow
 from smarttask.workspaces.roles import Role
 
 
 def _allow(row: RowLike | None, minimum: Role, missing: str) -> RowLike:
-    """The row of a resource the caller's role allows; 404 or 403 otherwise."""
-    if row is None:
-        raise NotFound(missing)
-    if not Role(row["member_role"]).at_least(minimum):
-        raise Forbidden(f"This needs the {minimum.value} role or higher in this workspace.")
+    """The row of a resource the caller's role allows (the access rule); 404 or 403 otherwise."""
+    allow(row["member_role"] if row is not None else None, minimum, missing=missing)
+    assert row is not None
     return row
 
 

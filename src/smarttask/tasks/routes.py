@@ -5,23 +5,23 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.db.session import SessionDep
+from smarttask.kit.deps import ReaderDep, UnitOfWorkDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.problems import NotFound
 from smarttask.kit.responses import json_response
-from smarttask.kit.unit_of_work import unit_of_work
+from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
 from smarttask.tasks import query as task_query
 from smarttask.tasks import reads, repository, service
 from smarttask.tasks.filters import Filters
 from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate
-from smarttask.workspaces.policy import WorkspaceViewer
+from smarttask.workspaces.deps import WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(tags=["tasks"])
@@ -70,12 +70,11 @@ async def list_project_tasks(
     project_id: Id,
     user: CurrentUser,
     filters: Filters,
-    request: Request,
+    uow: UnitOfWorkDep,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Response:
     """A project's tasks, filtered and sorted, one keyset page at a time."""
-    uow = unit_of_work(request.scope)
     reader = await uow.reader()
     project = await reads.project_for_member(
         reader, user, project_id, Role.VIEWER, missing=projects.MISSING
@@ -130,9 +129,8 @@ async def read_task_by_key(
     response_model=TaskRead,
     responses=problems(*_ERRORS),
 )
-async def read_task(task_id: Id, user: CurrentUser, request: Request) -> Response:
+async def read_task(task_id: Id, user: CurrentUser, reader: ReaderDep) -> Response:
     """One task."""
-    reader = await unit_of_work(request.scope).reader()
     body = await reads.read_task(reader, user, task_id, Role.VIEWER, missing=service.MISSING)
     response = json_response(body)
     response.headers["ETag"] = etag(body["version"])

@@ -18,7 +18,7 @@ from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
 from smarttask.workspaces import repository as workspaces
-from smarttask.workspaces.policy import require_role
+from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such task."

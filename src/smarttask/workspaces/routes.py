@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.accounts.models import User
-from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, keyset_page
+from smarttask.kit.session import SessionDep
 from smarttask.workspaces import repository, service
+from smarttask.workspaces.deps import WorkspaceAdmin, WorkspaceOwner, WorkspaceViewer
 from smarttask.workspaces.models import Membership, Workspace
-from smarttask.workspaces.policy import WorkspaceAdmin, WorkspaceOwner, WorkspaceViewer
 from smarttask.workspaces.schemas import (
     MemberAdd,
     MemberRead,

@@ -12,8 +12,8 @@ from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Conflict, Forbidden, NotFound
 from smarttask.workspaces import repository
+from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.models import Membership, Workspace
-from smarttask.workspaces.policy import WorkspaceAccess
 from smarttask.workspaces.roles import PRIVILEGED, Role
 
 

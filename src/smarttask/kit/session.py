@@ -1,4 +1,4 @@
-"""The FastAPI dependency for the request's database session (Database and settings: db/deps.py)."""
+"""The FastAPI dependency for the request's ORM session (the rest: kit/deps.py)."""
 
 from __future__ import annotations
 
