@@ -97,7 +97,8 @@ def _demo(args: argparse.Namespace) -> int:
     from smarttask.accounts.components import AuthComponents
     from smarttask.db.engine import Database
     from smarttask.db.migrate import upgrade
-    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo, progress_bar
+    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo
+    from smarttask.kit.progress import progress_bar
     from smarttask.kit.ratelimit import RateLimiter
     from smarttask.settings import get_settings
 

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from smarttask.analysis.risk.training import TrainingResult
+from smarttask.risk.training import TrainingResult
 
 
 def add_risk_commands(ai: argparse._SubParsersAction[Any]) -> None:
@@ -65,8 +65,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
     if args.synthetic:
         from smarttask.analysis.risk.synthetic import generate
-        from smarttask.analysis.risk.training import train
         from smarttask.db.types import utcnow
+        from smarttask.risk.training import train
 
         now = utcnow()
         history = generate(tasks=args.synthetic, seed=args.seed, now=now)
@@ -123,9 +123,9 @@ def _rescore(args: argparse.Namespace) -> int:
 
 
 async def _rescore_database(settings: Any, workspace_id: str | None) -> int:
-    from smarttask.analysis.risk import repository, service
     from smarttask.db.engine import Database
-    from smarttask.demo import progress_bar
+    from smarttask.kit.progress import progress_bar
+    from smarttask.tasks.scoring import repository, service
 
     database = Database(settings.database)
     try:
