@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 def bench_scoring(n: int) -> None:
     """Microseconds per task of the pure-Python scorer."""
-    from smarttask.analysis.risk.features import TaskFacts
-    from smarttask.analysis.risk.model import DEFAULT, score_facts
+    from smarttask.risk.features import TaskFacts
+    from smarttask.risk.model import DEFAULT, score_facts
 
     rng = random.Random(1)
     now = datetime.now(UTC)
@@ -88,9 +88,9 @@ async def bench_writes(url: str, writes: int) -> None:
     import httpx
     from sqlalchemy import event
 
-    from smarttask.analysis.risk import service as risk
     from smarttask.app import create_app
     from smarttask.settings import Settings
+    from smarttask.tasks.scoring import service as risk
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -175,12 +175,12 @@ async def bench_rescore(url: str, n: int) -> None:
     """Tasks per second of a full rescore of n open tasks with due dates."""
     from sqlalchemy import insert, select
 
-    from smarttask.analysis.risk import service
     from smarttask.db.engine import Database
     from smarttask.db.types import new_id
     from smarttask.projects.models import Project
     from smarttask.settings import Settings
     from smarttask.tasks.models import Task
+    from smarttask.tasks.scoring import service
 
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     database = Database(settings.database)

@@ -8,7 +8,6 @@ open, some blocked by others, some with subtasks and comments. Rows are written 
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,20 +75,6 @@ class DemoSummary:
     workspace_id: str
     tasks: int
     emails: list[str]
-
-
-def progress_bar(total: int, label: str = "tasks") -> Callable[[int], None]:
-    """A dependency-free progress bar on standard error."""
-
-    def show(done: int) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 async def has_users(session: AsyncSession) -> bool:
@@ -224,7 +209,7 @@ async def load_demo(
             .execution_options(synchronize_session=False)
         )
     # Bulk-inserted rows carry no risk score yet: score them now, as a write would have.
-    from smarttask.analysis.risk.service import rescore_all
+    from smarttask.tasks.scoring.service import rescore_all
 
     await rescore_all(session, workspace_id=workspace.id)
     return DemoSummary(workspace.id, tasks, [email for email, _n, _r in PEOPLE])

@@ -8,13 +8,15 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, update
 
-from smarttask.analysis.risk import jobs, service
-from smarttask.analysis.risk.models import RiskModel
+from smarttask.analysis.risk import jobs
 from smarttask.analysis.risk.synthetic import generate, insert_history
 from smarttask.db.types import utcnow
 from smarttask.jobs.models import Job
 from smarttask.jobs.registry import JobContext
+from smarttask.risk.models import RiskModel
 from smarttask.tasks.models import Task
+from smarttask.tasks.scoring import service
+from smarttask.tasks.scoring.params import workspace_params
 from tests.integration.test_task_lists import walk
 from tests.support import job_registry, make_settings
 from tests.task_helpers import Board, new_board, new_task
@@ -93,7 +95,7 @@ async def test_retraining_on_a_planted_history_beats_the_default(
     trained = await new_task(client, board, **spec)
     assert trained["risk"]["score"] != by_default["risk"]["score"]
     async with app.state.database.session() as session:
-        params = await service.workspace_params(session, board.workspace_id)
+        params = await workspace_params(session, board.workspace_id)
     assert params.version == model.version
 
 
@@ -112,7 +114,7 @@ async def test_a_losing_run_puts_the_default_back(app: Any, client: httpx.AsyncC
     await _run(app, jobs.RETRAIN, risk_min_training_tasks=200)
     [won] = await _models(app)
     async with app.state.database.session() as session:
-        assert (await service.workspace_params(session, board.workspace_id)).version == 1
+        assert (await workspace_params(session, board.workspace_id)).version == 1
         # A later run that lost to the default: the default scores again.
         session.add(
             RiskModel(
@@ -125,7 +127,7 @@ async def test_a_losing_run_puts_the_default_back(app: Any, client: httpx.AsyncC
             )
         )
         await session.commit()
-        params = await service.workspace_params(session, board.workspace_id)
+        params = await workspace_params(session, board.workspace_id)
     assert params.version == 0
 
 

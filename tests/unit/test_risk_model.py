@@ -8,8 +8,8 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from smarttask.analysis.risk.features import FEATURES, TaskFacts, has_checklist, late_rate, vector
-from smarttask.analysis.risk.model import (
+from smarttask.risk.features import FEATURES, TaskFacts, has_checklist, late_rate, vector
+from smarttask.risk.model import (
     DEFAULT,
     RiskParams,
     applies,
@@ -122,7 +122,8 @@ def test_scoring_never_imports_numpy() -> None:
     code = (
         "import sys\n"
         "from smarttask.tasks import service\n"
-        "from smarttask.analysis.risk import service as risk, model\n"
+        "from smarttask.tasks.scoring import service as scoring\n"
+        "from smarttask.risk import model\n"
         "assert 'numpy' not in sys.modules, 'numpy on the request path'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smarttask.analysis.risk.backtest import auc, brier, evaluate, time_split
-from smarttask.analysis.risk.features import FEATURES
-from smarttask.analysis.risk.history import History, HistoryTask, outcome, samples
-from smarttask.analysis.risk.model import DEFAULT
 from smarttask.analysis.risk.synthetic import generate
-from smarttask.analysis.risk.training import fit_logistic, train
+from smarttask.risk.backtest import auc, brier, evaluate, time_split
+from smarttask.risk.features import FEATURES
+from smarttask.risk.history import History, HistoryTask, outcome, samples
+from smarttask.risk.model import DEFAULT
+from smarttask.risk.training import fit_logistic, train
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

@@ -1,1 +1,1 @@
-"""AI analysis of tasks: the risk model, providers, the guardrail."""
+"""AI analysis of tasks: providers, the guardrail, and the risk model's training tooling."""

@@ -85,7 +85,8 @@ def _user_create(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def _demo(args: argparse.Namespace, runtime: Runtime) -> int:
     from smarttask.db.migrate import upgrade
-    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo, progress_bar
+    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo
+    from smarttask.kit.progress import progress_bar
 
     settings = runtime.settings
     if settings.database.is_sqlite and settings.auto_migrate:

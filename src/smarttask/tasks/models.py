@@ -61,7 +61,7 @@ class Task(Base):
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
-    # Layer 1 of the AI (analysis/risk): derived data, rewritten without bumping `version`.
+    # Layer 1 of the AI (risk/, tasks/scoring/): derived data, rewritten without bumping `version`.
     reschedule_count: Mapped[int] = mapped_column(default=0)
     risk_score: Mapped[float | None] = mapped_column(Float)
     risk_level: Mapped[str | None] = mapped_column(String(8))

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
-from smarttask.analysis.risk import service as risk
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
@@ -17,6 +16,7 @@ from smarttask.tasks import repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
+from smarttask.tasks.scoring import service as risk
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role

@@ -1,1 +1,1 @@
-"""Layer 1: the fast risk model."""
+"""The risk model's tooling: training, backtests, rescoring jobs and commands."""

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from smarttask.analysis.risk.training import TrainingResult
+from smarttask.risk.training import TrainingResult
 
 if TYPE_CHECKING:
     from smarttask.runtime import Runtime
@@ -65,8 +65,8 @@ def report(label: str, result: TrainingResult) -> str:
 def _backtest(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.synthetic:
         from smarttask.analysis.risk.synthetic import generate
-        from smarttask.analysis.risk.training import train
         from smarttask.db.types import utcnow
+        from smarttask.risk.training import train
 
         now = utcnow()
         history = generate(tasks=args.synthetic, seed=args.seed, now=now)
@@ -115,8 +115,8 @@ def _rescore(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def _rescore_database(runtime: Runtime, workspace_id: str | None) -> int:
-    from smarttask.analysis.risk import repository, service
-    from smarttask.demo import progress_bar
+    from smarttask.kit.progress import progress_bar
+    from smarttask.tasks.scoring import repository, service
 
     async with runtime.database.session() as session:
         total = await repository.count_scorable(session, workspace_id)

@@ -6,10 +6,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from smarttask.analysis.risk import service
 from smarttask.analysis.risk.retrain import retrain_workspace
 from smarttask.analysis.risk.training_repository import workspaces_with_history
 from smarttask.jobs.registry import JobContext, JobSet
+from smarttask.tasks.scoring import service
 
 log = logging.getLogger("smarttask.risk")
 registry = JobSet()

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.analysis.risk import training_repository as repository
-from smarttask.analysis.risk.history import History, HistoryTask
-from smarttask.analysis.risk.models import RiskModel
-from smarttask.analysis.risk.service import forget_models
-from smarttask.analysis.risk.training import KIND, TrainingResult, train
 from smarttask.db.types import new_id, utcnow
+from smarttask.risk.history import History, HistoryTask
+from smarttask.risk.models import RiskModel
+from smarttask.risk.training import KIND, TrainingResult, train
+from smarttask.tasks.scoring.params import forget_models
 
 
 async def load_history(session: AsyncSession, workspace_id: str) -> History:

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.analysis.risk.history import History, HistoryTask
 from smarttask.db.types import new_id
+from smarttask.risk.history import History, HistoryTask
 from smarttask.tasks.models import Task, TaskDependency
 
 CHRONICALLY_LATE = 2

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.analysis.risk.models import RiskModel
-from smarttask.analysis.risk.repository import FACT_COLUMNS
+from smarttask.risk.models import RiskModel
 from smarttask.tasks.models import Task, TaskDependency
+from smarttask.tasks.scoring.repository import FACT_COLUMNS
 
 
 async def latest_version(session: AsyncSession, workspace_id: str) -> int:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from smarttask.analysis.risk.backtest import Metrics, evaluate, time_split
-from smarttask.analysis.risk.features import FEATURES
-from smarttask.analysis.risk.history import History, Sample, outcome, samples
-from smarttask.analysis.risk.model import DEFAULT, RiskParams
+from smarttask.risk.backtest import Metrics, evaluate, time_split
+from smarttask.risk.features import FEATURES
+from smarttask.risk.history import History, Sample, outcome, samples
+from smarttask.risk.model import DEFAULT, RiskParams
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 KIND = "logistic-l2"

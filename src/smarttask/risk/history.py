@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from smarttask.analysis.risk.features import TaskFacts, vector
+from smarttask.risk.features import TaskFacts, vector
 
 SNAPSHOTS = (0.0, 0.35, 0.7)
 OPEN = ("todo", "in_progress")

@@ -6,7 +6,6 @@ data, written without bumping a task's `version` (except when the task's own wri
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,56 +15,18 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from smarttask.analysis.risk import repository
-from smarttask.analysis.risk.features import TaskFacts, has_checklist
-from smarttask.analysis.risk.model import DEFAULT, RiskParams, RiskScore, applies, score_facts
-from smarttask.analysis.risk.models import RiskModel
 from smarttask.db.types import utcnow
+from smarttask.risk.features import TaskFacts, has_checklist
+from smarttask.risk.model import DEFAULT, RiskScore, applies, score_facts
 from smarttask.tasks.models import Task
+from smarttask.tasks.scoring import counts, repository
+from smarttask.tasks.scoring.params import cached_params, params_of
 
 RESCORE_BATCH = 500
 MIN_SCORE_CHANGE = 0.005
 RESCORE_ASSIGNEE = "risk.rescore_assignee"
 ASSIGNEE_RESCORE_DELAY = 10
 _RISK_FIELDS = ("risk_score", "risk_level", "risk_factors", "risk_scored_at")
-
-
-def params_of(model: RiskModel | None) -> RiskParams:
-    """The parameters of a stored model, or the default when there is none."""
-    if model is None:
-        return DEFAULT
-    return RiskParams.from_json(model.coefficients, model.means, model.scales, model.version)
-
-
-async def workspace_params(session: AsyncSession, workspace_id: str) -> RiskParams:
-    """The model that scores a workspace's tasks: its newest active trained one, or the default."""
-    models = await repository.active_models(session, [workspace_id])
-    return params_of(models[0] if models else None)
-
-
-# Writes read a workspace's model through this cache: one query fewer per write. A model
-# retrained by another process is picked up within MODEL_CACHE_SECONDS (retraining is daily).
-MODEL_CACHE_SECONDS = 60.0
-_MODEL_CACHE_SIZE = 10_000
-_models: dict[str, tuple[float, RiskParams]] = {}
-
-
-async def cached_params(session: AsyncSession, workspace_id: str) -> RiskParams:
-    """`workspace_params`, remembered for MODEL_CACHE_SECONDS in this process."""
-    now = time.monotonic()
-    found = _models.get(workspace_id)
-    if found is not None and found[0] > now:
-        return found[1]
-    params = await workspace_params(session, workspace_id)
-    if len(_models) >= _MODEL_CACHE_SIZE:
-        _models.clear()
-    _models[workspace_id] = (now + MODEL_CACHE_SECONDS, params)
-    return params
-
-
-def forget_models() -> None:
-    """Drop the cached models (after a retrain in this process)."""
-    _models.clear()
 
 
 def _set(task: Task, result: RiskScore | None, now: datetime, *, committed: bool) -> None:
@@ -94,10 +55,10 @@ async def score_task(
         _set(task, None, now, committed=False)
         return
     with session.no_autoflush:  # the task's pending change must flush once, with its score
-        deps = await repository.dependency_counts(session, task.id, now) if dependencies else (0, 0)
+        deps = await counts.dependency_counts(session, task.id, now) if dependencies else (0, 0)
         stats = (0, 0, 0)
         if task.assignee_id is not None:
-            stats = await repository.assignee_counts(
+            stats = await counts.assignee_counts(
                 session, task.workspace_id, task.assignee_id, task.id, now
             )
         params = await cached_params(session, task.workspace_id)
@@ -154,8 +115,8 @@ async def _score_rows(
     scorable = [r for r in rows if applies(r.status, r.due_at)]
     workspace_ids = sorted({r.workspace_id for r in scorable})
     assignees = sorted({r.assignee_id for r in scorable if r.assignee_id is not None})
-    deps = await repository.dependency_state(session, [r.id for r in scorable], now)
-    stats = await repository.assignee_stats(session, workspace_ids, assignees, now)
+    deps = await counts.dependency_state(session, [r.id for r in scorable], now)
+    stats = await counts.assignee_stats(session, workspace_ids, assignees, now)
     models = (
         {
             m.workspace_id: params_of(m)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from smarttask.analysis.risk.features import FEATURES, TaskFacts, vector
+from smarttask.risk.features import FEATURES, TaskFacts, vector
 
 LOW_BELOW = 0.35
 HIGH_FROM = 0.65

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from smarttask.analysis.risk.history import Sample
-from smarttask.analysis.risk.model import DEFAULT, RiskParams, probability
+from smarttask.risk.history import Sample
+from smarttask.risk.model import RiskParams, probability
 
 TEST_FRACTION = 0.25
 
@@ -71,8 +71,3 @@ def time_split(
     train = [s for s in found if (s.due_at, s.task_id) < cut]
     test = [s for s in found if (s.due_at, s.task_id) >= cut]
     return train, test, cut[0]
-
-
-def default_metrics(held_out: Sequence[Sample]) -> Metrics:
-    """The default model's metrics on samples."""
-    return evaluate(DEFAULT, held_out)
