@@ -1,6 +1,6 @@
 """The Lambda HTTP handler, driven with real AWS event shapes, on both databases.
 
-Every event is built from ../shared/fixtures/aws-events/ (see lambda_events.py). The tests
+Every event is built from tests/fixtures/aws-events/ (see lambda_events.py). The tests
 are synchronous on purpose: Mangum runs the app on the thread's event loop itself, exactly
 as in a Lambda container.
 """
