@@ -164,7 +164,7 @@ def test_one_counter_through_every_event_source(invoke: Container) -> None:
 
 
 def _add_query_probe(app: FastAPI) -> None:
-    """No contract route echoes its query yet; list filters (`?status=a&status=b`) will."""
+    """No API route echoes its query yet; list filters (`?status=a&status=b`) will."""
 
     async def probe(request: Request) -> dict[str, Any]:
         return {
