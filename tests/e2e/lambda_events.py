@@ -285,14 +285,16 @@ def run_cold_handler(source: str, database_url: str, cwd: Path) -> dict[str, dic
     """Run `source` in a fresh interpreter on the database; its JSON lines by their "step".
 
     The child sees no SMARTTASK_* variable of the test run but the database URL, and runs in
-    `cwd` so that no stray .env file is read.
+    `cwd` so that no stray .env file is read. It imports this checkout's `src/` (not whatever
+    copy of smarttask the interpreter has installed) and its `tests` package.
     """
+    root = Path(__file__).resolve().parents[2]
     env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
     env.update(
         SMARTTASK_DATABASE_URL=database_url,
         SMARTTASK_ENV="development",
         SMARTTASK_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]),
     )
     completed = subprocess.run(
         [sys.executable, "-c", source],
