@@ -30,7 +30,7 @@ from typing import Any
 from procinfo import machine, mib
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "aws-events" / "api-gateway-http-v2.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "aws-events" / "api-gateway-http-v2.json"
 TARGET_RATIO = 2.0
 
 # The children import nothing before the clock starts but what both kinds need (json, sys,

@@ -1,9 +1,8 @@
-"""Lambda HTTP events built from the real AWS samples in ../shared/fixtures/aws-events/.
+"""Lambda events built from the AWS event shapes in tests/fixtures/aws-events/.
 
 Each builder loads a sample, deep-copies it and sets only what a request changes (method,
 path, stage, headers, query, body), the way API Gateway, a function URL or an ALB would.
-The ALB event has no sample file: its shape follows the AWS documentation ("Using Lambda
-functions as targets of an Application Load Balancer", event and multi-value headers).
+The folder's README.md says where in AWS's documentation each shape is described.
 """
 
 from __future__ import annotations
@@ -22,12 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "aws-events"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws-events"
 
 Query = Sequence[tuple[str, str]]
-TARGET_GROUP_ARN = (
-    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/smarttask/49e9d65c45c6791a"
-)
 
 
 @dataclass
@@ -228,30 +224,27 @@ def alb(
     base64_encoded: bool = False,
     multi_value: bool = False,
 ) -> dict[str, Any]:
-    """An Application Load Balancer target-group event, shaped as the AWS docs show.
+    """An Application Load Balancer target-group event (alb.json).
 
     The ALB passes query values exactly as the client encoded them (it does not decode
     them); with multi-value headers on, it sends multiValueHeaders and
     multiValueQueryStringParameters instead of the single-valued fields.
     """
+    event = sample("alb.json")
     text, length = _body(body, base64_encoded)
     sent = {
-        "host": "smarttask-alb-123456.us-east-1.elb.amazonaws.com",
+        **event.pop("headers"),
         "user-agent": "smarttask-tests",
-        "x-amzn-trace-id": "Root=1-5c536348-3d683b8b04734faae651f476",
-        "x-forwarded-for": "198.51.100.23",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
         **{k.lower(): v for k, v in _with_length(headers, length, text is not None).items()},
     }
     encoded = [(quote(k), quote(v)) for k, v in query]
-    event: dict[str, Any] = {
-        "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
-        "httpMethod": method,
-        "path": path,
-        "body": text or "",
-        "isBase64Encoded": base64_encoded,
-    }
+    del event["queryStringParameters"]
+    event.update(
+        httpMethod=method,
+        path=path,
+        body=text or "",
+        isBase64Encoded=base64_encoded,
+    )
     if multi_value:
         event["multiValueHeaders"] = {name: [value] for name, value in sent.items()}
         event["multiValueQueryStringParameters"] = _multi(encoded)
@@ -292,14 +285,16 @@ def run_cold_handler(source: str, database_url: str, cwd: Path) -> dict[str, dic
     """Run `source` in a fresh interpreter on the database; its JSON lines by their "step".
 
     The child sees no SMARTTASK_* variable of the test run but the database URL, and runs in
-    `cwd` so that no stray .env file is read.
+    `cwd` so that no stray .env file is read. It imports this checkout's `src/` (not whatever
+    copy of smarttask the interpreter has installed) and its `tests` package.
     """
+    root = Path(__file__).resolve().parents[2]
     env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
     env.update(
         SMARTTASK_DATABASE_URL=database_url,
         SMARTTASK_ENV="development",
         SMARTTASK_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]),
     )
     completed = subprocess.run(
         [sys.executable, "-c", source],

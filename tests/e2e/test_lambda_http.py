@@ -1,6 +1,6 @@
 """The Lambda HTTP handler, driven with real AWS event shapes, on both databases.
 
-Every event is built from ../shared/fixtures/aws-events/ (see lambda_events.py). The tests
+Every event is built from tests/fixtures/aws-events/ (see lambda_events.py). The tests
 are synchronous on purpose: Mangum runs the app on the thread's event loop itself, exactly
 as in a Lambda container.
 """
@@ -164,7 +164,7 @@ def test_one_counter_through_every_event_source(invoke: Container) -> None:
 
 
 def _add_query_probe(app: FastAPI) -> None:
-    """No contract route echoes its query yet; list filters (`?status=a&status=b`) will."""
+    """No API route echoes its query yet; list filters (`?status=a&status=b`) will."""
 
     async def probe(request: Request) -> dict[str, Any]:
         return {

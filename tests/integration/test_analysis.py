@@ -1,4 +1,4 @@
-"""AI analysis through the API and the job runner (contract section 5), local provider."""
+"""AI analysis through the API and the job runner (docs/api.md), local provider."""
 
 from __future__ import annotations
 

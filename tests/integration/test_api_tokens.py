@@ -1,4 +1,4 @@
-"""Contract section 3: personal API tokens, shown once, stored as a hash, usable as Bearer."""
+"""Personal API tokens (docs/api.md), shown once, stored as a hash, usable as Bearer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attachments on the local store, end to end over HTTP (contract section 6)."""
+"""Attachments on the local store, end to end over HTTP (docs/api.md, Attachments)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attachments on S3, against moto's S3 server speaking the real protocol (contract section 6).
+"""Attachments on S3, against moto's S3 server speaking the real protocol (docs/api.md).
 
 moto checks neither presigned signatures nor their expiry, so what the URL binds (size, type,
 expiry) is asserted on the URL itself; the server-side size check of `complete` is what

@@ -1,4 +1,4 @@
-"""Attachments on S3 against a server that verifies Signature V4 (issue 6, contract section 6).
+"""Attachments on S3 against a server that verifies Signature V4 (issue 6, docs/api.md).
 
 The app signs, s3rver (tests/fakes/s3rver.py) verifies: a wrong size, a wrong type, an
 expired URL and any tampered part of a URL (signature, key, expiry, signed headers, the

@@ -1,4 +1,4 @@
-"""Contract section 3, sign-in: register, login, refresh rotation and reuse, logout, password."""
+"""Sign-in (docs/api.md): register, login, refresh rotation and reuse, logout, password."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Comments and the task trail (contract section 4)."""
+"""Comments and the task trail (docs/api.md)."""
 
 from __future__ import annotations
 

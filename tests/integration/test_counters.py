@@ -1,4 +1,4 @@
-"""Counters over HTTP (contract section 2), on both databases."""
+"""Counters over HTTP (docs/api.md, Counters), on both databases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract section 1 as it applies before accounts: errors, ids, limits, headers, CORS."""
+"""The general rules of docs/api.md before accounts: errors, ids, limits, headers, CORS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST: replay, mismatch, in-flight conflict, expiry (contract section 1)."""
+"""Idempotency-Key on POST: replay, mismatch, in-flight conflict, expiry (docs/api.md)."""
 
 from __future__ import annotations
 

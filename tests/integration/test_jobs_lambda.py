@@ -1,7 +1,7 @@
 """The Lambda worker against a local SQS-protocol server (moto's server mode).
 
 Enqueue sends job ids after commit (never after a rollback); an SQS event built from the
-received messages and the real sample (../shared/fixtures/aws-events/sqs.json) runs exactly
+received messages and the SQS sample (tests/fixtures/aws-events/sqs.json) runs exactly
 those jobs and reports the failing one; a scheduled event (eventbridge-scheduler.json)
 enqueues the periodic jobs and drains due jobs.
 """

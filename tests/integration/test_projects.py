@@ -1,4 +1,4 @@
-"""Projects and the workspace activity trail (contract section 4)."""
+"""Projects and the workspace activity trail (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tasks (contract section 4): fields, numbering, labels, subtasks, dependencies, concurrency."""
+"""Tasks (docs/api.md): fields, numbering, labels, subtasks, dependencies, concurrency."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract section 3: TOTP set-up, sign-in with a code, replay refusal, removal."""
+"""TOTP (docs/api.md, Users): set-up, sign-in with a code, replay refusal, removal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract section 3: the caller's profile, erasure, and the administrators' users API."""
+"""Users (docs/api.md): the caller's profile, erasure, and the administrators' users API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workspaces, members and roles (contract section 4), on both databases."""
+"""Workspaces, members and roles (docs/api.md), on both databases."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Bad bodies for the body fuzz, built from an operation's JSON schema with a fixed seed, and
-the oracle that says which of them the contract forces the app to refuse.
+the oracle that says which of them docs/api.md forces the app to refuse.
 
 A case is raw bytes plus headers. What the app must answer is decided here, independently of
 pydantic: transport refusals (413, 415) by construction, then the bytes are parsed with the
 same stdlib parser the app uses (unparsable: 422) and the parsed value is checked against the
-operation's published JSON schema plus the contract's text rules (no NUL, no lone surrogate,
+operation's published JSON schema plus the API's text rules (no NUL, no lone surrogate,
 RFC 3339 timestamps). A violation makes the case must-reject (exactly 422); anything else is
 may-accept (2xx, or a 4xx the service decides, never a 5xx).
 """
@@ -68,7 +68,7 @@ class Case:
 
     @property
     def must_reject(self) -> bool:
-        """Whether the contract leaves the app no choice but to refuse it."""
+        """Whether the API's rules leave the app no choice but to refuse it."""
         return self.expect is not None or self.reason is not None
 
     @property
@@ -157,7 +157,7 @@ def _number_violation(value: float, schema: Schema) -> str | None:
 
 
 def violation(value: Any, schema: Schema, defs: Schema) -> str | None:
-    """Why a parsed JSON value breaks the schema or the contract's text rules; None if not."""
+    """Why a parsed JSON value breaks the schema or the API's text rules; None if not."""
     schema = resolve(schema, defs)
     for union in ("anyOf", "oneOf"):
         if union in schema:
@@ -206,7 +206,7 @@ def _object_violation(value: dict[str, Any], schema: Schema, defs: Schema) -> st
 
 # --- value pools ---------------------------------------------------------------------------
 
-# Tricky but legal text: the contract forbids only NUL (and JSON forbids lone surrogates).
+# Tricky but legal text: the API forbids only NUL (and JSON forbids lone surrogates).
 UNICODE = [
     "\u202eevil\u202c right-to-left override",
     "\u200b\u200c\u200d\u2060 zero-width",

@@ -1,7 +1,7 @@
 """Bad input at scale: every operation that takes a body, fed oversized, deeply nested,
 NUL-bearing, wrongly typed and unicode-tricky bodies (tests/reliability/fuzz_cases.py).
 
-Every answer is a 2xx or a 4xx problem, never a 5xx; a body the contract forces the app to
+Every answer is a 2xx or a 4xx problem, never a 5xx; a body docs/api.md forces the app to
 refuse gets exactly its 413, 415 or 422. Must-reject cases run first, and afterwards every
 row of every table is as before (Idempotency-Key claims included). May-accept cases run
 next, one at a time between two row counts: a refused one changes nothing, an accepted one
@@ -363,7 +363,7 @@ async def _send(
 
 
 def _problem_failure(response: httpx.Response) -> str | None:
-    """What is wrong with a 4xx answer as an RFC 9457 problem of the contract; None if fine."""
+    """What is wrong with a 4xx answer as an RFC 9457 problem (docs/api.md); None if fine."""
     if response.headers.get("content-type") != "application/problem+json":
         return f"content-type {response.headers.get('content-type')}"
     if len(response.content) > MAX_PROBLEM_BYTES:

@@ -49,7 +49,7 @@ ADMIN = ("fuzz-admin@example.com", "reliability-harbour-lantern-7")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # Every check Schemathesis has but two:
 # - `positive_data_acceptance` expects any schema-valid request to succeed, while the
-#   contract answers 422 to requests that are well-formed but refused by a rule only the
+#   API answers 422 to requests that are well-formed but refused by a rule only the
 #   server can check (a cursor it did not issue, a TOTP code, an expiry in the past, a common
 #   password, a dependency cycle, an Idempotency-Key reused with another body) and 412 to a
 #   stale If-Match. The rules a schema can express were moved into the schema instead
@@ -57,7 +57,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # - `ensure_resource_availability` expects what a scenario created to be readable for the
 #   rest of it, but a stateful scenario also deletes parents: a task's analysis is gone once
 #   its project is (the full profile's run did exactly that: POST analysis, DELETE project,
-#   GET analysis 404), which is the contract, not a lost write.
+#   GET analysis 404), which is the documented behaviour, not a lost write.
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -325,7 +325,7 @@ def config(ids: dict[str, Any], token: str, chosen: Profile, exclude_erasure: bo
         else ""
     )
     # An erased user stays readable by administrators as a tombstone (`deleted_at` set, 409
-    # on re-enabling it): the contract's erasure keeps the row that their tasks point to, so
+    # on re-enabling it): the documented erasure keeps the row that their tasks point to, so
     # `use_after_free` would flag the GET after DELETE /users/{id}. That DELETE is left out
     # of the stateful phase only (Schemathesis 4.32 applies per-operation checks settings
     # to the other phases, not to stateful transitions); the other phases still fuzz it.
@@ -357,7 +357,7 @@ max-steps = {chosen.stateful_max_steps}
 {bindings("")}
 
 # DELETE operations point at the second workspace's resources: the first one stays for
-# the other operations (a DELETE without If-Match succeeds, as the contract says).
+# the other operations (a DELETE without If-Match succeeds, as docs/api.md says).
 [[operations]]
 include-method = "DELETE"
 [operations.parameters]

@@ -17,7 +17,7 @@ from smarttask.app import create_app
 from tests.support import make_settings
 from tests.workspace_helpers import Account, add_member, new_workspace, signup
 
-# Anonymous by design (contract section 2): named counters are public.
+# Anonymous by design (docs/api.md, Counters): named counters are public.
 PUBLIC = {
     ("GET", "/api/v1/counters/{name}"),
     ("POST", "/api/v1/counters/{name}/increment"),
@@ -417,7 +417,7 @@ BFLA |= {
 }
 
 
-# Attachments (contract section 6): B never reaches A's, whether by task or by attachment id.
+# Attachments (docs/api.md): B never reaches A's, whether by task or by attachment id.
 _FILE = {"filename": "a.txt", "content_type": "text/plain", "size": 1}
 
 
@@ -462,7 +462,7 @@ BFLA |= {
     ),
 }
 
-# AI analysis (contract section 5): members request (it costs tokens), viewers read. A fresh
+# AI analysis (docs/api.md): members request (it costs tokens), viewers read. A fresh
 # team has no analysis yet, so every role reaches GET and hears "never requested" (404);
 # tests/integration/test_analysis.py reads a finished one as a viewer.
 BOLA |= {

@@ -1,4 +1,4 @@
-"""Brute-force protection of sign-in: per-email lockout and the per-IP limit (contract 3, 1)."""
+"""Brute-force protection of sign-in: per-email lockout and the per-IP limit (docs/api.md)."""
 
 from __future__ import annotations
 

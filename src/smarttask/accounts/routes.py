@@ -1,4 +1,4 @@
-"""Sign-in endpoints (contract section 3)."""
+"""Sign-in endpoints (docs/api.md, Sign-in)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Profile, password, TOTP, API tokens, and the administrators' users API (contract section 3)."""
+"""Profile, password, TOTP, API tokens, and the administrators' users API (docs/api.md, Users)."""
 
 from __future__ import annotations
 

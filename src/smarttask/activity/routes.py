@@ -1,4 +1,4 @@
-"""Audit trail endpoints (contract section 4)."""
+"""Audit trail endpoints (docs/api.md, Activity)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Analysis endpoints (contract section 5)."""
+"""Analysis endpoints (docs/api.md, AI analysis)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Analysis bodies (contract section 5)."""
+"""Analysis bodies (docs/api.md, AI analysis)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attachment endpoints (contract section 6)."""
+"""Attachment endpoints (docs/api.md, Attachments)."""
 
 from __future__ import annotations
 

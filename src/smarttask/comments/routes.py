@@ -1,4 +1,4 @@
-"""Comment endpoints (contract section 4)."""
+"""Comment endpoints (docs/api.md, Comments)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Counter endpoints (contract section 2).
+"""Counter endpoints (docs/api.md, Counters).
 
 The hottest routes: they read the database outside the ORM session and answer bytes
 serialised once (the response model documents them but does not re-validate them).

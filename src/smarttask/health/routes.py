@@ -1,4 +1,4 @@
-"""Health endpoints (contract section 2)."""
+"""Health endpoints (docs/api.md, Health)."""
 
 from __future__ import annotations
 

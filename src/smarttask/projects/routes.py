@@ -1,4 +1,4 @@
-"""Project endpoints (contract section 4)."""
+"""Project endpoints (docs/api.md, Projects)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Task endpoints (contract section 4)."""
+"""Task endpoints (docs/api.md, Tasks)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workspace and member endpoints (contract section 4)."""
+"""Workspace and member endpoints (docs/api.md, Workspaces and members)."""
 
 from __future__ import annotations
 
