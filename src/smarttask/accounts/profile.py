@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts import repository, service, totp
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import ApiToken, User
-from smarttask.accounts.schemas import AdminUserUpdate, TotpSetup, UserUpdate
+from smarttask.accounts.schemas import (
+    AdminUserUpdate,
+    ApiTokenRead,
+    TotpSetup,
+    UserRead,
+    UserUpdate,
+)
 from smarttask.accounts.tokens import hash_secret, new_api_token
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 MAX_API_TOKENS = 50
@@ -114,6 +121,19 @@ async def create_api_token(
     return row, secret
 
 
+async def list_api_tokens(
+    session: AsyncSession, user: User, cursor: str | None, limit: int
+) -> Page[ApiTokenRead]:
+    """The user's live API tokens, oldest first."""
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_api_tokens(session, user.id, after=after, limit=size),
+        by_creation,
+    )
+    return rows.read(ApiTokenRead.model_validate)
+
+
 async def revoke_api_token(session: AsyncSession, user: User, token_id: str) -> None:
     """Revoke one of the user's tokens (another user's is a 404)."""
     row = await repository.get_api_token(session, user.id, token_id)
@@ -121,6 +141,17 @@ async def revoke_api_token(session: AsyncSession, user: User, token_id: str) -> 
         raise NotFound("There is no such API token.")
     row.revoked_at = utcnow()
     await session.flush()
+
+
+async def list_users(session: AsyncSession, cursor: str | None, limit: int) -> Page[UserRead]:
+    """Every user, oldest first (the route lets administrators only)."""
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_users(session, after=after, limit=size),
+        by_creation,
+    )
+    return rows.read(UserRead.model_validate)
 
 
 async def get_user(session: AsyncSession, user_id: str) -> User:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from smarttask.accounts import profile, repository, service
+from smarttask.accounts import profile, service
 from smarttask.accounts.deps import AdminUser, AuthDep, CurrentUser
 from smarttask.accounts.schemas import (
     AdminUserUpdate,
@@ -21,7 +21,7 @@ from smarttask.accounts.schemas import (
 )
 from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
-from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 
@@ -120,10 +120,7 @@ async def list_tokens(
     user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ApiTokenRead]:
     """The caller's live API tokens, oldest first."""
-    rows = await repository.list_api_tokens(
-        session, user.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    return page_by_creation(rows, limit, ApiTokenRead.model_validate)
+    return await profile.list_api_tokens(session, user, cursor, limit)
 
 
 @router.delete(
@@ -143,8 +140,7 @@ async def list_users(
     _admin: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[UserRead]:
     """Every user, oldest first (administrators only)."""
-    rows = await repository.list_users(session, after=created_keyset(cursor), limit=limit + 1)
-    return page_by_creation(rows, limit, UserRead.model_validate)
+    return await profile.list_users(session, cursor, limit)
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=problems(*_AUTH, 403, 404))

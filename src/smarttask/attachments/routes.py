@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.attachments import repository, service
+from smarttask.attachments import service
 from smarttask.attachments.deps import FilesDep, StorageDep
 from smarttask.attachments.local_transfer_routes import router as transfer_router
 from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
-from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, keyset_page
+from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.workspaces.roles import Role
@@ -39,16 +39,9 @@ async def list_attachments(
     cursor: Cursor = None,
 ) -> Page[AttachmentRead]:
     """A task's attachments, oldest first; ready ones with a short-lived download URL."""
-    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
-    rows = await repository.list_for_task(
-        session, task.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    base = str(request.base_url)
-    return keyset_page(
-        rows,
-        limit,
-        lambda row: service.to_read(row, storage, files, base),
-        lambda row: [row.created_at.isoformat(), row.id],
+    base_url = str(request.base_url)
+    return await service.list_for_task(
+        session, user, task_id, cursor, limit, storage, files, base_url
     )
 
 

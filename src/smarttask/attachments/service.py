@@ -17,8 +17,10 @@ from smarttask.attachments.repository import DELETED, PENDING, READY
 from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead, UploadRead
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from smarttask.settings import StorageSettings
+from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
@@ -48,6 +50,27 @@ def _trail(
         entity_id=attachment.id,
         changes=changes,
     )
+
+
+async def list_for_task(
+    session: AsyncSession,
+    user: User,
+    task_id: str,
+    cursor: str | None,
+    limit: int,
+    storage: Storage,
+    files: StorageSettings,
+    base_url: str,
+) -> Page[AttachmentRead]:
+    """A task's attachments, oldest first, to its workspace's viewers (404 otherwise)."""
+    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_for_task(session, task.id, after=after, limit=size),
+        by_creation,
+    )
+    return rows.read(lambda row: to_read(row, storage, files, base_url))
 
 
 async def create(

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.comments import repository, service
+from smarttask.comments import service
 from smarttask.comments.schemas import CommentCreate, CommentRead, CommentUpdate
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
-from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.workspaces.roles import Role
@@ -28,11 +28,7 @@ async def list_comments(
     task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[CommentRead]:
     """A task's comments, oldest first."""
-    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
-    rows = await repository.list_for_task(
-        session, task.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    return page_by_creation(rows, limit, CommentRead.model_validate)
+    return await service.list_for_task(session, user, task_id, cursor, limit)
 
 
 @router.post(

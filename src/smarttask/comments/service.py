@@ -8,13 +8,30 @@ from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.comments import repository
 from smarttask.comments.models import Comment
+from smarttask.comments.schemas import CommentRead
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Forbidden, NotFound
+from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such comment."
+
+
+async def list_for_task(
+    session: AsyncSession, user: User, task_id: str, cursor: str | None, limit: int
+) -> Page[CommentRead]:
+    """A task's comments, oldest first, to its workspace's viewers (404 otherwise)."""
+    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_for_task(session, task.id, after=after, limit=size),
+        by_creation,
+    )
+    return rows.read(CommentRead.model_validate)
 
 
 async def create(session: AsyncSession, user: User, task: Task, body: str) -> Comment:

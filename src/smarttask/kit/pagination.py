@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import orjson
 from fastapi import Query
@@ -16,6 +17,7 @@ from smarttask.kit.problems import ValidationFailed
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P")
 
 Limit = Annotated[int, Query(ge=1, le=100, description="items per page (1-100)")]
 Cursor = Annotated[
@@ -58,7 +60,7 @@ def _invalid_cursor() -> ValidationFailed:
 
 
 def created_keyset(cursor: str | None) -> tuple[datetime, str] | None:
-    """The (created_at, id) position of a cursor made by `page_by_creation`."""
+    """The (created_at, id) position of a cursor made by `created_cursor`."""
     if cursor is None:
         return None
     created_at, row_id = decode_cursor(cursor, 2)
@@ -68,19 +70,51 @@ def created_keyset(cursor: str | None) -> tuple[datetime, str] | None:
         raise _invalid_cursor() from error
 
 
-def keyset_page(
-    rows: Sequence[R], limit: int, read: Callable[[R], T], key: Callable[[R], list[Any]]
-) -> Page[T]:
-    """A page from `limit + 1` rows in keyset order; the extra row only says "there is more"."""
-    items = [read(row) for row in rows[:limit]]
-    cursor = encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
-    return Page(items=items, next_cursor=cursor)
+@dataclass(frozen=True, slots=True)
+class Rows(Generic[R]):
+    """One page of rows, before they take the shape of the answer."""
+
+    items: list[R]
+    next_cursor: str | None
+
+    def read(self, read: Callable[[R], T]) -> Page[T]:
+        """The page, each row read into its answer."""
+        return Page(items=[read(row) for row in self.items], next_cursor=self.next_cursor)
 
 
-def page_by_creation(rows: Sequence[R], limit: int, read: Callable[[R], T]) -> Page[T]:
-    """A page from `limit + 1` rows ordered by (created_at, id)."""
+async def fetch_page(
+    after: P | None,
+    limit: int,
+    fetch: Callable[[P | None, int], Awaitable[Sequence[R]]],
+    cursor_of: Callable[[R], str],
+) -> Rows[R]:
+    """Up to `limit` rows after a keyset position, and the cursor of the next page if any.
 
-    def key(row: Any) -> list[Any]:
-        return [row.created_at.isoformat(), row.id]
+    `fetch(after, size)` answers at most `size` rows in keyset order; it is asked for
+    `limit + 1`: the extra row only says "there is more" and is never returned.
+    """
+    rows = await fetch(after, limit + 1)
+    items = list(rows[:limit])
+    return Rows(items=items, next_cursor=cursor_of(items[-1]) if len(rows) > limit else None)
 
-    return keyset_page(rows, limit, read, key)
+
+def created_cursor(created_at: datetime, row_id: str) -> str:
+    """The cursor after a row in (created_at, id) order, read back by `created_keyset`."""
+    return encode_cursor([created_at.isoformat(), row_id])
+
+
+class Created(Protocol):
+    """A row listed in (created_at, id) order."""
+
+    @property
+    def created_at(self) -> datetime:
+        """When the row was created."""
+
+    @property
+    def id(self) -> str:
+        """The row's id."""
+
+
+def by_creation(row: Created) -> str:
+    """The cursor after a row listed in (created_at, id) order."""
+    return created_cursor(row.created_at, row.id)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Response
 from smarttask.accounts.deps import CurrentUser
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
-from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
+from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
-from smarttask.projects import repository, service
+from smarttask.projects import service
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
 from smarttask.workspaces.deps import WorkspaceAdmin, WorkspaceViewer
 from smarttask.workspaces.roles import Role
@@ -46,10 +46,7 @@ async def list_projects(
     access: WorkspaceViewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ProjectRead]:
     """The workspace's projects, oldest first."""
-    rows = await repository.list_in_workspace(
-        session, access.workspace.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    return page_by_creation(rows, limit, ProjectRead.model_validate)
+    return await service.list_in_workspace(session, access, cursor, limit)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead, responses=problems(*_ERRORS))

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
-from smarttask.projects.schemas import ProjectCreate, ProjectUpdate
+from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
 from smarttask.workspaces.access import WorkspaceAccess, require_role
 from smarttask.workspaces.roles import Role
 
@@ -56,6 +57,22 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCr
         changes=activity.snapshot(_values(project)),
     )
     return project
+
+
+async def list_in_workspace(
+    session: AsyncSession, access: WorkspaceAccess, cursor: str | None, limit: int
+) -> Page[ProjectRead]:
+    """The workspace's projects, oldest first (`access` is a viewer's, checked by the route)."""
+    workspace_id = access.workspace.id
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_in_workspace(
+            session, workspace_id, after=after, limit=size
+        ),
+        by_creation,
+    )
+    return rows.read(ProjectRead.model_validate)
 
 
 async def load(session: AsyncSession, user: User, project_id: str, minimum: Role) -> Project:

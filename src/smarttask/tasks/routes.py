@@ -17,7 +17,6 @@ from smarttask.kit.problems import NotFound
 from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
-from smarttask.tasks import query as task_query
 from smarttask.tasks import reads, repository, service
 from smarttask.tasks.filters import Filters
 from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate
@@ -30,16 +29,6 @@ TaskKey = Annotated[str, Path(min_length=3, max_length=32)]
 _KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,9})$")
 _ERRORS = (401, 404, 503)
 _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
-
-
-async def _page(session: SessionDep, query: task_query.TaskQuery, limit: int) -> Page[TaskRead]:
-    rows = await repository.list_tasks(session, query, limit=limit + 1)
-    items = await service.to_read(session, [(task, key) for task, key, _ in rows[:limit]])
-    cursor = None
-    if len(rows) > limit:
-        task, _, value = rows[limit - 1]
-        cursor = task_query.encode_position(query.cursor_tag, value, task.id)
-    return Page(items=items, next_cursor=cursor)
 
 
 @router.post(
@@ -83,7 +72,7 @@ async def list_project_tasks(
     if not query.q:
         return json_response(await reads.page(reader, query, limit))
     # Full-text search: the session path (its SQL depends on the database).
-    page = await _page(uow.session, query, limit)
+    page = await service.list_page(uow.session, query, limit)
     return Response(page.model_dump_json(), media_type="application/json")
 
 
@@ -100,7 +89,7 @@ async def list_workspace_tasks(
     cursor: Cursor = None,
 ) -> Page[TaskRead]:
     """Every task of a workspace, filtered and sorted, one keyset page at a time."""
-    return await _page(session, filters.query(access.workspace.id, None, cursor), limit)
+    return await service.list_page(session, filters.query(access.workspace.id, None, cursor), limit)
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
 from smarttask.tasks import repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
+from smarttask.tasks.query import TaskQuery, encode_position
 from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
 from smarttask.tasks.scoring import service as risk
 from smarttask.workspaces import repository as workspaces
@@ -64,6 +67,18 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
 async def read_one(session: AsyncSession, task: Task, key: str) -> TaskRead:
     """The body of one task."""
     return (await to_read(session, [(task, key)]))[0]
+
+
+async def list_page(session: AsyncSession, query: TaskQuery, limit: int) -> Page[TaskRead]:
+    """One page of a validated task list query, read through the session."""
+    rows = await fetch_page(
+        query.after,
+        limit,
+        lambda after, size: repository.list_tasks(session, replace(query, after=after), limit=size),
+        lambda row: encode_position(query.cursor_tag, row[2], row[0].id),
+    )
+    items = await to_read(session, [(task, key) for task, key, _ in rows.items])
+    return Page(items=items, next_cursor=rows.next_cursor)
 
 
 async def load(session: AsyncSession, user: User, task_id: str, minimum: Role) -> tuple[Task, str]:

@@ -7,14 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
-from smarttask.accounts.models import User
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
-from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, keyset_page
+from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
-from smarttask.workspaces import repository, service
+from smarttask.workspaces import service
 from smarttask.workspaces.deps import WorkspaceAdmin, WorkspaceOwner, WorkspaceViewer
-from smarttask.workspaces.models import Membership, Workspace
 from smarttask.workspaces.schemas import (
     MemberAdd,
     MemberRead,
@@ -29,32 +27,6 @@ UserId = Annotated[str, Path(min_length=1, max_length=64)]
 _ERRORS = (401, 404, 503)
 
 
-def _read(workspace: Workspace, membership: Membership) -> WorkspaceRead:
-    return WorkspaceRead.model_validate(
-        {
-            "id": workspace.id,
-            "name": workspace.name,
-            "role": membership.role,
-            "version": workspace.version,
-            "created_at": workspace.created_at,
-            "updated_at": workspace.updated_at,
-        }
-    )
-
-
-def _member(membership: Membership, user: User) -> MemberRead:
-    return MemberRead.model_validate(
-        {
-            "user_id": membership.user_id,
-            "email": user.email,
-            "name": user.name,
-            "role": membership.role,
-            "created_at": membership.created_at,
-            "updated_at": membership.updated_at,
-        }
-    )
-
-
 @router.post(
     "", status_code=201, response_model=WorkspaceRead, responses=problems(401, 413, 415, 422, 503)
 )
@@ -65,7 +37,7 @@ async def create_workspace(
     workspace, membership = await service.create(session, user, body.name)
     response.headers["ETag"] = etag(workspace.version)
     response.headers["Location"] = f"/api/v1/workspaces/{workspace.id}"
-    return _read(workspace, membership)
+    return service.to_read(workspace, membership)
 
 
 @router.get("", response_model=Page[WorkspaceRead], responses=problems(401, 422, 503))
@@ -73,19 +45,14 @@ async def list_workspaces(
     user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[WorkspaceRead]:
     """The caller's workspaces, oldest first."""
-    rows = await repository.list_for_user(
-        session, user.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    return keyset_page(
-        rows, limit, lambda row: _read(*row), lambda row: [row[0].created_at.isoformat(), row[0].id]
-    )
+    return await service.list_for_user(session, user, cursor, limit)
 
 
 @router.get("/{workspace_id}", response_model=WorkspaceRead, responses=problems(*_ERRORS))
 async def read_workspace(access: WorkspaceViewer, response: Response) -> WorkspaceRead:
     """One workspace."""
     response.headers["ETag"] = etag(access.workspace.version)
-    return _read(access.workspace, access.membership)
+    return service.to_read(access.workspace, access.membership)
 
 
 @router.patch(
@@ -104,7 +71,7 @@ async def update_workspace(
     check_if_match(if_match, access.workspace.version)
     workspace = await service.rename(session, access, body.name)
     response.headers["ETag"] = etag(workspace.version)
-    return _read(workspace, access.membership)
+    return service.to_read(workspace, access.membership)
 
 
 @router.delete(
@@ -129,15 +96,7 @@ async def list_members(
     access: WorkspaceViewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[MemberRead]:
     """The workspace's members, in joining order."""
-    rows = await repository.list_members(
-        session, access.workspace.id, after=created_keyset(cursor), limit=limit + 1
-    )
-    return keyset_page(
-        rows,
-        limit,
-        lambda row: _member(*row),
-        lambda row: [row[0].created_at.isoformat(), row[0].user_id],
-    )
+    return await service.list_members(session, access, cursor, limit)
 
 
 @router.post(
@@ -149,7 +108,7 @@ async def list_members(
 async def add_member(body: MemberAdd, access: WorkspaceAdmin, session: SessionDep) -> MemberRead:
     """Add an existing user (admins; only owners grant admin or owner)."""
     membership, user = await service.add_member(session, access, body.email, body.role)
-    return _member(membership, user)
+    return service.to_member_read(membership, user)
 
 
 @router.patch(
@@ -162,7 +121,7 @@ async def change_member_role(
 ) -> MemberRead:
     """Change a member's role (admins; only owners touch admin and owner roles)."""
     membership, user = await service.change_role(session, access, user_id, body.role)
-    return _member(membership, user)
+    return service.to_member_read(membership, user)
 
 
 @router.delete(

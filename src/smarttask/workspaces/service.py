@@ -10,11 +10,68 @@ from smarttask.accounts.models import User
 from smarttask.accounts.service import normalize_email
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
+from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, Forbidden, NotFound
 from smarttask.workspaces import repository
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.models import Membership, Workspace
 from smarttask.workspaces.roles import PRIVILEGED, Role
+from smarttask.workspaces.schemas import MemberRead, WorkspaceRead
+
+
+def to_read(workspace: Workspace, membership: Membership) -> WorkspaceRead:
+    """The body of a workspace, with the caller's role in it."""
+    return WorkspaceRead.model_validate(
+        {
+            "id": workspace.id,
+            "name": workspace.name,
+            "role": membership.role,
+            "version": workspace.version,
+            "created_at": workspace.created_at,
+            "updated_at": workspace.updated_at,
+        }
+    )
+
+
+def to_member_read(membership: Membership, user: User) -> MemberRead:
+    """The body of a member."""
+    return MemberRead.model_validate(
+        {
+            "user_id": membership.user_id,
+            "email": user.email,
+            "name": user.name,
+            "role": membership.role,
+            "created_at": membership.created_at,
+            "updated_at": membership.updated_at,
+        }
+    )
+
+
+async def list_for_user(
+    session: AsyncSession, user: User, cursor: str | None, limit: int
+) -> Page[WorkspaceRead]:
+    """The user's workspaces with their role, oldest first."""
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_for_user(session, user.id, after=after, limit=size),
+        lambda row: created_cursor(row[0].created_at, row[0].id),
+    )
+    return rows.read(lambda row: to_read(*row))
+
+
+async def list_members(
+    session: AsyncSession, access: WorkspaceAccess, cursor: str | None, limit: int
+) -> Page[MemberRead]:
+    """The workspace's members, in joining order (`access` is a viewer's, checked by the route)."""
+    workspace_id = access.workspace.id
+    rows = await fetch_page(
+        created_keyset(cursor),
+        limit,
+        lambda after, size: repository.list_members(session, workspace_id, after=after, limit=size),
+        lambda row: created_cursor(row[0].created_at, row[0].user_id),
+    )
+    return rows.read(lambda row: to_member_read(*row))
 
 
 async def create(session: AsyncSession, user: User, name: str) -> tuple[Workspace, Membership]:
