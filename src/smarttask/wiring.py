@@ -70,7 +70,7 @@ DOMAINS: tuple[Domain, ...] = (
     domain("analysis", ("routes", "tasks/*/analysis"), jobs=True, cli=True),
     domain("analysis.risk", models=False, jobs=True),
     domain("comments", ("routes", "tasks/*/comments", "comments")),
-    domain("activity", ("routes", "workspaces/*/activity", "tasks/*/activity")),
+    domain("activity"),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
 )

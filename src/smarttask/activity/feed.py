@@ -1,20 +1,16 @@
-"""Reading the trail: a workspace's or one task's entries, newest first, to its viewers.
+"""Reading the trail: a workspace's or one resource's entries, newest first.
 
-Apart from `service` (which records), because every service that records imports that one
-and this one loads tasks through the task service.
+The access check is the caller's: the routes that serve a trail belong to the domain of the
+resource (workspaces/routes.py, tasks/routes.py), which checks its viewers first.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts.models import User
 from smarttask.activity import repository
 from smarttask.activity.schemas import ActivityRead
 from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
-from smarttask.tasks import service as tasks
-from smarttask.workspaces.access import WorkspaceAccess
-from smarttask.workspaces.roles import Role
 
 
 async def _page(
@@ -36,15 +32,18 @@ async def _page(
 
 
 async def for_workspace(
-    session: AsyncSession, access: WorkspaceAccess, cursor: str | None, limit: int
+    session: AsyncSession, workspace_id: str, cursor: str | None, limit: int
 ) -> Page[ActivityRead]:
-    """Everything that changed in the workspace (`access` is a viewer's, checked by the route)."""
-    return await _page(session, access.workspace.id, None, cursor, limit)
+    """Everything that changed in the workspace (its viewers checked by the caller)."""
+    return await _page(session, workspace_id, None, cursor, limit)
 
 
-async def for_task(
-    session: AsyncSession, user: User, task_id: str, cursor: str | None, limit: int
+async def for_entity(
+    session: AsyncSession,
+    workspace_id: str,
+    entity: tuple[str, str],
+    cursor: str | None,
+    limit: int,
 ) -> Page[ActivityRead]:
-    """Everything that happened to one task, to its workspace's viewers (404 otherwise)."""
-    task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
-    return await _page(session, task.workspace_id, ("task", task.id), cursor, limit)
+    """Everything that happened to one (entity type, id) of the workspace (caller checks)."""
+    return await _page(session, workspace_id, entity, cursor, limit)

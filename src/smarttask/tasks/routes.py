@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
+from smarttask.activity.schemas import ActivityRead
 from smarttask.kit.deps import ReaderDep, UnitOfWorkDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.hotroute import hot_route
@@ -187,3 +188,16 @@ async def remove_dependency(
     task, _ = await service.load(session, user, task_id, Role.MEMBER)
     await service.remove_dependency(session, user, task, depends_on_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/tasks/{task_id}/activity",
+    response_model=Page[ActivityRead],
+    responses=problems(*_ERRORS, 422),
+    tags=["activity"],
+)
+async def task_activity(
+    task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ActivityRead]:
+    """Everything that happened to one task, newest first."""
+    return await service.list_activity(session, user, task_id, cursor, limit)

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
+from smarttask.activity import feed
 from smarttask.activity import service as activity
+from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
@@ -290,3 +292,11 @@ async def remove_dependency(
         changes=activity.removal({"task_id": task.id, "depends_on_id": depends_on_id}),
     )
     await risk.rescore_task(session, task)
+
+
+async def list_activity(
+    session: AsyncSession, user: User, task_id: str, cursor: str | None, limit: int
+) -> Page[ActivityRead]:
+    """Everything that happened to one task, newest first, to its workspace's viewers."""
+    task, _ = await load(session, user, task_id, Role.VIEWER)
+    return await feed.for_entity(session, task.workspace_id, ("task", task.id), cursor, limit)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
+from smarttask.activity import feed
+from smarttask.activity.schemas import ActivityRead
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
@@ -134,3 +136,16 @@ async def remove_member(user_id: UserId, access: WorkspaceViewer, session: Sessi
     """Remove a member (admins), or leave the workspace (anyone but the last owner)."""
     await service.remove_member(session, access, user_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{workspace_id}/activity",
+    response_model=Page[ActivityRead],
+    responses=problems(401, 404, 422, 503),
+    tags=["activity"],
+)
+async def workspace_activity(
+    access: WorkspaceViewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ActivityRead]:
+    """Everything that changed in the workspace, newest first."""
+    return await feed.for_workspace(session, access.workspace.id, cursor, limit)
