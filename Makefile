@@ -36,10 +36,11 @@ test-faults: install ## the fault tests, full profile; figures in data/reliabili
 	SMARTTASK_RELIABILITY_REPORT_DIR=$(CURDIR)/data/reliability \
 	$(BIN)/python -m pytest -s -p no:logging $(FAULT_TESTS) $(PYTEST_ARGS)
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import-linter layer contracts
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix src tests bench
