@@ -1,4 +1,4 @@
-"""The wiring point: a domain listed once in `wiring.DOMAINS` is routed, migrated, run, commanded."""
+"""The wiring point: one entry in `wiring.DOMAINS` routes, migrates, runs and commands a domain."""
 
 from __future__ import annotations
 
