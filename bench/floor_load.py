@@ -9,9 +9,10 @@ all three, then in alternating rounds, authenticated as the demo's owner:
 - `GET /api/v1/tasks/{id}` (a task with labels and a dependency);
 - `GET /api/v1/projects/{id}/tasks?status=todo&limit=20` (the project WEB).
 
-The measurement starts once smarttask's in-process job worker has run the periodic jobs a
-fresh server makes due (risk model training and rescoring over every task); the jobs that
-finished during the measurement are listed.
+smarttask runs without its in-process job worker (SMARTTASK_WORKER_IN_PROCESS=false, as
+with a separate `smarttask worker`): a fresh server makes its periodic jobs due at once,
+and the risk model's retraining and rescoring over 100,000 tasks would take the same two
+cores for minutes, in the middle of the measurement.
 
 It prints req/s, p50, p99, CPU per request and the ratios to the floor (targets: smarttask
 at least 0.7 of the floor's req/s, p99 at most 1.25 times the floor's).
@@ -30,9 +31,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -81,6 +80,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="smarttask_bench_floor", help="dropped, recreated")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a previous run loaded"
+    )
     parser.add_argument("--smarttask-port", type=int, default=18131)
     parser.add_argument("--reference-port", type=int, default=18132)
     parser.add_argument("--floor-port", type=int, default=18133)
@@ -105,6 +107,14 @@ def load_demo(url: str, dsn: str, tasks: int) -> None:
     asyncio.run(analyze())
 
 
+async def _server_version(dsn: str) -> str:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return str(await connection.fetchval("SHOW server_version"))
+    finally:
+        await connection.close()
+
+
 async def pick(dsn: str) -> tuple[str, str, int]:
     """The project WEB's id, one of its tasks with labels and a dependency, its todo count."""
     connection = await asyncpg.connect(dsn)
@@ -123,40 +133,6 @@ async def pick(dsn: str) -> tuple[str, str, int]:
         return str(project_id), str(task_id), int(todo)
     finally:
         await connection.close()
-
-
-async def _jobs(dsn: str, since: datetime) -> tuple[int, list[str]]:
-    """Jobs due and unfinished now, and the kinds of the jobs finished since `since`."""
-    connection = await asyncpg.connect(dsn)
-    try:
-        due = await connection.fetchval(
-            "SELECT count(*) FROM job WHERE state IN ('queued', 'running') AND run_at <= now()"
-        )
-        rows = await connection.fetch(
-            "SELECT kind FROM job WHERE finished_at >= $1 ORDER BY finished_at", since
-        )
-        return int(due), [str(row["kind"]) for row in rows]
-    finally:
-        await connection.close()
-
-
-def settle_jobs(dsn: str, since: datetime, timeout: float = 600.0) -> None:
-    """Wait until smarttask's in-process job worker has run what start-up made due.
-
-    A fresh server enqueues its periodic jobs at once (the risk model's retraining and
-    rescoring read every task): run during the measurement, they would be measured too.
-    """
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        due, _ = asyncio.run(_jobs(dsn, since))
-        if due == 0:
-            break
-        time.sleep(2)
-    due, kinds = asyncio.run(_jobs(dsn, since))
-    print(
-        f"jobs before the measurement: {', '.join(kinds) or 'none'} finished in "
-        f"{time.monotonic() - started:.0f} s; {due} still due"
-    )
 
 
 def _login(base: str) -> str:
@@ -231,9 +207,12 @@ def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     dsn = f"{args.postgres}/{args.database}"
     url = sqlalchemy_url(args.postgres, args.database)
-    pg_version = asyncio.run(recreate_database(args.postgres, args.database))
-    migrate(url)
-    load_demo(url, dsn, args.tasks)
+    if args.reuse:
+        pg_version = asyncio.run(_server_version(dsn))
+    else:
+        pg_version = asyncio.run(recreate_database(args.postgres, args.database))
+        migrate(url)
+        load_demo(url, dsn, args.tasks)
     project_id, task_id, todo = asyncio.run(pick(dsn))
     info = machine()
     print(
@@ -242,22 +221,24 @@ def main() -> int:
         + ", ".join(f"{p} {version(p)}" for p in ("fastapi", "sqlalchemy", "asyncpg", "uvicorn"))
     )
     print(
-        f"data: smarttask demo --tasks {args.tasks}, VACUUM ANALYZE; project WEB has {todo} "
+        f"data: smarttask demo --tasks {args.tasks}, VACUUM ANALYZE"
+        f"{' (by an earlier run)' if args.reuse else ''}; project WEB has {todo} "
         f"todo tasks; load: {generator_name()}, {args.connections} connections, "
         f"{args.threads} threads, {args.duration:g} s x {args.rounds} rounds per target and "
         f"path, {args.warmup:g} s warm-up; {args.workers} uvicorn workers per server"
     )
     print(
         f"pools: at most {args.pool} database connections per worker in each server "
-        "(smarttask: SMARTTASK_DB_POOL_SIZE, no overflow; the others: BENCH_REFERENCE_POOL_MAX)"
+        "(smarttask: SMARTTASK_DB_POOL_SIZE, no overflow; the others: BENCH_REFERENCE_POOL_MAX); "
+        "smarttask without its in-process job worker"
     )
     print("load average at the start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     os.environ |= {
         "SMARTTASK_DB_POOL_SIZE": str(args.pool),
         "SMARTTASK_DB_MAX_OVERFLOW": "0",
+        "SMARTTASK_WORKER_IN_PROCESS": "false",
         POOL_MAX_ENV: str(args.pool),
     }
-    since = datetime.now(UTC)
     with (
         tempfile.TemporaryDirectory(prefix="smarttask-floor-bench-") as tmp,
         servers(args, url, Path(tmp)) as targets,
@@ -273,12 +254,8 @@ def main() -> int:
             bodies = [_get_json(bases[name] + path, token) for name in NAMES]
             same = all(body == bodies[0] for body in bodies)
             print(f"{op}: same JSON from the three servers: {'yes' if same else 'NO'}")
-        settle_jobs(dsn, since)
-        measured_from = datetime.now(UTC)
         try:
             compare(args, masters, bases, paths, token, Path(tmp) / "report.lua")
-            kinds = asyncio.run(_jobs(dsn, measured_from))[1]
-            print(f"jobs finished during the measurement: {', '.join(kinds) or 'none'}")
         finally:
             for target in targets:
                 log = (Path(tmp) / f"{target.name}.log").read_text(errors="replace").strip()
