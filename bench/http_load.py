@@ -133,7 +133,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterator[list[Target]]:
-    """Start smarttask and the reference on 127.0.0.1; stop both on the way out."""
+    """Start smarttask, the reference and (`args.floor_port`) the floor; stop them after."""
     env = {
         **os.environ,
         "SMARTTASK_DATABASE_URL": sqlalchemy_url,
@@ -182,6 +182,13 @@ def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterat
             args.reference_port,
         ),
     }
+    floor_port = getattr(args, "floor_port", None)
+    if floor_port is not None:  # bench/floor_app.py, served as the reference is
+        floor = [
+            part.replace("reference_app:app", "floor_app:app") for part in commands["reference"][0]
+        ]
+        floor[floor.index("--port") + 1] = str(floor_port)
+        commands["floor"] = (floor, floor_port)
     started: list[Target] = []
     try:
         for name, (command, port) in commands.items():

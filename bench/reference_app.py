@@ -13,9 +13,11 @@ smarttask's creation SQL (insert, then take a quota slot) in one transaction.
 The task routes (bench/tasks_load.py) run the statements smarttask runs for the same
 request, as PostgreSQL logs them: the access token is verified (HS256, issuer, audience,
 with BENCH_REFERENCE_JWT_SECRET, by default smarttask's development key; a verified token
-is remembered, as smarttask does) and its login checked in the database; then the task (or
-the project) joined with the caller's membership, the page, the labels and the
-dependencies. Each statement runs in autocommit; the JSON is smarttask's, with its ETag.
+is remembered, as smarttask does) and its login checked in the database; then ONE
+statement, smarttask's: the task (or the project's page) with the caller's membership, the
+project's key, and each task's labels and dependencies aggregated in correlated
+subqueries. Each statement runs in autocommit; the JSON is smarttask's, with its ETag.
+bench/floor_app.py is the simplest code for the same answers; this one is the same SQL.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from starlette.routing import Route
 
 DSN_ENV = "BENCH_REFERENCE_DSN"
 JWT_SECRET_ENV = "BENCH_REFERENCE_JWT_SECRET"
+POOL_MAX_ENV = "BENCH_REFERENCE_POOL_MAX"
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
 MAX_COUNTERS = 1000
 
@@ -131,24 +134,62 @@ _TASK_COLUMNS = (
     "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
     "task.version, task.risk_score, task.risk_level, task.risk_factors, project.key AS project_key"
 )
-# The task with its project's key and the caller's role: no row for a non-member.
+_LABELS = (
+    "ARRAY(SELECT label.name AS item \nFROM task_label JOIN label ON label.id = task_label.label_id"
+    " \nWHERE task_label.task_id = {}.id ORDER BY label.name_key) AS labels, "
+)
+_DEPENDS = (
+    "ARRAY(SELECT task_dependency.depends_on_id AS item \nFROM task_dependency \n"
+    "WHERE task_dependency.task_id = {}.id "
+    "ORDER BY task_dependency.created_at, task_dependency.depends_on_id) AS depends_on \n"
+)
+# The task with its project's key, the caller's role, its labels and its dependencies: no
+# row for a non-member.
 TASK = (
-    f"SELECT {_TASK_COLUMNS}, membership.role AS member_role \n"
-    "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
+    f"SELECT {_TASK_COLUMNS}, membership.role AS member_role, "
+    + _LABELS.format("task")
+    + _DEPENDS.format("task")
+    + "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
     "membership.workspace_id = task.workspace_id AND membership.user_id = $1::VARCHAR \n"
     "WHERE task.id = $2::VARCHAR"
 )
-# The project with the caller's role, the same way.
-PROJECT = (
-    "SELECT project.id, project.workspace_id, project.key, membership.role AS member_role \n"
-    "FROM project JOIN membership ON membership.workspace_id = project.workspace_id "
-    "AND membership.user_id = $1::VARCHAR \nWHERE project.id = $2::VARCHAR"
+_BODY_NAMES = (
+    "id",
+    "number",
+    "project_id",
+    "workspace_id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "assignee_id",
+    "reporter_id",
+    "parent_id",
+    "due_at",
+    "estimate_minutes",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "version",
+    "risk_score",
+    "risk_level",
+    "risk_factors",
 )
+_PAGE_COLUMNS = ", ".join(f"task.{name} AS {name}" for name in _BODY_NAMES)
+# The caller's role, the project's key and the page with labels and dependencies: one row
+# per task, one row of NULL task columns for an empty page, no row for a non-member.
 TASK_PAGE = (
-    f"SELECT {_TASK_COLUMNS}, task.created_at AS sort_value \n"
-    "FROM task JOIN project ON project.id = task.project_id \n"
-    "WHERE task.project_id = $1::VARCHAR AND task.status IN ($2::VARCHAR) "
-    "ORDER BY task.created_at DESC, task.id DESC \n LIMIT $3::INTEGER"
+    "SELECT membership.role AS member_role, project.key AS project_key, "
+    + ", ".join(f"page.{name}" for name in (*_BODY_NAMES, "sort_value"))
+    + ", "
+    + _LABELS.format("page")
+    + _DEPENDS.format("page")
+    + "FROM project JOIN membership ON membership.workspace_id = project.workspace_id "
+    "AND membership.user_id = $1::VARCHAR LEFT OUTER JOIN "
+    f"(SELECT {_PAGE_COLUMNS}, task.created_at AS sort_value \n"
+    "FROM task \nWHERE task.project_id = $2::VARCHAR AND task.status IN ($3::VARCHAR) "
+    "ORDER BY task.created_at DESC, task.id DESC \n LIMIT $4::INTEGER) AS page ON true \n"
+    "WHERE project.id = $2::VARCHAR ORDER BY page.sort_value DESC, page.id DESC"
 )
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 _TASK_FIELDS = (
@@ -173,27 +214,6 @@ _TASK_FIELDS = (
     "version",
     "depends_on",
 )
-
-
-def _in_list(count: int) -> str:
-    """`$1::VARCHAR, ..., $n::VARCHAR`, the IN list SQLAlchemy renders for `count` ids."""
-    return ", ".join(f"${i}::VARCHAR" for i in range(1, count + 1))
-
-
-def _labels_sql(count: int) -> str:
-    return (
-        "SELECT task_label.task_id, label.name \n"
-        "FROM task_label JOIN label ON label.id = task_label.label_id \n"
-        f"WHERE task_label.task_id IN ({_in_list(count)}) ORDER BY label.name_key"
-    )
-
-
-def _dependencies_sql(count: int) -> str:
-    return (
-        "SELECT task_dependency.task_id, task_dependency.depends_on_id \n"
-        f"FROM task_dependency \nWHERE task_dependency.task_id IN ({_in_list(count)}) "
-        "ORDER BY task_dependency.created_at, task_dependency.depends_on_id"
-    )
 
 
 def _risk(row: asyncpg.Record) -> dict[str, Any] | None:
@@ -245,44 +265,31 @@ async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | 
     return None if user is None else str(user["id"])
 
 
-async def _task_bodies(
-    connection: asyncpg.Connection, rows: list[asyncpg.Record]
-) -> list[dict[str, Any]]:
-    """smarttask's task bodies for rows of task columns and the project key."""
-    ids = [row["id"] for row in rows]
-    labels: dict[str, list[str]] = {}
-    depends: dict[str, list[str]] = {}
-    if ids:
-        for task_id, name in await connection.fetch(_labels_sql(len(ids)), *ids):
-            labels.setdefault(task_id, []).append(name)
-        for task_id, depends_on_id in await connection.fetch(_dependencies_sql(len(ids)), *ids):
-            depends.setdefault(task_id, []).append(depends_on_id)
-    return [
-        {
-            "id": row["id"],
-            "key": f"{row['project_key']}-{row['number']}",
-            "number": row["number"],
-            "project_id": row["project_id"],
-            "workspace_id": row["workspace_id"],
-            "title": row["title"],
-            "description": row["description"],
-            "status": row["status"],
-            "priority": PRIORITIES[row["priority"]],
-            "assignee_id": row["assignee_id"],
-            "reporter_id": row["reporter_id"],
-            "labels": labels.get(row["id"], []),
-            "parent_id": row["parent_id"],
-            "due_at": _optional_time(row["due_at"]),
-            "estimate_minutes": row["estimate_minutes"],
-            "created_at": _rfc3339(row["created_at"]),
-            "updated_at": _rfc3339(row["updated_at"]),
-            "completed_at": _optional_time(row["completed_at"]),
-            "version": row["version"],
-            "risk": _risk(row),
-            "depends_on": depends.get(row["id"], []),
-        }
-        for row in rows
-    ]
+def _task_body(row: asyncpg.Record) -> dict[str, Any]:
+    """smarttask's task body for a row of task columns, the project key, labels, dependencies."""
+    return {
+        "id": row["id"],
+        "key": f"{row['project_key']}-{row['number']}",
+        "number": row["number"],
+        "project_id": row["project_id"],
+        "workspace_id": row["workspace_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "status": row["status"],
+        "priority": PRIORITIES[row["priority"]],
+        "assignee_id": row["assignee_id"],
+        "reporter_id": row["reporter_id"],
+        "labels": row["labels"],
+        "parent_id": row["parent_id"],
+        "due_at": _optional_time(row["due_at"]),
+        "estimate_minutes": row["estimate_minutes"],
+        "created_at": _rfc3339(row["created_at"]),
+        "updated_at": _rfc3339(row["updated_at"]),
+        "completed_at": _optional_time(row["completed_at"]),
+        "version": row["version"],
+        "risk": _risk(row),
+        "depends_on": row["depends_on"],
+    }
 
 
 def _unauthorized() -> JSONResponse:
@@ -298,34 +305,42 @@ async def read_task(request: Request) -> Response:
         if user_id is None:
             return _unauthorized()
         row = await connection.fetchrow(TASK, user_id, request.path_params["task_id"])
-        if row is None:
-            return JSONResponse({"detail": "not found"}, status_code=404)
-        body = (await _task_bodies(connection, [row]))[0]
+    if row is None:
+        return JSONResponse({"detail": "not found"}, status_code=404)
     return Response(
-        orjson.dumps(body), media_type="application/json", headers={"ETag": f'"{row["version"]}"'}
+        orjson.dumps(_task_body(row)),
+        media_type="application/json",
+        headers={"ETag": f'"{row["version"]}"'},
     )
+
+
+def next_cursor(rows: list[asyncpg.Record], limit: int) -> str | None:
+    """smarttask's cursor after the last row of a page of `limit` (newest first), if more."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    position = ["-created_at", last["sort_value"].isoformat(), last["id"]]
+    return base64.urlsafe_b64encode(orjson.dumps({"k": position})).decode().rstrip("=")
 
 
 async def list_project_tasks(request: Request) -> Response:
     """GET /api/v1/projects/{project_id}/tasks?status=<one status>&limit=<n>, newest first."""
     limit = int(request.query_params.get("limit", "20"))
     status = request.query_params["status"]
+    project_id = request.path_params["project_id"]
     async with _pool(request).acquire() as connection:
         user_id = await _signed_in(request, connection)
         if user_id is None:
             return _unauthorized()
-        project = await connection.fetchrow(PROJECT, user_id, request.path_params["project_id"])
-        if project is None:
-            return JSONResponse({"detail": "not found"}, status_code=404)
-        rows = await connection.fetch(TASK_PAGE, project["id"], status, limit + 1)
-        items = await _task_bodies(connection, rows[:limit])
-    cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        position = ["-created_at", last["sort_value"].isoformat(), last["id"]]
-        cursor = base64.urlsafe_b64encode(orjson.dumps({"k": position})).decode().rstrip("=")
+        rows = await connection.fetch(TASK_PAGE, user_id, project_id, status, limit + 1)
+    if not rows:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    if rows[0]["id"] is None:  # the project has no task on this page
+        rows = []
+    items = [_task_body(row) for row in rows[:limit]]
     return Response(
-        orjson.dumps({"items": items, "next_cursor": cursor}), media_type="application/json"
+        orjson.dumps({"items": items, "next_cursor": next_cursor(rows, limit)}),
+        media_type="application/json",
     )
 
 
@@ -346,8 +361,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Open the pool at start-up, close it at shutdown."""
     dsn = os.environ.get(DSN_ENV, "postgresql://postgres@127.0.0.1:5432/smarttask_bench")
     app.state.jwt_secret = os.environ.get(JWT_SECRET_ENV, DEVELOPMENT_SECRET_KEY)
+    # At most BENCH_REFERENCE_POOL_MAX connections (20, as smarttask's pool keeps 20 by default).
+    max_size = int(os.environ.get(POOL_MAX_ENV, "20"))
     app.state.pool = await asyncpg.create_pool(
-        dsn, min_size=10, max_size=20, connection_class=_NoResetConnection
+        dsn, min_size=min(10, max_size), max_size=max_size, connection_class=_NoResetConnection
     )
     try:
         yield

@@ -93,14 +93,20 @@ async def _explain(dsn: str, project_id: str) -> tuple[list[str], str]:
     top lines (what a prepared statement may switch to after five runs)."""
     connection = await asyncpg.connect(dsn)
     try:
+        user_id = await connection.fetchval(
+            "SELECT m.user_id FROM membership m JOIN project p ON p.workspace_id = m.workspace_id"
+            " WHERE p.id = $1 LIMIT 1",
+            project_id,
+        )
         custom = await connection.fetch(
-            f"EXPLAIN (ANALYZE, BUFFERS) {LIST_SQL}", project_id, "todo", 21
+            f"EXPLAIN (ANALYZE, BUFFERS) {LIST_SQL}", user_id, project_id, "todo", 21
         )
         await connection.execute("SET plan_cache_mode = force_generic_plan")
         await connection.execute(f"PREPARE bench_list AS {LIST_SQL}")
-        # EXECUTE takes no protocol parameters; the id is a UUID this script read from the API.
+        # EXECUTE takes no protocol parameters; the ids are UUIDs read from the database.
         generic = await connection.fetch(
-            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list('{project_id}', 'todo', 21)"
+            "EXPLAIN (ANALYZE, BUFFERS) "
+            f"EXECUTE bench_list('{user_id}', '{project_id}', 'todo', 21)"
         )
         scans = [r[0].strip() for r in generic if "Scan" in r[0] or "Execution" in r[0]]
         return [r[0] for r in custom], "; ".join(scans)

@@ -30,6 +30,7 @@ from tests.accounts_helpers import (
     register,
     register_admin,
 )
+from tests.integration.test_task_reads import counting_all_statements
 from tests.support import (
     POSTGRES_ADMIN_DSN,
     create_postgres_database,
@@ -37,6 +38,7 @@ from tests.support import (
     lifespan_of,
     make_settings,
 )
+from tests.task_helpers import new_board, new_task
 
 pytestmark = pytest.mark.postgres_only
 
@@ -268,3 +270,22 @@ async def test_the_listener_waits_for_the_migration(
     finally:
         await listener.stop()
         await drop_postgres_database(name)
+
+
+async def test_a_cached_callers_task_read_is_one_statement(
+    app: Any, served: tuple[httpx.AsyncClient, Listener]
+) -> None:
+    """With its caller in the cache, GET /tasks/{id} and a page run one statement each."""
+    client, listener = served
+    board = await new_board(client)
+    task = await new_task(client, board, labels=["a"])
+    paths = (f"/api/v1/tasks/{task['id']}", f"/api/v1/projects/{board.project_id}/tasks")
+    for path in paths * 2:  # the first reads store the caller once every write is notified
+        await listener.sync()
+        assert (await client.get(path, headers=board.viewer.headers)).status_code == 200
+    for path in paths:
+        with counting_all_statements(app) as statements:
+            response = await client.get(path, headers=board.viewer.headers)
+        assert response.status_code == 200
+        assert len(statements) == 1, statements
+        assert "FROM user_account" not in statements[0]

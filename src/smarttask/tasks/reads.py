@@ -1,18 +1,19 @@
-"""Task reads without the ORM session: prebuilt statements on one pooled connection.
+"""Task reads without the ORM session: one prebuilt statement per request.
 
 `GET /tasks/{id}` and the project task list are the hottest reads. On the request's
-reader (the connection the caller was looked up on, `UnitOfWork.reader`), they check the
-caller's membership in the same statement that loads the task (or the project), load
-labels and dependencies for the whole page in one statement each, and build the answer
-dicts with tasks/bodies.py, the definition the session path validates as well. The rules
-are the session path's: a missing resource and a foreign workspace are the same 404, a
-role too low is a 403, the project is checked before the list parameters.
+reader (the connection the caller was looked up on, `UnitOfWork.reader`), one statement
+answers each: the caller's role in the workspace, the task (or the page of tasks with
+the project's key) and each task's labels and dependencies, aggregated in SQL
+(tasks/statements.py). The answer dicts are built by tasks/bodies.py, the definition the
+session path validates as well. The rules are the session path's: a missing resource and
+a foreign workspace are the same 404, a role too low is a 403.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
+
+import orjson
 
 from smarttask.accounts.models import User
 from smarttask.db.engine import Reader, RowLike
@@ -23,29 +24,14 @@ from smarttask.workspaces.access import allow
 from smarttask.workspaces.roles import Role
 
 
-def _allow(row: RowLike | None, minimum: Role, missing: str) -> RowLike:
-    """The row of a resource the caller's role allows (the access rule); 404 or 403 otherwise."""
-    allow(row["member_role"] if row is not None else None, minimum, missing=missing)
-    assert row is not None
-    return row
+def _listed(value: Any) -> Any:
+    """An aggregated list column: a list (PostgreSQL's arrays) or JSON text (SQLite's)."""
+    return orjson.loads(value) if isinstance(value, str) else value
 
 
-async def _bodies(reader: Reader, rows: list[RowLike]) -> list[dict[str, Any]]:
-    """Task bodies of rows of TASK_COLUMNS: labels and dependencies in one statement each."""
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    params = statements.ids_params(ids)
-    labels: dict[str, list[str]] = defaultdict(list)
-    for row in await reader.fetch_all(statements.labels_of(len(ids)), params):
-        labels[row["task_id"]].append(row["name"])
-    depends: dict[str, list[str]] = defaultdict(list)
-    for row in await reader.fetch_all(statements.dependencies_of(len(ids)), params):
-        depends[row["task_id"]].append(row["depends_on_id"])
-    return [
-        task_body(row, row["project_key"], labels.get(row["id"], ()), depends.get(row["id"], ()))
-        for row in rows
-    ]
+def _body(row: RowLike) -> dict[str, Any]:
+    """The task body of a row of TASK_READ or of a project page."""
+    return task_body(row, row["project_key"], _listed(row["labels"]), _listed(row["depends_on"]))
 
 
 async def read_task(
@@ -53,8 +39,10 @@ async def read_task(
 ) -> dict[str, Any]:
     """The body of a task the user may read with at least `minimum`; 404 or 403 otherwise."""
     params = {"task_id": task_id, "user_id": user.id}
-    row = _allow(await reader.fetch_row(statements.TASK_FOR_MEMBER, params), minimum, missing)
-    return (await _bodies(reader, [row]))[0]
+    row = await reader.fetch_row(statements.TASK_READ, params)
+    allow(None if row is None else row["member_role"], minimum, missing=missing)
+    assert row is not None
+    return _body(row)
 
 
 async def project_for_member(
@@ -62,16 +50,27 @@ async def project_for_member(
 ) -> RowLike:
     """(id, workspace_id, key) of a project the user may act on with `minimum`; 404 or 403."""
     params = {"project_id": project_id, "user_id": user.id}
-    return _allow(await reader.fetch_row(statements.PROJECT_FOR_MEMBER, params), minimum, missing)
+    row = await reader.fetch_row(statements.PROJECT_FOR_MEMBER, params)
+    allow(None if row is None else row["member_role"], minimum, missing=missing)
+    assert row is not None
+    return row
 
 
-async def page(reader: Reader, query: TaskQuery, limit: int) -> dict[str, Any]:
-    """One page (Page[TaskRead]'s fields) of a query without full-text search."""
-    rows = await reader.fetch_all(
-        statements.core_page(query), statements.page_params(query, limit + 1)
-    )
+async def project_page(
+    reader: Reader, user: User, query: TaskQuery, limit: int, minimum: Role, *, missing: str
+) -> dict[str, Any]:
+    """One page (Page[TaskRead]'s fields) of a project's tasks, without full-text search.
+
+    404 or 403 as `project_for_member`, decided from the same statement's rows.
+    """
+    params = statements.page_params(query, limit + 1)
+    params["user_id"] = user.id
+    rows = await reader.fetch_all(statements.core_page(query), params)
+    allow(rows[0]["member_role"] if rows else None, minimum, missing=missing)
+    if rows[0]["id"] is None:  # the project, no task on this page
+        return {"items": [], "next_cursor": None}
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         cursor = encode_position(query.cursor_tag, last["sort_value"], last["id"])
-    return {"items": await _bodies(reader, rows[:limit]), "next_cursor": cursor}
+    return {"items": [_body(row) for row in rows[:limit]], "next_cursor": cursor}

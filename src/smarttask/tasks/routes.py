@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -14,7 +15,7 @@ from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
-from smarttask.kit.problems import NotFound
+from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
@@ -66,15 +67,27 @@ async def list_project_tasks(
 ) -> Response:
     """A project's tasks, filtered and sorted, one keyset page at a time."""
     reader = await uow.reader()
+    try:
+        # Scoped by the project; its workspace is known once the statement has run.
+        query = filters.query("", project_id, cursor)
+    except ValidationFailed:
+        # A missing or foreign project answers before invalid list parameters.
+        await reads.project_for_member(
+            reader, user, project_id, Role.VIEWER, missing=projects.MISSING
+        )
+        raise
+    if not query.q:
+        page = await reads.project_page(
+            reader, user, query, limit, Role.VIEWER, missing=projects.MISSING
+        )
+        return json_response(page)
+    # Full-text search: the session path (its SQL depends on the database).
     project = await reads.project_for_member(
         reader, user, project_id, Role.VIEWER, missing=projects.MISSING
     )
-    query = filters.query(project["workspace_id"], project["id"], cursor)
-    if not query.q:
-        return json_response(await reads.page(reader, query, limit))
-    # Full-text search: the session path (its SQL depends on the database).
-    page = await service.list_page(uow.session, query, limit)
-    return Response(page.model_dump_json(), media_type="application/json")
+    query = replace(query, workspace_id=project["workspace_id"])
+    found = await service.list_page(uow.session, query, limit)
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get(

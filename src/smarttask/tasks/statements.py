@@ -5,6 +5,9 @@ statement of a given shape is built and compiled once and then only rebound: the
 path (tasks/reads.py) runs them as prepared statements on the driver connection, the
 session path (tasks/repository.py) through the ORM. Full-text search builds its
 statement per call (its SQL depends on the database).
+
+The fast path answers a request in one statement: the caller's role, the task (or the
+page) and each task's labels and dependencies, aggregated in SQL by `OrderedList`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     String,
     and_,
@@ -25,8 +29,13 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
     tuple_,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType
 
 from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
@@ -143,9 +152,24 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
     return params
 
 
-def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = "") -> AnySelect:
+def _ordering(
+    sort_value: Any, row_id: Any, descending: bool, nullable: bool
+) -> list[ColumnElement[Any]]:
+    """`sort_value [desc] NULLS LAST, id [desc]`, written the same way on both databases."""
+    order: list[Any] = [sort_value.desc() if descending else sort_value.asc()]
+    if nullable:
+        order = [sort_value.is_(None), *order]
+    order.append(row_id.desc() if descending else row_id.asc())
+    return order
+
+
+def page_statement(
+    query: TaskQuery, columns: tuple[Any, ...], dialect: str = "", *, with_project: bool = True
+) -> AnySelect:
     """One page of tasks (`columns`, then `sort_value`) in the query's order, `:limit` rows."""
-    statement: Any = select(*columns).join(Project, Project.id == Task.project_id)
+    statement: Any = select(*columns).select_from(Task)
+    if with_project:
+        statement = statement.join(Project, Project.id == Task.project_id)
     scope = Task.project_id if query.project_id else Task.workspace_id
     statement = statement.where(scope == _typed("scope_id", Task.id))
     if query.statuses:
@@ -182,26 +206,106 @@ def page_statement(query: TaskQuery, columns: tuple[Any, ...], dialect: str = ""
         statement = statement.where(
             _after(sort_value, query.after[0] is None, descending, nullable)
         )
-    order: list[Any] = [sort_value.desc() if descending else sort_value.asc()]
-    if nullable:
-        order = [sort_value.is_(None), *order]
-    order.append(Task.id.desc() if descending else Task.id.asc())
     limit = bindparam("limit", type_=Integer)
+    order = _ordering(sort_value, Task.id, descending, nullable)
     return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
+
+
+class OrderedList(ColumnElement[Any]):
+    """The values of a one-column SELECT (labelled `item`), in its order, as one list.
+
+    PostgreSQL: `ARRAY(SELECT ...)`, a text[] (a list from asyncpg, `{}` for no row).
+    SQLite: `json_group_array` over the ordered SELECT, JSON text (`[]` for no row); SQLite
+    aggregates the rows of a FROM subquery in the subquery's order.
+    """
+
+    inherit_cache = True
+    type = NullType()
+    _traverse_internals = [("values", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, values: AnySelect) -> None:
+        self.values: ScalarSelect[Any] = values.scalar_subquery()
+
+
+@compiles(OrderedList)
+def _json_list(element: OrderedList, compiler: SQLCompiler, **kw: Any) -> str:
+    values = compiler.process(element.values, **kw)
+    return f"(SELECT json_group_array(item) FROM {values})"  # noqa: S608 (compiled SQL)
+
+
+@compiles(OrderedList, "postgresql")
+def _array(element: OrderedList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ARRAY{compiler.process(element.values, **kw)}"
+
+
+def labels_list(task_id: Any) -> OrderedList:
+    """The names of a task's labels, ordered by name (case-folded), as one value."""
+    return OrderedList(
+        select(Label.name.label("item"))
+        .join_from(TaskLabel, Label, Label.id == TaskLabel.label_id)
+        .where(TaskLabel.task_id == task_id)
+        .order_by(Label.name_key)
+    )
+
+
+def dependencies_list(task_id: Any) -> OrderedList:
+    """The ids a task depends on, oldest dependency first, as one value."""
+    return OrderedList(
+        select(TaskDependency.depends_on_id.label("item"))
+        .where(TaskDependency.task_id == task_id)
+        .order_by(TaskDependency.created_at, TaskDependency.depends_on_id)
+    )
+
+
+def _membership(workspace_id: Any) -> ColumnElement[bool]:
+    """The caller's (`:user_id`) membership row in that workspace."""
+    return and_(
+        Membership.workspace_id == workspace_id,
+        Membership.user_id == _typed("user_id", Membership.user_id),
+    )
+
+
+def project_page(query: TaskQuery) -> AnySelect:
+    """A project's page with the caller's role, labels and dependencies: one statement.
+
+    One row per task of the page (at most `:limit`), each with `member_role` and the
+    project's `project_key`; one row of NULL task columns when the page is empty; no row
+    when the project does not exist or the caller is not a member of its workspace.
+    """
+    assert query.project_id, "a project's page"
+    assert not query.q, "full-text pages are built per call"
+    rows = page_statement(
+        query, tuple(getattr(Task, name) for name in BODY_COLUMNS), with_project=False
+    ).subquery("page")
+    nullable = query.sort == "due_at"
+    return (
+        select(
+            Membership.role.label("member_role"),
+            Project.key.label("project_key"),
+            *(rows.c[name] for name in BODY_COLUMNS),
+            rows.c.sort_value,
+            labels_list(rows.c.id).label("labels"),
+            dependencies_list(rows.c.id).label("depends_on"),
+        )
+        .select_from(Project)
+        .join(Membership, _membership(Project.workspace_id))
+        .outerjoin(rows, true())
+        .where(Project.id == _typed("scope_id", Project.id))
+        .order_by(*_ordering(rows.c.sort_value, rows.c.id, query.descending, nullable))
+    )
 
 
 _pages: dict[tuple[Any, ...], AnySelect] = {}
 
 
 def core_page(query: TaskQuery) -> AnySelect:
-    """The Core page statement (TASK_COLUMNS) of the query's shape, built once; not for `q`."""
-    assert not query.q, "full-text pages are built per call"
+    """The `project_page` statement of the query's shape, built once; not for `q`."""
     shape = page_shape(query)
     statement = _pages.get(shape)
     if statement is None:
         if len(_pages) >= _SHAPES:
             _pages.clear()
-        statement = _pages[shape] = page_statement(query, TASK_COLUMNS)
+        statement = _pages[shape] = project_page(query)
     return statement
 
 
@@ -231,21 +335,22 @@ def ids_params(ids: list[str]) -> dict[str, str]:
     return {f"id_{i}": task_id for i, task_id in enumerate(ids)}
 
 
-# A task with its project's key and the caller's role in its workspace: no row when the
-# task does not exist or the caller is not a member (both are the same 404).
-TASK_FOR_MEMBER = (
-    select(*TASK_COLUMNS, Membership.role.label("member_role"))
-    .join(Project, Project.id == Task.project_id)
-    .join(
-        Membership,
-        and_(
-            Membership.workspace_id == Task.workspace_id,
-            Membership.user_id == _typed("user_id", Membership.user_id),
-        ),
+# A task with its project's key, the caller's role in its workspace, its labels and its
+# dependencies: no row when the task does not exist or the caller is not a member (both
+# are the same 404).
+TASK_READ = (
+    select(
+        *TASK_COLUMNS,
+        Membership.role.label("member_role"),
+        labels_list(Task.id).label("labels"),
+        dependencies_list(Task.id).label("depends_on"),
     )
+    .join(Project, Project.id == Task.project_id)
+    .join(Membership, _membership(Task.workspace_id))
     .where(Task.id == _typed("task_id", Task.id))
 )
-# A project with the caller's role in its workspace, the same way.
+# A project with the caller's role in its workspace, the same way (full-text search, and
+# the 404 that comes before a list's invalid parameters).
 PROJECT_FOR_MEMBER = (
     select(
         Project.id,
@@ -253,12 +358,6 @@ PROJECT_FOR_MEMBER = (
         Project.key,
         Membership.role.label("member_role"),
     )
-    .join(
-        Membership,
-        and_(
-            Membership.workspace_id == Project.workspace_id,
-            Membership.user_id == _typed("user_id", Membership.user_id),
-        ),
-    )
+    .join(Membership, _membership(Project.workspace_id))
     .where(Project.id == _typed("project_id", Project.id))
 )
