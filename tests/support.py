@@ -45,6 +45,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "env": "development",
         "log_json": True,
+        # Tests write far faster than people; the per-user limit is tested on its own.
+        "user_write_rate_limit": "100000/minute",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

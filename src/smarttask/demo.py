@@ -155,7 +155,10 @@ async def load_demo(
         )
         users.append(user)
     people = [u.id for u in users]
-    workspace = Workspace(id=new_id(), name="Acme Inc.", version=1, created_at=now, updated_at=now)
+    owner = next(u.id for u, (_e, _n, role) in zip(users, PEOPLE, strict=True) if role == "owner")
+    workspace = Workspace(
+        id=new_id(), name="Acme Inc.", created_by=owner, version=1, created_at=now, updated_at=now
+    )
     session.add(workspace)
     await session.flush()
     session.add_all(

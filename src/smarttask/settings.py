@@ -58,6 +58,7 @@ class AuthSettings:
     password_hash_concurrency: int
     login_failure_limit: str
     auth_ip_rate_limit: str
+    user_write_rate_limit: str
     totp_issuer: str
     caller_cache_seconds: float
 
@@ -101,6 +102,7 @@ class AISettings:
     max_retries: int
     max_output_tokens: int
     daily_token_budget: int
+    daily_user_token_budget: int
     risk_min_training_tasks: int
 
 
@@ -118,6 +120,7 @@ class StorageSettings:
     upload_url_ttl_seconds: int
     download_url_ttl_seconds: int
     workspace_quota_bytes: int
+    user_quota_bytes: int
     pending_ttl_seconds: int
 
 
@@ -162,6 +165,9 @@ class Settings(BaseSettings):
     health_timeout: float = Field(default=1.5, gt=0)
     retry_after_seconds: int = Field(default=5, ge=1)
     max_counters: int = Field(default=1000, ge=1)
+    # Per-user limits that creating more workspaces cannot multiply (docs/security.md).
+    max_workspaces_per_user: int = Field(default=20, ge=1)
+    user_write_rate_limit: str = "120/minute"
 
     previous_secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     jwt_issuer: str = "smarttask"
@@ -197,6 +203,7 @@ class Settings(BaseSettings):
     ai_max_retries: int = Field(default=3, ge=0, le=10)
     ai_max_output_tokens: int = Field(default=1024, ge=64, le=32768)
     ai_daily_token_budget: int = Field(default=200_000, ge=0)
+    ai_daily_user_token_budget: int = Field(default=400_000, ge=0)
     risk_min_training_tasks: int = Field(default=200, ge=20)
 
     storage: Literal["local", "s3"] = "local"
@@ -208,6 +215,7 @@ class Settings(BaseSettings):
     attachment_upload_ttl_seconds: int = Field(default=900, ge=10, le=7 * 86400)
     attachment_download_ttl_seconds: int = Field(default=300, ge=10, le=7 * 86400)
     workspace_storage_quota_bytes: int = Field(default=1024**3, ge=0)
+    user_storage_quota_bytes: int = Field(default=5 * 1024**3, ge=0)
     attachment_pending_ttl_seconds: int = Field(default=86400, ge=60)
 
     host: str = "127.0.0.1"
@@ -295,6 +303,7 @@ class Settings(BaseSettings):
             password_hash_concurrency=self.password_hash_concurrency,
             login_failure_limit=self.login_failure_limit,
             auth_ip_rate_limit=self.auth_ip_rate_limit,
+            user_write_rate_limit=self.user_write_rate_limit,
             totp_issuer=self.totp_issuer,
             caller_cache_seconds=self.caller_cache_seconds,
         )
@@ -338,6 +347,7 @@ class Settings(BaseSettings):
             max_retries=self.ai_max_retries,
             max_output_tokens=self.ai_max_output_tokens,
             daily_token_budget=self.ai_daily_token_budget,
+            daily_user_token_budget=self.ai_daily_user_token_budget,
             risk_min_training_tasks=self.risk_min_training_tasks,
         )
 
@@ -355,6 +365,7 @@ class Settings(BaseSettings):
             upload_url_ttl_seconds=self.attachment_upload_ttl_seconds,
             download_url_ttl_seconds=self.attachment_download_ttl_seconds,
             workspace_quota_bytes=self.workspace_storage_quota_bytes,
+            user_quota_bytes=self.user_storage_quota_bytes,
             pending_ttl_seconds=self.attachment_pending_ttl_seconds,
         )
 

@@ -227,6 +227,7 @@ class FakeLLMServer:
             max_retries=2,
             max_output_tokens=256,
             daily_token_budget=1_000_000,
+            daily_user_token_budget=1_000_000,
             risk_min_training_tasks=200,
         )
         return replace(settings, **changes)

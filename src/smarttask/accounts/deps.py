@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts import lookups, repository
@@ -17,8 +17,8 @@ from smarttask.accounts.tokens import API_TOKEN_PREFIX, InvalidToken, hash_secre
 from smarttask.db.engine import Database
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import utcnow
-from smarttask.kit.openapi_problems import raises
-from smarttask.kit.problems import Forbidden, Unauthorized
+from smarttask.kit.openapi_problems import raises, raises_on_writes
+from smarttask.kit.problems import Forbidden, TooManyRequests, Unauthorized
 from smarttask.kit.unit_of_work import UnitOfWork, unit_of_work
 
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -60,15 +60,19 @@ def bearer_token(request: Request) -> str | None:
 
 
 @raises(401)
-async def current_principal(request: Request, auth: AuthDep) -> Principal:
+@raises_on_writes(429)
+async def current_principal(request: Request, response: Response, auth: AuthDep) -> Principal:
     """The authenticated caller, or a 401 with WWW-Authenticate.
 
     A read-only request looks the caller up in one statement on the request's reader,
     outside the ORM session (accounts/lookups.py), perhaps answered by the worker's cache
     of callers (accounts/callers.py); a writing request inside its own transaction.
+    Every writing request counts against its user's write rate limit (429 past it).
     """
     uow = unit_of_work(request.scope)
     principal = await _principal(request, auth, uow)
+    if uow.writes:
+        await _count_write(auth, principal.user.id, response)
     if uow.writes and auth.callers.listener is not None:
         # This worker's next reads see what the write changed about its caller at once;
         # other workers' caches hear of it through PostgreSQL (accounts/callers.py).
@@ -79,6 +83,25 @@ async def current_principal(request: Request, auth: AuthDep) -> Principal:
 
         after_commit(uow.session, forget_caller)
     return principal
+
+
+async def _count_write(auth: AuthComponents, user_id: str, response: Response) -> None:
+    """Count a write against the user's limit, across all their workspaces and tokens.
+
+    Here, in the dependency every authenticated route declares, no writing route can
+    forget it; with Redis configured the count is shared by every instance.
+    """
+    decision = await auth.limiter.hit("user-write", auth.settings.user_write_rate_limit, user_id)
+    if decision is None:
+        return
+    if not decision.allowed:
+        headers = decision.headers() | {"Retry-After": str(max(1, decision.reset_seconds))}
+        raise TooManyRequests(
+            f"Too many changes by this account; retry in {headers['Retry-After']} seconds.",
+            headers=headers,
+        )
+    for name, value in decision.headers().items():
+        response.headers.setdefault(name, value)
 
 
 async def _principal(request: Request, auth: AuthComponents, uow: UnitOfWork) -> Principal:

@@ -31,6 +31,17 @@ async def get_signed_in_user(session: AsyncSession, user_id: str, family_id: str
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def lock_user(session: AsyncSession, user_id: str) -> None:
+    """Serialise per-user limit checks of one user until the transaction ends.
+
+    PostgreSQL: the user's row, FOR NO KEY UPDATE (rows that reference the user can still
+    be inserted meanwhile). SQLite serialises writing transactions by itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        statement = select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+        await session.execute(statement)
+
+
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     """A user by normalised email."""
     return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
 
 from smarttask.accounts import service
 from smarttask.accounts.deps import AuthDep
 from smarttask.accounts.schemas import (
     LoginRequest,
+    LoginTokens,
     RefreshRequest,
     RegisterRequest,
     TokenPair,
@@ -43,16 +46,26 @@ async def register(body: RegisterRequest, session: SessionDep, auth: AuthDep) ->
     return UserRead.model_validate(user)
 
 
+DeviceTokenHeader = Annotated[str | None, Header(alias="X-Device-Token", max_length=200)]
+
+
 @router.post(
     "/login",
-    response_model=TokenPair,
+    response_model=LoginTokens,
     dependencies=_per_ip,
     responses=problems(401, 413, 415, 422, 429, 503),
 )
-async def login(body: LoginRequest, session: SessionDep, auth: AuthDep) -> TokenPair:
-    """Exchange credentials (and a TOTP code when enabled) for tokens."""
+async def login(
+    body: LoginRequest, session: SessionDep, auth: AuthDep, x_device_token: DeviceTokenHeader = None
+) -> LoginTokens:
+    """Exchange credentials (and a TOTP code when enabled) for tokens and a device token."""
     return await service.login(
-        session, auth, email=body.email, password=body.password, totp_code=body.totp_code
+        session,
+        auth,
+        email=body.email,
+        password=body.password,
+        totp_code=body.totp_code,
+        device_token=body.device_token or x_device_token,
     )
 
 

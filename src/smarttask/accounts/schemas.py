@@ -50,6 +50,8 @@ class LoginRequest(InputSchema):
 
     email: str = Field(max_length=320)
     password: Password
+    # From an earlier successful sign-in: this client is a known device (accounts/devices.py).
+    device_token: str | None = Field(default=None, max_length=200)
     totp_code: str | None = Field(default=None, max_length=16)
 
 
@@ -66,6 +68,16 @@ class TokenPair(OutputSchema):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
     expires_in: int
+
+
+class LoginTokens(TokenPair):
+    """A successful sign-in: the token pair and this client's device token.
+
+    Send `device_token` back on later sign-ins (body or X-Device-Token): a known device
+    keeps signing in with the right password while strangers' failures lock the email.
+    """
+
+    device_token: str
 
 
 class UserRead(OutputSchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -9,14 +10,17 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts import repository, totp
+from smarttask.accounts import devices, repository, totp
 from smarttask.accounts.components import AuthComponents
+from smarttask.accounts.devices import Device
 from smarttask.accounts.models import RefreshToken, User
 from smarttask.accounts.passwords import password_problems
-from smarttask.accounts.schemas import TokenPair
+from smarttask.accounts.schemas import LoginTokens, TokenPair
 from smarttask.accounts.tokens import hash_secret, new_refresh_token
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Conflict, TooManyRequests, Unauthorized, ValidationFailed
+
+log = logging.getLogger("smarttask.accounts")
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 _LOGIN_FAILED = "The email or password is wrong."
@@ -95,8 +99,31 @@ async def _lockout(auth: AuthComponents, email: str) -> None:
         )
 
 
-async def _failed(auth: AuthComponents, email: str, code: str | None = None) -> Unauthorized:
-    await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, email)
+def _failure_key(email: str, device: Device | None) -> str:
+    """Failures of a known device count for it alone; all others for the email."""
+    return email if device is None else f"{email}\x00device:{device.device_id}"
+
+
+async def _failed(
+    auth: AuthComponents, email: str, device: Device | None, code: str | None = None
+) -> Unauthorized:
+    limit = auth.settings.login_failure_limit
+    decision = await auth.limiter.hit("login-failures", limit, _failure_key(email, device))
+    if decision is not None and decision.remaining == 0:
+        # This failure locked the email (or the known device): say so, without the email.
+        log.warning(
+            "login.locked",
+            extra={
+                "event": "login.locked",
+                "email_hash": devices.fingerprint(auth.settings, email),
+                "scope": "email" if device is None else "device",
+                "device_hash": devices.fingerprint(auth.settings, device.device_id)
+                if device
+                else None,
+                "limit": limit,
+                "retry_after_s": max(1, decision.reset_seconds),
+            },
+        )
     if code == "totp_invalid":
         return Unauthorized(
             "The one-time code is wrong or was already used.", headers=BEARER, extra={"code": code}
@@ -111,11 +138,17 @@ async def login(
     email: str,
     password: str,
     totp_code: str | None,
-) -> TokenPair:
-    """Check the credentials (and TOTP) and open a new login session."""
+    device_token: str | None = None,
+) -> LoginTokens:
+    """Check the credentials (and TOTP) and open a new login session.
+
+    Five failures in 15 minutes lock the email for unknown devices; a device that signed
+    in to this account before (its `device_token`) is locked only by its own failures.
+    """
     normalized = normalize_email(email)
+    device = devices.verify(auth.settings, device_token)
     async with auth.signin_locks.lock(normalized):
-        return await _login(session, auth, normalized, password, totp_code)
+        return await _login(session, auth, normalized, password, totp_code, device)
 
 
 async def _login(
@@ -124,24 +157,33 @@ async def _login(
     normalized: str,
     password: str,
     totp_code: str | None,
-) -> TokenPair:
-    await _lockout(auth, normalized)
+    device: Device | None,
+) -> LoginTokens:
+    presented = device is not None
+    if not presented:
+        await _lockout(auth, normalized)
     user = await repository.get_user_by_email(session, normalized)
+    if device is not None and (user is None or user.id != device.user_id):
+        device = None  # a token of another account is no better than none
+    if presented:  # whose failures count was known only once the user was looked up
+        await _lockout(auth, _failure_key(normalized, device))
     if user is None or not user.is_active or user.password_hash is None:
         await auth.hashing.verify_dummy(password)  # look the same as a wrong password
-        raise await _failed(auth, normalized)
+        raise await _failed(auth, normalized, device)
     if not await auth.hashing.verify(user.password_hash, password):
-        raise await _failed(auth, normalized)
+        raise await _failed(auth, normalized, device)
     if user.totp_enabled:
         if not totp_code:
             raise Unauthorized(
                 "A one-time code is required.", headers=BEARER, extra={"code": "totp_required"}
             )
         if not await verify_totp_once(session, user, totp_code):
-            raise await _failed(auth, normalized, "totp_invalid")
+            raise await _failed(auth, normalized, device, "totp_invalid")
     if auth.hashing.needs_rehash(user.password_hash):
         user.password_hash = await auth.hashing.hash(password)
-    return await _issue(session, auth, user, family_id=new_id(), expires_at=None)
+    pair = await _issue(session, auth, user, family_id=new_id(), expires_at=None)
+    token = devices.issue(auth.settings, user.id, device.device_id if device else None)
+    return LoginTokens(**pair.model_dump(), device_token=token)
 
 
 async def verify_totp_once(session: AsyncSession, user: User, code: str) -> bool:

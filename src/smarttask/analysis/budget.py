@@ -1,4 +1,7 @@
-"""The per-workspace daily token budget (UTC days)."""
+"""The daily AI token budgets (UTC days): per workspace, and per requesting user.
+
+The user's budget covers every workspace: making more workspaces buys no more analyses.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.analysis import repository
 from smarttask.kit.problems import TooManyRequests
+from smarttask.settings import AISettings
 
 
 def seconds_until_midnight(now: datetime) -> int:
@@ -18,16 +22,20 @@ def seconds_until_midnight(now: datetime) -> int:
 
 
 async def ensure_available(
-    session: AsyncSession, workspace_id: str, budget: int, now: datetime
+    session: AsyncSession, workspace_id: str, user_id: str, ai: AISettings, now: datetime
 ) -> None:
-    """429 when the workspace spent its tokens today; a budget of 0 turns analyses off."""
+    """429 when the workspace or the user spent their tokens today; a budget of 0 turns off.
+
+    The caller holds the user's lock (accounts.repository.lock_user), then the workspace's.
+    """
     retry = {"Retry-After": str(seconds_until_midnight(now))}
-    if budget <= 0:
+    if ai.daily_token_budget <= 0 or ai.daily_user_token_budget <= 0:
         raise TooManyRequests(
             "AI analysis is turned off on this instance (its daily token budget is 0).",
             headers=retry,
             extra={"code": "ai_disabled", "budget": 0},
         )
+    budget = ai.daily_token_budget
     used = await repository.tokens_used(session, workspace_id, now.date())
     if used >= budget:
         raise TooManyRequests(
@@ -36,9 +44,30 @@ async def ensure_available(
             headers=retry,
             extra={"code": "ai_budget_exhausted", "budget": budget, "used": used},
         )
+    # The user's analyses still in flight are billed only when they finish: each holds
+    # back `max_output_tokens`, so a burst across many workspaces cannot outrun the budget.
+    budget = ai.daily_user_token_budget
+    used = await repository.user_tokens_used(session, user_id, now.date())
+    held = await repository.open_requested_by(session, user_id) * ai.max_output_tokens
+    if used + held >= budget:
+        raise TooManyRequests(
+            f"You used your AI budget for today ({used} of {budget} tokens across all "
+            f"workspaces, {held} more held by analyses in progress); it renews at midnight UTC.",
+            headers=retry,
+            extra={
+                "code": "ai_user_budget_exhausted",
+                "budget": budget,
+                "used": used,
+                "held": held,
+            },
+        )
 
 
-async def spend(session: AsyncSession, workspace_id: str, tokens: int, now: datetime) -> None:
-    """Count an analysis's tokens against today's budget."""
+async def spend(
+    session: AsyncSession, workspace_id: str, user_id: str | None, tokens: int, now: datetime
+) -> None:
+    """Count an analysis's tokens against today's budgets of its workspace and requester."""
     if tokens > 0:
         await repository.add_tokens(session, workspace_id, now.date(), tokens)
+        if user_id is not None:
+            await repository.add_user_tokens(session, user_id, now.date(), tokens)

@@ -42,6 +42,7 @@ class Prepared:
 
     analysis_id: str
     workspace_id: str
+    requested_by: str | None
     request: AnalysisRequest
 
     @property
@@ -95,7 +96,7 @@ async def _fail_billed(
         if await repository.set_state(
             session, prepared.analysis_id, only_if=_OPEN, attempt=attempt, **values
         ):
-            await budget.spend(session, prepared.workspace_id, spent, now)
+            await budget.spend(session, prepared.workspace_id, prepared.requested_by, spent, now)
         await session.commit()
 
 
@@ -129,7 +130,7 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
         ):
             return None  # a later attempt took it over while this worker was away
         await session.commit()
-    return Prepared(analysis_id, analysis.workspace_id, request)
+    return Prepared(analysis_id, analysis.workspace_id, analysis.requested_by, request)
 
 
 async def _call(
@@ -165,7 +166,11 @@ async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) ->
         ctx.session, prepared.analysis_id, only_if=("running",), attempt=ctx.attempt, **values
     ):
         await budget.spend(
-            ctx.session, prepared.workspace_id, answer.input_tokens + answer.output_tokens, now
+            ctx.session,
+            prepared.workspace_id,
+            prepared.requested_by,
+            answer.input_tokens + answer.output_tokens,
+            now,
         )
 
 

@@ -1,4 +1,4 @@
-"""Analysis tables: one row per requested analysis, and the daily token usage per workspace."""
+"""Analysis tables: each requested analysis, and daily token usage per workspace and per user."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ class Analysis(Base):
     __tablename__ = "analysis"
     __table_args__ = (
         Index("ix_analysis_task_id_created_at", "task_id", "created_at", "id"),
+        # A user's analyses in flight, held against their daily budget (analysis/budget.py).
+        Index("ix_analysis_requested_by_status", "requested_by", "status"),
         # The cache: a done analysis of identical content, provider, model and prompt.
         Index(
             "ix_analysis_cache",
@@ -64,6 +66,18 @@ class AIUsage(Base):
 
     workspace_id: Mapped[str] = mapped_column(
         ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AIUserUsage(Base):
+    """Tokens the analyses a user requested spent during one UTC day, in all workspaces."""
+
+    __tablename__ = "ai_user_usage"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)

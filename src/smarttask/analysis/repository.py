@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.analysis.models import AIUsage, Analysis
+from smarttask.analysis.models import AIUsage, AIUserUsage, Analysis
 from smarttask.db.dialect import upsert
 from smarttask.tasks.models import Task, TaskDependency
 
@@ -92,6 +92,34 @@ async def add_tokens(session: AsyncSession, workspace_id: str, day: date, tokens
     statement = insert.on_conflict_do_update(
         index_elements=["workspace_id", "day"],
         set_={"tokens": AIUsage.tokens + insert.excluded.tokens},
+    )
+    await session.execute(statement)
+
+
+async def user_tokens_used(session: AsyncSession, user_id: str, day: date) -> int:
+    """Tokens the analyses the user requested spent on `day` (UTC), in every workspace."""
+    statement = select(AIUserUsage.tokens).where(
+        AIUserUsage.user_id == user_id, AIUserUsage.day == day
+    )
+    return int((await session.execute(statement)).scalar_one_or_none() or 0)
+
+
+async def open_requested_by(session: AsyncSession, user_id: str) -> int:
+    """How many of the user's analyses are pending or running (not yet billed)."""
+    statement = (
+        select(func.count())
+        .select_from(Analysis)
+        .where(Analysis.requested_by == user_id, Analysis.status.in_(OPEN))
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def add_user_tokens(session: AsyncSession, user_id: str, day: date, tokens: int) -> None:
+    """Add to the user's usage of the day in one atomic upsert."""
+    insert = upsert(session, AIUserUsage).values(user_id=user_id, day=day, tokens=tokens)
+    statement = insert.on_conflict_do_update(
+        index_elements=["user_id", "day"],
+        set_={"tokens": AIUserUsage.tokens + insert.excluded.tokens},
     )
     await session.execute(statement)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.accounts import repository as accounts_repository
 from smarttask.accounts.models import User
 from smarttask.adapters.llm.base import PROMPT_VERSION
 from smarttask.analysis import budget, repository, snapshot
@@ -96,11 +97,13 @@ async def request(
         session.add(copy)
         await session.flush()
         return Requested(copy, queued=False)
-    await tasks.lock_workspace(session, task.workspace_id)  # one open analysis per content
+    # The requester's lock (their budget spans workspaces), then one open analysis per content.
+    await accounts_repository.lock_user(session, user.id)
+    await tasks.lock_workspace(session, task.workspace_id)
     running = await repository.find(session, **key, statuses=repository.OPEN, task_id=task.id)
     if running is not None:
         return Requested(running, queued=True)
-    await budget.ensure_available(session, task.workspace_id, ai.daily_token_budget, utcnow())
+    await budget.ensure_available(session, task.workspace_id, user.id, ai, utcnow())
     analysis = _new(task, user, ai, digest, status="pending")
     session.add(analysis)
     await session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.attachments.models import Attachment
 from smarttask.tasks.models import Task
+from smarttask.workspaces.models import Workspace
 
 PENDING, READY, DELETED = "pending", "ready", "deleted"
 _LIVE = (PENDING, READY)
@@ -51,6 +52,22 @@ async def used_bytes(session: AsyncSession, workspace_id: str) -> int:
     """The declared size of the workspace's pending and ready attachments."""
     statement = select(func.coalesce(func.sum(Attachment.size), 0)).where(
         Attachment.workspace_id == workspace_id, Attachment.status.in_(_LIVE)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def creator_of(session: AsyncSession, workspace_id: str) -> str | None:
+    """The user whose per-user storage quota the workspace counts against (its creator)."""
+    statement = select(Workspace.created_by).where(Workspace.id == workspace_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def used_bytes_of_creator(session: AsyncSession, user_id: str) -> int:
+    """The declared size of the pending and ready attachments of every workspace they made."""
+    statement = (
+        select(func.coalesce(func.sum(Attachment.size), 0))
+        .join(Workspace, Workspace.id == Attachment.workspace_id)
+        .where(Workspace.created_by == user_id, Attachment.status.in_(_LIVE))
     )
     return int((await session.execute(statement)).scalar_one())
 

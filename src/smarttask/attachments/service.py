@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.accounts import repository as accounts_repository
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.adapters.storage.base import Storage, UploadTicket
@@ -73,6 +74,39 @@ async def list_for_task(
     return rows.read(lambda row: to_read(row, storage, files, base_url))
 
 
+async def _check_quotas(
+    session: AsyncSession, workspace_id: str, size: int, files: StorageSettings
+) -> None:
+    """422 when `size` more bytes would exceed the workspace's or its creator's quota.
+
+    The creator's quota covers every workspace they made, so making more workspaces does
+    not make more room. Locks (user first, then workspace) serialise concurrent checks.
+    """
+    creator = await repository.creator_of(session, workspace_id)
+    if creator is not None:
+        await accounts_repository.lock_user(session, creator)
+    await repository.lock_workspace(session, workspace_id)
+    used = await repository.used_bytes(session, workspace_id)
+    if used + size > files.workspace_quota_bytes:
+        raise _invalid(
+            "size",
+            f"The workspace's storage quota of {files.workspace_quota_bytes} bytes would be "
+            f"exceeded ({used} bytes in use); delete attachments to make room.",
+            "quota_exceeded",
+        )
+    if creator is None:
+        return
+    used = await repository.used_bytes_of_creator(session, creator)
+    if used + size > files.user_quota_bytes:
+        raise _invalid(
+            "size",
+            f"The storage quota of {files.user_quota_bytes} bytes of the workspace's creator, "
+            f"shared by every workspace they made, would be exceeded ({used} bytes in use); "
+            "delete attachments to make room.",
+            "user_quota_exceeded",
+        )
+
+
 async def create(
     session: AsyncSession,
     user: User,
@@ -88,15 +122,7 @@ async def create(
             f"The file is larger than the limit of {files.max_upload_bytes} bytes.",
             "too_large",
         )
-    await repository.lock_workspace(session, task.workspace_id)
-    used = await repository.used_bytes(session, task.workspace_id)
-    if used + body.size > files.workspace_quota_bytes:
-        raise _invalid(
-            "size",
-            f"The workspace's storage quota of {files.workspace_quota_bytes} bytes would be "
-            f"exceeded ({used} bytes in use); delete attachments to make room.",
-            "quota_exceeded",
-        )
+    await _check_quotas(session, task.workspace_id, body.size, files)
     now = utcnow()
     attachment_id = new_id()
     key = f"{task.workspace_id}/{attachment_id}"

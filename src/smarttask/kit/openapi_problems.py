@@ -36,6 +36,7 @@ Call = TypeVar("Call", bound=Callable[..., Any])
 
 BEARER_SCHEME = "bearerAuth"
 _MARK = "__problem_statuses__"
+_WRITE_MARK = "__problem_statuses_on_writes__"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _RETRY_AFTER = {
     "description": "Seconds to wait before retrying.",
@@ -75,17 +76,27 @@ def raises(*statuses: int) -> Callable[[Call], Call]:
     return mark
 
 
+def raises_on_writes(*statuses: int) -> Callable[[Call], Call]:
+    """Like `raises`, for statuses the dependency answers only to writing methods."""
+
+    def mark(call: Call) -> Call:
+        setattr(call, _WRITE_MARK, (*getattr(call, _WRITE_MARK, ()), *statuses))
+        return call
+
+    return mark
+
+
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
     yield dependant
     for sub in dependant.dependencies:
         yield from _dependants(sub)
 
 
-def _marked(dependant: Dependant) -> set[int]:
+def _marked(dependant: Dependant, mark: str = "") -> set[int]:
     return {
         status
         for node in _dependants(dependant)
-        for status in getattr(node.call, _MARK, ())
+        for status in getattr(node.call, mark or _MARK, ())
         if node.call is not None
     }
 
@@ -100,6 +111,8 @@ def route_problems(
     """The problem statuses an operation of the route can answer, from how it is built."""
     dependant = route.dependant
     statuses = _marked(dependant)
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        statuses |= _marked(dependant, _WRITE_MARK)
     path_params = _params(dependant, "path_params")
     query_params = _params(dependant, "query_params")
     header_params = _params(dependant, "header_params")

@@ -14,10 +14,19 @@ class Workspace(Base):
     """A tenant: everything else belongs to exactly one workspace."""
 
     __tablename__ = "workspace"
-    __table_args__ = (Index("ix_workspace_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_workspace_created_at_id", "created_at", "id"),
+        Index("ix_workspace_created_by", "created_by"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The user whose per-user limits the workspace counts against (workspaces owned,
+    # storage): its creator, for as long as it exists. Roles do not move it, so nobody is
+    # charged for a workspace someone else made, and nobody sheds one by handing it over.
+    created_by: Mapped[str | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
@@ -64,6 +64,12 @@ async def list_members(
             tuple_(Membership.created_at, Membership.user_id) > tuple_(*after)
         )
     return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def count_created_by(session: AsyncSession, user_id: str) -> int:
+    """How many existing workspaces count against the user's limits (made by them)."""
+    statement = select(func.count()).select_from(Workspace).where(Workspace.created_by == user_id)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def count_owners(session: AsyncSession, workspace_id: str, *, lock: bool = False) -> int:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response
 from smarttask.accounts.deps import CurrentUser
 from smarttask.activity import feed
 from smarttask.activity.schemas import ActivityRead
+from smarttask.kit.deps import SettingsDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
@@ -30,13 +31,22 @@ _ERRORS = (401, 404, 503)
 
 
 @router.post(
-    "", status_code=201, response_model=WorkspaceRead, responses=problems(401, 413, 415, 422, 503)
+    "",
+    status_code=201,
+    response_model=WorkspaceRead,
+    responses=problems(401, 409, 413, 415, 422, 503),
 )
 async def create_workspace(
-    body: WorkspaceCreate, user: CurrentUser, session: SessionDep, response: Response
+    body: WorkspaceCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> WorkspaceRead:
-    """Create a workspace; the caller becomes its owner."""
-    workspace, membership = await service.create(session, user, body.name)
+    """Create a workspace; the caller becomes its owner (409 past the per-user limit)."""
+    workspace, membership = await service.create(
+        session, user, body.name, max_workspaces=settings.max_workspaces_per_user
+    )
     response.headers["ETag"] = etag(workspace.version)
     response.headers["Location"] = f"/api/v1/workspaces/{workspace.id}"
     return service.to_read(workspace, membership)

@@ -74,10 +74,26 @@ async def list_members(
     return rows.read(lambda row: to_member_read(*row))
 
 
-async def create(session: AsyncSession, user: User, name: str) -> tuple[Workspace, Membership]:
-    """A new workspace whose creator is its owner."""
+async def create(
+    session: AsyncSession, user: User, name: str, *, max_workspaces: int
+) -> tuple[Workspace, Membership]:
+    """A new workspace whose creator is its owner; 409 once they made `max_workspaces`.
+
+    The count and the insert run under the user's lock, so concurrent creations cannot
+    both pass the check.
+    """
+    await accounts_repository.lock_user(session, user.id)
+    made = await repository.count_created_by(session, user.id)
+    if made >= max_workspaces:
+        raise Conflict(
+            f"You already have {made} workspaces, the most one account may create on this "
+            "instance; delete one to create another.",
+            extra={"code": "workspace_limit_reached", "limit": max_workspaces},
+        )
     now = utcnow()
-    workspace = Workspace(id=new_id(), name=name, version=1, created_at=now, updated_at=now)
+    workspace = Workspace(
+        id=new_id(), name=name, created_by=user.id, version=1, created_at=now, updated_at=now
+    )
     membership = Membership(
         workspace_id=workspace.id,
         user_id=user.id,
