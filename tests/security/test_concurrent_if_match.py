@@ -61,7 +61,9 @@ async def test_concurrent_patches_of_a_project_and_a_workspace_with_one_etag(
         read = await client.get(url, headers=board.owner.headers)
         headers = board.owner.headers | {"If-Match": read.headers["etag"]}
 
-        def write(n: int) -> Callable[[], Coroutine[Any, Any, httpx.Response]]:
+        def write(
+            n: int, url: str = url, headers: dict[str, str] = headers
+        ) -> Callable[[], Coroutine[Any, Any, httpx.Response]]:
             return lambda: client.patch(url, json={"name": f"Name {n}"}, headers=headers)
 
         winner = _assert_one_winner(await _race([write(n) for n in range(WRITERS)]))
