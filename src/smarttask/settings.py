@@ -213,7 +213,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses or
+    # networks). None by default: a header any local process can send must not choose the
+    # client address that per-IP limits count.
+    forwarded_allow_ips: str = ""
     auto_migrate: bool = True
     demo_data: bool = False
 
