@@ -165,10 +165,11 @@ def to_read(
     attachment: Attachment,
     storage: Storage,
     files: StorageSettings,
-    base_url: str,
     ticket: UploadTicket | None = None,
 ) -> AttachmentRead:
-    """The body of an attachment; URLs relative to the API are made absolute with `base_url`."""
+    """The body of an attachment; its URLs are absolute, on SMARTTASK_PUBLIC_URL (never on
+    the request's Host) or the object store's own address."""
+    base_url = files.public_url + "/"
     read = AttachmentRead.model_validate(attachment, from_attributes=True)
     if attachment.status == READY:
         ttl = files.download_url_ttl_seconds
