@@ -15,6 +15,7 @@ from smarttask.attachments import repository
 from smarttask.attachments.models import Attachment
 from smarttask.attachments.repository import DELETED, PENDING, READY
 from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead, UploadRead
+from smarttask.db.engine import Database
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -110,6 +111,29 @@ async def load(
         raise NotFound(MISSING)
     access = await require_role(session, user, attachment.workspace_id, minimum, missing=MISSING)
     return attachment, access.role
+
+
+async def _live_status(database: Database, key: str) -> str | None:
+    # A session of its own, closed at once: no connection is held while the bytes stream.
+    async with database.session() as session:
+        return await repository.live_status_of_key(session, key)
+
+
+async def check_upload_target(database: Database, key: str) -> None:
+    """Before a local upload: 404 unless the key's attachment exists and waits for its
+    bytes (a deleted attachment's URL stays validly signed until it expires), 409 if ready."""
+    status = await _live_status(database, key)
+    if status is None:
+        raise NotFound("There is no such object: its attachment was deleted.")
+    if status != PENDING:
+        raise Conflict("An object was already uploaded with this URL.")
+
+
+async def keep_upload(database: Database, key: str, storage: Storage) -> None:
+    """After a local upload: an object whose attachment was deleted meanwhile is removed (404)."""
+    if await _live_status(database, key) is None:
+        await storage.delete(key)
+        raise NotFound("There is no such object: its attachment was deleted.")
 
 
 async def complete(
