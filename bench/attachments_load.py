@@ -172,6 +172,7 @@ def main() -> None:
             "SMARTTASK_RATE_LIMIT_ENABLED": "false",
             "SMARTTASK_LOG_LEVEL": "WARNING",
             "SMARTTASK_ENV": "development",
+            "SMARTTASK_PUBLIC_URL": f"http://127.0.0.1:{port}",  # the transfer URLs' address
         }
         command = [str(BIN / "smarttask"), "serve", "--host", "127.0.0.1", "--port", str(port)]
         with (Path(workdir) / "server.log").open("wb") as log:

@@ -140,6 +140,8 @@ def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterat
         "SMARTTASK_RATE_LIMIT_ENABLED": "false",
         "SMARTTASK_LOG_LEVEL": "WARNING",
         "SMARTTASK_HOST": "127.0.0.1",
+        # The same proxy-header handling as the reference's uvicorn options below.
+        "SMARTTASK_FORWARDED_ALLOW_IPS": "127.0.0.1",
         "BENCH_REFERENCE_DSN": f"{args.postgres}/{args.database}",
     }
     commands = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -114,7 +115,7 @@ class StorageSettings:
     local_path: str
     s3_bucket: str | None
     s3_endpoint_url: str | None
-    public_url: str | None
+    public_url: str
     signing_key: str
     max_upload_bytes: int
     upload_url_ttl_seconds: int
@@ -210,7 +211,9 @@ class Settings(BaseSettings):
     storage_path: str = "./data/objects"
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
-    public_url: str | None = None
+    # Where clients reach the service: absolute URLs (attachment downloads, local uploads) are
+    # built from it, never from the request's Host header, which the client chooses.
+    public_url: str = "http://127.0.0.1:8000"
     attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     attachment_upload_ttl_seconds: int = Field(default=900, ge=10, le=7 * 86400)
     attachment_download_ttl_seconds: int = Field(default=300, ge=10, le=7 * 86400)
@@ -221,7 +224,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses or
+    # networks). None by default: a header any local process can send must not choose the
+    # client address that per-IP limits count.
+    forwarded_allow_ips: str = ""
     auto_migrate: bool = True
     demo_data: bool = False
 
@@ -245,6 +251,16 @@ class Settings(BaseSettings):
         if "*" in value:
             raise ValueError("list the allowed origins; '*' is not accepted")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("SMARTTASK_PUBLIC_URL must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("SMARTTASK_PUBLIC_URL must not have a query or a fragment")
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -359,7 +375,7 @@ class Settings(BaseSettings):
             local_path=self.storage_path,
             s3_bucket=self.s3_bucket,
             s3_endpoint_url=self.s3_endpoint_url,
-            public_url=self.public_url.rstrip("/") if self.public_url else None,
+            public_url=self.public_url,
             signing_key=self.secret_key.get_secret_value(),
             max_upload_bytes=self.attachment_max_bytes,
             upload_url_ttl_seconds=self.attachment_upload_ttl_seconds,

@@ -388,3 +388,22 @@ def test_api_gateway_clients_are_limited_by_their_source_ip(strict_limits: Conta
     limited = strict_limits(http_v2("POST", "/api/v1/counters/limited/increment"))
     assert header(limited, "retry-after") is not None
     assert response_json(limited)["status"] == 429
+
+
+@pytest.mark.parametrize("build", [rest_v1, http_v2, function_url], ids=lambda b: b.__name__)
+def test_api_gateway_clients_cannot_choose_their_ip_by_a_header(
+    strict_limits: Container, build: Builder
+) -> None:
+    # The client address is the event's requestContext sourceIp: a forwarded-for header the
+    # client wrote itself never makes it another client.
+    statuses = [
+        strict_limits(
+            build(
+                "POST",
+                "/api/v1/counters/limited/increment",
+                headers={"X-Forwarded-For": forged, "Forwarded": f"for={forged}"},
+            )
+        )["statusCode"]
+        for forged in ("10.0.0.1", "10.0.0.2", "10.0.0.3")
+    ]
+    assert statuses == [200, 200, 429]

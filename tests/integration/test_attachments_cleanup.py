@@ -89,8 +89,8 @@ async def test_cleanup_purges_what_is_no_longer_wanted(
     deleted = (await declare(client, task_id, board.member, size=10)).json()
     gone = await client.delete(f"/api/v1/attachments/{deleted['id']}", headers=board.member.headers)
     assert gone.status_code == 204
-    # Its upload URL is still valid: a late upload lands after the deletion.
-    assert (await send_bytes(client, deleted["upload"], BODY)).status_code == 201
+    # Its upload URL is still validly signed, but a late upload stores nothing.
+    assert (await send_bytes(client, deleted["upload"], BODY)).status_code == 404
 
     doomed_task = (await new_task(client, board))["id"]
     orphan = await uploaded(client, doomed_task, board.member, BODY)
@@ -114,7 +114,7 @@ async def test_cleanup_purges_what_is_no_longer_wanted(
     assert not stored(stale).exists()
     assert not stored(orphan).exists()
     assert stored(kept).exists()
-    assert stored(deleted).exists()
+    assert not stored(deleted).exists()
 
     await age(settings, deleted["id"], created=False, upload=True)
     await age(settings, orphan_pending["id"], created=False, upload=True)

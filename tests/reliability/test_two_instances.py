@@ -7,8 +7,8 @@ servers' in-process workers, are each claimed and run once. Then Redis is killed
 are still served (fail-open, one warning in the log) and the limit holds again once Redis
 is back, without restarting anything.
 
-Clients are told apart by X-Forwarded-For (the servers trust 127.0.0.1 as their proxy, the
-default), so each check uses addresses of its own.
+Clients are told apart by X-Forwarded-For (the servers are told to trust 127.0.0.1 as their
+proxy), so each check uses addresses of its own.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ async def pair(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pair]:
             SMARTTASK_JOB_POLL_INTERVAL_SECONDS="0.1",
             SMARTTASK_AI_PROVIDER="local",
             SMARTTASK_AI_DAILY_TOKEN_BUDGET="1000000000",
+            SMARTTASK_FORWARDED_ALLOW_IPS="127.0.0.1",
         )
         for n in range(2):
             server = ServerProcess.serve(free_port(), env, folder / f"server-{n}.log", folder)

@@ -161,7 +161,7 @@ def test_markup_is_stripped() -> None:
             "subtasks": ["- [ ] Write the fix", "## Heading step"],
         }
     )
-    assert result.result["summary"] == "Bold claim with stars and codealert(1)"
+    assert result.result["summary"] == "Bold claim with stars and code"  # script dropped whole
     assert result.result["subtasks"] == ["Write the fix", "Heading step"]
     assert "markup-stripped" in codes(result)
 

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable" (about 10^8 guesses or more)
+# zxcvbn's cost grows steeply with length (a 72-character password takes ~250 ms of CPU):
+# the estimate looks at the first 32 characters only (~40 ms at worst), and a password
+# whose first 32 characters are hard to guess is hard to guess.
+_ESTIMATED_LENGTH = 32
 _TRAILING_NOISE = re.compile(r"[\d\W_]+$")
+_WORD_SEPARATORS = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +35,37 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def password_problems(password: str, email: str | None) -> list[str]:
+def _user_inputs(email: str | None, name: str | None) -> list[str]:
+    """The user's own words, which a guesser tries first: name and email, whole and in parts."""
+    words: list[str] = []
+    for value in (name, email):
+        if value:
+            words.append(value)
+            words.extend(part for part in _WORD_SEPARATORS.split(value) if len(part) >= 3)
+    return words
+
+
+def strength_problem(password: str, email: str | None, name: str | None) -> str | None:
+    """Why zxcvbn finds the password easy to guess (score below MIN_STRENGTH); else None."""
+    from zxcvbn import zxcvbn  # imported on first use: ~0.3 s and a few MiB of word lists
+
+    words = _user_inputs(email, name)
+    result = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=words)
+    if int(result["score"]) >= MIN_STRENGTH:
+        # zxcvbn counts a separator between words as ten more guesses each: "jane-doe-
+        # example" scores 3 for Jane Doe. The words alone must be hard to guess too.
+        joined = _WORD_SEPARATORS.sub("", password)[:_ESTIMATED_LENGTH]
+        if joined == password[:_ESTIMATED_LENGTH] or len(joined) < MIN_LENGTH:
+            return None
+        result = zxcvbn(joined, user_inputs=words)
+        if int(result["score"]) >= MIN_STRENGTH:
+            return None
+    warning = str((result.get("feedback") or {}).get("warning") or "").rstrip(".")
+    why = f" ({warning[:1].lower()}{warning[1:]})" if warning else ""
+    return f"is too easy to guess{why}; add a few uncommon words, or make it longer"
+
+
+def password_problems(password: str, email: str | None, name: str | None = None) -> list[str]:
     """Why the password is refused; empty when it is acceptable."""
     problems = []
     if len(password) < MIN_LENGTH:
@@ -43,6 +79,10 @@ def password_problems(password: str, email: str | None) -> list[str]:
         problems.append("is too common; choose a longer, less predictable one")
     if email and (lowered == email.casefold() or lowered == email.split("@")[0].casefold()):
         problems.append("must not be your email address")
+    if not problems:  # the estimate only adds to a refusal that says nothing yet
+        weak = strength_problem(password, email, name)
+        if weak:
+            problems.append(weak)
     return problems
 
 

@@ -192,12 +192,13 @@ def _clean_fields(result: dict[str, Any], task_text: str) -> list[Finding]:
         values = [result[name]] if name == "summary" else result[name]
         cleaned = [clean(v, allowed, single_line=name != "summary") for v in values]
         links = [link for c in cleaned for link in c.links_removed]
+        # Every repair is reported: a field can lose markup and links at once.
+        if any(c.markup_removed for c in cleaned):
+            findings.append(Finding("markup-stripped", "markup removed", name))
         if links:
             findings.append(
                 Finding("link-removed", f"{len(links)} link(s) not in the task removed", name)
             )
-        elif any(c.markup_removed for c in cleaned):
-            findings.append(Finding("markup-stripped", "markup removed", name))
         texts = [c.text for c in cleaned]
         result[name] = (texts[0] or None) if name == "summary" else _unique(texts)
     return findings
@@ -263,6 +264,7 @@ def _injection(result: dict[str, Any], task: TaskSnapshot) -> list[Finding]:
             else:
                 kept.append(item)
         result[name] = kept
+    findings += _subtasks_repeating_the_task(result, task_text, phrases)
     suggested = result["suggested_priority"]
     own = task.priority if task.priority in PRIORITIES else "none"
     if (
@@ -282,6 +284,43 @@ def _injection(result: dict[str, Any], task: TaskSnapshot) -> list[Finding]:
             )
         )
     return _dedupe(findings)
+
+
+def _subtasks_repeating_the_task(
+    result: dict[str, Any], task_text: str, phrases: list[str]
+) -> list[Finding]:
+    """Suggested subtasks that hand a link or an instruction of the task text back to people.
+
+    A subtask that repeats an instruction aimed at the model is removed: it would turn the
+    injected text into work someone does. One that repeats a link of the task is kept (the
+    link was there already) but flagged, so that nobody follows it as the tool's advice.
+    """
+    findings: list[Finding] = []
+    lines = injection.instruction_lines(task_text) if phrases else []
+    task_links = urls_in(task_text)
+    kept = []
+    for item in result["subtasks"]:
+        if lines and injection.repeats_instruction(item, lines):
+            findings.append(
+                Finding(
+                    "subtask-repeats-instruction",
+                    "a suggested subtask repeated an instruction from the task text; removed",
+                    "subtasks",
+                )
+            )
+            continue
+        if task_links and urls_in(item) & task_links:
+            findings.append(
+                Finding(
+                    "subtask-repeats-link",
+                    "a suggested subtask repeats a link from the task text; check it before "
+                    "following it",
+                    "subtasks",
+                )
+            )
+        kept.append(item)
+    result["subtasks"] = kept
+    return findings
 
 
 def _obeyed(name: str, demand: str) -> Finding:

@@ -1,11 +1,20 @@
 """Plain text out of model answers: markup stripped; links and email addresses the task did
-not contain removed (an answer must not send readers, or data, anywhere new)."""
+not contain removed (an answer must not send readers, or data, anywhere new).
+
+HTML goes through nh3 (the Rust `ammonia` sanitiser, an HTML5 parser): every tag is
+dropped, `<script>` and `<style>` with their content, and the URLs of links and images
+are looked at before they go. Markdown, which no HTML sanitiser knows, is undone by the
+patterns below.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import nh3
 
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'`)\]}]+", re.IGNORECASE)
 _WWW = re.compile(r"(?<![\w/.])www\.[^\s<>\"'`)\]}]+", re.IGNORECASE)
@@ -14,9 +23,6 @@ _SCHEME = re.compile(r"\b(?:javascript|data|vbscript|file):[^\s]*", re.IGNORECAS
 _IMAGE = re.compile(r"!\[([^\]]{0,500})\]\(([^)]{0,2000})\)")
 _LINK = re.compile(r"\[([^\]]{1,500})\]\(\s*([^)\s]{1,2000})(?:\s+\"[^\"]*\")?\s*\)")
 _REFERENCE = re.compile(r"^\s*\[[^\]]{1,100}\]:\s*\S+.*$", re.MULTILINE)
-_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,500}>")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#39|nbsp);")
-_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&nbsp;": " "}
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*")
@@ -26,6 +32,12 @@ _EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _TRAILING = ".,;:!?"
+# What nh3 is told: keep links and images for one pass, so their URLs can be looked at;
+# every URL scheme, so that none is dropped before it is seen; script and style go whole.
+_LINK_TAGS = {"a": {"href"}, "img": {"src"}, "area": {"href"}}
+_ALL_SCHEMES = {"http", "https", "ftp", "mailto", "javascript", "data", "vbscript", "file"}
+_CONTENT_TAGS = {"script", "style"}
+_HTML_PASSES = 3  # markup written as entities (&lt;script&gt;) is parsed again, this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +67,40 @@ def _control_free(text: str) -> str:
     )
 
 
+def _strip_html(text: str, urls: list[str]) -> str:
+    """Text without HTML, through nh3; the URLs of the links and images it held go to `urls`."""
+
+    def seen(tag: str, attribute: str, value: str) -> str:
+        urls.append(html.unescape(value))
+        return value
+
+    for _ in range(_HTML_PASSES):
+        if "<" not in text and "&" not in text:
+            break
+        linked = nh3.clean(
+            text,
+            tags=set(_LINK_TAGS),
+            attributes=_LINK_TAGS,
+            clean_content_tags=_CONTENT_TAGS,
+            url_schemes=_ALL_SCHEMES,
+            attribute_filter=seen,
+            link_rel=None,
+            strip_comments=True,
+        )
+        stripped = html.unescape(nh3.clean(linked, tags=set(), clean_content_tags=_CONTENT_TAGS))
+        if stripped == text:
+            break
+        text = stripped
+    return text
+
+
 def clean(text: str, allowed_urls: frozenset[str], *, single_line: bool = False) -> Cleaned:
-    """Strip HTML and Markdown markup, and links whose URL is not in `allowed_urls`."""
-    original = text
+    """Strip HTML and Markdown markup, and links whose URL is not in `allowed_urls`.
+
+    `markup_removed` says whether any markup was taken out, whether or not links were too.
+    """
     removed: list[str] = []
+    markup = False
 
     def link(match: re.Match[str]) -> str:
         label, url = match.group(1), match.group(2)
@@ -82,31 +124,37 @@ def clean(text: str, allowed_urls: frozenset[str], *, single_line: bool = False)
         removed.append(match.group(0))
         return ""
 
+    def markdown(pattern: re.Pattern[str], replacement: object, value: str) -> str:
+        nonlocal markup
+        value, count = pattern.subn(replacement, value)  # type: ignore[call-overload]
+        markup = markup or count > 0
+        return value
+
     text = _control_free(text)
-    text = _IMAGE.sub(image, text)
-    text = _LINK.sub(link, text)
-    text = _REFERENCE.sub("", text)
-    text = _TAG.sub("", text)
-    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
-    text = _TAG.sub("", text)  # tags that were written as entities
+    html_urls: list[str] = []
+    without_html = _strip_html(text, html_urls)
+    markup = _normalised(without_html) != _normalised(text)
+    removed += [url for url in html_urls if not _allowed(url, allowed_urls)]
+    text = markdown(_IMAGE, image, without_html)
+    text = markdown(_LINK, link, text)
+    text = markdown(_REFERENCE, "", text)
     text = _SCHEME.sub(scheme, text)
     text = _URL.sub(bare, text)
     text = _WWW.sub(bare, text)
     text = _EMAIL.sub(bare, text)
-    text = _FENCE.sub("", text)
-    text = _CODE.sub(r"\1", text)
-    text = _STRONG.sub(r"\2", text)
-    text = _EMPHASIS.sub(r"\1", text)
-    text = _HEADING.sub("", text)
-    text = _QUOTE.sub("", text)
+    text = markdown(_FENCE, "", text)
+    text = markdown(_CODE, r"\1", text)
+    text = markdown(_STRONG, r"\2", text)
+    text = markdown(_EMPHASIS, r"\1", text)
+    text = markdown(_HEADING, "", text)
+    text = markdown(_QUOTE, "", text)
     if single_line:
-        text = _BULLET.sub("", text)
+        text = markdown(_BULLET, "", text)
         text = " ".join(text.split())
     else:
         lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
         text = "\n".join(line for line in lines if line)
     text = re.sub(r"\(\s*\)", "", text).strip()
-    markup = _normalised(text) != _normalised(original) and not removed
     return Cleaned(text=text, markup_removed=markup, links_removed=tuple(removed))
 
 

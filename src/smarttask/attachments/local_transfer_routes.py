@@ -1,7 +1,8 @@
 """The local store's signed upload (PUT) and download (GET) URLs, streamed to and from disk.
 
 No bearer token: the HMAC signature in the URL is the permission, checked before anything
-else, so a foreign, unknown or altered URL gets the same 403 and learns nothing.
+else, so a foreign, unknown or altered URL gets the same 403 and learns nothing. An upload
+is also refused (404) once its attachment is deleted, though its signature stays valid.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from smarttask.adapters.storage.local import (
     SizeMismatch,
 )
 from smarttask.adapters.storage.signing import InvalidSignature
+from smarttask.attachments import service as attachments
 from smarttask.attachments.deps import StorageDep
+from smarttask.kit.deps import DatabaseDep
 from smarttask.kit.problems import (
     BadRequest,
     Conflict,
@@ -58,8 +61,11 @@ def _check(verify: Callable[..., None], *args: object) -> None:
 
 
 @router.put(_PATH, status_code=201)
-async def upload(key: str, request: Request, storage: StorageDep) -> Response:
-    """Store the body at `key`: exactly the signed size and type, before the URL expires."""
+async def upload(
+    key: str, request: Request, storage: StorageDep, database: DatabaseDep
+) -> Response:
+    """Store the body at `key`: exactly the signed size and type, before the URL expires,
+    while its attachment exists and is pending."""
     local = _local(storage)
     query = request.query_params
     size, expires = _int(query.get("size")), _int(query.get("expires"))
@@ -73,6 +79,11 @@ async def upload(key: str, request: Request, storage: StorageDep) -> Response:
     if declared != str(size):
         raise Forbidden(f"This URL allows exactly {size} bytes, not {declared}.")
     try:
+        local.path(key)
+    except InvalidKey as error:
+        raise NotFound("There is no such object.") from error
+    await attachments.check_upload_target(database, key)
+    try:
         await local.write(key, size, request.stream())
     except InvalidKey as error:
         raise NotFound("There is no such object.") from error
@@ -80,6 +91,7 @@ async def upload(key: str, request: Request, storage: StorageDep) -> Response:
         raise Conflict("An object was already uploaded with this URL.") from error
     except SizeMismatch as error:
         raise BadRequest(f"The body was not exactly {size} bytes ({error}).") from error
+    await attachments.keep_upload(database, key, local)
     return Response(status_code=201)
 
 

@@ -25,6 +25,22 @@ async def get_visible(session: AsyncSession, attachment_id: str) -> Attachment |
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def live_status_of_key(session: AsyncSession, storage_key: str) -> str | None:
+    """The status of the pending or ready attachment at a key whose task exists; else None."""
+    attachment_id = storage_key.rsplit("/", 1)[-1]
+    statement = (
+        select(Attachment.status)
+        .join(Task, Task.id == Attachment.task_id)
+        .where(
+            Attachment.id == attachment_id,
+            Attachment.storage_key == storage_key,
+            Attachment.status.in_(_LIVE),
+        )
+    )
+    status = (await session.execute(statement)).scalar_one_or_none()
+    return str(status) if status is not None else None
+
+
 async def list_for_task(
     session: AsyncSession, task_id: str, *, after: tuple[datetime, str] | None, limit: int
 ) -> list[Attachment]:

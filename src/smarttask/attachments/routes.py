@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.attachments import service
@@ -34,15 +34,11 @@ async def list_attachments(
     session: SessionDep,
     storage: StorageDep,
     files: FilesDep,
-    request: Request,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[AttachmentRead]:
     """A task's attachments, oldest first; ready ones with a short-lived download URL."""
-    base_url = str(request.base_url)
-    return await service.list_for_task(
-        session, user, task_id, cursor, limit, storage, files, base_url
-    )
+    return await service.list_for_task(session, user, task_id, cursor, limit, storage, files)
 
 
 @router.post(
@@ -58,7 +54,6 @@ async def create_attachment(
     session: SessionDep,
     storage: StorageDep,
     files: FilesDep,
-    request: Request,
     response: Response,
 ) -> AttachmentRead:
     """Declare a file (members); answers where and how to upload it before `expires_at`."""
@@ -66,7 +61,7 @@ async def create_attachment(
     attachment, ticket = await service.create(session, user, task, body, storage, files)
     response.headers["ETag"] = etag(attachment.version)
     response.headers["Location"] = f"/api/v1/attachments/{attachment.id}"
-    return service.to_read(attachment, storage, files, str(request.base_url), ticket)
+    return service.to_read(attachment, storage, files, ticket)
 
 
 @router.get(
@@ -78,13 +73,12 @@ async def get_attachment(
     session: SessionDep,
     storage: StorageDep,
     files: FilesDep,
-    request: Request,
     response: Response,
 ) -> AttachmentRead:
     """One attachment."""
     attachment, _ = await service.load(session, user, attachment_id, Role.VIEWER)
     response.headers["ETag"] = etag(attachment.version)
-    return service.to_read(attachment, storage, files, str(request.base_url))
+    return service.to_read(attachment, storage, files)
 
 
 @router.post(
@@ -98,14 +92,13 @@ async def complete_attachment(
     session: SessionDep,
     storage: StorageDep,
     files: FilesDep,
-    request: Request,
     response: Response,
 ) -> AttachmentRead:
     """Confirm the upload (members): 200 ready once the object has the declared size, else 409."""
     attachment, _ = await service.load(session, user, attachment_id, Role.MEMBER)
     attachment = await service.complete(session, user, attachment, storage)
     response.headers["ETag"] = etag(attachment.version)
-    return service.to_read(attachment, storage, files, str(request.base_url))
+    return service.to_read(attachment, storage, files)
 
 
 @router.delete(

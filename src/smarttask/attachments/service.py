@@ -16,6 +16,7 @@ from smarttask.attachments import repository
 from smarttask.attachments.models import Attachment
 from smarttask.attachments.repository import DELETED, PENDING, READY
 from smarttask.attachments.schemas import AttachmentCreate, AttachmentRead, UploadRead
+from smarttask.db.engine import Database
 from smarttask.db.hooks import after_commit
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
@@ -61,7 +62,6 @@ async def list_for_task(
     limit: int,
     storage: Storage,
     files: StorageSettings,
-    base_url: str,
 ) -> Page[AttachmentRead]:
     """A task's attachments, oldest first, to its workspace's viewers (404 otherwise)."""
     task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
@@ -71,7 +71,7 @@ async def list_for_task(
         lambda after, size: repository.list_for_task(session, task.id, after=after, limit=size),
         by_creation,
     )
-    return rows.read(lambda row: to_read(row, storage, files, base_url))
+    return rows.read(lambda row: to_read(row, storage, files))
 
 
 async def _check_quotas(
@@ -161,6 +161,29 @@ async def load(
     return attachment, access.role
 
 
+async def _live_status(database: Database, key: str) -> str | None:
+    # A session of its own, closed at once: no connection is held while the bytes stream.
+    async with database.session() as session:
+        return await repository.live_status_of_key(session, key)
+
+
+async def check_upload_target(database: Database, key: str) -> None:
+    """Before a local upload: 404 unless the key's attachment exists and waits for its
+    bytes (a deleted attachment's URL stays validly signed until it expires), 409 if ready."""
+    status = await _live_status(database, key)
+    if status is None:
+        raise NotFound("There is no such object: its attachment was deleted.")
+    if status != PENDING:
+        raise Conflict("An object was already uploaded with this URL.")
+
+
+async def keep_upload(database: Database, key: str, storage: Storage) -> None:
+    """After a local upload: an object whose attachment was deleted meanwhile is removed (404)."""
+    if await _live_status(database, key) is None:
+        await storage.delete(key)
+        raise NotFound("There is no such object: its attachment was deleted.")
+
+
 async def complete(
     session: AsyncSession, user: User, attachment: Attachment, storage: Storage
 ) -> Attachment:
@@ -214,10 +237,11 @@ def to_read(
     attachment: Attachment,
     storage: Storage,
     files: StorageSettings,
-    base_url: str,
     ticket: UploadTicket | None = None,
 ) -> AttachmentRead:
-    """The body of an attachment; URLs relative to the API are made absolute with `base_url`."""
+    """The body of an attachment; its URLs are absolute, on SMARTTASK_PUBLIC_URL (never on
+    the request's Host) or the object store's own address."""
+    base_url = files.public_url + "/"
     read = AttachmentRead.model_validate(attachment, from_attributes=True)
     if attachment.status == READY:
         ttl = files.download_url_ttl_seconds

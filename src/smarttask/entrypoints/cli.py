@@ -37,8 +37,10 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers or settings.workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Proxy headers only from the proxies the operator named; uvicorn's own default
+        # would trust loopback (and its FORWARDED_ALLOW_IPS variable).
+        proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=settings.forwarded_allow_ips.strip(),
         server_header=False,
         timeout_graceful_shutdown=10,
     )

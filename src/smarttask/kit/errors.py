@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from smarttask.kit.etag import names_a_version
 from smarttask.kit.problems import (
     ProblemError,
     is_database_unavailable,
@@ -115,7 +116,16 @@ def install_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
         )
         return problem_response(exc.status_code, detail, headers=exc.headers)
 
-    async def on_database(_request: Request, exc: Exception) -> Response:
+    async def on_database(request: Request, exc: Exception) -> Response:
+        if _is_stale_data(exc) and names_a_version(request.headers.get("if-match")):
+            # Several writers passed the If-Match check on the same version and one of them
+            # committed first: for the others that version is no longer current (RFC 9110).
+            return problem_response(
+                412,
+                "The resource changed since you read it (If-Match does not match its ETag); "
+                "read it again and retry.",
+                slug="precondition-failed",
+            )
         if _is_stale_data(exc):
             return problem_response(
                 409,

@@ -30,3 +30,11 @@ def check_if_match(if_match: str | None, version: int) -> None:
         "read it again and retry.",
         headers={"ETag": etag(version)},
     )
+
+
+def names_a_version(if_match: str | None) -> bool:
+    """Whether If-Match names versions (not absent, not `*`): the request is conditional on
+    the version it read, so losing a race to another writer fails that condition (412)."""
+    if if_match is None:
+        return False
+    return "*" not in (tag.strip() for tag in if_match.split(","))

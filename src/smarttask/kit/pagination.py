@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import orjson
@@ -59,13 +59,28 @@ def _invalid_cursor() -> ValidationFailed:
     )
 
 
+def cursor_timestamp(value: Any) -> datetime:
+    """A timestamp read from a cursor: aware and expressible in UTC, else ValueError.
+
+    Cursors are opaque but client-held: a forged naive or out-of-range value must be a
+    422, not a failure when the database driver converts it.
+    """
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("naive timestamp in a cursor")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("timestamp out of range in a cursor") from error
+
+
 def created_keyset(cursor: str | None) -> tuple[datetime, str] | None:
     """The (created_at, id) position of a cursor made by `created_cursor`."""
     if cursor is None:
         return None
     created_at, row_id = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(str(created_at)), str(row_id)
+        return cursor_timestamp(created_at), str(row_id)
     except ValueError as error:
         raise _invalid_cursor() from error
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -49,8 +50,20 @@ def rfc3339(value: Any) -> Any:
     return value
 
 
-# A timestamp query parameter (bodies of InputSchema get the same check by themselves).
-Timestamp = Annotated[datetime, BeforeValidator(rfc3339)]
+def in_utc_range(value: Any) -> Any:
+    """Refuse an aware timestamp that has no UTC equivalent (9999-12-31T23:59:59-00:01)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_out_of_range", "Timestamp is out of range in UTC"
+            ) from None
+    return value
+
+
+# A timestamp query parameter (bodies of InputSchema get the same checks by themselves).
+Timestamp = Annotated[datetime, BeforeValidator(rfc3339), AfterValidator(in_utc_range)]
 
 
 def _mentions_datetime(annotation: Any) -> bool:
@@ -224,14 +237,7 @@ class InputSchema(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _timestamps_in_range(cls, value: Any) -> Any:
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            try:
-                value.astimezone(UTC)
-            except OverflowError:
-                raise PydanticCustomError(
-                    "datetime_out_of_range", "Timestamp is out of range in UTC"
-                ) from None
-        return value
+        return in_utc_range(value)
 
 
 class OutputSchema(BaseModel):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from smarttask.kit.pagination import decode_cursor, encode_cursor
+from smarttask.kit.pagination import cursor_timestamp, decode_cursor, encode_cursor
 from smarttask.kit.problems import ValidationFailed
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
 
@@ -83,7 +83,7 @@ def decode_position(cursor: str | None, tag: str) -> tuple[Any, str] | None:
         raise _bad("cursor", "This cursor belongs to another sort order; start from page one.")
     if tag.lstrip("-") in ("created_at", "updated_at", "due_at") and value is not None:
         try:
-            value = datetime.fromisoformat(str(value))
+            value = cursor_timestamp(value)
         except ValueError as error:
             raise _bad("cursor", "The cursor is not valid.") from error
     return value, last_id

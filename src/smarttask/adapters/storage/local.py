@@ -40,11 +40,11 @@ class LocalStorage:
 
     name = "local"
 
-    def __init__(self, root: str, signing_key: str, public_url: str | None = None) -> None:
+    def __init__(self, root: str, signing_key: str, public_url: str) -> None:
         self.root = Path(root).resolve()
         self.signer = URLSigner(signing_key)
-        # Without a public URL the URLs are relative; the API resolves them against the request.
-        self.base = (public_url or "").rstrip("/") + TRANSFER_PATH
+        # Absolute URLs on the configured public address, never on a client-sent Host.
+        self.base = public_url.rstrip("/") + TRANSFER_PATH
 
     def path(self, key: str) -> Path:
         """The file of a key, guaranteed to be inside the root."""
