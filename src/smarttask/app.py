@@ -18,13 +18,13 @@ from smarttask.db.engine import Database
 from smarttask.health.routes import router as health_router
 from smarttask.jobs.configuration import configure as configure_jobs
 from smarttask.kit.errors import install_exception_handlers
-from smarttask.kit.lazy_routes import LazyRouter, LazyRouters
 from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.openapi_problems import install_problem_responses
 from smarttask.kit.ratelimit import RateLimiter
-from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.settings import Settings, get_settings
+from smarttask.speed.lazy_routes import LazyRouter, LazyRouters
+from smarttask.speed.routing import index_routes
 
 if TYPE_CHECKING:
     from smarttask.db.listener import Listener
@@ -43,7 +43,7 @@ UNREPLAYABLE_PREFIXES = (
 # The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
 RAW_BODY_PREFIXES = (TRANSFER_PATH,)
 # Every router under API_PREFIX, in routing order, with the leading path segments under
-# API_PREFIX its routes start with, `*` for a parameter (kit/lazy_routes.py; the test
+# API_PREFIX its routes start with, `*` for a parameter (speed/lazy_routes.py; the test
 # tests/unit/test_lazy_routes.py holds them to the routes).
 API_ROUTERS = (
     LazyRouter("smarttask.accounts.routes", ("auth",)),

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 
-from smarttask.kit.hotroute import HotRoute, hot_route
 from smarttask.kit.responses import json_response
+from smarttask.speed.hotroute import HotRoute, hot_route
 
 Name = Annotated[str, Path(pattern=r"^[a-z]{1,5}$")]
 

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from smarttask.app import API_PREFIX, API_ROUTERS, create_app
-from smarttask.kit.lazy_routes import LazyRouters
 from smarttask.settings import Settings
+from smarttask.speed.lazy_routes import LazyRouters
 from tests.support import make_settings, sqlite_url
 
 # Answers that need no database: unknown paths and methods, redirects, refused input,

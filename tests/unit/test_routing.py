@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from smarttask.kit.routing import index_routes
+from smarttask.speed.routing import index_routes
 
 PATHS = [
     "/",

@@ -20,10 +20,10 @@ from smarttask.accounts.schemas import (
     UserUpdate,
 )
 from smarttask.db.session import SessionDep
-from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page, created_keyset, page_by_creation
 from smarttask.kit.responses import json_response
+from smarttask.speed.hotroute import hot_route
 
 router = APIRouter(prefix="/users", tags=["users"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Path, Request, Response
 from smarttask.accounts.deps import CurrentUser
 from smarttask.db.session import SessionDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
-from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.problems import NotFound
 from smarttask.kit.responses import json_response
 from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.projects import service as projects
+from smarttask.speed.hotroute import hot_route
 from smarttask.tasks import query as task_query
 from smarttask.tasks import reads, repository, service
 from smarttask.tasks.filters import Filters
