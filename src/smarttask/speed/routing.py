@@ -10,10 +10,12 @@ unchanged, so 404, 405 and slash redirects are decided exactly as before, except
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from smarttask.speed import _fastapi_private as private
+from smarttask.speed._fastapi_private import get_route_path
 
 _DEPTH = 3  # leading path segments used as the key
 _MAX_KEYS = 4096  # distinct keys remembered; beyond that, candidates are computed each time
@@ -31,14 +33,46 @@ def _literal_prefix(path: str) -> Key | None:
     return tuple(literal) if literal else None
 
 
+def _common_prefix(route: BaseRoute) -> Key | None:
+    """The leading literal segments every path the route serves starts with; None: any."""
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return _literal_prefix(path)
+    # An included router kept whole (FastAPI after 0.128): what all its routes share. Its
+    # routes are taken as they are now: routers are complete before they are included.
+    views = private.flat_routes([route])
+    prefixes = [
+        _literal_prefix(p) if isinstance(p := getattr(v, "path", None), str) else None
+        for v in views
+    ]
+    if not prefixes or any(prefix is None for prefix in prefixes):
+        return None
+    common: list[str] = []
+    for parts in zip(*(prefix for prefix in prefixes if prefix is not None), strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return tuple(common) or None
+
+
+def _methods(route: BaseRoute, scope: Scope) -> set[str]:
+    """The methods a route that partly matched the request's path answers to."""
+    methods = getattr(route, "methods", None)
+    if methods is not None:
+        return set(methods)
+    # An included router kept whole: the methods of its routes of this path.
+    found: set[str] = set()
+    for view in private.flat_routes([route]):
+        if hasattr(view, "matches") and view.matches(scope)[0] is not Match.NONE:
+            found.update(getattr(view, "methods", None) or ())
+    return found
+
+
 class _Index:
     def __init__(self, router: Router) -> None:
         self.routes = router.routes
         self.size = len(router.routes)
-        self.prefixes: list[Key | None] = []
-        for route in router.routes:
-            path = getattr(route, "path", None)
-            self.prefixes.append(_literal_prefix(path) if isinstance(path, str) else None)
+        self.prefixes: list[Key | None] = [_common_prefix(route) for route in router.routes]
         self.cache: dict[Key, list[BaseRoute]] = {}
 
     def current(self, router: Router) -> bool:
@@ -81,7 +115,7 @@ def index_routes(router: Router) -> None:
                 await route.handle(scope, receive, send)
                 return
             if match == Match.PARTIAL:
-                allowed.update(getattr(route, "methods", None) or ())
+                allowed.update(_methods(route, scope))
                 if partial is None:
                     partial, partial_scope = route, child_scope
         if partial is not None and partial_scope is not None:
