@@ -53,7 +53,7 @@ async def _live_owner(scope: Scope, token: str) -> str | None:
     async with AsyncExitStack() as stack:
 
         async def reader() -> Reader:
-            return await stack.enter_async_context(database.reading())
+            return await stack.enter_async_context(database.open_reader())
 
         if token.startswith(API_TOKEN_PREFIX):
             token_hash = hash_secret(token)
