@@ -33,26 +33,27 @@ def _literal_prefix(path: str) -> Key | None:
     return tuple(literal) if literal else None
 
 
-def _common_prefix(route: BaseRoute) -> Key | None:
-    """The leading literal segments every path the route serves starts with; None: any."""
+def _prefixes(route: BaseRoute) -> tuple[Key, ...] | None:
+    """The literal prefixes of the paths the route serves; None: it may serve any path."""
     path = getattr(route, "path", None)
     if isinstance(path, str):
-        return _literal_prefix(path)
-    # An included router kept whole (FastAPI after 0.128): what all its routes share. Its
-    # routes are taken as they are now: routers are complete before they are included.
-    views = private.flat_routes([route])
-    prefixes = [
-        _literal_prefix(p) if isinstance(p := getattr(v, "path", None), str) else None
-        for v in views
-    ]
-    if not prefixes or any(prefix is None for prefix in prefixes):
-        return None
-    common: list[str] = []
-    for parts in zip(*(prefix for prefix in prefixes if prefix is not None), strict=False):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return tuple(common) or None
+        prefix = _literal_prefix(path)
+        return None if prefix is None else (prefix,)
+    # An included router kept whole (FastAPI after 0.128): the prefixes of its routes. They
+    # are taken as they are now: routers are complete before they are included.
+    found: set[Key] = set()
+    for view in private.flat_routes([route]):
+        inner = getattr(view, "path", None)
+        prefix = _literal_prefix(inner) if isinstance(inner, str) else None
+        if prefix is None:
+            return None
+        found.add(prefix)
+    return tuple(sorted(found)) or None
+
+
+def _fits(key: Key, prefixes: tuple[Key, ...] | None) -> bool:
+    """Whether a request whose path starts with `key` may match a route of these prefixes."""
+    return prefixes is None or any(key[: len(prefix)] == prefix for prefix in prefixes)
 
 
 def _methods(route: BaseRoute, scope: Scope) -> set[str]:
@@ -72,7 +73,7 @@ class _Index:
     def __init__(self, router: Router) -> None:
         self.routes = router.routes
         self.size = len(router.routes)
-        self.prefixes: list[Key | None] = [_common_prefix(route) for route in router.routes]
+        self.prefixes = [_prefixes(route) for route in router.routes]
         self.cache: dict[Key, list[BaseRoute]] = {}
 
     def current(self, router: Router) -> bool:
@@ -84,8 +85,8 @@ class _Index:
         if found is None:
             found = [
                 route
-                for route, prefix in zip(self.routes, self.prefixes, strict=True)
-                if prefix is None or key[: len(prefix)] == prefix
+                for route, prefixes in zip(self.routes, self.prefixes, strict=True)
+                if _fits(key, prefixes)
             ]
             if len(self.cache) < _MAX_KEYS:
                 self.cache[key] = found
