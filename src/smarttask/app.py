@@ -16,13 +16,13 @@ from smarttask.accounts.components import AuthComponents
 from smarttask.adapters.storage.local import TRANSFER_PATH
 from smarttask.health.routes import router as health_router
 from smarttask.kit.errors import install_exception_handlers
-from smarttask.kit.lazy_routes import LazyRouters
 from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.openapi_problems import install_problem_responses
-from smarttask.kit.routing import index_routes
 from smarttask.kit.unit_of_work import UnitOfWorkMiddleware
 from smarttask.runtime import Runtime, build_runtime
 from smarttask.settings import Settings
+from smarttask.speed.lazy_routes import LazyRouters
+from smarttask.speed.routing import index_routes
 from smarttask.wiring import api_routers
 
 if TYPE_CHECKING:

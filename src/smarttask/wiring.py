@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smarttask.kit.lazy_routes import LazyRouter
+from smarttask.speed.lazy_routes import LazyRouter
 
 
 @dataclass(frozen=True, slots=True)

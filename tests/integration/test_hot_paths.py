@@ -1,4 +1,4 @@
-"""The hot paths (counters, GET /users/me) answer as the session paths did, on both databases."""
+"""The fast read paths (counters, GET /users/me) answer as the session path, on both databases."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ async def test_counter_answers_keep_their_shape(client: httpx.AsyncClient) -> No
 async def test_users_me_is_the_profile_the_session_path_returns(
     client: httpx.AsyncClient,
 ) -> None:
-    """GET /users/me (the hot path) equals PATCH /users/me (validated by the response model)."""
+    """GET /users/me (fast read path) equals PATCH /users/me (validated by its response model)."""
     await register(client, "hot-me@example.com")
     headers = bearer((await login(client, "hot-me@example.com"))["access_token"])
     patched = await client.patch(f"{API}/users/me", json={"name": "Hot Me"}, headers=headers)

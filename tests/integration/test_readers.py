@@ -17,7 +17,7 @@ _PID = select(func.pg_backend_pid().label("pid"))
 
 
 async def _pid(database: Database) -> int:
-    async with database.reading() as reader:
+    async with database.open_reader() as reader:
         row: Any = await reader.fetch_row(_PID, {})
         return int(row["pid"])
 
@@ -35,7 +35,7 @@ async def test_a_reader_gets_the_connection_the_last_one_gave_back(database: Dat
     """One connection for sequential readers; concurrent readers each get their own."""
     first = await _pid(database)
     assert await _pid(database) == first
-    async with database.reading() as a, database.reading() as b:
+    async with database.open_reader() as a, database.open_reader() as b:
         pids = {int((await r.fetch_row(_PID, {}) or {"pid": 0})["pid"]) for r in (a, b)}
     assert len(pids) == 2
     assert first in pids
@@ -55,18 +55,18 @@ async def test_a_failed_statement_leaves_the_connection_usable(database: Databas
     """A server error (division by zero) does not cost the connection."""
     first = await _pid(database)
     with pytest.raises(sa_exc.DBAPIError):
-        async with database.reading() as reader:
+        async with database.open_reader() as reader:
             await reader.fetch_row(select((func.abs(1) / 0).label("x")), {})
     assert await _pid(database) == first
 
 
 async def test_an_open_transaction_is_not_handed_on(database: Database) -> None:
     """A reader that left a transaction open gives its connection back to the pool."""
-    async with database.reading() as reader:
+    async with database.open_reader() as reader:
         driver: Any = reader._pooled.driver_connection  # type: ignore[attr-defined]
         await driver.execute("BEGIN")
         first = int((await reader.fetch_row(_PID, {}) or {"pid": 0})["pid"])
-    async with database.reading() as reader:
+    async with database.open_reader() as reader:
         driver = reader._pooled.driver_connection  # type: ignore[attr-defined]
         assert not driver.is_in_transaction()
     assert first

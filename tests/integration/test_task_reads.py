@@ -1,4 +1,4 @@
-"""The fast task reads (GET /tasks/{id}, project lists) answer exactly as the session paths do."""
+"""The fast read path of tasks (GET /tasks/{id}, project lists) answers as the session path."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ async def test_get_task_refuses_outsiders_and_unknown_ids_alike(client: httpx.As
 
 
 async def test_project_list_equals_the_session_path(client: httpx.AsyncClient) -> None:
-    """The project list (fast) == the workspace list and full-text search (session path)."""
+    """The project list (fast read path) == the workspace list and search (session path)."""
     board = await new_board(client)
     tasks = await _varied(client, board)
     url = f"/api/v1/projects/{board.project_id}/tasks"

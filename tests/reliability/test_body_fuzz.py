@@ -25,12 +25,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import func, literal, select, union_all
 
 from smarttask.app import UNREPLAYABLE_PREFIXES, create_app
 from smarttask.db.registry import Base
 from smarttask.kit.schemas import InputSchema
+from smarttask.speed._fastapi_private import api_routes
 from tests.accounts_helpers import app_of, set_user
 from tests.reliability.figures import profile_name, save_figures
 from tests.reliability.fuzz_cases import Case, Generator, Operation, Profile, json_kind, violation
@@ -157,8 +157,8 @@ def body_models(app: Any) -> dict[tuple[str, str], type[Any]]:
     app.openapi()  # includes every lazily loaded router
     return {
         (method, route.path): route.body_field.field_info.annotation
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.body_field is not None
+        for route in api_routes(app.routes)
+        if route.body_field is not None
         for method in route.methods
     }
 
@@ -190,8 +190,8 @@ def test_every_body_operation_is_fuzzed() -> None:
         assert issubclass(model, InputSchema), f"{key}: its body skips InputSchema's checks"
     raw = {
         (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute) and not route.include_in_schema
+        for route in api_routes(app.routes)
+        if not route.include_in_schema
         for method in route.methods & {"POST", "PUT", "PATCH", "DELETE"}
     }
     assert raw == RAW_BODY_ROUTES, f"fuzz the raw-body routes too: {sorted(raw)}"

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from smarttask.app import API_PREFIX, create_app
-from smarttask.kit.lazy_routes import LazyRouters
 from smarttask.settings import Settings
+from smarttask.speed._fastapi_private import api_routes, flat_routes, original_route
+from smarttask.speed.lazy_routes import LazyRouters
 from smarttask.wiring import api_routers
 from tests.support import make_settings, sqlite_url
 
@@ -66,12 +66,12 @@ def _routers(app: FastAPI) -> LazyRouters:
 def _route_table(app: FastAPI) -> list[tuple[str, str, tuple[str, ...], str]]:
     return [
         (
-            type(route).__name__,
+            type(original_route(route)).__name__,
             getattr(route, "path", ""),
             tuple(sorted(getattr(route, "methods", None) or ())),
             getattr(route, "name", ""),
         )
-        for route in app.router.routes
+        for route in flat_routes(app.router.routes)
     ]
 
 
@@ -90,7 +90,7 @@ async def _answer(app: FastAPI, method: str, path: str) -> tuple[int, Any, str |
 def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
     """Only health and the documentation routes exist before the first request."""
     app = create_app(settings, lazy_routes=True)
-    paths = [getattr(route, "path", "") for route in app.router.routes]
+    paths = [getattr(route, "path", "") for route in flat_routes(app.router.routes)]
     assert "/health/live" in paths
     assert not [path for path in paths if path.startswith(API_PREFIX)]
     assert _routers(app).pending == tuple(router.module for router in api_routers())
@@ -175,7 +175,7 @@ def test_each_router_declares_the_paths_its_routes_start_with() -> None:
         app = FastAPI()
         app.include_router(lazy.load(), prefix=API_PREFIX)
         used = set()
-        templates = [r.path for r in app.router.routes if isinstance(r, APIRoute)]
+        templates = [r.path for r in api_routes(app.router.routes)]
         assert templates, lazy.module
         for template in templates:
             assert template.startswith(API_PREFIX + "/"), template

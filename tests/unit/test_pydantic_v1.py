@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 
-from smarttask.kit.pydantic_v1 import guard_pydantic_v1_checks
+from smarttask.speed.pydantic_v1 import guard_pydantic_v1_checks
 
 replaced = guard_pydantic_v1_checks()
 again = guard_pydantic_v1_checks()

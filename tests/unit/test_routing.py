@@ -6,7 +6,8 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from smarttask.kit.routing import index_routes
+from smarttask.speed._fastapi_private import flat_routes
+from smarttask.speed.routing import _Index, index_routes
 
 PATHS = [
     "/",
@@ -130,5 +131,64 @@ async def test_a_405_allows_the_methods_of_every_route_of_the_path() -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.put("/things/7")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET"
+
+
+def _two_routers() -> FastAPI:
+    app = FastAPI()
+    tasks, counters = APIRouter(), APIRouter()
+
+    @tasks.get("/tasks/{task_id}")
+    async def read(task_id: str) -> str:
+        return f"task {task_id}"
+
+    @tasks.delete("/tasks/{task_id}")
+    async def remove(task_id: str) -> None:
+        return None
+
+    @tasks.get("/projects/{project_id}/tasks")
+    async def listed(project_id: str) -> str:
+        return f"list {project_id}"
+
+    @counters.get("/counters/{name}")
+    async def counter(name: str) -> str:
+        return f"counter {name}"
+
+    app.include_router(tasks, prefix="/api/v1")
+    app.include_router(counters, prefix="/api/v1")
+    index_routes(app.router)
+    return app
+
+
+def test_only_the_routes_of_the_path_s_prefix_are_tried() -> None:
+    """Included routers (kept whole by FastAPI after 0.128) are tried only for their paths."""
+    app = _two_routers()
+    index = _Index(app.router)
+    tried = {
+        view.path
+        for route in index.candidates("/api/v1/counters/x")
+        for view in flat_routes([route])
+    }
+    assert tried == {"/api/v1/counters/{name}"}
+    tried = {
+        view.path
+        for route in index.candidates("/api/v1/projects/p/tasks")
+        for view in flat_routes([route])
+    }
+    assert "/api/v1/projects/{project_id}/tasks" in tried
+    assert "/api/v1/counters/{name}" not in tried
+
+
+async def test_included_routers_answer_and_tell_every_method_of_a_path() -> None:
+    """Routes of included routers are found; a 405 names every method of the path."""
+    app = _two_routers()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/api/v1/counters/c")).json() == "counter c"
+        assert (await client.get("/api/v1/projects/p/tasks")).json() == "list p"
+        assert (await client.get("/api/v1/tasks/t")).json() == "task t"
+        response = await client.put("/api/v1/tasks/t")
+        assert (await client.get("/api/v1/nothing")).status_code == 404
     assert response.status_code == 405
     assert response.headers["allow"] == "DELETE, GET"

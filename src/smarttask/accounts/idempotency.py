@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import Scope
@@ -17,12 +16,13 @@ from smarttask.db.engine import Database, Reader
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import requires_credentials
 from smarttask.kit.unit_of_work import anonymous_principal
+from smarttask.speed._fastapi_private import api_routes
 
 
 def _route_requires_credentials(scope: Scope) -> bool:
     """Whether the route the request is for authenticates its caller (False if none matches)."""
-    for route in getattr(scope.get("app"), "routes", ()):
-        if isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL:
+    for route in api_routes(getattr(scope.get("app"), "routes", ())):
+        if route.matches(scope)[0] is Match.FULL:
             return requires_credentials(route)
     return False
 
@@ -53,7 +53,7 @@ async def _live_owner(scope: Scope, token: str) -> str | None:
     async with AsyncExitStack() as stack:
 
         async def reader() -> Reader:
-            return await stack.enter_async_context(database.reading())
+            return await stack.enter_async_context(database.open_reader())
 
         if token.startswith(API_TOKEN_PREFIX):
             token_hash = hash_secret(token)

@@ -19,11 +19,11 @@ from smarttask.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
+from smarttask.speed.hotroute import hot_route
 
 router = APIRouter(prefix="/users", tags=["users"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from smarttask.counters.models import Counter
 
 _COLUMNS = (counter.c.name, counter.c.value, counter.c.created_at, counter.c.updated_at)
-# The hot statements are built once; each call only binds its values.
+# The prebuilt statements are built once; each call only binds its values.
 _INCREMENT = (
     update(counter)
     .where(counter.c.name == bindparam("counter_name"))

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Path, Request, Response
 from smarttask.counters import service
 from smarttask.counters.schemas import NAME_PATTERN, CounterRead
 from smarttask.kit.deps import UnitOfWorkDep
-from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.ratelimit import enforce
 from smarttask.kit.responses import json_response
+from smarttask.speed.hotroute import hot_route
 
 router = APIRouter(prefix="/counters", tags=["counters"])
 CounterName = Annotated[str, Path(pattern=NAME_PATTERN, description="1-64 chars of [a-z0-9._-]")]

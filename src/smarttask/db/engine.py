@@ -1,8 +1,8 @@
 """Engines and sessions: created lazily, once per process, with bounded timeouts.
 
-Each engine is built in its sync form (`Engine`, on the async driver): the hot paths run
-their Core statements on it through `greenlet_spawn` (db/connections.py), and it is wrapped
-in an `AsyncEngine` only when an ORM session or an AsyncConnection is asked for. Importing
+Each engine is built in its sync form (`Engine`, on the async driver): the fast read path
+runs its Core statements on it through `greenlet_spawn` (db/connections.py), and it is
+wrapped in an `AsyncEngine` only when an ORM session or an AsyncConnection is asked for. Importing
 `sqlalchemy.ext.asyncio` imports the whole ORM, which a Lambda cold start that checks
 health or reads a counter does not need.
 """
@@ -25,7 +25,7 @@ from sqlalchemy.util import await_, greenlet_spawn
 
 from smarttask.db.connections import connected, execute
 from smarttask.db.readers import Compiled, CoreReader, DriverReader, IdleConnections
-from smarttask.db.readers import Reader as Reader  # re-exported: the hot paths' types
+from smarttask.db.readers import Reader as Reader  # re-exported: the fast read path's types
 from smarttask.db.readers import RowLike as RowLike
 from smarttask.settings import DatabaseSettings, JobSettings
 
@@ -155,9 +155,9 @@ class Database:
         # How sessions of this database enqueue jobs (jobs/queue.py): SQS after commit or not.
         self.job_settings = jobs
         self._core: Engine | None = None
-        self._core_reader: Engine | None = None
+        self._read_core: Engine | None = None
         self._engine: AsyncEngine | None = None
-        self._reader: AsyncEngine | None = None
+        self._read_engine: AsyncEngine | None = None
         self._compiled: dict[int, tuple[Executable, Compiled]] = {}
         self._idle = IdleConnections(settings)
 
@@ -169,14 +169,14 @@ class Database:
         return self._core
 
     @property
-    def core_reader(self) -> Engine:
-        """The same pool for read-only work: no write lock on SQLite, no BEGIN/COMMIT on PG."""
-        if self._core_reader is None:
+    def read_core(self) -> Engine:
+        """`core` for read-only work: no write lock on SQLite, no BEGIN/COMMIT on PostgreSQL."""
+        if self._read_core is None:
             if self.settings.is_sqlite:
-                self._core_reader = self.core.execution_options(writes=False)
+                self._read_core = self.core.execution_options(writes=False)
             else:
-                self._core_reader = self.core.execution_options(isolation_level="AUTOCOMMIT")
-        return self._core_reader
+                self._read_core = self.core.execution_options(isolation_level="AUTOCOMMIT")
+        return self._read_core
 
     @property
     def engine(self) -> AsyncEngine:
@@ -188,27 +188,27 @@ class Database:
         return self._engine
 
     @property
-    def reader(self) -> AsyncEngine:
-        """The engine for read-only work (`core_reader` wrapped for asyncio)."""
-        if self._reader is None:
+    def read_engine(self) -> AsyncEngine:
+        """The engine for read-only ORM sessions (`read_core` wrapped for asyncio)."""
+        if self._read_engine is None:
             from sqlalchemy.ext.asyncio import AsyncEngine
 
-            self._reader = AsyncEngine(self.core_reader)
-        return self._reader
+            self._read_engine = AsyncEngine(self.read_core)
+        return self._read_engine
 
     def session(self, *, writes: bool = True) -> AsyncSession:
-        """A new session bound to the writer or the reader."""
+        """A new session bound to `engine`, or to `read_engine` when it does not write."""
         from smarttask.db.hooks import HookedSession  # the ORM: not on a cold start's path
 
         return HookedSession(
-            bind=self.engine if writes else self.reader,
+            bind=self.engine if writes else self.read_engine,
             expire_on_commit=False,
             info={DATABASE_KEY: self},  # lets enqueue() find the job queue's settings
         )
 
     async def ping(self) -> None:
-        """Run `SELECT 1` on a pooled connection of the reader (the readiness check)."""
-        async with connected(self.core_reader, begin=False) as connection:
+        """Run `SELECT 1` on a pooled connection, read-only (the readiness check)."""
+        async with connected(self.read_core, begin=False) as connection:
             await execute(connection, _PING)
 
     async def fetch_row(
@@ -216,33 +216,36 @@ class Database:
     ) -> RowLike | None:
         """The first row of one prebuilt statement, run on its own, committed at once.
 
-        The hot paths' shortcut past the ORM session. On PostgreSQL the statement, compiled
+        The fast read path's shortcut past the ORM session. On PostgreSQL the statement, compiled
         once, goes straight to the pooled asyncpg connection (a prepared statement, in
         autocommit); its columns must be of types asyncpg returns as SQLAlchemy would:
         strings, integers, booleans, UTC timestamps. On SQLite it runs through Core, in a
         transaction of its own when it writes. Errors are SQLAlchemy's, as on any other path.
         """
         if self.settings.is_sqlite:
-            engine = self.core if writes else self.core_reader
+            engine = self.core if writes else self.read_core
             async with connected(engine, begin=True) as connection:
                 result = await execute(connection, statement, dict(params))
                 return result.mappings().first()
         async with self._driver() as reader:
             return await reader.fetch_row(statement, params)
 
-    def reading(self) -> AbstractAsyncContextManager[Reader]:
-        """One pooled connection for several prebuilt read statements (see `fetch_row`).
+    def open_reader(self) -> AbstractAsyncContextManager[Reader]:
+        """A reader: one pooled connection for several prebuilt read statements.
+
+        The fast read path's connection (see `fetch_row`); a request's reader is opened by
+        its unit of work (`UnitOfWork.reader`).
 
         On PostgreSQL each statement is a prepared statement in autocommit, as the ORM's
         read-only sessions run them; on SQLite they share one read transaction.
         """
         if self.settings.is_sqlite:
-            return self._sqlite_reading()
+            return self._sqlite_reader()
         return self._driver()
 
     @asynccontextmanager
-    async def _sqlite_reading(self) -> AsyncIterator[Reader]:
-        async with connected(self.core_reader, begin=True) as connection:
+    async def _sqlite_reader(self) -> AsyncIterator[Reader]:
+        async with connected(self.read_core, begin=True) as connection:
             yield CoreReader(connection)
 
     @asynccontextmanager
@@ -276,6 +279,6 @@ class Database:
         if self._core is not None:
             await greenlet_spawn(self._core.dispose)  # as AsyncEngine.dispose() does
         self._core = None
-        self._core_reader = None
+        self._read_core = None
         self._engine = None
-        self._reader = None
+        self._read_engine = None

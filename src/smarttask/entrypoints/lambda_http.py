@@ -77,7 +77,7 @@ def _alb_client(event: dict[str, Any]) -> dict[str, Any]:
 def _build() -> Any:
     from mangum import Mangum
 
-    from smarttask.kit.pydantic_v1 import guard_pydantic_v1_checks
+    from smarttask.speed.pydantic_v1 import guard_pydantic_v1_checks
 
     guard_pydantic_v1_checks()  # before the first route is built
 

@@ -71,7 +71,7 @@ def _claim_statement(*, by_id: bool) -> Any:
     )
 
 
-# The hot statements are built once; each call only binds its values.
+# The prebuilt statements are built once; each call only binds its values.
 _CLAIM = _claim_statement(by_id=False)
 _CLAIM_IDS = _claim_statement(by_id=True)
 _HELD = and_(

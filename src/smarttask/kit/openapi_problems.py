@@ -26,11 +26,11 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from smarttask.kit.openapi import Problem, ValidationIssue
 from smarttask.kit.problems import PROBLEM_MEDIA_TYPE
+from smarttask.speed._fastapi_private import Dependant, api_routes
 
 Call = TypeVar("Call", bound=Callable[..., Any])
 
@@ -193,8 +193,8 @@ def declare_problems(
 ) -> dict[str, Any]:
     """Declare the problem answers of every operation of `routes` in the OpenAPI `schema`."""
     paths: dict[str, Any] = schema.get("paths", {})
-    for route in routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_routes(routes):
+        if not route.include_in_schema:
             continue
         for method in sorted(route.methods or ()):
             operation = paths.get(route.path_format, {}).get(method.lower())

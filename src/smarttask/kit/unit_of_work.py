@@ -50,7 +50,7 @@ class UnitOfWork:
         self._database = database
         self.writes = writes
         self._session: AsyncSession | None = None
-        self._reading: AbstractAsyncContextManager[Reader] | None = None
+        self._opened: AbstractAsyncContextManager[Reader] | None = None
         self._reader: Reader | None = None
         self.commit_on_error = False
         # True when the answer is stored for Idempotency-Key replay in the session's
@@ -69,15 +69,16 @@ class UnitOfWork:
         return self._session
 
     async def reader(self) -> Reader:
-        """The request's connection for prebuilt read statements, opened on first use.
+        """The request's reader, opened on first use and closed with the unit of work.
 
-        Read-only requests run their hot statements (the caller, then what they read) on
-        this one pooled connection outside the ORM session (see `Database.reading`).
+        Read-only requests on the fast read path run their prebuilt statements (the caller,
+        then what they read) on this one pooled connection outside the ORM session (see
+        `Database.open_reader`).
         """
         if self._reader is None:
-            reading = self._database.reading()
-            self._reader = await reading.__aenter__()
-            self._reading = reading
+            opened = self._database.open_reader()
+            self._reader = await opened.__aenter__()
+            self._opened = opened
         return self._reader
 
     @property
@@ -110,9 +111,9 @@ class UnitOfWork:
     async def close(self) -> None:
         """Give the connections back to the pool."""
         try:
-            if self._reading is not None:
-                reading, self._reading, self._reader = self._reading, None, None
-                await reading.__aexit__(None, None, None)
+            if self._opened is not None:
+                opened, self._opened, self._reader = self._opened, None, None
+                await opened.__aexit__(None, None, None)
         finally:
             if self._session is not None:
                 session, self._session = self._session, None
@@ -218,9 +219,9 @@ class UnitOfWorkMiddleware:
         )
         try:
             idempotency.validate_key(key)
-            async with self.database.session(writes=False) as reader:
+            async with self.database.session(writes=False) as session:
                 answer = await idempotency.lookup(
-                    reader, principal=principal, key=key, request_hash=fingerprint
+                    session, principal=principal, key=key, request_hash=fingerprint
                 )
             if answer is not None:
                 await answer(scope, receive, send)

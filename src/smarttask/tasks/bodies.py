@@ -1,7 +1,7 @@
 """The one definition of a task's answer body, from its stored values.
 
 Both read paths build task bodies here: the session path validates them into `TaskRead`
-(tasks/service.py), the fast path serialises them as they are (tasks/reads.py). The
+(tasks/service.py), the fast read path serialises them as they are (tasks/reads.py). The
 dict has TaskRead's fields, in its order, with the values its serialisation produces.
 """
 

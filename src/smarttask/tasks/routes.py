@@ -12,13 +12,13 @@ from smarttask.accounts.deps import CurrentUser
 from smarttask.activity.schemas import ActivityRead
 from smarttask.kit.deps import ReaderDep, UnitOfWorkDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
-from smarttask.kit.hotroute import hot_route
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
+from smarttask.speed.hotroute import hot_route
 from smarttask.tasks import reads, repository, service
 from smarttask.tasks.filters import Filters
 from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate

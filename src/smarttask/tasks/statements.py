@@ -1,4 +1,4 @@
-"""The statements of task reads, built once per shape, shared by the session and fast paths.
+"""The statements of task reads, built once per shape, shared by the session and fast read paths.
 
 Values are bound by name (`scope_id`, `status_0`, ..., `limit`), never inlined, so that a
 statement of a given shape is built and compiled once and then only rebound: the fast

@@ -10,10 +10,12 @@ unchanged, so 404, 405 and slash redirects are decided exactly as before, except
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from smarttask.speed import _fastapi_private as private
+from smarttask.speed._fastapi_private import get_route_path
 
 _DEPTH = 3  # leading path segments used as the key
 _MAX_KEYS = 4096  # distinct keys remembered; beyond that, candidates are computed each time
@@ -31,14 +33,47 @@ def _literal_prefix(path: str) -> Key | None:
     return tuple(literal) if literal else None
 
 
+def _prefixes(route: BaseRoute) -> tuple[Key, ...] | None:
+    """The literal prefixes of the paths the route serves; None: it may serve any path."""
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        prefix = _literal_prefix(path)
+        return None if prefix is None else (prefix,)
+    # An included router kept whole (FastAPI after 0.128): the prefixes of its routes. They
+    # are taken as they are now: routers are complete before they are included.
+    found: set[Key] = set()
+    for view in private.flat_routes([route]):
+        inner = getattr(view, "path", None)
+        prefix = _literal_prefix(inner) if isinstance(inner, str) else None
+        if prefix is None:
+            return None
+        found.add(prefix)
+    return tuple(sorted(found)) or None
+
+
+def _fits(key: Key, prefixes: tuple[Key, ...] | None) -> bool:
+    """Whether a request whose path starts with `key` may match a route of these prefixes."""
+    return prefixes is None or any(key[: len(prefix)] == prefix for prefix in prefixes)
+
+
+def _methods(route: BaseRoute, scope: Scope) -> set[str]:
+    """The methods a route that partly matched the request's path answers to."""
+    methods = getattr(route, "methods", None)
+    if methods is not None:
+        return set(methods)
+    # An included router kept whole: the methods of its routes of this path.
+    found: set[str] = set()
+    for view in private.flat_routes([route]):
+        if hasattr(view, "matches") and view.matches(scope)[0] is not Match.NONE:
+            found.update(getattr(view, "methods", None) or ())
+    return found
+
+
 class _Index:
     def __init__(self, router: Router) -> None:
         self.routes = router.routes
         self.size = len(router.routes)
-        self.prefixes: list[Key | None] = []
-        for route in router.routes:
-            path = getattr(route, "path", None)
-            self.prefixes.append(_literal_prefix(path) if isinstance(path, str) else None)
+        self.prefixes = [_prefixes(route) for route in router.routes]
         self.cache: dict[Key, list[BaseRoute]] = {}
 
     def current(self, router: Router) -> bool:
@@ -50,8 +85,8 @@ class _Index:
         if found is None:
             found = [
                 route
-                for route, prefix in zip(self.routes, self.prefixes, strict=True)
-                if prefix is None or key[: len(prefix)] == prefix
+                for route, prefixes in zip(self.routes, self.prefixes, strict=True)
+                if _fits(key, prefixes)
             ]
             if len(self.cache) < _MAX_KEYS:
                 self.cache[key] = found
@@ -81,7 +116,7 @@ def index_routes(router: Router) -> None:
                 await route.handle(scope, receive, send)
                 return
             if match == Match.PARTIAL:
-                allowed.update(getattr(route, "methods", None) or ())
+                allowed.update(_methods(route, scope))
                 if partial is None:
                     partial, partial_scope = route, child_scope
         if partial is not None and partial_scope is not None:

@@ -1,6 +1,6 @@
 """FastAPI's refusal of pydantic v1 models, without importing `pydantic.v1` to decide.
 
-FastAPI 0.128 refuses pydantic v1 models: to tell that a type or a value is not one, it
+FastAPI (0.128 to 0.165) refuses pydantic v1 models: to tell that a type or a value is not one, it
 imports the whole `pydantic.v1` package (about 20 ms of CPU here), on the first route with
 a response model and in `jsonable_encoder`. A v1 model cannot exist unless `pydantic.v1`
 was imported, so while it is not in `sys.modules` the answer is "no" without looking; once
@@ -16,9 +16,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-_CHECKS = ("is_pydantic_v1_model_class", "is_pydantic_v1_model_instance")
-# Where FastAPI binds those names: its shared module, and the modules that import them.
-_HOLDERS = ("fastapi._compat.shared", "fastapi._compat", "fastapi.encoders", "fastapi.utils")
+# Where FastAPI defines those checks, and the modules that bind them (FastAPI's internals).
+from smarttask.speed._fastapi_private import (
+    PYDANTIC_V1_CHECKS,
+    PYDANTIC_V1_HOLDERS,
+    PYDANTIC_V1_MODULE,
+)
+
 _GUARDED = "__smarttask_guarded__"
 
 
@@ -34,16 +38,16 @@ def _guard(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
 def guard_pydantic_v1_checks() -> int:
     """Guard FastAPI's v1 checks (idempotent); how many names now point at a guarded check."""
     try:
-        shared = importlib.import_module("fastapi._compat.shared")
+        shared = importlib.import_module(PYDANTIC_V1_MODULE)
     except ImportError:  # a FastAPI without these checks: nothing to do
         return 0
     replaced = 0
-    for name in _CHECKS:
+    for name in PYDANTIC_V1_CHECKS:
         check = getattr(shared, name, None)
         if not callable(check):
             continue
         guarded = check if getattr(check, _GUARDED, False) else _guard(check)
-        for holder in _HOLDERS:
+        for holder in PYDANTIC_V1_HOLDERS:
             module = importlib.import_module(holder)
             if getattr(module, name, None) in (check, guarded):
                 setattr(module, name, guarded)

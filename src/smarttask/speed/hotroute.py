@@ -1,15 +1,17 @@
 """Hot routes: FastAPI's declarations and OpenAPI, a leaner per-request dependency solver.
 
-FastAPI 0.128 solves a route's dependencies with generic machinery that inspects every
-parameter's annotation again on each request (~100 µs for a route with a path parameter
-and two dependencies). A hot route declares itself exactly like any other route; when its
-endpoint and dependencies are plain `async def`s that take only path and query parameters,
-`Request`, `Response` and other such dependencies, each request is solved by a short loop
-with the same order, per-request cache and validation errors as FastAPI's. Anything else
-(bodies, header or cookie parameters, a query model, `Json` query values, `yield`
-dependencies, security scopes, dependency overrides) falls back to FastAPI's own handler.
-The endpoint must return a Response (see kit/responses.py): the response model documents
-the answer, it does not re-validate it.
+FastAPI solves a route's dependencies with generic machinery that inspects every
+parameter's annotation again on each request (~100 µs on 0.128 for a route with a path
+parameter and two dependencies). A hot route declares itself exactly like any other route;
+when its endpoint and dependencies are plain `async def`s that take only path and query
+parameters, `Request`, `Response` and other such dependencies, each request is solved by a
+short loop with the same order, per-request cache and validation errors as FastAPI's.
+Anything else (bodies, header or cookie parameters, a query model, `Json` query values,
+alias choices, validated defaults, `yield` dependencies, concurrency limits, security
+scopes, dependency overrides) falls back to FastAPI's own handler. What it reads of
+FastAPI's internals goes through speed/_fastapi_private.py. The endpoint must return a
+Response (see kit/responses.py): the response model documents the answer, it does not
+re-validate it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request, Response
-from fastapi._compat import ModelField, field_annotation_is_sequence, get_missing_field_error
-from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_validation_alias
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Json
+
+from smarttask.speed import _fastapi_private as private
+from smarttask.speed._fastapi_private import Dependant, ModelField
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -43,19 +45,34 @@ class _QueryField:
     copy_default: bool  # FastAPI hands out a deep copy of a default of a mutable type
 
 
-Plans = dict[int, tuple[_QueryField, ...]]
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a dependant needs per request, computed once: its query fields, its cache key."""
+
+    query: tuple[_QueryField, ...]
+    cache_key: Any
+
+
+Plans = dict[int, _Plan]
 
 
 def _query_field(field: ModelField) -> _QueryField:
     default = None if field.field_info.is_required() else field.default
     return _QueryField(
         field=field,
-        alias=get_validation_alias(field),
-        sequence=field_annotation_is_sequence(cast(Any, field.field_info.annotation)),
+        alias=private.get_validation_alias(field),
+        sequence=private.field_annotation_is_sequence(cast(Any, field.field_info.annotation)),
         required=field.field_info.is_required(),
         default=default,
         copy_default=not isinstance(default, str | int | float | bool | bytes | type(None)),
     )
+
+
+def _simple_field(field: ModelField) -> bool:
+    """A parameter read under one plain name, whose default is not validated."""
+    info = field.field_info
+    alias = info.validation_alias
+    return not info.validate_default and (alias is None or isinstance(alias, str))
 
 
 def _simple_query(fields: list[ModelField]) -> bool:
@@ -63,12 +80,15 @@ def _simple_query(fields: list[ModelField]) -> bool:
     annotation = fields[0].field_info.annotation
     if len(fields) == 1 and isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return False
+    if not all(_simple_field(field) for field in fields):
+        return False
     return not any(type(item) is Json for field in fields for item in field.field_info.metadata)
 
 
 def _plan(dependant: Dependant, plans: Plans) -> Plans:
-    """The query fields of the dependant and of all its sub-dependencies, by dependant id."""
-    plans[id(dependant)] = tuple(_query_field(field) for field in dependant.query_params)
+    """The plans of the dependant and of all its sub-dependencies, by dependant id."""
+    query = tuple(_query_field(field) for field in dependant.query_params)
+    plans[id(dependant)] = _Plan(query, private.cache_key(dependant))
     for sub in dependant.dependencies:
         _plan(sub, plans)
     return plans
@@ -76,13 +96,17 @@ def _plan(dependant: Dependant, plans: Plans) -> Plans:
 
 def _supported(dependant: Dependant) -> bool:
     """True when the lean solver handles this dependant and all its sub-dependencies."""
+    if set(private.dependant_fields()) - private.DEPENDANT_FIELDS:
+        return False  # a FastAPI whose dependants carry something this solver ignores
     if dependant.call is not None and (
-        not dependant.is_coroutine_callable
-        or dependant.is_gen_callable
-        or dependant.is_async_gen_callable
+        not private.is_coroutine_callable(dependant)
+        or private.is_generator_callable(dependant)
+        or private.concurrency_limited(dependant)
     ):
         return False
     if dependant.query_params and not _simple_query(dependant.query_params):
+        return False
+    if not all(_simple_field(field) for field in dependant.path_params):
         return False
     if (
         dependant.header_params
@@ -92,7 +116,7 @@ def _supported(dependant: Dependant) -> bool:
         or dependant.http_connection_param_name
         or dependant.background_tasks_param_name
         or dependant.security_scopes_param_name
-        or dependant.oauth_scopes
+        or private.oauth_scopes(dependant)
     ):
         return False
     return all(_supported(sub) for sub in dependant.dependencies)
@@ -111,7 +135,7 @@ def _read_query(
             raw = query.getlist(item.alias) if item.sequence else query[item.alias]
         if raw is None or (item.sequence and not raw):
             if item.required:
-                errors.append(get_missing_field_error(("query", item.alias)))
+                errors.append(private.get_missing_field_error(("query", item.alias)))
                 valid = False
             else:
                 values[item.field.name] = (
@@ -139,7 +163,7 @@ async def _solve(
     values: dict[str, Any] = {}
     failed = False
     for sub in dependant.dependencies:
-        key = sub.cache_key
+        key = plans[id(sub)].cache_key
         if sub.use_cache and key in cache:
             solved = cache[key]
         else:
@@ -160,7 +184,7 @@ async def _solve(
             failed = True
         else:
             values[field.name] = value
-    query_fields = plans[id(dependant)]
+    query_fields = plans[id(dependant)].query
     if query_fields and not _read_query(query_fields, request, values, errors):
         failed = True
     if failed:
@@ -178,10 +202,12 @@ class HotRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         """The lean handler, or FastAPI's when the route uses what it does not handle."""
         standard = super().get_route_handler()
-        dependant = self.dependant
+        state = private.route_state(self)  # the route, or its inclusion in a router
+        dependant: Dependant = state.dependant
         if not _supported(dependant):
             return standard
-        provider = self.dependency_overrides_provider
+        provider = state.dependency_overrides_provider
+        path = state.path
         endpoint = dependant.call
         assert endpoint is not None
         plans = _plan(dependant, {})
@@ -198,7 +224,7 @@ class HotRoute(APIRoute):
                 raise RequestValidationError(errors)
             answer = await endpoint(**values)
             if not isinstance(answer, Response):
-                raise TypeError(f"hot route {self.path} must return a Response")
+                raise TypeError(f"hot route {path} must return a Response")
             return answer
 
         return handler

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from starlette._utils import get_route_path
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from smarttask.speed._fastapi_private import get_route_path
 
 log = logging.getLogger("smarttask.routes")
 

@@ -1,0 +1,161 @@
+"""Every use of FastAPI's and Starlette's private APIs, in one place.
+
+HotRoute reads FastAPI's dependency tree (`Dependant`, `ModelField`) to solve requests as
+FastAPI would; the route index and the lazy routes read a request's route path as
+Starlette's routing does; the pydantic v1 guard wraps two checks FastAPI keeps in
+`fastapi._compat`. None of that is a documented API, so nothing outside this module
+imports it, and tests/unit/test_fastapi_private.py checks the shape of everything here
+against the installed FastAPI and Starlette: a release that changes it fails that test.
+
+FastAPI 0.128 keeps a dependant's classification and cache key as properties of
+`Dependant`; later releases (0.165 is the newest tried) compute them with functions of
+`fastapi.dependencies.models`, and build an included router's routes through an
+"effective route context" (its prefix, the router's dependencies and overrides) while
+`APIRoute.get_route_handler` runs. Both shapes are handled here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi._compat import ModelField as ModelField
+from fastapi._compat import field_annotation_is_sequence as field_annotation_is_sequence
+from fastapi._compat import get_missing_field_error as get_missing_field_error
+from fastapi.dependencies import models as _models
+from fastapi.dependencies.models import Dependant as Dependant
+from fastapi.dependencies.utils import get_validation_alias as get_validation_alias
+from fastapi.routing import APIRoute
+from starlette._utils import get_route_path as get_route_path
+from starlette.routing import BaseRoute
+
+# The fields of `Dependant` HotRoute knows the meaning of. A new field may change how
+# FastAPI solves a dependency (0.165 added `concurrency`): the shape test lists them.
+DEPENDANT_FIELDS = frozenset(
+    {
+        "path_params",
+        "query_params",
+        "header_params",
+        "cookie_params",
+        "body_params",
+        "dependencies",
+        "name",
+        "call",
+        "request_param_name",
+        "websocket_param_name",
+        "http_connection_param_name",
+        "response_param_name",
+        "background_tasks_param_name",
+        "security_scopes_param_name",
+        "own_oauth_scopes",
+        "parent_oauth_scopes",
+        "use_cache",
+        "path",
+        "scope",
+        "concurrency",  # FastAPI >= 0.165 (or earlier): a semaphore around the call
+    }
+)
+
+# FastAPI's pydantic v1 checks, and the modules that bind them (speed/pydantic_v1.py).
+PYDANTIC_V1_CHECKS = ("is_pydantic_v1_model_class", "is_pydantic_v1_model_instance")
+PYDANTIC_V1_MODULE = "fastapi._compat.shared"
+PYDANTIC_V1_HOLDERS = (PYDANTIC_V1_MODULE, "fastapi._compat", "fastapi.encoders", "fastapi.utils")
+
+_PROPERTIES = hasattr(Dependant, "cache_key")  # FastAPI 0.128's shape
+_functions: Any = _models  # 0.165's functions, absent from 0.128's module
+
+
+def _legacy(dependant: Dependant) -> Any:
+    """The dependant, read through 0.128's properties (absent from later releases)."""
+    return dependant
+
+
+def dependant_fields() -> frozenset[str]:
+    """The field names of the installed FastAPI's `Dependant`."""
+    return frozenset(field.name for field in dataclasses.fields(Dependant))
+
+
+def is_coroutine_callable(dependant: Dependant) -> bool:
+    """Whether the dependant's call is an `async def` (FastAPI awaits it)."""
+    if _PROPERTIES:
+        return bool(_legacy(dependant).is_coroutine_callable)
+    return bool(_functions._is_coroutine_callable(dependant.call))
+
+
+def is_generator_callable(dependant: Dependant) -> bool:
+    """Whether the dependant's call is a (sync or async) generator: a `yield` dependency."""
+    if _PROPERTIES:
+        legacy = _legacy(dependant)
+        return bool(legacy.is_gen_callable or legacy.is_async_gen_callable)
+    call = dependant.call
+    return bool(_functions._is_gen_callable(call) or _functions._is_async_gen_callable(call))
+
+
+def oauth_scopes(dependant: Dependant) -> list[str]:
+    """The OAuth scopes the dependant asks for, its parents' included."""
+    if _PROPERTIES:
+        return list(_legacy(dependant).oauth_scopes)
+    return list(_functions._get_oauth_scopes(dependant=dependant))
+
+
+def cache_key(dependant: Dependant) -> Any:
+    """The key FastAPI caches the dependant's value under for one request."""
+    if _PROPERTIES:
+        return _legacy(dependant).cache_key
+    return _functions._get_cache_key(dependant=dependant)
+
+
+def concurrency_limited(dependant: Dependant) -> bool:
+    """Whether FastAPI runs the dependant's call under a concurrency limit (0.165)."""
+    return getattr(dependant, "concurrency", None) is not None
+
+
+def route_state(route: APIRoute) -> Any:
+    """What `route.get_route_handler()` must build from: the route, or its inclusion.
+
+    From FastAPI 0.165 on, a route of an included router is built once more for each
+    inclusion, while `get_route_handler` runs with that inclusion's context (prefixed path,
+    the router's dependencies and dependency overrides) in a context variable.
+    """
+    from fastapi import routing
+
+    variable = getattr(routing, "_effective_route_context_var", None)
+    context = variable.get() if variable is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        return context
+    return route
+
+
+def flat_routes(routes: Iterable[BaseRoute]) -> list[Any]:
+    """Every route as routing sees it, included routers' routes in their place.
+
+    FastAPI 0.128 copies an included router's routes into the including router: `routes`
+    is already flat. Later releases keep one entry per inclusion (`_IncludedRouter`); each
+    of its routes is then seen through its inclusion (prefixed path, the router's
+    dependencies), which has the attributes of the route (`path`, `methods`, `dependant`,
+    `matches()`, ...) and `original_route`.
+    """
+    from fastapi import routing
+
+    walk = getattr(routing, "_iter_routes_with_context", None)
+    if walk is None:
+        return list(routes)
+    flat: list[Any] = []
+    for route, context in walk(routes):
+        if context is None:
+            flat.append(route)
+        else:
+            flat.append(context.starlette_route or context)
+    return flat
+
+
+def original_route(view: Any) -> BaseRoute:
+    """The route object behind an entry of `flat_routes` (the declared route)."""
+    route: BaseRoute = getattr(view, "original_route", view)
+    return route
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> list[APIRoute]:
+    """The FastAPI operations among `flat_routes(routes)`, each seen through its inclusion."""
+    return [view for view in flat_routes(routes) if isinstance(original_route(view), APIRoute)]

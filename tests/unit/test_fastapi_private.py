@@ -1,0 +1,136 @@
+"""The shape of FastAPI's and Starlette's internals that speed/_fastapi_private.py relies on.
+
+A FastAPI or Starlette release that renames, drops or changes any of it fails here, before
+HotRoute, the route index, the lazy routes or the pydantic v1 guard silently misbehave.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
+from fastapi.security import SecurityScopes
+
+from smarttask.speed import _fastapi_private as private
+from smarttask.speed.hotroute import HotRoute
+
+
+async def shared() -> str:
+    """An async dependency."""
+    return "shared"
+
+
+async def held() -> AsyncIterator[str]:
+    """A `yield` dependency."""
+    yield "held"
+
+
+async def scoped(scopes: SecurityScopes) -> list[str]:
+    """A dependency that reads its security scopes."""
+    return scopes.scopes
+
+
+async def endpoint(
+    name: str,
+    request: Request,
+    tags: Annotated[list[int], Query()] = [],  # noqa: B006
+    first: str = Depends(shared),
+    again: str = Depends(shared),
+    other: str = Depends(held),
+) -> None:
+    """An endpoint with path, query and dependency parameters."""
+
+
+async def secured(scopes: list[str] = Security(scoped, scopes=["read"])) -> None:
+    """An endpoint with a security scope."""
+
+
+def _router() -> APIRouter:
+    router = APIRouter(route_class=HotRoute)
+    router.add_api_route("/things/{name}", endpoint, methods=["GET"])
+    router.add_api_route("/secured", secured, methods=["GET"])
+    return router
+
+
+def _route(path: str) -> private.APIRoute:
+    app = FastAPI()
+    app.include_router(_router(), prefix="/p", dependencies=[Depends(shared)])
+    return next(route for route in private.api_routes(app.routes) if route.path == "/p" + path)
+
+
+def test_dependants_have_only_the_fields_hotroute_knows() -> None:
+    """A new field may change how FastAPI solves a dependency: review HotRoute, then list it."""
+    assert private.dependant_fields() <= private.DEPENDANT_FIELDS
+    assert {"path_params", "query_params", "dependencies", "call", "use_cache"} <= (
+        private.dependant_fields()
+    )
+
+
+def test_dependants_are_classified_and_keyed_as_fastapi_does() -> None:
+    """Coroutines, generators, cache keys and scopes read through the adapter."""
+    route = _route("/things/{name}")
+    dependant = route.dependant
+    router_level, first, again, other = dependant.dependencies
+    assert router_level.call is first.call is shared
+    assert private.is_coroutine_callable(first)
+    assert not private.is_generator_callable(first)
+    assert private.is_generator_callable(other)
+    assert not private.concurrency_limited(first)
+    assert private.cache_key(first) == private.cache_key(again)
+    assert private.cache_key(first) != private.cache_key(other)
+    hash(private.cache_key(first))
+    assert private.oauth_scopes(first) == []
+    assert dependant.request_param_name == "request"
+    assert [field.name for field in dependant.path_params] == ["name"]
+    security = _route("/secured").dependant.dependencies[-1]
+    assert private.oauth_scopes(security) == ["read"]
+
+
+def test_fields_validate_and_report_as_fastapi_does() -> None:
+    """ModelField.validate, the missing-field error, aliases, sequence annotations."""
+    (field,) = _route("/things/{name}").dependant.query_params
+    assert private.get_validation_alias(field) == "tags"
+    assert private.field_annotation_is_sequence(field.field_info.annotation)
+    assert not private.field_annotation_is_sequence(int)
+    assert field.validate(["1", "2"], {}, loc=("query", "tags")) == ([1, 2], [])
+    value, errors = field.validate(["x"], {}, loc=("query", "tags"))
+    assert value is None
+    assert [error["loc"] for error in errors] == [("query", "tags", 0)]
+    assert private.get_missing_field_error(("query", "tags")) == {
+        "type": "missing",
+        "loc": ("query", "tags"),
+        "msg": "Field required",
+        "input": None,
+    }
+
+
+def test_included_routes_are_seen_with_their_prefix_and_origin() -> None:
+    """flat_routes and api_routes see every route of an included router, prefixed."""
+    app = FastAPI()
+    app.include_router(_router(), prefix="/p")
+    paths = {route.path for route in private.api_routes(app.routes)}
+    assert {"/p/things/{name}", "/p/secured"} <= paths
+    assert all(
+        isinstance(private.original_route(route), HotRoute)
+        for route in private.api_routes(app.routes)
+        if route.path.startswith("/p/")
+    )
+    direct = private.flat_routes(_router().routes)
+    assert all(isinstance(private.original_route(route), HotRoute) for route in direct)
+
+
+def test_route_path_strips_the_root_path() -> None:
+    """Starlette's route path, as its own routing reads it."""
+    assert private.get_route_path({"path": "/root/api/x", "root_path": "/root"}) == "/api/x"
+    assert private.get_route_path({"path": "/api/x", "root_path": ""}) == "/api/x"
+
+
+def test_pydantic_v1_checks_are_where_the_guard_looks() -> None:
+    """The guarded checks exist in FastAPI's shared module; every holder is importable."""
+    shared_module = importlib.import_module(private.PYDANTIC_V1_MODULE)
+    for name in private.PYDANTIC_V1_CHECKS:
+        assert callable(getattr(shared_module, name))
+    for holder in private.PYDANTIC_V1_HOLDERS:
+        importlib.import_module(holder)
