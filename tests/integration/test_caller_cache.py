@@ -18,7 +18,14 @@ from smarttask.accounts.models import ApiToken, RefreshToken, User
 from smarttask.db.listener import Listener
 from smarttask.db.migrate import upgrade
 from smarttask.db.types import utcnow
-from tests.accounts_helpers import (
+from tests.support import (
+    POSTGRES_ADMIN_DSN,
+    create_postgres_database,
+    drop_postgres_database,
+    lifespan_of,
+    make_settings,
+)
+from tests.support.accounts import (
     API,
     PASSWORD,
     app_of,
@@ -29,13 +36,6 @@ from tests.accounts_helpers import (
     new_password,
     register,
     register_admin,
-)
-from tests.support import (
-    POSTGRES_ADMIN_DSN,
-    create_postgres_database,
-    drop_postgres_database,
-    lifespan_of,
-    make_settings,
 )
 
 pytestmark = pytest.mark.postgres_only

@@ -149,7 +149,7 @@ async def test_keys_live_at_least_a_day(app: Any, client: httpx.AsyncClient) -> 
 
 
 async def test_answers_with_secrets_are_never_stored(client: httpx.AsyncClient) -> None:
-    from tests.workspace_helpers import PASSWORD, signup
+    from tests.support.workspaces import PASSWORD, signup
 
     account = await signup(client)
     login = {"email": account.email, "password": PASSWORD}
@@ -193,7 +193,7 @@ async def test_revoked_credentials_get_a_401_not_a_replay(
     client: httpx.AsyncClient, credential: str
 ) -> None:
     """An answer stored for a key is replayed only to a caller whose credentials still work."""
-    from tests.accounts_helpers import PASSWORD, bearer, create_api_token, login, register
+    from tests.support.accounts import PASSWORD, bearer, create_api_token, login, register
 
     await register(client, "replay@example.com")
     pair = await login(client, "replay@example.com", PASSWORD)

@@ -15,7 +15,7 @@ from smarttask.entrypoints.cli import main
 from smarttask.jobs.registry import JobContext, PermanentFailure, registry
 from smarttask.jobs.worker import Worker
 from smarttask.settings import get_settings
-from tests.integration.jobs_support import add_jobs, all_jobs, job_settings
+from tests.support.jobs import add_jobs, all_jobs, job_settings
 
 
 @registry.handler("test.cli.doomed")

@@ -17,7 +17,7 @@ from smarttask.jobs.queue import enqueue
 from smarttask.jobs.registry import JobContext, PermanentFailure, RetryLater, registry
 from smarttask.jobs.worker import Worker
 from smarttask.settings import Settings
-from tests.integration.jobs_support import (
+from tests.support.jobs import (
     FakeClock,
     add_jobs,
     all_jobs,

@@ -15,9 +15,8 @@ from smarttask.db.types import utcnow
 from smarttask.jobs.models import Job
 from smarttask.jobs.registry import JobContext, registry
 from smarttask.tasks.models import Task
-from tests.integration.test_task_lists import walk
 from tests.support import make_settings
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, new_board, new_task, walk
 
 
 async def _run(app: Any, kind: str, payload: dict[str, Any] | None = None, **settings: Any) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from tests.integration.test_task_lists import walk
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, new_board, new_task, walk
 
 
 def _due(days: float) -> str:

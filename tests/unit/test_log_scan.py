@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from tests.log_scan import SCANNER, LogScanner, ScanningHandler
+from tests.support.log_scan import SCANNER, LogScanner, ScanningHandler
 
 
 def _scanner_with_logger() -> tuple[LogScanner, logging.Logger]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
-from tests.workspace_helpers import Account, add_member, new_workspace, signup
+from tests.support.workspaces import Account, add_member, new_workspace, signup
 
 
 @dataclass
@@ -49,3 +52,36 @@ async def new_task(client: httpx.AsyncClient, board: Board, **fields: Any) -> di
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def walk(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], **params: Any
+) -> list[dict[str, Any]]:
+    """Every item of a list, page by page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = params | ({"cursor": cursor} if cursor else {})
+        response = await client.get(url, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+@contextmanager
+def counting_queries(app: Any) -> Iterator[list[str]]:
+    """Collect the SQL statements the app runs."""
+    statements: list[str] = []
+    engine = app.state.database.engine.sync_engine
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

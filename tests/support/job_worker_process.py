@@ -1,6 +1,6 @@
 """A real `smarttask worker` process with test handlers registered (for the crash tests).
 
-Usage: python -m tests.integration.job_worker_process MARKER_DIR [smarttask worker args]
+Usage: python -m tests.support.job_worker_process MARKER_DIR [smarttask worker args]
 Settings come from SMARTTASK_* environment variables, exactly as for `smarttask worker`.
 
 Handler `test.process.block_first`: adds 1 to the counter named in the payload in the job's
