@@ -97,7 +97,13 @@ def _demo(args: argparse.Namespace) -> int:
     from smarttask.accounts.components import AuthComponents
     from smarttask.db.engine import Database
     from smarttask.db.migrate import upgrade
-    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo, progress_bar
+    from smarttask.demo import (
+        DEMO_PASSWORD,
+        analyze_demo_tables,
+        has_users,
+        load_demo,
+        progress_bar,
+    )
     from smarttask.kit.ratelimit import RateLimiter
     from smarttask.settings import get_settings
 
@@ -120,6 +126,10 @@ def _demo(args: argparse.Namespace) -> int:
                 summary = await load_demo(
                     session, auth, tasks=args.tasks, progress=progress_bar(args.tasks)
                 )
+                await session.commit()
+                # Bulk-loaded tables have no statistics before autovacuum comes round: until
+                # then PostgreSQL plans the first lists as sequential scans.
+                await analyze_demo_tables(session)
                 await session.commit()
                 return summary.emails[0]
         finally:
