@@ -112,7 +112,7 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
         await application.state.database.dispose()
 
 
-pytest_plugins = ["tests.log_scan"]
+pytest_plugins = ["tests.support.log_scan"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,7 +2,8 @@
 
 Tasks are spread over the last months: some finished on time, some late, some overdue and
 open, some blocked by others, some with subtasks and comments. Rows are written in bulk
-(with their audit entries), so `--tasks 100000` takes seconds, not hours.
+(with their audit entries), so `--tasks 100000` takes seconds, not hours; once they are
+committed, `analyze_demo_tables` gives the planner the statistics of the tables they filled.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import User
 from smarttask.activity.models import Activity
 from smarttask.comments.models import Comment
+from smarttask.db.statistics import analyze_tables
 from smarttask.db.types import new_id, utcnow
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
@@ -66,6 +68,22 @@ THINGS = [
     "backups",
 ]
 BATCH = 2000
+# Every table load_demo writes to.
+FILLED_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        User,
+        Workspace,
+        Membership,
+        Project,
+        Label,
+        Task,
+        TaskLabel,
+        TaskDependency,
+        Comment,
+        Activity,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +234,11 @@ async def load_demo(
 
     await rescore_all(session, workspace_id=workspace.id)
     return DemoSummary(workspace.id, tasks, [email for email, _n, _r in PEOPLE])
+
+
+async def analyze_demo_tables(session: AsyncSession) -> None:
+    """Refresh the planner's statistics of the tables the demo filled (after its commit)."""
+    await analyze_tables(session, FILLED_TABLES)
 
 
 async def _insert_batch(

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 
 from smarttask.app import create_app
-from tests.accounts_helpers import API, bearer, login, new_password, register
-from tests.log_scan import SCANNER
 from tests.support import make_settings
+from tests.support.accounts import API, bearer, login, new_password, register
+from tests.support.log_scan import SCANNER
 
 SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
 

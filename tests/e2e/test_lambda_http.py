@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 import smarttask.app
 from smarttask.entrypoints import lambda_http
 from smarttask.settings import get_settings
-from tests.e2e.lambda_events import (
+from tests.support.lambda_events import (
     LambdaContext,
     alb,
     function_url,

@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = """
 import json, os, sys
 from smarttask.entrypoints import lambda_http
-from tests.e2e import lambda_events as events
+from tests.support import lambda_events as events
 
 assert lambda_http._adapter is None, "the handler must start cold"
 for source, method, path in zip(*[iter(sys.argv[1:])] * 3):

@@ -11,7 +11,7 @@ import pytest
 from smarttask.adapters.llm.local import LocalAnalyser
 from smarttask.analysis import jobs
 from smarttask.settings import AISettings
-from tests.integration.analysis_helpers import (
+from tests.support.analysis import (
     Counting,
     drain,
     queued_jobs,
@@ -19,8 +19,8 @@ from tests.integration.analysis_helpers import (
     request_analysis,
     tokens_today,
 )
-from tests.task_helpers import Board, new_board, new_task
-from tests.workspace_helpers import signup
+from tests.support.tasks import Board, new_board, new_task
+from tests.support.workspaces import signup
 
 DESCRIPTION = (
     "The checkout page times out for some customers.\n"

@@ -10,14 +10,14 @@ import pytest
 
 from smarttask.analysis import repository
 from smarttask.db.types import utcnow
-from tests.integration.analysis_helpers import (
+from tests.support.analysis import (
     drain,
     queued_jobs,
     read_analysis,
     request_analysis,
     tokens_today,
 )
-from tests.task_helpers import new_board, new_task
+from tests.support.tasks import new_board, new_task
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 
 from smarttask.db.types import utcnow
 from smarttask.jobs.worker import Worker
-from tests.fakes.llm_servers import (
+from tests.support.analysis import drain, read_analysis, request_analysis
+from tests.support.fakes.llm_servers import (
     GOOD_ANSWER,
     OpenAIServer,
     hang,
@@ -25,8 +26,7 @@ from tests.fakes.llm_servers import (
     text,
     truncated,
 )
-from tests.integration.analysis_helpers import drain, read_analysis, request_analysis
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, new_board, new_task
 
 HOSTILE = (
     "Users cannot sign in on Safari.\n"

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from smarttask.accounts.models import ApiToken
 from smarttask.accounts.tokens import hash_secret
 from smarttask.db.types import utcnow
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     app_of,
     assert_no_secrets,

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from smarttask.adapters.storage.local import LocalStorage
-from tests.attachment_helpers import board_with_task, declare, send_bytes, uploaded
-from tests.workspace_helpers import add_member, new_workspace, signup
+from tests.support.attachments import board_with_task, declare, send_bytes, uploaded
+from tests.support.workspaces import add_member, new_workspace, signup
 
 BODY = b"hello world"
 

@@ -17,9 +17,9 @@ from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
 from smarttask.jobs.registry import JobContext
 from smarttask.settings import Settings
-from tests.attachment_helpers import board_with_task, declare, send_bytes, uploaded
 from tests.support import job_registry
-from tests.task_helpers import new_task
+from tests.support.attachments import board_with_task, declare, send_bytes, uploaded
+from tests.support.tasks import new_task
 
 BODY = b"0123456789"
 

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.attachment_helpers import board_with_task, declare, send_bytes, uploaded
-from tests.workspace_helpers import signup
+from tests.support.attachments import board_with_task, declare, send_bytes, uploaded
+from tests.support.workspaces import signup
 
 BODY = b"%PDF-1.7 tiny"
 

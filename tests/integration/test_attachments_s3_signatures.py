@@ -1,6 +1,6 @@
 """Attachments on S3 against a server that verifies Signature V4 (issue 6, docs/api.md).
 
-The app signs, s3rver (tests/fakes/s3rver.py) verifies: a wrong size, a wrong type, an
+The app signs, s3rver (tests/support/fakes/s3rver.py) verifies: a wrong size, a wrong type, an
 expired URL and any tampered part of a URL (signature, key, expiry, signed headers, the
 download's response overrides) are refused by the store itself with 403 and an S3 error
 code, exactly where real S3 refuses them. Every URL is one the app handed out, changed in a
@@ -24,9 +24,9 @@ from botocore.config import Config
 
 from smarttask.adapters.storage.factory import build_storage
 from smarttask.settings import Settings
-from tests.attachment_helpers import board_with_task, declare, send_bytes, uploaded
-from tests.fakes.fixtures import s3rver_env_fixture, s3rver_fixture  # noqa: F401 - fixtures
-from tests.fakes.s3rver import S3rver
+from tests.support.attachments import board_with_task, declare, send_bytes, uploaded
+from tests.support.fakes.fixtures import s3rver_env_fixture, s3rver_fixture  # noqa: F401 - fixtures
+from tests.support.fakes.s3rver import S3rver
 
 BODY = b"%PDF-1.7 tiny"  # 13 bytes
 AMZ_DATE = "%Y%m%dT%H%M%SZ"

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from smarttask.accounts.models import RefreshToken, User
 from smarttask.db.types import utcnow
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     app_of,

@@ -18,7 +18,14 @@ from smarttask.accounts.models import ApiToken, RefreshToken, User
 from smarttask.db.listener import Listener
 from smarttask.db.migrate import upgrade
 from smarttask.db.types import utcnow
-from tests.accounts_helpers import (
+from tests.support import (
+    POSTGRES_ADMIN_DSN,
+    create_postgres_database,
+    drop_postgres_database,
+    lifespan_of,
+    make_settings,
+)
+from tests.support.accounts import (
     API,
     PASSWORD,
     app_of,
@@ -30,15 +37,7 @@ from tests.accounts_helpers import (
     register,
     register_admin,
 )
-from tests.integration.test_task_reads import counting_all_statements
-from tests.support import (
-    POSTGRES_ADMIN_DSN,
-    create_postgres_database,
-    drop_postgres_database,
-    lifespan_of,
-    make_settings,
-)
-from tests.task_helpers import new_board, new_task
+from tests.support.tasks import counting_all_statements, new_board, new_task
 
 pytestmark = pytest.mark.postgres_only
 

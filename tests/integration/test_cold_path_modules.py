@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.lambda_events import run_cold_handler
+from tests.support.lambda_events import run_cold_handler
 
 # Run in the child: each step prints one JSON line (its answers, the ORM modules loaded).
 _CHILD = """
 import json, sys
-from tests.e2e.lambda_events import LambdaContext, http_v2, response_json
+from lambda_events import LambdaContext, http_v2, response_json
 
 from smarttask.entrypoints.lambda_http import handler
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.task_helpers import new_board, new_task
-from tests.workspace_helpers import add_member, signup
+from tests.support.tasks import new_board, new_task
+from tests.support.workspaces import add_member, signup
 
 
 async def test_comment_lifecycle_and_permissions(client: httpx.AsyncClient) -> None:

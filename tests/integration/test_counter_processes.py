@@ -18,7 +18,7 @@ async def test_eight_processes_end_exactly_at_4000(
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.integration.increment_worker",
+            "tests.support.increment_worker",
             database_url,
             "shared",
             str(INCREMENTS),

@@ -21,7 +21,7 @@ from tests.support import (
     make_settings,
     sqlite_url,
 )
-from tests.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from smarttask.db.engine import Database
 from smarttask.demo import DEMO_PASSWORD, has_users, load_demo
+from tests.support import make_settings
 
 
 async def test_demo_data_is_realistic_and_usable(app: Any, client: httpx.AsyncClient) -> None:
@@ -55,3 +63,70 @@ async def test_demo_data_is_realistic_and_usable(app: Any, client: httpx.AsyncCl
     assert [t["id"] for t in found.json()["items"]] == [created.json()["id"]]
     searched = await client.get(url, params={"q": "login flow"}, headers=headers)
     assert searched.json()["items"]
+
+
+async def test_the_demo_command_leaves_statistics_for_the_planner(
+    database_url: str, clean_database: None, tmp_path: Path
+) -> None:
+    tables = ("task", "task_label")
+    database = Database(make_settings(database_url).database)
+    try:
+        async with database.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Only the command's own ANALYZE may count here, not an autovacuum round.
+                for table in tables:
+                    await connection.execute(
+                        text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+                    )
+            elif await _has_sqlite_stat1(connection):
+                await connection.execute(text("DELETE FROM sqlite_stat1"))
+        assert await _statistics(database, tables) == dict.fromkeys(tables, False)
+
+        env = {
+            **os.environ,
+            "SMARTTASK_DATABASE_URL": database_url,
+            "SMARTTASK_LOG_LEVEL": "WARNING",
+        }
+        loaded = subprocess.run(
+            [sys.executable, "-m", "smarttask.entrypoints.cli", "demo", "--tasks", "200"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        assert await _statistics(database, tables) == dict.fromkeys(tables, True)
+    finally:
+        async with database.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                for table in tables:
+                    await connection.execute(
+                        text(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+                    )
+        await database.dispose()
+
+
+async def _has_sqlite_stat1(connection: AsyncConnection) -> bool:
+    found = await connection.scalar(
+        text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    )
+    return bool(found)
+
+
+async def _statistics(database: Database, tables: tuple[str, ...]) -> dict[str, bool]:
+    """Per table, whether the planner has statistics of it."""
+    # PostgreSQL's row estimate is -1 until the table is first analysed (or vacuumed); SQLite
+    # has rows in sqlite_stat1 only for analysed tables.
+    async with database.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            rows = await connection.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": list(tables)},
+            )
+            return {name: estimate > 0 for name, estimate in rows}
+        if not await _has_sqlite_stat1(connection):
+            return dict.fromkeys(tables, False)
+        rows = await connection.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1"))
+        analysed = {name for (name,) in rows}
+        return {table: table in analysed for table in tables}

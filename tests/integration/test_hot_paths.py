@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from smarttask.db.engine import Database
 from smarttask.kit.problems import is_database_unavailable
-from tests.accounts_helpers import (
+from tests.support import make_settings
+from tests.support.accounts import (
     API,
     assert_unauthorized,
     bearer,
@@ -20,7 +21,6 @@ from tests.accounts_helpers import (
     register,
     set_user,
 )
-from tests.support import make_settings
 
 
 async def test_existing_counter_with_idempotency_key_counts_once(

@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from smarttask.db.types import utcnow
+from smarttask.jobs.builtin import purge_idempotency_keys
+from smarttask.jobs.registry import JobContext
 from smarttask.kit.idempotency.models import IdempotencyKey
-from smarttask.kit.maintenance import purge_expired_idempotency_keys
+from smarttask.settings import Settings
 from tests.support import add_probe_routes
 
 INCREMENT = "/api/v1/counters/paid/increment"
@@ -115,7 +117,9 @@ async def test_crashed_holder_is_taken_over_after_its_lease(
     assert "idempotent-replayed" not in retried.headers
 
 
-async def test_expired_keys_are_purged_and_reusable(app: Any, client: httpx.AsyncClient) -> None:
+async def test_expired_keys_are_purged_and_reusable(
+    app: Any, client: httpx.AsyncClient, settings: Settings
+) -> None:
     await client.post(INCREMENT, headers={"Idempotency-Key": "old"})
     await client.post(INCREMENT, headers={"Idempotency-Key": "fresh"})
     database = app.state.database
@@ -135,10 +139,14 @@ async def test_expired_keys_are_purged_and_reusable(app: Any, client: httpx.Asyn
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
         await session.commit()
-    assert await purge_expired_idempotency_keys(database) == 1
     async with database.session() as session:
-        remaining = await session.scalar(select(func.count()).select_from(IdempotencyKey))
-    assert remaining == 1
+        # As the job runner does: the handler writes, the runner commits.
+        context = JobContext(session, database, settings, job_id="test", attempt=1)
+        await purge_idempotency_keys(context, {})
+        await session.commit()
+    async with database.session() as session:
+        remaining = (await session.scalars(select(IdempotencyKey.key))).all()
+    assert remaining == ["fresh"]
 
 
 async def test_keys_live_at_least_a_day(app: Any, client: httpx.AsyncClient) -> None:
@@ -149,7 +157,7 @@ async def test_keys_live_at_least_a_day(app: Any, client: httpx.AsyncClient) -> 
 
 
 async def test_answers_with_secrets_are_never_stored(client: httpx.AsyncClient) -> None:
-    from tests.workspace_helpers import PASSWORD, signup
+    from tests.support.workspaces import PASSWORD, signup
 
     account = await signup(client)
     login = {"email": account.email, "password": PASSWORD}
@@ -193,7 +201,7 @@ async def test_revoked_credentials_get_a_401_not_a_replay(
     client: httpx.AsyncClient, credential: str
 ) -> None:
     """An answer stored for a key is replayed only to a caller whose credentials still work."""
-    from tests.accounts_helpers import PASSWORD, bearer, create_api_token, login, register
+    from tests.support.accounts import PASSWORD, bearer, create_api_token, login, register
 
     await register(client, "replay@example.com")
     pair = await login(client, "replay@example.com", PASSWORD)

@@ -15,8 +15,8 @@ from smarttask.entrypoints.cli import main
 from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure
 from smarttask.jobs.worker import Worker
 from smarttask.settings import get_settings
-from tests.integration.jobs_support import add_jobs, all_jobs, job_settings
 from tests.support import job_registry
+from tests.support.jobs import add_jobs, all_jobs, job_settings
 
 registry = JobSet()
 

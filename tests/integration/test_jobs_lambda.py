@@ -29,8 +29,8 @@ from smarttask.jobs import sqs
 from smarttask.jobs.queue import enqueue
 from smarttask.jobs.registry import JobContext, JobSet
 from smarttask.settings import get_settings
-from tests.e2e.lambda_events import LambdaContext, sample
-from tests.integration.jobs_support import counter_value, job, job_settings
+from tests.support.jobs import counter_value, job, job_settings
+from tests.support.lambda_events import LambdaContext, sample
 
 registry = JobSet()  # joined to the container's runtime by the `container` fixture
 

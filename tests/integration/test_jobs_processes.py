@@ -14,7 +14,7 @@ import pytest
 
 from smarttask.db.engine import Database
 from smarttask.settings import Settings
-from tests.integration.jobs_support import add_jobs, all_jobs, counter_value, job, job_settings
+from tests.support.jobs import add_jobs, all_jobs, counter_value, job, job_settings
 
 LEASE_SECONDS = 5
 
@@ -48,7 +48,7 @@ async def start_worker(
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.integration.job_worker_process",
+        "tests.support.job_worker_process",
         str(markers),
         cwd=repo_root,
         env=env,

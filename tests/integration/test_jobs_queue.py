@@ -17,7 +17,8 @@ from smarttask.jobs.queue import enqueue
 from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
 from smarttask.jobs.worker import Worker
 from smarttask.settings import Settings
-from tests.integration.jobs_support import (
+from tests.support import job_registry
+from tests.support.jobs import (
     FakeClock,
     add_jobs,
     all_jobs,
@@ -25,7 +26,6 @@ from tests.integration.jobs_support import (
     job,
     job_settings,
 )
-from tests.support import job_registry
 
 runs: Tally[str] = Tally()
 registry = JobSet()

@@ -13,20 +13,20 @@ import pytest
 
 from smarttask.entrypoints.cli import main
 from smarttask.settings import get_settings
-from tests.fakes.fixtures import (  # noqa: F401 - fixtures
+from tests.support import free_port
+from tests.support.fakes.fixtures import (  # noqa: F401 - fixtures
     aws_env,
     bedrock_server,
     gemini_server,
     openai_server,
 )
-from tests.fakes.llm_servers import (
+from tests.support.fakes.llm_servers import (
     BedrockServer,
     FakeLLMServer,
     GeminiServer,
     OpenAIServer,
     rate_limited,
 )
-from tests.support import free_port
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Each vendor provider, through its real SDK, against a local server speaking its protocol.
 
-No database: real HTTP to tests/fakes/llm_servers.py, which reproduces the failures vendors
+No database: real HTTP to tests/support/fakes/llm_servers.py, which reproduces the failures vendors
 really produce (429 with Retry-After, 5xx, hangs, truncated answers, malformed JSON,
 unknown models, refused credentials, an answer obeying an injected instruction).
 """
@@ -26,8 +26,9 @@ from smarttask.adapters.llm.base import (
 )
 from smarttask.adapters.llm.factory import build_provider
 from smarttask.analysis.guardrail import review
-from tests.fakes.fixtures import aws_env  # noqa: F401 - a fixture
-from tests.fakes.llm_servers import (
+from tests.support import free_port
+from tests.support.fakes.fixtures import aws_env  # noqa: F401 - a fixture
+from tests.support.fakes.llm_servers import (
     GOOD_ANSWER,
     HIJACKED_ANSWER,
     BedrockServer,
@@ -43,7 +44,6 @@ from tests.fakes.llm_servers import (
     truncated,
     unauthorized,
 )
-from tests.support import free_port
 
 NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
 SERVERS: dict[str, type[FakeLLMServer]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.workspace_helpers import Account, new_workspace, signup
+from tests.support.workspaces import Account, new_workspace, signup
 
 
 async def setup(client: httpx.AsyncClient) -> tuple[Account, str]:

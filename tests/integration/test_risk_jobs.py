@@ -17,9 +17,8 @@ from smarttask.risk.models import RiskModel
 from smarttask.tasks.models import Task
 from smarttask.tasks.scoring import service
 from smarttask.tasks.scoring.params import workspace_params
-from tests.integration.test_task_lists import walk
 from tests.support import job_registry, make_settings
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, new_board, new_task, walk
 
 
 async def _run(app: Any, kind: str, payload: dict[str, Any] | None = None, **settings: Any) -> None:

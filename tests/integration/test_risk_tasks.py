@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.integration.test_task_lists import counting_queries, walk
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, counting_queries, new_board, new_task, walk
 
 
 def _due(days: float) -> str:

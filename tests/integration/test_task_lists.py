@@ -3,31 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
-from tests.task_helpers import Board, new_board, new_task
-
-
-async def walk(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], **params: Any
-) -> list[dict[str, Any]]:
-    """Every item of a list, page by page."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = params | ({"cursor": cursor} if cursor else {})
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+from tests.support.tasks import Board, counting_queries, new_board, new_task, walk
 
 
 async def seeded(client: httpx.AsyncClient) -> tuple[Board, list[dict[str, Any]]]:
@@ -179,22 +159,6 @@ async def test_walking_pages_while_others_insert_never_skips_or_repeats(
         originals = [i for i in seen if i in {t["id"] for t in original}]
         assert len(originals) == len(set(originals)) == 12, sort
         assert len(seen) == len(set(seen)), sort
-
-
-@contextmanager
-def counting_queries(app: Any) -> Iterator[list[str]]:
-    """Collect the SQL statements the app runs."""
-    statements: list[str] = []
-    engine = app.state.database.engine.sync_engine
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 async def test_list_runs_a_fixed_number_of_queries(app: Any, client: httpx.AsyncClient) -> None:

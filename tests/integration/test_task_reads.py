@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
-from tests.integration.test_task_lists import walk
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.tasks import Board, counting_all_statements, new_board, new_task, walk
 
 
 def _due(days: float) -> str:
@@ -148,31 +144,6 @@ async def test_project_list_errors_keep_their_order(client: httpx.AsyncClient) -
     assert sort.status_code == 422
     cursor = await client.get(url, params={"cursor": "zz"}, headers=board.viewer.headers)
     assert cursor.status_code == 422
-
-
-@contextmanager
-def counting_all_statements(app: Any) -> Iterator[list[str]]:
-    """Statements run through SQLAlchemy and, on PostgreSQL, straight on the driver."""
-    statements: list[str] = []
-    database = app.state.database
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    compile_ = database._compile  # the driver path compiles (from cache) every statement
-
-    def counted(statement: Any) -> Any:
-        found = compile_(statement)
-        statements.append(found[0])
-        return found
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", before)
-    database._compile = counted
-    try:
-        yield statements
-    finally:
-        del database._compile
-        event.remove(database.engine.sync_engine, "before_cursor_execute", before)
 
 
 def _is_caller_lookup(statement: str) -> bool:

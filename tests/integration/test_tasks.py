@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.task_helpers import new_board, new_task
-from tests.workspace_helpers import new_workspace
+from tests.support.tasks import new_board, new_task
+from tests.support.workspaces import new_workspace
 
 
 async def test_create_with_every_field(client: httpx.AsyncClient) -> None:

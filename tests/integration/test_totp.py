@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pyotp
 
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     assert_problem,
@@ -17,7 +17,7 @@ from tests.accounts_helpers import (
     register_and_login,
     totp_code,
 )
-from tests.log_scan import register_secret
+from tests.support.log_scan import register_secret
 
 
 async def _login(client: httpx.AsyncClient, email: str, code: str | None) -> httpx.Response:

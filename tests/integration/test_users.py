@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     assert_no_secrets,

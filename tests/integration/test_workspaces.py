@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.workspace_helpers import Account, add_member, new_workspace, signup
+from tests.support.workspaces import Account, add_member, new_workspace, signup
 
 
 async def team(client: httpx.AsyncClient) -> tuple[str, dict[str, Account]]:

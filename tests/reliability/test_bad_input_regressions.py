@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from smarttask.kit.errors import MAX_ERRORS
 from smarttask.kit.idempotency.models import IdempotencyKey
 from smarttask.tasks.models import Task
-from tests.accounts_helpers import app_of, assert_problem
 from tests.support import add_probe_routes
-from tests.task_helpers import Board, new_board
+from tests.support.accounts import app_of, assert_problem
+from tests.support.tasks import Board, new_board
 
 JSON = {"content-type": "application/json"}
 

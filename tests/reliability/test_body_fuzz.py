@@ -1,5 +1,5 @@
 """Bad input at scale: every operation that takes a body, fed oversized, deeply nested,
-NUL-bearing, wrongly typed and unicode-tricky bodies (tests/reliability/fuzz_cases.py).
+NUL-bearing, wrongly typed and unicode-tricky bodies (tests/support/fuzz_cases.py).
 
 Every answer is a 2xx or a 4xx problem, never a 5xx; a body docs/api.md forces the app to
 refuse gets exactly its 413, 415 or 422. Must-reject cases run first, and afterwards every
@@ -31,11 +31,11 @@ from smarttask.app import UNREPLAYABLE_PREFIXES, create_app
 from smarttask.db.registry import Base
 from smarttask.kit.schemas import InputSchema
 from smarttask.speed._fastapi_private import api_routes
-from tests.accounts_helpers import app_of, set_user
-from tests.reliability.figures import profile_name, save_figures
-from tests.reliability.fuzz_cases import Case, Generator, Operation, Profile, json_kind, violation
 from tests.support import make_settings
-from tests.workspace_helpers import PASSWORD, Account, add_member, new_workspace, signup
+from tests.support.accounts import app_of, set_user
+from tests.support.figures import profile_name, save_figures
+from tests.support.fuzz_cases import Case, Generator, Operation, Profile, json_kind, violation
+from tests.support.workspaces import PASSWORD, Account, add_member, new_workspace, signup
 
 PROFILE = Profile.named(profile_name())
 SEED = 20261122

@@ -21,7 +21,7 @@ from smarttask.db.hooks import HookedSession
 from smarttask.kit.idempotency import repository as idempotency_repository
 from smarttask.settings import Settings
 from smarttask.tasks.models import Task
-from tests.task_helpers import new_board
+from tests.support.tasks import new_board
 
 
 async def test_a_kept_commit_whose_answer_was_lost_is_replayed_not_redone(

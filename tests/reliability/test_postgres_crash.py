@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.reliability.faults import (
+from tests.support.faults import (
     PrivatePostgres,
     Seeded,
     ServerProcess,

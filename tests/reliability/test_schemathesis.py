@@ -34,13 +34,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.figures import profile_name, save_figures
 from tests.support import (
     create_postgres_database,
     drop_postgres_database,
     free_port,
     sqlite_url,
 )
+from tests.support.figures import profile_name, save_figures
 
 SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]

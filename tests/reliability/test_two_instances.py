@@ -27,7 +27,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.reliability.faults import (
+from tests.support import create_postgres_database, drop_postgres_database
+from tests.support.faults import (
     PrivateRedis,
     Seeded,
     ServerProcess,
@@ -39,7 +40,6 @@ from tests.reliability.faults import (
     seed,
     wait_until,
 )
-from tests.support import create_postgres_database, drop_postgres_database
 
 pytestmark = pytest.mark.postgres_only
 FAIL_OPEN = "rate-limit store unreachable; allowing requests (fail-open)"

@@ -28,11 +28,11 @@ from sqlalchemy import func, select
 from smarttask.analysis.models import AIUsage, Analysis
 from smarttask.db.engine import Database
 from smarttask.jobs.models import Job
-from tests.fakes.fixtures import openai_server  # noqa: F401
-from tests.fakes.llm_servers import OpenAIServer, hang
-from tests.reliability.faults import ServerProcess, base_env, profile, report, wait_until
 from tests.support import make_settings
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.fakes.fixtures import openai_server  # noqa: F401
+from tests.support.fakes.llm_servers import OpenAIServer, hang
+from tests.support.faults import ServerProcess, base_env, profile, report, wait_until
+from tests.support.tasks import Board, new_board, new_task
 
 LEASE_SECONDS = 5
 

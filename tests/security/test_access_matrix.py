@@ -15,7 +15,7 @@ import httpx
 
 from smarttask.app import create_app
 from tests.support import make_settings
-from tests.workspace_helpers import Account, add_member, new_workspace, signup
+from tests.support.workspaces import Account, add_member, new_workspace, signup
 
 # Anonymous by design (docs/api.md, Counters): named counters are public.
 PUBLIC = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.task_helpers import new_board, new_task
+from tests.support.tasks import new_board, new_task
 
 WRITERS = 8
 

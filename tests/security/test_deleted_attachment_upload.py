@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts_helpers import assert_problem
-from tests.attachment_helpers import board_with_task, declare, send_bytes
+from tests.support.accounts import assert_problem
+from tests.support.attachments import board_with_task, declare, send_bytes
 
 BODY = b"hello world"
 

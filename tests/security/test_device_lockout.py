@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     app_of,
@@ -23,7 +23,7 @@ from tests.accounts_helpers import (
     new_password,
     register,
 )
-from tests.log_scan import register_secret
+from tests.support.log_scan import register_secret
 
 OWNER = "owner@example.com"
 

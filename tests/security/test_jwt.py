@@ -13,14 +13,14 @@ import pytest
 
 from smarttask.accounts.tokens import key_id
 from smarttask.settings import DEVELOPMENT_SECRET_KEY
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     assert_unauthorized,
     bearer,
     login,
     register,
 )
-from tests.log_scan import register_secret
+from tests.support.log_scan import register_secret
 
 KEY = DEVELOPMENT_SECRET_KEY  # the test apps' signing key
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from smarttask.demo import DEMO_PASSWORD
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     assert_problem,
@@ -16,7 +16,7 @@ from tests.accounts_helpers import (
     register,
     register_and_login,
 )
-from tests.workspace_helpers import PASSWORD as WORKSPACE_PASSWORD
+from tests.support.workspaces import PASSWORD as WORKSPACE_PASSWORD
 
 # Long enough and in no list of common passwords, yet guessed in seconds.
 GUESSABLE = [

@@ -16,10 +16,10 @@ from limits.aio import storage as limit_storage
 from limits.aio import strategies as limit_strategies
 
 from smarttask.kit import ratelimit
-from tests.accounts_helpers import assert_problem
-from tests.attachment_helpers import declare
-from tests.integration.analysis_helpers import drain, queued_jobs, request_analysis, scalar
-from tests.workspace_helpers import Account, add_member, new_workspace, signup
+from tests.support.accounts import assert_problem
+from tests.support.analysis import drain, queued_jobs, request_analysis, scalar
+from tests.support.attachments import declare
+from tests.support.workspaces import Account, add_member, new_workspace, signup
 
 API = "/api/v1"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from smarttask.settings import Settings
-from tests.attachment_helpers import board_with_task, declare, send_bytes
+from tests.support.attachments import board_with_task, declare, send_bytes
 
 EVIL = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
 

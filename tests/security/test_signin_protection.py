@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.accounts_helpers import (
+from tests.support.accounts import (
     API,
     PASSWORD,
     app_of,

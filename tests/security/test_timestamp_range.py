@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from smarttask.kit.pagination import encode_cursor
-from tests.accounts_helpers import assert_problem
-from tests.task_helpers import Board, new_board, new_task
+from tests.support.accounts import assert_problem
+from tests.support.tasks import Board, new_board, new_task
 
 # Both are valid RFC 3339 but fall outside datetime's range once converted to UTC.
 TOO_LATE = "9999-12-31T23:59:59-00:01"

@@ -7,13 +7,13 @@ import uuid
 
 import httpx
 
-from tests.log_scan import SCANNER, LogScanner, ScanningHandler
+from tests.support.log_scan import SCANNER, LogScanner, ScanningHandler
 
 
 def _scanner_with_logger() -> tuple[LogScanner, logging.Logger]:
     """A private scanner fed by a private logger (so the session's scan stays clean)."""
     scanner = LogScanner()
-    logger = logging.getLogger(f"tests.log_scan.{uuid.uuid4().hex}")
+    logger = logging.getLogger(f"tests.support.log_scan.{uuid.uuid4().hex}")
     logger.propagate = False
     logger.setLevel(logging.DEBUG)
     logger.addHandler(ScanningHandler(scanner))

@@ -72,7 +72,7 @@ def _user(row: RowLike | Mapping[str, Any]) -> User:
     """A detached, unmodified User holding the row, as a session's load leaves it.
 
     Built as SQLAlchemy's loader builds instances (no __init__, no change events):
-    User(**values) plus make_transient_to_detached cost ~30 µs, this ~3 µs.
+    far cheaper than User(**values) plus make_transient_to_detached (docs/benchmarks.md).
     """
     if _MAPPER.registry._new_mappers:  # e.g. the first request of a process
         configure_mappers()

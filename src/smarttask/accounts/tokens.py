@@ -55,10 +55,10 @@ class AccessTokens:
         self.settings = settings
         self._signing_kid = key_id(settings.secret_key)
         self._keys = {key_id(k): k for k in (*settings.previous_secret_keys, settings.secret_key)}
-        # Tokens that verified, with their claims. The same token is presented on every
-        # request of its ~15 minutes, and PyJWT costs ~150 µs a time. The verdict of a
-        # token string cannot change but by expiring, which `verify` checks on every hit
-        # (failures are not kept: a not-yet-valid token may become valid).
+        # Tokens that verified, with their claims. The same token is presented on every request of
+        # its ~15 minutes, and a PyJWT decode is costly (docs/benchmarks.md). The verdict of a token
+        # string cannot change but by expiring, which `verify` checks on every hit (failures are not
+        # kept: a not-yet-valid token may become valid).
         self._verified: dict[str, AccessClaims] = {}
 
     @property
@@ -68,7 +68,7 @@ class AccessTokens:
 
     def issue(self, user_id: str, session_id: str, now: datetime) -> str:
         """A signed access token for the user's login session."""
-        import jwt  # on first use: PyJWT loads cryptography, ~20 ms of a cold start
+        import jwt  # on first use: PyJWT loads cryptography, slow on a cold start
 
         claims = {
             "sub": user_id,

@@ -1,4 +1,4 @@
-"""Counter classes, mapped onto the Core tables of counters/tables.py."""
+"""The counter class, mapped onto the Core table of counters/tables.py."""
 
 from __future__ import annotations
 
@@ -19,12 +19,3 @@ class Counter(Base):
     value: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class CounterQuota(Base):
-    """A single row counting the public counters, so that the cap holds under races."""
-
-    __table__ = tables.counter_quota
-
-    id: Mapped[int]
-    used: Mapped[int]

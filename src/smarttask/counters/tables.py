@@ -1,6 +1,6 @@
 """Counter tables in Core: a counter read or increment on a cold start needs no ORM.
 
-The ORM classes of counters/models.py are mapped onto these tables.
+The ORM class of counters/models.py is mapped onto `counter`; `counter_quota` is Core only.
 """
 
 from __future__ import annotations

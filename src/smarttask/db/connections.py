@@ -1,11 +1,12 @@
 """Connections of an engine's sync form, driven from asyncio without `sqlalchemy.ext.asyncio`.
 
-`sqlalchemy.ext.asyncio` imports the whole ORM (its package imports `AsyncSession`): about
-40 ms of CPU on a Lambda cold start. The cold path's statements (the readiness check, the
-fast reads of the counters, of callers and of tasks) only need Core, so they run on the
-sync `Engine` of the async driver through `greenlet_spawn`, in the same steps as
-`AsyncEngine.connect()` and `AsyncEngine.begin()` take: connect, begin, execute, end the
-transaction, close (the close runs to completion even if the caller is cancelled).
+`sqlalchemy.ext.asyncio` imports the whole ORM (its package imports `AsyncSession`): a
+large share of a Lambda cold start's CPU (docs/benchmarks.md). The cold path's statements
+(the readiness check, the fast reads of the counters, of callers and of tasks) only need
+Core, so they run on the sync `Engine` of the async driver through `greenlet_spawn`, in the
+same steps as `AsyncEngine.connect()` and `AsyncEngine.begin()` take: connect, begin,
+execute, end the transaction, close (the close runs to completion even if the caller is
+cancelled).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 On PostgreSQL a reader runs each statement, compiled once, as a prepared statement on a
 pooled asyncpg connection, in autocommit; on SQLite through Core in one read transaction.
 Checking a connection out of SQLAlchemy's pool and back costs two greenlet hand-overs and
-the pool's bookkeeping (~40 µs a request); `IdleConnections` keeps a few connections that
-readers gave back, checked out, and hands them to the next reader directly.
+the pool's bookkeeping (a visible share of a fast read, docs/benchmarks.md);
+`IdleConnections` keeps a few connections that readers gave back, checked out, and hands
+them to the next reader directly.
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ class IdleConnections:
     cancelled with, goes back to the pool. At most half the pool is kept idle here, so ORM
     sessions always have the other half and the overflow; none when every checkout must
     ping (an interval of 0). A quarter was too few: with 16 requests in flight per worker,
-    most readers went through the pool's checkout (GET counter 0.63 of the reference's
-    req/s against 0.79 with half, docs/benchmarks.md).
+    most readers went through the pool's checkout, and counter reads were clearly slower
+    than with half (figures in docs/benchmarks.md).
     """
 
     def __init__(self, settings: DatabaseSettings) -> None:

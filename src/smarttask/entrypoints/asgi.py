@@ -10,11 +10,11 @@ _settings = get_settings()
 configure_logging(_settings.log_level, json_lines=_settings.log_json)
 app = create_app(_settings, background=True)
 
-# A long-running server process: what start-up built (modules, routes, schemas, mappers:
-# ~150,000 objects) lives as long as the process, so the cyclic garbage collector need not
+# A long-running server process: what start-up built (modules, routes, schemas, mappers)
+# lives as long as the process, so the cyclic garbage collector need not
 # walk it again on every full collection; and with concurrent requests in flight the
-# default first threshold (700) ran a collection every few requests. Under load this took
-# a worker's CPU per task read from ~540 to ~450 µs (docs/benchmarks.md, "Task reads at
+# default first threshold (700) ran a collection every few requests. Under load this
+# lowers a worker's CPU per task read (figures in docs/benchmarks.md, "Task reads at
 # scale"). Reference cycles are still collected, in larger batches.
 gc.collect()
 gc.freeze()

@@ -87,7 +87,7 @@ def _user_create(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def _demo(args: argparse.Namespace, runtime: Runtime) -> int:
     from smarttask.db.migrate import upgrade
-    from smarttask.demo import DEMO_PASSWORD, has_users, load_demo
+    from smarttask.demo import DEMO_PASSWORD, analyze_demo_tables, has_users, load_demo
     from smarttask.kit.progress import progress_bar
 
     settings = runtime.settings
@@ -106,6 +106,10 @@ def _demo(args: argparse.Namespace, runtime: Runtime) -> int:
             summary = await load_demo(
                 session, runtime.auth, tasks=args.tasks, progress=progress_bar(args.tasks)
             )
+            await session.commit()
+            # Bulk-loaded tables have no statistics before autovacuum comes round: until
+            # then PostgreSQL plans the first lists as sequential scans.
+            await analyze_demo_tables(session)
             await session.commit()
             return summary.emails[0]
 

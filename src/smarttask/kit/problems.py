@@ -182,11 +182,3 @@ def is_database_unavailable(error: BaseException) -> bool:
         text = str(error.orig).lower()
         return "timeout" in text or "canceling statement" in text or "connection" in text
     return isinstance(error, ConnectionError | TimeoutError | socket.gaierror)
-
-
-def unavailable_problem(retry_after: int) -> ServiceUnavailable:
-    """The 503 problem sent when the database is down or overloaded."""
-    return ServiceUnavailable(
-        "The database is unavailable right now; retry shortly.",
-        headers={"Retry-After": str(retry_after)},
-    )

@@ -170,8 +170,8 @@ class InputSchema(BaseModel):
         if _contains_nul(data):
             raise ValueError("strings must not contain NUL bytes")
         if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_UNKNOWN_FIELDS:
-            # One error, not one per key: pydantic spends ~15 us building each error, so a
-            # 1 MB body of 100,000 unknown keys took seconds of CPU to refuse.
+            # One error, not one per key: pydantic builds every error at a cost, so a 1 MB
+            # body of unknown keys was slow to refuse (docs/reliability.md, body fuzz).
             raise PydanticCustomError(
                 "extra_forbidden",
                 "Extra inputs are not permitted ({count} fields where at most {allowed} exist)",
@@ -211,7 +211,7 @@ class InputSchema(BaseModel):
             )
         if rule.max_items is not None and kind == "array" and len(value) > rule.max_items:
             # Refused before pydantic validates (and builds an error for) every item: a
-            # 1 MB array of wrong items cost ~0.7 s of CPU.
+            # 1 MB array of wrong items was slow to refuse (docs/reliability.md, body fuzz).
             raise PydanticCustomError(
                 "too_long",
                 "List should have at most {max_length} items, not {actual_length}",

@@ -1,8 +1,8 @@
 """Hot routes: FastAPI's declarations and OpenAPI, a leaner per-request dependency solver.
 
 FastAPI solves a route's dependencies with generic machinery that inspects every
-parameter's annotation again on each request (~100 µs on 0.128 for a route with a path
-parameter and two dependencies). A hot route declares itself exactly like any other route;
+parameter's annotation again on each request (a large share of a small route's CPU;
+figures in docs/benchmarks.md). A hot route declares itself exactly like any other route;
 when its endpoint and dependencies are plain `async def`s that take only path and query
 parameters, `Request`, `Response` and other such dependencies, each request is solved by a
 short loop with the same order, per-request cache and validation errors as FastAPI's.

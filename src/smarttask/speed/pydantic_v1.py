@@ -1,10 +1,11 @@
 """FastAPI's refusal of pydantic v1 models, without importing `pydantic.v1` to decide.
 
-FastAPI (0.128 to 0.165) refuses pydantic v1 models: to tell that a type or a value is not one, it
-imports the whole `pydantic.v1` package (about 20 ms of CPU here), on the first route with
-a response model and in `jsonable_encoder`. A v1 model cannot exist unless `pydantic.v1`
-was imported, so while it is not in `sys.modules` the answer is "no" without looking; once
-it is, FastAPI's own check runs, unchanged. The same guard was proposed upstream
+FastAPI (0.128 to 0.165) refuses pydantic v1 models: to tell that a type or a value is not
+one, it imports the whole `pydantic.v1` package (a cost a cold start feels,
+docs/benchmarks.md), on the first route with a response model and in `jsonable_encoder`.
+A v1 model cannot exist unless `pydantic.v1` was imported, so while it is not in
+`sys.modules` the answer is "no" without looking; once it is, FastAPI's own check runs,
+unchanged. The same guard was proposed upstream
 (fastapi/fastapi#16374). The Lambda handler applies it before building the app.
 """
 

@@ -34,8 +34,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.reliability.figures import profile_name, save_figures
 from tests.support import free_port
+from tests.support.figures import profile_name, save_figures
 
 SMARTTASK = [sys.executable, "-m", "smarttask.entrypoints.cli"]
 PASSWORD = "reliability-harbour-lantern-7"

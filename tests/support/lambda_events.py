@@ -281,12 +281,23 @@ def response_json(response: dict[str, Any]) -> Any:
     return json.loads(response_body(response))
 
 
+# Loads this file as the module `lambda_events` in a child by its path: importing it as
+# tests.support.lambda_events would run tests/support/__init__.py, which imports the app's
+# models and so spoils a measure of what a cold handler imports.
+_LOAD_EVENTS = """
+import importlib.util as _util, sys as _sys
+_spec = _util.spec_from_file_location("lambda_events", {path!r})
+_sys.modules["lambda_events"] = _util.module_from_spec(_spec)
+_spec.loader.exec_module(_sys.modules["lambda_events"])
+"""
+
+
 def run_cold_handler(source: str, database_url: str, cwd: Path) -> dict[str, dict[str, Any]]:
     """Run `source` in a fresh interpreter on the database; its JSON lines by their "step".
 
     The child sees no SMARTTASK_* variable of the test run but the database URL, and runs in
-    `cwd` so that no stray .env file is read. It imports this checkout's `src/` (not whatever
-    copy of smarttask the interpreter has installed) and its `tests` package.
+    `cwd` so that no stray .env file is read. `source` imports these helpers from the module
+    `lambda_events` (loaded by path, without the tests.support package).
     """
     root = Path(__file__).resolve().parents[2]
     env = {name: value for name, value in os.environ.items() if not name.startswith("SMARTTASK_")}
@@ -294,10 +305,11 @@ def run_cold_handler(source: str, database_url: str, cwd: Path) -> dict[str, dic
         SMARTTASK_DATABASE_URL=database_url,
         SMARTTASK_ENV="development",
         SMARTTASK_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]),
+        # This checkout's code, not whichever copy of smarttask is installed.
+        PYTHONPATH=os.pathsep.join((str(root / "src"), str(root))),
     )
     completed = subprocess.run(
-        [sys.executable, "-c", source],
+        [sys.executable, "-c", _LOAD_EVENTS.format(path=str(Path(__file__).resolve())) + source],
         env=env,
         cwd=cwd,
         capture_output=True,

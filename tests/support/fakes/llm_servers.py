@@ -16,7 +16,7 @@ answer that obeys an instruction injected in the task text). A request for a mod
 in `server.known_models` gets the vendor's model-not-found answer; a request without the
 expected credential (OpenAI, Gemini) gets the vendor's authentication error.
 
-The pytest fixtures live in tests/fakes/fixtures.py.
+The pytest fixtures live in tests/support/fakes/fixtures.py.
 """
 
 from __future__ import annotations

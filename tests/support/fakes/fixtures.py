@@ -1,9 +1,9 @@
-"""Pytest fixtures for the fake LLM vendor servers of tests/fakes/llm_servers.py.
+"""Pytest fixtures for the fake LLM vendor servers of tests/support/fakes/llm_servers.py.
 
 Use them in a test module by importing the fixture (pytest finds it by name):
 
-    from tests.fakes.fixtures import openai_server  # noqa: F401
-    from tests.fakes.llm_servers import OpenAIServer, rate_limited, ok
+    from tests.support.fakes.fixtures import openai_server  # noqa: F401
+    from tests.support.fakes.llm_servers import OpenAIServer, rate_limited, ok
 
     @pytest.fixture
     def settings_overrides(openai_server: OpenAIServer) -> dict[str, Any]:
@@ -21,7 +21,7 @@ Or with `client_with(**openai_server.settings_overrides(ai_max_retries=0))`.
 hides the user's AWS config files), as boto3 needs them; `aws_env` alone does just that.
 Each fixture starts a fresh server per test on an ephemeral port and stops it afterwards.
 
-`s3rver` is a local S3 server that verifies Signature V4 (tests/fakes/s3rver.py), one per
+`s3rver` is a local S3 server that verifies Signature V4 (tests/support/fakes/s3rver.py), one per
 test module; it needs Node.js and npm, and fails (it does not skip) without them.
 `s3rver_env` sets the credentials it accepts the usual AWS way. Import them as
 `s3rver_fixture` and `s3rver_env_fixture`, so the test's `s3rver` argument shadows nothing.
@@ -33,8 +33,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes import s3rver as s3rver_server
-from tests.fakes.llm_servers import BedrockServer, GeminiServer, OpenAIServer
+from tests.support.fakes import s3rver as s3rver_server
+from tests.support.fakes.llm_servers import BedrockServer, GeminiServer, OpenAIServer
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIDFAKEFAKEFAKE",

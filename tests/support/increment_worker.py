@@ -1,6 +1,6 @@
 """A separate process that fires increments at one counter through its own app instance.
 
-Usage: python -m tests.integration.increment_worker DATABASE_URL NAME COUNT CONCURRENCY
+Usage: python -m tests.support.increment_worker DATABASE_URL NAME COUNT CONCURRENCY
 Prints the number of 200 answers.
 """
 

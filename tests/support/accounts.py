@@ -16,7 +16,7 @@ import pyotp
 from sqlalchemy import update
 
 from smarttask.accounts.models import User
-from tests.log_scan import register_secret
+from tests.support.log_scan import register_secret
 
 API = "/api/v1"
 

@@ -1,6 +1,6 @@
 """A real `smarttask worker` process with test handlers registered (for the crash tests).
 
-Usage: python -m tests.integration.job_worker_process MARKER_DIR [smarttask worker args]
+Usage: python -m tests.support.job_worker_process MARKER_DIR [smarttask worker args]
 Settings come from SMARTTASK_* environment variables, exactly as for `smarttask worker`.
 
 Handler `test.process.block_first`: adds 1 to the counter named in the payload in the job's
@@ -42,5 +42,5 @@ async def count(context: JobContext, payload: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     # The worker runs these handlers too, as if the wiring point listed this module.
-    runtime.job_modules = lambda: (*wiring.job_modules(), "tests.integration.job_worker_process")
+    runtime.job_modules = lambda: (*wiring.job_modules(), "tests.support.job_worker_process")
     sys.exit(main(["worker", *sys.argv[2:]]))

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 NODE_PROJECT = Path(__file__).resolve().parent / "s3rver_node"
-REPO_ROOT = NODE_PROJECT.parents[2]
+REPO_ROOT = NODE_PROJECT.parents[3]
 INSTALL_DIR = REPO_ROOT / ".venv" / "node-tools" / "s3rver"
 PACKAGE = "@20minutes/s3rver"
 # The fork's own default account; any other key is refused (InvalidAccessKeyId).

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.task_helpers import Board, new_board, new_task
-from tests.workspace_helpers import Account
+from tests.support.tasks import Board, new_board, new_task
+from tests.support.workspaces import Account
 
 
 async def board_with_task(client: httpx.AsyncClient) -> tuple[Board, str]:
