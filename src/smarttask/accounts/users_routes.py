@@ -39,6 +39,10 @@ _AUTH = (401, 503)
 # Account control: 401 also for a missing or wrong proof ("code": "reauth_required" or
 # "reauth_invalid"), 403 for an API token, 429 once failed proofs lock the email out.
 _CONTROL = (401, 403, 429, 503)
+_REVOKED_HEADERS = {
+    "X-Revoked-Sessions": "How many live sign-ins were revoked.",
+    "X-Revoked-Api-Tokens": "How many API tokens were revoked.",
+}
 # A body that may be left out: the proof is then missing (401), not the body (422).
 OptionalProof = Annotated[Proof | None, Body()]
 _USER_READ_FIELDS = tuple(UserRead.model_fields)
@@ -73,7 +77,16 @@ async def erase_me(
     "/me/password",
     status_code=204,
     response_class=Response,
-    responses=problems(*_CONTROL, 413, 415, 422),
+    responses={
+        204: {
+            "description": "The password changed; every sign-in and API token is revoked.",
+            "headers": {
+                name: {"description": what, "schema": {"type": "integer"}}
+                for name, what in _REVOKED_HEADERS.items()
+            },
+        },
+        **problems(*_CONTROL, 413, 415, 422),
+    },
 )
 async def change_password(
     body: PasswordChange, user: ControllingUser, session: SessionDep, auth: AuthDep
@@ -89,10 +102,9 @@ async def change_password(
     )
     return Response(
         status_code=204,
-        headers={
-            "X-Revoked-Sessions": str(revoked.sessions),
-            "X-Revoked-Api-Tokens": str(revoked.api_tokens),
-        },
+        headers=dict(
+            zip(_REVOKED_HEADERS, (str(revoked.sessions), str(revoked.api_tokens)), strict=True)
+        ),
     )
 
 
