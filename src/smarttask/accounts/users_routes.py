@@ -44,7 +44,7 @@ _REVOKED_HEADERS = {
     "X-Revoked-Api-Tokens": "How many API tokens were revoked.",
 }
 # A body that may be left out: the proof is then missing (401), not the body (422).
-OptionalProof = Annotated[Proof | None, Body()]
+OptionalProof = Annotated[Proof, Body(default_factory=Proof)]
 _USER_READ_FIELDS = tuple(UserRead.model_fields)
 
 
@@ -66,10 +66,10 @@ async def update_me(
     "/me", status_code=204, response_class=Response, responses=problems(*_CONTROL, 413, 415, 422)
 )
 async def erase_me(
-    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof = None
+    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof
 ) -> Response:
     """Erase the caller's personal data and disable the account (needs proof)."""
-    await profile.erase_me(session, auth, user, body or Proof())
+    await profile.erase_me(session, auth, user, body)
     return Response(status_code=204)
 
 
@@ -112,10 +112,10 @@ async def change_password(
     "/me/totp", response_model=TotpSetup, responses=problems(*_CONTROL, 409, 413, 415, 422)
 )
 async def start_totp(
-    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof = None
+    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof
 ) -> TotpSetup:
     """Begin TOTP set-up (needs proof): a secret to scan, active once confirmed."""
-    return await profile.start_totp(session, auth, user, body or Proof())
+    return await profile.start_totp(session, auth, user, body)
 
 
 @router.post(
@@ -142,10 +142,10 @@ async def remove_totp(
     user: ControllingUser,
     session: SessionDep,
     auth: AuthDep,
-    body: Annotated[TotpRemove | None, Body()] = None,
+    body: Annotated[TotpRemove, Body(default_factory=TotpRemove)],
 ) -> Response:
     """Turn TOTP off with a current code or the password."""
-    await profile.remove_totp(session, auth, user, body or TotpRemove())
+    await profile.remove_totp(session, auth, user, body)
     return Response(status_code=204)
 
 
@@ -222,8 +222,8 @@ async def erase_user(
     admin: ControllingAdmin,
     session: SessionDep,
     auth: AuthDep,
-    body: OptionalProof = None,
+    body: OptionalProof,
 ) -> Response:
     """Erase a user's personal data and disable the account (administrators, with proof)."""
-    await profile.admin_erase(session, auth, admin, user_id, body or Proof())
+    await profile.admin_erase(session, auth, admin, user_id, body)
     return Response(status_code=204)
