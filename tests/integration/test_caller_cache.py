@@ -21,6 +21,7 @@ from smarttask.db.types import utcnow
 from tests.accounts_helpers import (
     API,
     PASSWORD,
+    PROOF,
     app_of,
     assert_unauthorized,
     bearer,
@@ -155,7 +156,7 @@ async def test_disabling_reaches_the_cache(served: tuple[httpx.AsyncClient, List
     caller = await _cached_caller(client, "disabled@example.com")
     headers, token = caller.headers, caller.token
     disabled = await client.patch(
-        f"{API}/users/{caller.user['id']}", json={"is_active": False}, headers=admin
+        f"{API}/users/{caller.user['id']}", json={"is_active": False, **PROOF}, headers=admin
     )
     assert disabled.status_code == 200
     await listener.sync()
