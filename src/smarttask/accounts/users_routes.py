@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts import profile, service
 from smarttask.accounts.deps import (
@@ -43,8 +43,6 @@ _REVOKED_HEADERS = {
     "X-Revoked-Sessions": "How many live sign-ins were revoked.",
     "X-Revoked-Api-Tokens": "How many API tokens were revoked.",
 }
-# A body that may be left out: the proof is then missing (401), not the body (422).
-OptionalProof = Annotated[Proof, Body(default_factory=Proof)]
 _USER_READ_FIELDS = tuple(UserRead.model_fields)
 
 
@@ -66,7 +64,7 @@ async def update_me(
     "/me", status_code=204, response_class=Response, responses=problems(*_CONTROL, 413, 415, 422)
 )
 async def erase_me(
-    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof
+    body: Proof, user: ControllingUser, session: SessionDep, auth: AuthDep
 ) -> Response:
     """Erase the caller's personal data and disable the account (needs proof)."""
     await profile.erase_me(session, auth, user, body)
@@ -112,7 +110,7 @@ async def change_password(
     "/me/totp", response_model=TotpSetup, responses=problems(*_CONTROL, 409, 413, 415, 422)
 )
 async def start_totp(
-    user: ControllingUser, session: SessionDep, auth: AuthDep, body: OptionalProof
+    body: Proof, user: ControllingUser, session: SessionDep, auth: AuthDep
 ) -> TotpSetup:
     """Begin TOTP set-up (needs proof): a secret to scan, active once confirmed."""
     return await profile.start_totp(session, auth, user, body)
@@ -142,7 +140,7 @@ async def remove_totp(
     user: ControllingUser,
     session: SessionDep,
     auth: AuthDep,
-    body: Annotated[TotpRemove, Body(default_factory=TotpRemove)],
+    body: TotpRemove,
 ) -> Response:
     """Turn TOTP off with a current code or the password."""
     await profile.remove_totp(session, auth, user, body)
@@ -222,7 +220,7 @@ async def erase_user(
     admin: ControllingAdmin,
     session: SessionDep,
     auth: AuthDep,
-    body: OptionalProof,
+    body: Proof,
 ) -> Response:
     """Erase a user's personal data and disable the account (administrators, with proof)."""
     await profile.admin_erase(session, auth, admin, user_id, body)
