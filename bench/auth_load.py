@@ -212,7 +212,7 @@ async def _prepare(base: str, users: int) -> tuple[str, str, list[str]]:
             await create_account(client, email, f"Auth Bench {i}")
         created = await client.post(
             "/api/v1/users/me/tokens",
-            json={"name": "bench"},
+            json={"name": "bench", "current_password": PASSWORD},
             headers={"Authorization": f"Bearer {access}"},
         )
         created.raise_for_status()

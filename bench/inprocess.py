@@ -112,7 +112,7 @@ async def _credentials(app: Asgi) -> tuple[str, str]:
     assert status == 200, answer
     access = orjson.loads(answer)["access_token"]
     auth = (b"authorization", f"Bearer {access}".encode())
-    body = orjson.dumps({"name": "bench"})
+    body = orjson.dumps({"name": "bench", "current_password": password})
     status, answer = await call(app, "POST", "/api/v1/users/me/tokens", [JSON, auth], body)
     assert status == 201, answer
     return access, orjson.loads(answer)["token"]

@@ -19,6 +19,7 @@ import argparse
 import copy
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -106,7 +107,7 @@ bearer = {"authorization": "Bearer " + login["access_token"]}
 def authed(event, body):
     return call(event | {"headers": event["headers"] | bearer, "body": json.dumps(body)})
 
-token = authed(events[2], {"name": "bench"})["token"]
+token = authed(events[2], {"name": "bench", "current_password": account["password"]})["token"]
 workspace = authed(events[3], {"name": "Bench"})["id"]
 
 def at(event, id_):
@@ -258,6 +259,8 @@ def main() -> int:
         env = {
             **os.environ,
             "SMARTTASK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'smarttask.db'}",
+            # As on Lambda, a configured key (no key file is read or written).
+            "SMARTTASK_SECRET_KEY": secrets.token_urlsafe(48),
         }
         env.pop("SMARTTASK_LOG_LEVEL", None)
         subprocess.run(

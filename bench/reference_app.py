@@ -38,10 +38,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from smarttask.keyfile import load_or_create
+
 DSN_ENV = "BENCH_REFERENCE_DSN"
 JWT_SECRET_ENV = "BENCH_REFERENCE_JWT_SECRET"
 POOL_MAX_ENV = "BENCH_REFERENCE_POOL_MAX"
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
 MAX_COUNTERS = 1000
 
 INCREMENT = (
@@ -360,7 +361,12 @@ class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Open the pool at start-up, close it at shutdown."""
     dsn = os.environ.get(DSN_ENV, "postgresql://postgres@127.0.0.1:5432/smarttask_bench")
-    app.state.jwt_secret = os.environ.get(JWT_SECRET_ENV, DEVELOPMENT_SECRET_KEY)
+    # smarttask's own key: configured, or the one development generated into its data folder.
+    app.state.jwt_secret = (
+        os.environ.get(JWT_SECRET_ENV)
+        or os.environ.get("SMARTTASK_SECRET_KEY")
+        or load_or_create(os.environ.get("SMARTTASK_DATA_DIR", "./data"))
+    )
     # At most BENCH_REFERENCE_POOL_MAX connections (20, as smarttask's pool keeps 20 by default).
     max_size = int(os.environ.get(POOL_MAX_ENV, "20"))
     app.state.pool = await asyncpg.create_pool(

@@ -168,6 +168,8 @@ def create_app(
                 "RateLimit",
                 "RateLimit-Policy",
                 "Idempotent-Replayed",
+                "X-Revoked-Sessions",
+                "X-Revoked-Api-Tokens",
             ],
             "allow_credentials": False,
             "max_age": 600,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused outside development
+from smarttask import keyfile
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/smarttask.db"
 
 
@@ -141,7 +143,17 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "production"] = "development"
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    # Empty: development generates a key once and keeps it in <data_dir>/secret_key
+    # (smarttask/keyfile.py); production, and AWS Lambda, refuse to start without one.
+    secret_key: SecretStr = SecretStr("")
+    data_dir: str = "./data"
+    # `smarttask serve` listens beyond loopback with a generated key only when this is true.
+    allow_generated_key: bool = False
+    # Set by AWS Lambda itself: there a generated key could not be shared between instances.
+    aws_lambda_function_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_LAMBDA_FUNCTION_NAME")
+    )
+    _secret_key_generated: bool = PrivateAttr(default=False)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
@@ -263,15 +275,39 @@ class Settings(BaseSettings):
         return value.strip().rstrip("/")
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
+    def _secret_key_or_generated(self) -> Settings:
         secret = self.secret_key.get_secret_value()
-        if self.env != "development" and (secret == DEVELOPMENT_SECRET_KEY or len(secret) < 32):
+        if self.env != "development" and len(secret) < keyfile.MIN_LENGTH:
             raise ValueError(
                 "SMARTTASK_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside development (for example: python3 -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')"
             )
+        if secret:
+            return self
+        if self.aws_lambda_function_name:
+            raise ValueError(
+                "SMARTTASK_SECRET_KEY must be set on AWS Lambda: a generated key would differ "
+                "between instances and be lost with each one (template.yaml passes it)"
+            )
+        try:
+            generated = keyfile.load_or_create(self.data_dir)
+        except keyfile.KeyFileError as error:
+            raise ValueError(str(error)) from error
+        # The model is frozen; this validator is the one place that completes it.
+        object.__setattr__(self, "secret_key", SecretStr(generated))
+        self._secret_key_generated = True
         return self
+
+    @property
+    def secret_key_generated(self) -> bool:
+        """True when the signing key was generated into the data folder, not configured."""
+        return self._secret_key_generated
+
+    @property
+    def secret_key_file(self) -> str:
+        """Where a generated signing key is kept."""
+        return str(Path(self.data_dir) / keyfile.FILE_NAME)
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Settings:

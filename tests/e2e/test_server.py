@@ -47,10 +47,26 @@ def test_production_without_secret_refuses_to_start(tmp_path: Path) -> None:
     assert "SMARTTASK_SECRET_KEY" in result.stderr
 
 
+def test_serve_refuses_a_public_address_with_a_generated_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTTASK_")}
+    result = subprocess.run(
+        [*SMARTTASK, "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "refusing to listen on 0.0.0.0" in result.stderr
+    assert "SMARTTASK_SECRET_KEY" in result.stderr
+
+
 def test_serve_first_start_on_empty_sqlite(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SMARTTASK_PORT": str(port), "SMARTTASK_LOG_LEVEL": "INFO"}
-    env.pop("SMARTTASK_DATABASE_URL", None)
+    for name in ("SMARTTASK_DATABASE_URL", "SMARTTASK_SECRET_KEY", "SMARTTASK_DATA_DIR"):
+        env.pop(name, None)
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -70,6 +86,8 @@ def test_serve_first_start_on_empty_sqlite(tmp_path: Path) -> None:
         assert health.status_code == 200
         assert health.json()["database"] == "connected"
         assert (tmp_path / "data" / "smarttask.db").exists()
+        key_file = tmp_path / "data" / "secret_key"
+        assert key_file.stat().st_mode & 0o777 == 0o600  # generated, owner-only
         counted = httpx.post(
             f"{base}/api/v1/counters/e2e/increment", headers={"X-Request-ID": "e2e-1"}
         )
@@ -87,3 +105,6 @@ def test_serve_first_start_on_empty_sqlite(tmp_path: Path) -> None:
     assert traced[0]["path"] == "/api/v1/counters/e2e/increment"
     assert traced[0]["status"] == 200
     assert traced[0]["client_ip"] == "127.0.0.1"
+    warned = [line for line in lines if "generated signing key" in line.get("msg", "")]
+    assert warned, "serving with a generated key must say so"
+    assert warned[0]["level"] == "WARNING"

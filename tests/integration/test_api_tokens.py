@@ -14,6 +14,7 @@ from smarttask.accounts.tokens import hash_secret
 from smarttask.db.types import utcnow
 from tests.support.accounts import (
     API,
+    PROOF,
     app_of,
     assert_no_secrets,
     assert_problem,
@@ -60,11 +61,15 @@ async def test_token_works_as_bearer_and_records_its_use(client: httpx.AsyncClie
     me = await client.get(f"{API}/users/me", headers=bearer(created["token"]))
     assert me.status_code == 200
     assert me.json()["email"] == "use@example.com"
-    # a write through the token works too
+    # a write through the token works too (outside account control, which refuses tokens)
+    made = await client.post(
+        f"{API}/workspaces", json={"name": "Via Token"}, headers=bearer(created["token"])
+    )
+    assert made.status_code == 201, made.text
     renamed = await client.patch(
         f"{API}/users/me", json={"name": "Via Token"}, headers=bearer(created["token"])
     )
-    assert renamed.json()["name"] == "Via Token"
+    assert_problem(renamed, 403)
     listed = (await client.get(f"{API}/users/me/tokens", headers=headers)).json()
     last_used = listed["items"][0]["last_used_at"]
     assert last_used is not None
@@ -123,7 +128,7 @@ async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
 )
 async def test_create_validates(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
     headers = await register_and_login(client, "val@example.com")
-    response = await client.post(f"{API}/users/me/tokens", json=body, headers=headers)
+    response = await client.post(f"{API}/users/me/tokens", json={**body, **PROOF}, headers=headers)
     assert_problem(response, 422)
     assert (await client.get(f"{API}/users/me/tokens", headers=headers)).json()["items"] == []
 

@@ -19,6 +19,7 @@ from tests.support.accounts import (
     assert_problem,
     assert_unauthorized,
     bearer,
+    create_api_token,
     login,
     new_password,
     refresh,
@@ -309,10 +310,15 @@ async def test_logout_revokes_that_login_only(client: httpx.AsyncClient) -> None
 # --- password change --------------------------------------------------------------------
 
 
-async def test_password_change_revokes_every_login(client: httpx.AsyncClient) -> None:
+async def test_password_change_revokes_every_login_and_api_token(
+    client: httpx.AsyncClient,
+) -> None:
     await register(client, "pw@example.com")
     first = await login(client, "pw@example.com")
     second = await login(client, "pw@example.com")
+    tokens = [await create_api_token(client, bearer(first["access_token"]), n) for n in "ab"]
+    for token in tokens:
+        assert (await client.get(f"{API}/users/me", headers=bearer(token["token"]))).is_success
     new = new_password()
     response = await client.post(
         f"{API}/users/me/password",
@@ -320,8 +326,20 @@ async def test_password_change_revokes_every_login(client: httpx.AsyncClient) ->
         headers=bearer(first["access_token"]),
     )
     assert response.status_code == 204, response.text
+    assert response.headers["x-revoked-sessions"] == "2"
+    assert response.headers["x-revoked-api-tokens"] == "2"
     for pair in (first, second):
         assert_unauthorized(await refresh(client, pair["refresh_token"]))
+        assert_unauthorized(
+            await client.get(f"{API}/users/me", headers=bearer(pair["access_token"]))
+        )
+    # every API token made before the change is refused, on reads and on writes
+    for token in tokens:
+        headers = bearer(token["token"])
+        assert_unauthorized(await client.get(f"{API}/users/me", headers=headers))
+        assert_unauthorized(
+            await client.post(f"{API}/workspaces", json={"name": "after"}, headers=headers)
+        )
     old = await client.post(
         f"{API}/auth/login", json={"email": "pw@example.com", "password": PASSWORD}
     )
@@ -338,7 +356,11 @@ async def test_password_change_checks_the_current_one_and_the_policy(
         json={"current_password": new_password(), "new_password": new_password()},
         headers=headers,
     )
-    assert assert_problem(wrong, 422)["errors"][0]["loc"] == ["body", "current_password"]
+    assert assert_unauthorized(wrong)["code"] == "reauth_invalid"
+    missing = await client.post(
+        f"{API}/users/me/password", json={"new_password": new_password()}, headers=headers
+    )
+    assert assert_unauthorized(missing)["code"] == "reauth_required"
     weak = await client.post(
         f"{API}/users/me/password",
         json={"current_password": PASSWORD, "new_password": "password123"},

@@ -28,6 +28,7 @@ from tests.support import (
 from tests.support.accounts import (
     API,
     PASSWORD,
+    PROOF,
     app_of,
     assert_unauthorized,
     bearer,
@@ -156,7 +157,7 @@ async def test_disabling_reaches_the_cache(served: tuple[httpx.AsyncClient, List
     caller = await _cached_caller(client, "disabled@example.com")
     headers, token = caller.headers, caller.token
     disabled = await client.patch(
-        f"{API}/users/{caller.user['id']}", json={"is_active": False}, headers=admin
+        f"{API}/users/{caller.user['id']}", json={"is_active": False, **PROOF}, headers=admin
     )
     assert disabled.status_code == 200
     await listener.sync()

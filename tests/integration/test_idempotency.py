@@ -168,7 +168,7 @@ async def test_answers_with_secrets_are_never_stored(client: httpx.AsyncClient) 
     assert first.json()["refresh_token"] != second.json()["refresh_token"]
     token = await client.post(
         "/api/v1/users/me/tokens",
-        json={"name": "ci"},
+        json={"name": "ci", "current_password": PASSWORD},
         headers=account.headers | {"Idempotency-Key": "t"},
     )
     assert token.status_code == 201

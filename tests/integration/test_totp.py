@@ -10,6 +10,7 @@ import pyotp
 from tests.support.accounts import (
     API,
     PASSWORD,
+    PROOF,
     assert_problem,
     assert_unauthorized,
     enable_totp,
@@ -31,7 +32,7 @@ async def _login(client: httpx.AsyncClient, email: str, code: str | None) -> htt
 
 async def test_start_answers_a_secret_and_an_otpauth_uri(client: httpx.AsyncClient) -> None:
     headers = await register_and_login(client, "scan@example.com")
-    response = await client.post(f"{API}/users/me/totp", headers=headers)
+    response = await client.post(f"{API}/users/me/totp", json=PROOF, headers=headers)
     assert response.status_code == 200
     setup = response.json()
     register_secret(setup["secret"])
@@ -49,17 +50,17 @@ async def test_start_answers_a_secret_and_an_otpauth_uri(client: httpx.AsyncClie
 
 async def test_confirm_refuses_a_wrong_code(client: httpx.AsyncClient) -> None:
     headers = await register_and_login(client, "wrong@example.com")
-    setup = (await client.post(f"{API}/users/me/totp", headers=headers)).json()
+    setup = (await client.post(f"{API}/users/me/totp", json=PROOF, headers=headers)).json()
     register_secret(setup["secret"])
     good = totp_code(setup["secret"])
     bad = f"{(int(good) + 1) % 1_000_000:06d}"
     response = await client.post(
-        f"{API}/users/me/totp/confirm", json={"code": bad}, headers=headers
+        f"{API}/users/me/totp/confirm", json={"code": bad, **PROOF}, headers=headers
     )
     assert_problem(response, 422)
     for malformed in ("12345", "abcdef", "1234567"):
         response = await client.post(
-            f"{API}/users/me/totp/confirm", json={"code": malformed}, headers=headers
+            f"{API}/users/me/totp/confirm", json={"code": malformed, **PROOF}, headers=headers
         )
         assert_problem(response, 422)
     assert (await client.get(f"{API}/users/me", headers=headers)).json()["totp_enabled"] is False
@@ -127,7 +128,7 @@ async def test_remove_totp_with_a_code(client: httpx.AsyncClient) -> None:
     refused = await client.request(
         "DELETE", f"{API}/users/me/totp", json={"code": bad}, headers=headers
     )
-    assert_problem(refused, 422)
+    assert assert_unauthorized(refused)["code"] == "reauth_invalid"
     removed = await client.request(
         "DELETE", f"{API}/users/me/totp", json={"code": good}, headers=headers
     )
@@ -135,9 +136,7 @@ async def test_remove_totp_with_a_code(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{API}/users/me", headers=headers)).json()["totp_enabled"] is False
     await login(client, "off@example.com")  # no code needed any more
     # removing again: it is not on
-    again = await client.request(
-        "DELETE", f"{API}/users/me/totp", json={"code": totp_code(secret, 1)}, headers=headers
-    )
+    again = await client.request("DELETE", f"{API}/users/me/totp", json=PROOF, headers=headers)
     assert_problem(again, 409)
 
 
@@ -146,13 +145,13 @@ async def test_start_while_enabled_is_409_and_keeps_the_secret(
 ) -> None:
     headers = await register_and_login(client, "keep@example.com")
     secret = await enable_totp(client, headers)
-    assert_problem(await client.post(f"{API}/users/me/totp", headers=headers), 409)
+    assert_problem(await client.post(f"{API}/users/me/totp", json=PROOF, headers=headers), 409)
     assert (await _login(client, "keep@example.com", totp_code(secret))).status_code == 200
 
 
 async def test_confirm_without_start_is_409(client: httpx.AsyncClient) -> None:
     headers = await register_and_login(client, "nostart@example.com")
     response = await client.post(
-        f"{API}/users/me/totp/confirm", json={"code": "123456"}, headers=headers
+        f"{API}/users/me/totp/confirm", json={"code": "123456", **PROOF}, headers=headers
     )
     assert_problem(response, 409)

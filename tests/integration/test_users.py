@@ -10,6 +10,7 @@ import pytest
 from tests.support.accounts import (
     API,
     PASSWORD,
+    PROOF,
     assert_no_secrets,
     assert_problem,
     assert_unauthorized,
@@ -39,7 +40,9 @@ async def test_read_me(client: httpx.AsyncClient) -> None:
 async def test_update_me_name_and_email(client: httpx.AsyncClient) -> None:
     headers = await register_and_login(client, "old@example.com")
     response = await client.patch(
-        f"{API}/users/me", json={"name": "  New Name ", "email": "New@Example.com"}, headers=headers
+        f"{API}/users/me",
+        json={"name": "  New Name ", "email": "New@Example.com", **PROOF},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["name"] == "New Name"
@@ -68,7 +71,7 @@ async def test_update_me_to_a_taken_email_is_409(client: httpx.AsyncClient) -> N
     await register(client, "taken@example.com")
     headers = await register_and_login(client, "mine@example.com")
     response = await client.patch(
-        f"{API}/users/me", json={"email": "TAKEN@example.com"}, headers=headers
+        f"{API}/users/me", json={"email": "TAKEN@example.com", **PROOF}, headers=headers
     )
     assert_problem(response, 409)
     assert (await client.get(f"{API}/users/me", headers=headers)).json()["email"] == (
@@ -76,7 +79,7 @@ async def test_update_me_to_a_taken_email_is_409(client: httpx.AsyncClient) -> N
     )
     # setting one's own email again is not a conflict
     same = await client.patch(
-        f"{API}/users/me", json={"email": "Mine@example.com"}, headers=headers
+        f"{API}/users/me", json={"email": "Mine@example.com", **PROOF}, headers=headers
     )
     assert same.status_code == 200
 
@@ -101,7 +104,7 @@ async def test_delete_me_erases_disables_and_revokes(client: httpx.AsyncClient) 
     pair = await login(client, "erase@example.com")
     headers = bearer(pair["access_token"])
     api_token = await create_api_token(client, headers)
-    response = await client.delete(f"{API}/users/me", headers=headers)
+    response = await client.request("DELETE", f"{API}/users/me", json=PROOF, headers=headers)
     assert response.status_code == 204
     # every credential is dead
     assert_unauthorized(await client.get(f"{API}/users/me", headers=headers))
@@ -120,7 +123,9 @@ async def test_erased_user_as_an_admin_sees_it(client: httpx.AsyncClient) -> Non
     admin = await register_admin(client, "admin@example.com")
     user = await register(client, "leaver@example.com", name="Leaver Person")
     user_headers = bearer((await login(client, "leaver@example.com"))["access_token"])
-    assert (await client.delete(f"{API}/users/me", headers=user_headers)).status_code == 204
+    assert (
+        await client.request("DELETE", f"{API}/users/me", json=PROOF, headers=user_headers)
+    ).status_code == 204
     seen = (await client.get(f"{API}/users/{user['id']}", headers=admin)).json()
     assert seen["email"] is None
     assert "Leaver" not in seen["name"]
@@ -203,7 +208,9 @@ async def test_admin_reads_a_user_and_unknown_ids_are_404(client: httpx.AsyncCli
         assert_problem(
             await client.patch(f"{API}/users/{unknown}", json={"name": "x"}, headers=admin), 404
         )
-        assert_problem(await client.delete(f"{API}/users/{unknown}", headers=admin), 404)
+        assert_problem(
+            await client.request("DELETE", f"{API}/users/{unknown}", json=PROOF, headers=admin), 404
+        )
 
 
 async def test_admin_disables_and_re_enables_a_user(client: httpx.AsyncClient) -> None:
@@ -214,7 +221,7 @@ async def test_admin_disables_and_re_enables_a_user(client: httpx.AsyncClient) -
     api_token = await create_api_token(client, user_headers)
 
     disabled = await client.patch(
-        f"{API}/users/{user['id']}", json={"is_active": False}, headers=admin
+        f"{API}/users/{user['id']}", json={"is_active": False, **PROOF}, headers=admin
     )
     assert disabled.status_code == 200
     assert disabled.json()["is_active"] is False
@@ -228,7 +235,7 @@ async def test_admin_disables_and_re_enables_a_user(client: httpx.AsyncClient) -
     )
 
     enabled = await client.patch(
-        f"{API}/users/{user['id']}", json={"is_active": True}, headers=admin
+        f"{API}/users/{user['id']}", json={"is_active": True, **PROOF}, headers=admin
     )
     assert enabled.json()["is_active"] is True
     again = await login(client, "worker@example.com")
@@ -241,7 +248,9 @@ async def test_admin_promotes_and_renames(client: httpx.AsyncClient) -> None:
     admin = await register_admin(client, "admin@example.com")
     user = await register(client, "promo@example.com")
     response = await client.patch(
-        f"{API}/users/{user['id']}", json={"is_admin": True, "name": "Deputy"}, headers=admin
+        f"{API}/users/{user['id']}",
+        json={"is_admin": True, "name": "Deputy", **PROOF},
+        headers=admin,
     )
     assert response.json()["is_admin"] is True
     assert response.json()["name"] == "Deputy"
@@ -253,8 +262,13 @@ async def test_admin_cannot_lock_themselves_out(client: httpx.AsyncClient) -> No
     admin = await register_admin(client, "admin@example.com")
     me = (await client.get(f"{API}/users/me", headers=admin)).json()
     for body in ({"is_admin": False}, {"is_active": False}):
-        assert_problem(await client.patch(f"{API}/users/{me['id']}", json=body, headers=admin), 403)
-    assert_problem(await client.delete(f"{API}/users/{me['id']}", headers=admin), 403)
+        assert_problem(
+            await client.patch(f"{API}/users/{me['id']}", json={**body, **PROOF}, headers=admin),
+            403,
+        )
+    assert_problem(
+        await client.request("DELETE", f"{API}/users/{me['id']}", json=PROOF, headers=admin), 403
+    )
     assert (await client.get(f"{API}/users", headers=admin)).status_code == 200
 
 
@@ -262,7 +276,9 @@ async def test_admin_deletes_a_user(client: httpx.AsyncClient) -> None:
     admin = await register_admin(client, "admin@example.com")
     user = await register(client, "doomed@example.com", name="Doomed Person")
     user_headers = bearer((await login(client, "doomed@example.com"))["access_token"])
-    assert (await client.delete(f"{API}/users/{user['id']}", headers=admin)).status_code == 204
+    assert (
+        await client.request("DELETE", f"{API}/users/{user['id']}", json=PROOF, headers=admin)
+    ).status_code == 204
     assert_unauthorized(await client.get(f"{API}/users/me", headers=user_headers))
     gone = (await client.get(f"{API}/users/{user['id']}", headers=admin)).json()
     assert gone["email"] is None
@@ -271,6 +287,8 @@ async def test_admin_deletes_a_user(client: httpx.AsyncClient) -> None:
     assert "Doomed" not in gone["name"]
     # an erased user cannot be brought back
     assert_problem(
-        await client.patch(f"{API}/users/{user['id']}", json={"is_active": True}, headers=admin),
+        await client.patch(
+            f"{API}/users/{user['id']}", json={"is_active": True, **PROOF}, headers=admin
+        ),
         409,
     )

@@ -96,7 +96,11 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
     },
     ("POST", "/api/v1/users/me/totp/confirm"): lambda w: {"code": "123456"},
     ("DELETE", "/api/v1/users/me/totp"): lambda w: {"code": "123456"},
-    ("POST", "/api/v1/users/me/tokens"): lambda w: {"name": "fuzz"},
+    ("POST", "/api/v1/users/me/tokens"): lambda w: {"name": "fuzz", "current_password": PASSWORD},
+    # Account control with a wrong proof: a may-accept case never erases or enrols anyone.
+    ("DELETE", "/api/v1/users/me"): lambda w: {"current_password": "not-the-password-1"},
+    ("POST", "/api/v1/users/me/totp"): lambda w: {"current_password": "not-the-password-1"},
+    ("DELETE", "/api/v1/users/{user_id}"): lambda w: {"current_password": "not-the-password-1"},
     ("PATCH", "/api/v1/users/{user_id}"): lambda w: {"name": "Member"},
     ("POST", "/api/v1/workspaces"): lambda w: {"name": "Fuzz"},
     ("PATCH", "/api/v1/workspaces/{workspace_id}"): lambda w: {"name": "Team"},

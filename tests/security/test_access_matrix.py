@@ -15,7 +15,7 @@ import httpx
 
 from smarttask.app import create_app
 from tests.support import make_settings
-from tests.support.workspaces import Account, add_member, new_workspace, signup
+from tests.support.workspaces import PASSWORD, Account, add_member, new_workspace, signup
 
 # Anonymous by design (docs/api.md, Counters): named counters are public.
 PUBLIC = {
@@ -43,7 +43,11 @@ async def build_world(client: httpx.AsyncClient) -> World:
     a, b, a_member = await signup(client, "a"), await signup(client, "b"), await signup(client, "m")
     workspace_id = await new_workspace(client, a)
     await add_member(client, workspace_id, a, a_member, "member")
-    token = await client.post("/api/v1/users/me/tokens", json={"name": "t"}, headers=a.headers)
+    token = await client.post(
+        "/api/v1/users/me/tokens",
+        json={"name": "t", "current_password": PASSWORD},
+        headers=a.headers,
+    )
     project_id = await new_project(client, workspace_id, a)
     world = World(a, b, workspace_id, a_member, token.json()["id"], project_id)
     world.task_id, world.comment_id = await task_with_comment(client, project_id, a)

@@ -12,9 +12,11 @@ import jwt
 import pytest
 
 from smarttask.accounts.tokens import key_id
-from smarttask.settings import DEVELOPMENT_SECRET_KEY
+from tests.support import TEST_SECRET_KEY
 from tests.support.accounts import (
     API,
+    PROOF,
+    app_of,
     assert_unauthorized,
     bearer,
     login,
@@ -22,7 +24,9 @@ from tests.support.accounts import (
 )
 from tests.support.log_scan import register_secret
 
-KEY = DEVELOPMENT_SECRET_KEY  # the test apps' signing key
+KEY = TEST_SECRET_KEY  # the test apps' signing key
+# The fixed key development used to sign with before keys were generated (keyfile.py).
+RETIRED_DEVELOPMENT_KEY = "development-only-secret-key-change-me"
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"
 NEW_KEY = "new-signing-key-9876543210-zyxwvutsrqponmlk"
 
@@ -160,7 +164,10 @@ async def test_missing_token_is_401_with_plain_bearer_challenge(
 
 async def test_token_of_a_deleted_user_is_refused(client: httpx.AsyncClient) -> None:
     claims = await _signed_in(client)
-    assert (await client.delete(f"{API}/users/me", headers=bearer(claims["_token"]))).is_success
+    erased = await client.request(
+        "DELETE", f"{API}/users/me", json=PROOF, headers=bearer(claims["_token"])
+    )
+    assert erased.status_code == 204, erased.text
     await _assert_refused(client, claims["_token"])
 
 
@@ -197,3 +204,22 @@ async def test_a_key_id_does_not_reveal_the_key(client: httpx.AsyncClient) -> No
     header = _segment(claims["_token"], 0)
     assert header["kid"] not in KEY
     assert KEY not in json.dumps(header)
+
+
+async def test_the_retired_development_key_signs_nothing(client_with: Any, tmp_path: Any) -> None:
+    """A token made with the fixed key development once shipped with is refused."""
+    client = await client_with(secret_key="", data_dir=str(tmp_path))
+    app = app_of(client)
+    assert app.state.settings.secret_key_generated
+    await register(client, "jwt@example.com")
+    pair = await login(client, "jwt@example.com")
+    claims = _segment(pair["access_token"], 1)
+    assert (await client.get(f"{API}/users/me", headers=bearer(pair["access_token"]))).is_success
+    for kid in (key_id(RETIRED_DEVELOPMENT_KEY), _segment(pair["access_token"], 0)["kid"]):
+        forged = jwt.encode(
+            claims, RETIRED_DEVELOPMENT_KEY, algorithm="HS256", headers={"kid": kid}
+        )
+        register_secret(forged)
+        assert_unauthorized(
+            await client.get(f"{API}/users/me", headers={"Authorization": f"Bearer {forged}"})
+        )

@@ -152,7 +152,7 @@ async def test_wrong_current_passwords_count_as_failed_sign_ins(client: httpx.As
             json={"current_password": new_password(), "new_password": new_password()},
             headers=headers,
         )
-        assert_problem(response, 422)
+        assert assert_unauthorized(response)["code"] == "reauth_invalid"
     # the right current password is refused now, and so is signing in
     blocked = await client.post(
         f"{API}/users/me/password",

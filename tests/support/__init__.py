@@ -34,6 +34,10 @@ BACKENDS = tuple(
 )
 
 
+# The test apps' signing key: set, so that no test writes a generated key file.
+TEST_SECRET_KEY = "test-apps-signing-key-0123456789-abcdefghijkl"
+
+
 def job_registry(*extra: JobSet) -> JobRegistry:
     """The application's job registry, joined by tests' own handler sets."""
     return JobRegistry(job_modules(), extra=extra)
@@ -44,6 +48,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "env": "development",
+        "secret_key": TEST_SECRET_KEY,
         "log_json": True,
         # Tests write far faster than people; the per-user limit is tested on its own.
         "user_write_rate_limit": "100000/minute",

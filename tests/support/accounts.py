@@ -29,6 +29,8 @@ def new_password() -> str:
 
 
 PASSWORD = new_password()
+# The proof account-control requests carry in their body (docs/security.md, step-up).
+PROOF = {"current_password": PASSWORD}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -132,11 +134,18 @@ async def register_admin(client: httpx.AsyncClient, email: str) -> dict[str, str
 
 
 async def create_api_token(
-    client: httpx.AsyncClient, headers: dict[str, str], name: str = "ci", **extra: Any
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    name: str = "ci",
+    *,
+    password: str = PASSWORD,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """A new personal API token (its secret registered)."""
+    """A new personal API token, proven by the password (its secret registered)."""
     response = await client.post(
-        f"{API}/users/me/tokens", json={"name": name, **extra}, headers=headers
+        f"{API}/users/me/tokens",
+        json={"name": name, "current_password": password, **extra},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     token: dict[str, Any] = response.json()
@@ -159,18 +168,23 @@ async def steady_totp_step(at_least: float = 8.0) -> None:
         await asyncio.sleep(left + 0.05)
 
 
-async def enable_totp(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+async def enable_totp(
+    client: httpx.AsyncClient, headers: dict[str, str], password: str = PASSWORD
+) -> str:
     """Turn TOTP on for the signed-in user with the previous step's code; the secret.
 
     The codes of the current and the next step are left for the rest of the test.
     """
     await steady_totp_step()
-    setup = await client.post(f"{API}/users/me/totp", headers=headers)
+    proof = {"current_password": password}
+    setup = await client.post(f"{API}/users/me/totp", json=proof, headers=headers)
     assert setup.status_code == 200, setup.text
     secret: str = setup.json()["secret"]
     register_secret(secret)
     confirm = await client.post(
-        f"{API}/users/me/totp/confirm", json={"code": totp_code(secret, -1)}, headers=headers
+        f"{API}/users/me/totp/confirm",
+        json={"code": totp_code(secret, -1), **proof},
+        headers=headers,
     )
     assert confirm.status_code == 204, confirm.text
     return secret

@@ -13,7 +13,9 @@ from smarttask.settings import Settings
 
 
 def _tokens() -> AccessTokens:
-    return AccessTokens(Settings(_env_file=None).auth)  # type: ignore[call-arg]
+    return AccessTokens(
+        Settings(_env_file=None, secret_key="k" * 40).auth  # type: ignore[call-arg]
+    )
 
 
 def test_a_verified_token_is_served_from_the_cache_until_it_expires() -> None:

@@ -180,6 +180,35 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+@raises(403)
+async def account_controller(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> User:
+    """The user of a signed-in session: API tokens never control an account (403).
+
+    Checked before the body is: a token that leaked from a CI job learns nothing here.
+    The route's service then wants proof of presence in the body (service.reauthenticate).
+    """
+    if principal.via == "api_token":
+        raise Forbidden(
+            "API tokens cannot change the account (tokens, two-factor authentication, email, "
+            "password, erasure); sign in with the password instead.",
+            extra={"code": "api_token_not_allowed"},
+        )
+    return principal.user
+
+
+@raises(403)
+async def controlling_admin(user: Annotated[User, Depends(account_controller)]) -> User:
+    """A signed-in instance administrator (not an API token) changing other accounts."""
+    if not user.is_admin:
+        raise Forbidden("Only instance administrators may do this.")
+    return user
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(current_admin)]
+# Account control (docs/security.md, step-up): signed-in sessions only, proof in the body.
+ControllingUser = Annotated[User, Depends(account_controller)]
+ControllingAdmin = Annotated[User, Depends(controlling_admin)]

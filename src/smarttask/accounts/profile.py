@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,11 @@ from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import ApiToken, User
 from smarttask.accounts.schemas import (
     AdminUserUpdate,
+    ApiTokenCreate,
     ApiTokenRead,
+    Proof,
+    TotpConfirm,
+    TotpRemove,
     TotpSetup,
     UserRead,
     UserUpdate,
@@ -23,6 +27,7 @@ from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_pa
 from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 MAX_API_TOKENS = 50
+security_log = logging.getLogger("smarttask.security")
 
 
 def _bad_code() -> ValidationFailed:
@@ -32,8 +37,24 @@ def _bad_code() -> ValidationFailed:
     )
 
 
-async def update_profile(session: AsyncSession, user: User, changes: UserUpdate) -> User:
-    """Change one's name or email (409 when the email is taken)."""
+async def _prove(
+    session: AsyncSession, auth: AuthComponents, user: User, proof: Proof, code: str | None = None
+) -> None:
+    await service.reauthenticate(
+        session, auth, user, password=proof.current_password, totp_code=proof.totp_code or code
+    )
+
+
+async def update_profile(
+    session: AsyncSession, auth: AuthComponents, user: User, changes: UserUpdate
+) -> User:
+    """Change one's name, or (with proof) email; 409 when the email is taken.
+
+    The new email applies at once. Telling the old address and confirming the new one by
+    mail comes with the mail domain; until then the change is logged as a security event.
+    """
+    if changes.email is not None:
+        await _prove(session, auth, user, changes)
     if changes.name is not None:
         user.name = changes.name
     if changes.email is not None:
@@ -42,6 +63,7 @@ async def update_profile(session: AsyncSession, user: User, changes: UserUpdate)
             if await repository.get_user_by_email(session, email) is not None:
                 raise Conflict("An account with this email already exists.")
             user.email = email
+            security_log.info("email changed", extra={"user_id": user.id})
     user.updated_at = utcnow()
     try:
         await session.flush()
@@ -50,8 +72,11 @@ async def update_profile(session: AsyncSession, user: User, changes: UserUpdate)
     return user
 
 
-async def start_totp(user: User, auth: AuthComponents) -> TotpSetup:
-    """A new secret, stored but not active until a code confirms it."""
+async def start_totp(
+    session: AsyncSession, auth: AuthComponents, user: User, proof: Proof
+) -> TotpSetup:
+    """A new secret, stored but not active until a code confirms it (needs proof)."""
+    await _prove(session, auth, user, proof)
     if user.totp_enabled:
         raise Conflict("Two-factor authentication is already on; remove it first.")
     secret = totp.new_secret()
@@ -62,8 +87,12 @@ async def start_totp(user: User, auth: AuthComponents) -> TotpSetup:
     return TotpSetup(secret=secret, otpauth_uri=uri)
 
 
-async def confirm_totp(session: AsyncSession, user: User, code: str) -> None:
-    """Turn TOTP on once a code of the pending secret is shown."""
+async def confirm_totp(
+    session: AsyncSession, auth: AuthComponents, user: User, body: TotpConfirm
+) -> None:
+    """Turn TOTP on once a code of the pending secret is shown (needs proof)."""
+    await _prove(session, auth, user, body)
+    code = body.code
     if user.totp_enabled:
         raise Conflict("Two-factor authentication is already on.")
     if user.totp_secret is None:
@@ -75,12 +104,13 @@ async def confirm_totp(session: AsyncSession, user: User, code: str) -> None:
     await session.flush()
 
 
-async def remove_totp(session: AsyncSession, user: User, code: str) -> None:
-    """Turn TOTP off, proven by a current code."""
+async def remove_totp(
+    session: AsyncSession, auth: AuthComponents, user: User, body: TotpRemove
+) -> None:
+    """Turn TOTP off, proven by a current code (`code` or `totp_code`) or the password."""
+    await _prove(session, auth, user, body, body.code)
     if not user.totp_enabled:
         raise Conflict("Two-factor authentication is not on.")
-    if not await service.verify_totp_once(session, user, code):
-        raise _bad_code()
     user.totp_enabled = False
     user.totp_secret = None
     user.updated_at = utcnow()
@@ -88,9 +118,11 @@ async def remove_totp(session: AsyncSession, user: User, code: str) -> None:
 
 
 async def create_api_token(
-    session: AsyncSession, user: User, *, name: str, expires_at: datetime | None
+    session: AsyncSession, auth: AuthComponents, user: User, body: ApiTokenCreate
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret (shown once; only the hash is kept)."""
+    """A new token and its secret (shown once; only the hash is kept); needs proof."""
+    await _prove(session, auth, user, body)
+    name, expires_at = body.name, body.expires_at
     now = utcnow()
     if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
         raise ValidationFailed(
@@ -163,9 +195,11 @@ async def get_user(session: AsyncSession, user_id: str) -> User:
 
 
 async def admin_update(
-    session: AsyncSession, admin: User, user_id: str, changes: AdminUserUpdate
+    session: AsyncSession, auth: AuthComponents, admin: User, user_id: str, changes: AdminUserUpdate
 ) -> User:
-    """An administrator's change to a user (name, active, admin flag)."""
+    """An administrator's change to a user (name; with the admin's proof, active and admin flag)."""
+    if changes.is_active is not None or changes.is_admin is not None:
+        await _prove(session, auth, admin, changes)
     user = await get_user(session, user_id)
     if user.id == admin.id and (changes.is_admin is False or changes.is_active is False):
         raise Forbidden("Administrators cannot demote or disable themselves.")
@@ -184,9 +218,18 @@ async def admin_update(
     return user
 
 
-async def admin_erase(session: AsyncSession, admin: User, user_id: str) -> None:
-    """An administrator erases a user."""
+async def admin_erase(
+    session: AsyncSession, auth: AuthComponents, admin: User, user_id: str, proof: Proof
+) -> None:
+    """An administrator erases a user (with the administrator's proof)."""
+    await _prove(session, auth, admin, proof)
     user = await get_user(session, user_id)
     if user.id == admin.id:
         raise Forbidden("Use DELETE /api/v1/users/me to erase your own account.")
+    await service.erase(session, user)
+
+
+async def erase_me(session: AsyncSession, auth: AuthComponents, user: User, proof: Proof) -> None:
+    """Erase one's own account, proven by the password (or a one-time code)."""
+    await _prove(session, auth, user, proof)
     await service.erase(session, user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import distinct, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import ApiToken, RefreshToken, User
@@ -86,22 +86,31 @@ async def revoke_family(session: AsyncSession, family_id: str, now: datetime) ->
     )
 
 
-async def revoke_user_refresh_tokens(session: AsyncSession, user_id: str, now: datetime) -> None:
-    """Revoke every refresh token of a user (all logins)."""
+async def revoke_user_refresh_tokens(session: AsyncSession, user_id: str, now: datetime) -> int:
+    """Revoke every refresh token of a user (all logins); how many logins were live."""
+    live = select(func.count(distinct(RefreshToken.family_id))).where(
+        RefreshToken.user_id == user_id,
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.used_at.is_(None),
+        RefreshToken.expires_at > now,
+    )
+    sessions = int((await session.execute(live)).scalar_one())
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return sessions
 
 
-async def revoke_user_api_tokens(session: AsyncSession, user_id: str, now: datetime) -> None:
-    """Revoke every API token of a user."""
-    await session.execute(
+async def revoke_user_api_tokens(session: AsyncSession, user_id: str, now: datetime) -> int:
+    """Revoke every API token of a user; how many were not revoked before."""
+    result: Any = await session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return int(result.rowcount)
 
 
 async def get_api_token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | None:

@@ -94,8 +94,21 @@ class UserRead(OutputSchema):
     deleted_at: datetime | None
 
 
-class UserUpdate(InputSchema):
-    """Changes to one's own profile."""
+class Proof(InputSchema):
+    """Proof, in the request itself, that the account's owner is there (docs/security.md).
+
+    Account control needs the current password, or a one-time code where TOTP is on: a
+    bearer token alone is not enough. Both are optional here so that a missing proof is a
+    401 with `"code": "reauth_required"`, not a 422.
+    """
+
+    current_password: Password | None = None
+    # Any string: a malformed code is a wrong proof (401), not a validation error.
+    totp_code: str | None = Field(default=None, max_length=16)
+
+
+class UserUpdate(Proof):
+    """Changes to one's own profile (a new email needs proof; a new name does not)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Ada King"}]})
 
@@ -103,18 +116,17 @@ class UserUpdate(InputSchema):
     email: EmailStr | None = Field(default=None, max_length=320)
 
 
-class AdminUserUpdate(InputSchema):
-    """Changes an administrator may make to any user."""
+class AdminUserUpdate(Proof):
+    """Changes an administrator may make to any user (is_active and is_admin need proof)."""
 
     name: Name | None = None
     is_active: bool | None = None
     is_admin: bool | None = None
 
 
-class PasswordChange(InputSchema):
-    """A password change."""
+class PasswordChange(Proof):
+    """A password change, proven by the current password (or a one-time code)."""
 
-    current_password: Password
     new_password: NewPassword
 
 
@@ -125,16 +137,24 @@ class TotpSetup(OutputSchema):
     otpauth_uri: str
 
 
-class TotpCodeBody(InputSchema):
-    """A one-time code."""
+class TotpConfirm(Proof):
+    """The first code of the pending TOTP secret, and proof of the owner's presence."""
 
     code: TotpCode
 
 
-class ApiTokenCreate(InputSchema):
-    """A new personal API token."""
+class TotpRemove(Proof):
+    """Proof for turning TOTP off; `code` is accepted as the one-time code, as before."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "CI pipeline"}]})
+    code: str | None = Field(default=None, max_length=16)
+
+
+class ApiTokenCreate(Proof):
+    """A new personal API token (needs proof: a token must not mint tokens)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "CI pipeline", "current_password": "..."}]}
+    )
 
     name: TokenName
     expires_at: datetime | None = None

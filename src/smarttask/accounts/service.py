@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -24,6 +25,8 @@ from smarttask.kit.problems import Conflict, TooManyRequests, Unauthorized, Vali
 log = logging.getLogger("smarttask.accounts")
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+# The bearer token is fine; the request lacks the user's proof (RFC 9470's step-up error).
+STEP_UP = {"WWW-Authenticate": 'Bearer error="insufficient_user_authentication"'}
 _LOGIN_FAILED = "The email or password is wrong."
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
@@ -258,34 +261,85 @@ async def logout(session: AsyncSession, token: str) -> None:
         await repository.revoke_family(session, row.family_id, utcnow())
 
 
-async def change_password(
-    session: AsyncSession, auth: AuthComponents, user: User, *, current: str, new: str
-) -> None:
-    """Replace the password after checking the current one; every login is signed out.
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    """What a password change took away: live sign-ins and API tokens."""
 
-    Wrong current passwords count as failed sign-ins of the email: a stolen access token
-    must not become an unlimited password-guessing oracle.
+    sessions: int
+    api_tokens: int
+
+
+def _reauth_refused(detail: str, code: str) -> Unauthorized:
+    return Unauthorized(detail, headers=STEP_UP, extra={"code": code})
+
+
+async def reauthenticate(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    *,
+    password: str | None,
+    totp_code: str | None,
+) -> None:
+    """Check the proof an account-control request carries: 401 when missing or wrong.
+
+    A valid current password, or (TOTP on) a one-time code not used before, is enough.
+    Wrong proofs count as failed sign-ins of the email, so that a stolen access token is
+    no unlimited password-guessing oracle; once the email is locked out the answer is 429.
     """
-    key = user.email or user.id
-    await _lockout(auth, key)
-    if user.password_hash is None or not await auth.hashing.verify(user.password_hash, current):
-        await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, key)
-        raise ValidationFailed(
-            "The current password is wrong.",
-            errors=[
-                {
-                    "loc": ["body", "current_password"],
-                    "msg": "wrong password",
-                    "type": "password_mismatch",
-                }
-            ],
+    if not password and not totp_code:
+        raise _reauth_refused(
+            "This action needs proof that it is you: send current_password (or totp_code "
+            "when two-factor authentication is on) in the request body.",
+            "reauth_required",
         )
+    key = user.email or user.id
+    async with auth.signin_locks.lock(key):
+        await _lockout(auth, key)
+        if (
+            password
+            and user.password_hash is not None
+            and await auth.hashing.verify(user.password_hash, password)
+        ):
+            return
+        if totp_code and user.totp_enabled and await verify_totp_once(session, user, totp_code):
+            return
+        await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, key)
+    raise _reauth_refused(
+        "The current password or one-time code is wrong (or the code was already used).",
+        "reauth_invalid",
+    )
+
+
+async def set_password(
+    session: AsyncSession, auth: AuthComponents, user: User, new: str
+) -> Revoked:
+    """Store a new password and revoke every sign-in and API token of the user.
+
+    Whoever held a token before the change (perhaps the reason for it) holds nothing after.
+    """
     await check_password_policy(new, user.email, user.name, field="new_password")
     now = utcnow()
     user.password_hash = await auth.hashing.hash(new)
     user.updated_at = now
-    await repository.revoke_user_refresh_tokens(session, user.id, now)
+    sessions = await repository.revoke_user_refresh_tokens(session, user.id, now)
+    api_tokens = await repository.revoke_user_api_tokens(session, user.id, now)
     await session.flush()
+    return Revoked(sessions=sessions, api_tokens=api_tokens)
+
+
+async def change_password(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    *,
+    current: str | None,
+    totp_code: str | None = None,
+    new: str,
+) -> Revoked:
+    """Replace the password after checking the proof; every login and API token is revoked."""
+    await reauthenticate(session, auth, user, password=current, totp_code=totp_code)
+    return await set_password(session, auth, user, new)
 
 
 async def disable(session: AsyncSession, user: User) -> None:

@@ -7,14 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts import profile, service
-from smarttask.accounts.deps import AdminUser, AuthDep, CurrentUser
+from smarttask.accounts.deps import (
+    AdminUser,
+    AuthDep,
+    ControllingAdmin,
+    ControllingUser,
+    CurrentUser,
+)
 from smarttask.accounts.schemas import (
     AdminUserUpdate,
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenRead,
     PasswordChange,
-    TotpCodeBody,
+    Proof,
+    TotpConfirm,
+    TotpRemove,
     TotpSetup,
     UserRead,
     UserUpdate,
@@ -28,6 +36,13 @@ from smarttask.speed.hotroute import hot_route
 router = APIRouter(prefix="/users", tags=["users"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 _AUTH = (401, 503)
+# Account control: 401 also for a missing or wrong proof ("code": "reauth_required" or
+# "reauth_invalid"), 403 for an API token, 429 once failed proofs lock the email out.
+_CONTROL = (401, 403, 429, 503)
+_REVOKED_HEADERS = {
+    "X-Revoked-Sessions": "How many live sign-ins were revoked.",
+    "X-Revoked-Api-Tokens": "How many API tokens were revoked.",
+}
 _USER_READ_FIELDS = tuple(UserRead.model_fields)
 
 
@@ -37,16 +52,22 @@ async def read_me(user: CurrentUser) -> Response:
     return json_response({field: getattr(user, field) for field in _USER_READ_FIELDS})
 
 
-@router.patch("/me", response_model=UserRead, responses=problems(*_AUTH, 409, 413, 415, 422))
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
-    """Change the caller's name or email."""
-    return UserRead.model_validate(await profile.update_profile(session, user, body))
+@router.patch("/me", response_model=UserRead, responses=problems(*_CONTROL, 409, 413, 415, 422))
+async def update_me(
+    body: UserUpdate, user: ControllingUser, session: SessionDep, auth: AuthDep
+) -> UserRead:
+    """Change the caller's name, or (with proof) email."""
+    return UserRead.model_validate(await profile.update_profile(session, auth, user, body))
 
 
-@router.delete("/me", status_code=204, response_class=Response, responses=problems(*_AUTH))
-async def erase_me(user: CurrentUser, session: SessionDep) -> Response:
-    """Erase the caller's personal data and disable the account."""
-    await service.erase(session, user)
+@router.delete(
+    "/me", status_code=204, response_class=Response, responses=problems(*_CONTROL, 413, 415, 422)
+)
+async def erase_me(
+    body: Proof, user: ControllingUser, session: SessionDep, auth: AuthDep
+) -> Response:
+    """Erase the caller's personal data and disable the account (needs proof)."""
+    await profile.erase_me(session, auth, user, body)
     return Response(status_code=204)
 
 
@@ -54,34 +75,58 @@ async def erase_me(user: CurrentUser, session: SessionDep) -> Response:
     "/me/password",
     status_code=204,
     response_class=Response,
-    # 429: wrong current passwords count as failed sign-ins of the email (lockout).
-    responses=problems(*_AUTH, 413, 415, 422, 429),
+    responses={
+        204: {
+            "description": "The password changed; every sign-in and API token is revoked.",
+            "headers": {
+                name: {"description": what, "schema": {"type": "integer"}}
+                for name, what in _REVOKED_HEADERS.items()
+            },
+        },
+        **problems(*_CONTROL, 413, 415, 422),
+    },
 )
 async def change_password(
-    body: PasswordChange, user: CurrentUser, session: SessionDep, auth: AuthDep
+    body: PasswordChange, user: ControllingUser, session: SessionDep, auth: AuthDep
 ) -> Response:
-    """Change the password; every sign-in's refresh tokens are revoked."""
-    await service.change_password(
-        session, auth, user, current=body.current_password, new=body.new_password
+    """Change the password; every sign-in and every API token of the user is revoked."""
+    revoked = await service.change_password(
+        session,
+        auth,
+        user,
+        current=body.current_password,
+        totp_code=body.totp_code,
+        new=body.new_password,
     )
-    return Response(status_code=204)
+    return Response(
+        status_code=204,
+        headers=dict(
+            zip(_REVOKED_HEADERS, (str(revoked.sessions), str(revoked.api_tokens)), strict=True)
+        ),
+    )
 
 
-@router.post("/me/totp", response_model=TotpSetup, responses=problems(*_AUTH, 409))
-async def start_totp(user: CurrentUser, auth: AuthDep) -> TotpSetup:
-    """Begin TOTP set-up: a secret to scan, active once confirmed."""
-    return await profile.start_totp(user, auth)
+@router.post(
+    "/me/totp", response_model=TotpSetup, responses=problems(*_CONTROL, 409, 413, 415, 422)
+)
+async def start_totp(
+    body: Proof, user: ControllingUser, session: SessionDep, auth: AuthDep
+) -> TotpSetup:
+    """Begin TOTP set-up (needs proof): a secret to scan, active once confirmed."""
+    return await profile.start_totp(session, auth, user, body)
 
 
 @router.post(
     "/me/totp/confirm",
     status_code=204,
     response_class=Response,
-    responses=problems(*_AUTH, 409, 413, 415, 422),
+    responses=problems(*_CONTROL, 409, 413, 415, 422),
 )
-async def confirm_totp(body: TotpCodeBody, user: CurrentUser, session: SessionDep) -> Response:
-    """Activate TOTP with a first code."""
-    await profile.confirm_totp(session, user, body.code)
+async def confirm_totp(
+    body: TotpConfirm, user: ControllingUser, session: SessionDep, auth: AuthDep
+) -> Response:
+    """Activate TOTP with a first code (needs proof)."""
+    await profile.confirm_totp(session, auth, user, body)
     return Response(status_code=204)
 
 
@@ -89,11 +134,16 @@ async def confirm_totp(body: TotpCodeBody, user: CurrentUser, session: SessionDe
     "/me/totp",
     status_code=204,
     response_class=Response,
-    responses=problems(*_AUTH, 409, 413, 415, 422),
+    responses=problems(*_CONTROL, 409, 413, 415, 422),
 )
-async def remove_totp(body: TotpCodeBody, user: CurrentUser, session: SessionDep) -> Response:
-    """Turn TOTP off with a current code."""
-    await profile.remove_totp(session, user, body.code)
+async def remove_totp(
+    user: ControllingUser,
+    session: SessionDep,
+    auth: AuthDep,
+    body: TotpRemove,
+) -> Response:
+    """Turn TOTP off with a current code or the password."""
+    await profile.remove_totp(session, auth, user, body)
     return Response(status_code=204)
 
 
@@ -101,15 +151,13 @@ async def remove_totp(body: TotpCodeBody, user: CurrentUser, session: SessionDep
     "/me/tokens",
     status_code=201,
     response_model=ApiTokenCreated,
-    responses=problems(*_AUTH, 409, 413, 415, 422),
+    responses=problems(*_CONTROL, 409, 413, 415, 422),
 )
 async def create_token(
-    body: ApiTokenCreate, user: CurrentUser, session: SessionDep
+    body: ApiTokenCreate, user: ControllingUser, session: SessionDep, auth: AuthDep
 ) -> ApiTokenCreated:
-    """Create a personal API token; its secret is shown only in this answer."""
-    row, secret = await profile.create_api_token(
-        session, user, name=body.name, expires_at=body.expires_at
-    )
+    """Create a personal API token (needs proof); its secret is shown only in this answer."""
+    row, secret = await profile.create_api_token(session, auth, user, body)
     return ApiTokenCreated.model_validate(
         {**ApiTokenRead.model_validate(row).model_dump(), "token": secret}
     )
@@ -150,19 +198,30 @@ async def read_user(user_id: Id, _admin: AdminUser, session: SessionDep) -> User
 
 
 @router.patch(
-    "/{user_id}", response_model=UserRead, responses=problems(*_AUTH, 403, 404, 409, 413, 415, 422)
+    "/{user_id}",
+    response_model=UserRead,
+    responses=problems(*_CONTROL, 404, 409, 413, 415, 422),
 )
 async def update_user(
-    user_id: Id, body: AdminUserUpdate, admin: AdminUser, session: SessionDep
+    user_id: Id, body: AdminUserUpdate, admin: ControllingAdmin, session: SessionDep, auth: AuthDep
 ) -> UserRead:
-    """Rename, disable, re-enable, promote or demote a user (administrators only)."""
-    return UserRead.model_validate(await profile.admin_update(session, admin, user_id, body))
+    """Rename, or (with proof) disable, re-enable, promote or demote a user (administrators)."""
+    return UserRead.model_validate(await profile.admin_update(session, auth, admin, user_id, body))
 
 
 @router.delete(
-    "/{user_id}", status_code=204, response_class=Response, responses=problems(*_AUTH, 403, 404)
+    "/{user_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(*_CONTROL, 404, 413, 415, 422),
 )
-async def erase_user(user_id: Id, admin: AdminUser, session: SessionDep) -> Response:
-    """Erase a user's personal data and disable the account (administrators only)."""
-    await profile.admin_erase(session, admin, user_id)
+async def erase_user(
+    user_id: Id,
+    admin: ControllingAdmin,
+    session: SessionDep,
+    auth: AuthDep,
+    body: Proof,
+) -> Response:
+    """Erase a user's personal data and disable the account (administrators, with proof)."""
+    await profile.admin_erase(session, auth, admin, user_id, body)
     return Response(status_code=204)

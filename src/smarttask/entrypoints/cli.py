@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
+import logging
 import os
 import signal
 import sys
@@ -14,6 +16,16 @@ from smarttask import __version__
 
 if TYPE_CHECKING:
     from smarttask.runtime import Runtime
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether the address only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -28,11 +40,29 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    host = args.host or settings.host
+    if settings.secret_key_generated:
+        if not _is_loopback(host) and not (
+            args.allow_generated_key or settings.allow_generated_key
+        ):
+            print(
+                f"smarttask: refusing to listen on {host} with a signing key generated into "
+                f"{settings.secret_key_file}: set SMARTTASK_SECRET_KEY to a random value of at "
+                "least 32 characters (python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                "), or pass --allow-generated-key (SMARTTASK_ALLOW_GENERATED_KEY=true) if this "
+                "one machine's key file is what you want",
+                file=sys.stderr,
+            )
+            return 2
+        logging.getLogger("smarttask.security").warning(
+            "serving with a generated signing key; set SMARTTASK_SECRET_KEY for production",
+            extra={"key_file": settings.secret_key_file},
+        )
     if settings.database.is_sqlite and settings.auto_migrate:
         upgrade()
     uvicorn.run(
         "smarttask.entrypoints.asgi:app",
-        host=args.host or settings.host,
+        host=host,
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
         log_config=None,
@@ -164,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-worker",
         action="store_true",
         help="do not run background jobs in this process (run `smarttask worker` instead)",
+    )
+    serve.add_argument(
+        "--allow-generated-key",
+        action="store_true",
+        help="listen beyond loopback even though the signing key was generated into the data "
+        "folder (SMARTTASK_ALLOW_GENERATED_KEY); set SMARTTASK_SECRET_KEY instead in production",
     )
     serve.set_defaults(run=_serve, bare=True)  # reads its settings after --no-worker
 
