@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,29 +14,7 @@ import pytest
 from smarttask.adapters.llm.base import TaskSnapshot
 from smarttask.analysis import guardrail
 from smarttask.analysis.injection import suspicious_phrases
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-TASK = TaskSnapshot(
-    key="WEB-1",
-    title="Fix the login page",
-    description="Users cannot sign in. See https://example.com/issue/42 for the report.",
-    status="todo",
-    priority="medium",
-    labels=("auth",),
-    due_at=NOW + timedelta(days=10),
-    has_assignee=True,
-    estimate_minutes=None,
-    risk_score=0.2,
-    risk_level="low",
-)
-GOOD = {
-    "summary": "Sign-in is broken for users.",
-    "suggested_priority": "high",
-    "estimate_minutes": 90,
-    "subtasks": ["Reproduce the bug", "Fix the session cookie"],
-    "concerns": ["Users are locked out"],
-    "questions": ["Which browsers are affected?"],
-}
+from tests.support.guardrail import GOOD, NOW, TASK
 
 
 def review(data: dict[str, Any], task: TaskSnapshot = TASK) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,29 +13,7 @@ from smarttask.adapters.llm.base import TaskSnapshot
 from smarttask.analysis import guardrail
 from smarttask.analysis.injection import demanded_outputs, suspicious_phrases
 from smarttask.analysis.markup import clean, urls_in
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-TASK = TaskSnapshot(
-    key="WEB-1",
-    title="Fix the login page",
-    description="Users cannot sign in. See https://example.com/issue/42 for the report.",
-    status="todo",
-    priority="medium",
-    labels=("auth",),
-    due_at=NOW + timedelta(days=10),
-    has_assignee=True,
-    estimate_minutes=None,
-    risk_score=0.2,
-    risk_level="low",
-)
-GOOD = {
-    "summary": "Sign-in is broken for users.",
-    "suggested_priority": "high",
-    "estimate_minutes": 90,
-    "subtasks": ["Reproduce the bug", "Fix the session cookie"],
-    "concerns": ["Users are locked out"],
-    "questions": ["Which browsers are affected?"],
-}
+from tests.support.guardrail import GOOD, NOW, TASK
 
 
 def review(data: Any = None, raw: str | None = None, task: TaskSnapshot = TASK) -> Any:
