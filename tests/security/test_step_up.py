@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 
 from smarttask.accounts.models import ApiToken, RefreshToken, User
 from smarttask.app import create_app
+from smarttask.speed._fastapi_private import flat_routes
 from tests.support import make_settings
 from tests.support.accounts import (
     API,
@@ -70,7 +71,7 @@ def app_operations() -> set[tuple[str, str]]:
     """Every (method, path) the app routes, lazy routers included."""
     app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
     app.openapi()  # includes every lazily imported router
-    operations = _operations(list(app.routes))
+    operations = _operations(flat_routes(app.routes))  # included routers' routes too
     assert (("GET", ME)) in operations, "the enumeration is broken"
     return operations
 
