@@ -15,12 +15,15 @@ as docs/jobs.md says; what is exactly once is what the database keeps.
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -104,6 +107,47 @@ async def requested_analysis(client: httpx.AsyncClient) -> tuple[Board, str]:
     )
     assert response.status_code == 202, response.text
     return board, str(task["id"])
+
+
+async def holds_a_transaction(database_url: str) -> bool:
+    """Whether another connection has a transaction open (on SQLite: the write lock)."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.split("///", 1)[1], timeout=0.2)
+        connection.isolation_level = None
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            connection.close()
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        open_transactions = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+        )
+        return bool(open_transactions)
+    finally:
+        await connection.close()
+
+
+async def freeze_mid_call(process: ServerProcess, database_url: str) -> None:
+    """SIGSTOP the worker while it waits on the provider, not inside a database transaction.
+
+    Frozen inside a transaction (a lease renewal that happened to be running) it would hold
+    its locks, which is another scenario than this test's: then it is resumed and frozen again.
+    """
+    assert process.process is not None
+    for _ in range(100):
+        process.process.send_signal(signal.SIGSTOP)
+        await asyncio.sleep(0.05)
+        if not await holds_a_transaction(database_url):
+            return
+        process.process.send_signal(signal.SIGCONT)
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker was inside a transaction at every try")
 
 
 async def only_job(database: Database) -> Job:
@@ -208,6 +252,7 @@ async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
     workers: Workers,
     openai_server: OpenAIServer,  # noqa: F811
     backend: str,
+    database_url: str,
 ) -> None:
     # The frozen worker's call (3 s timeout) fails the moment it resumes, while the live
     # worker still waits for its answer (4 s): the late failure lands in the new run.
@@ -221,7 +266,7 @@ async def test_a_frozen_worker_that_resumes_after_its_lease_changes_nothing(
 
     await wait_until(lambda: calls(1), "the first worker to be mid-call", limit=60)
     assert frozen.process is not None
-    frozen.process.send_signal(signal.SIGSTOP)
+    await freeze_mid_call(frozen, database_url)
     try:
         live = workers.start(1, timeout=30)
         await wait_until(lambda: calls(2), "the second worker to take the job over", limit=60)
