@@ -23,7 +23,9 @@ from smarttask.runtime import Runtime, build_runtime
 from smarttask.settings import Settings
 from smarttask.speed.lazy_routes import LazyRouters
 from smarttask.speed.routing import index_routes
-from smarttask.wiring import api_routers
+from smarttask.web import errors as page_errors
+from smarttask.web.security import content_security_policy
+from smarttask.wiring import app_routers
 
 if TYPE_CHECKING:
     from smarttask.db.listener import Listener
@@ -123,12 +125,13 @@ def create_app(
     app.state.auth = auth
 
     app.include_router(health_router)
-    routers = LazyRouters(app, API_PREFIX, api_routers())
+    routers = LazyRouters(app, API_PREFIX, app_routers())
     if not lazy_routes:
         routers.include_all()
     app.state.routers = routers
 
     install_exception_handlers(app, retry_after=settings.retry_after_seconds)
+    page_errors.install(app)  # the same decisions, as pages for the web app's paths
     install_problem_responses(
         app, api_prefix=API_PREFIX, unreplayable_prefixes=UNREPLAYABLE_PREFIXES
     )
@@ -150,6 +153,7 @@ def create_app(
         retry_after=settings.retry_after_seconds,
         max_bytes=settings.max_body_bytes,
         raw_body_prefixes=RAW_BODY_PREFIXES,
+        page_csp=content_security_policy(settings),
         cors={
             "allow_origins": list(settings.cors_origins),
             "allow_methods": ["GET", "POST", "PATCH", "PUT", "DELETE"],

@@ -7,7 +7,9 @@ before it is needed (a Lambda cold start imports only what its first request tou
   start with (`*` for a path parameter; see `speed/lazy_routes.py`), in routing order;
 - `models`: the module that defines its tables (the migrations' metadata, `db/registry.py`);
 - `jobs`: the module that declares its job handlers and periodic jobs (`jobs/registry.py`);
-- `cli`: the module whose `add_commands(commands)` adds its `smarttask` sub-commands.
+- `cli`: the module whose `add_commands(commands)` adds its `smarttask` sub-commands;
+- `pages`: routers of the web app's pages (outside the API prefix), each with the leading
+  path segments of its pages, as routers are given.
 
 The app (`app.py`), the metadata registry, the job registry (`runtime.py`) and the command
 line (`entrypoints/cli.py`) read this table; adding a domain is one entry here.
@@ -25,6 +27,7 @@ class Domain:
     """What one domain plugs into the application (modules by their full names)."""
 
     package: str
+    # API routers, then page routers (prefix ""), in routing order.
     routers: tuple[LazyRouter, ...] = ()
     models: str | None = None
     jobs: str | None = None
@@ -43,6 +46,7 @@ def domain(
     models: bool = True,
     jobs: str | bool = False,
     cli: str | bool = False,
+    pages: tuple[tuple[str, ...], ...] = (),
 ) -> Domain:
     """A domain of `smarttask.<package>`; each router is (module, *leading path segments).
 
@@ -51,7 +55,10 @@ def domain(
     """
     return Domain(
         package,
-        tuple(LazyRouter(f"smarttask.{package}.{r[0]}", tuple(r[1:])) for r in routers),
+        (
+            *(LazyRouter(f"smarttask.{package}.{r[0]}", tuple(r[1:])) for r in routers),
+            *(LazyRouter(f"smarttask.{package}.{p[0]}", tuple(p[1:]), prefix="") for p in pages),
+        ),
         _module(package, models, "models"),
         _module(package, jobs, "jobs"),
         _module(package, cli, "cli"),
@@ -73,11 +80,24 @@ DOMAINS: tuple[Domain, ...] = (
     domain("activity"),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
+    domain(
+        "web",
+        models=False,
+        pages=(
+            ("pages.static", "static"),
+            ("pages.auth", "", "login", "register", "logout"),
+            ("pages.home", "my-tasks"),
+            ("pages.workspaces", "workspaces"),
+            ("pages.projects", "projects"),
+            ("pages.tasks", "tasks"),
+            ("pages.profile", "profile"),
+        ),
+    ),
 )
 
 
-def api_routers() -> tuple[LazyRouter, ...]:
-    """Every router under the API prefix, in routing order."""
+def app_routers() -> tuple[LazyRouter, ...]:
+    """Every router, those under the API prefix and the web app's pages, in routing order."""
     return tuple(router for domain in DOMAINS for router in domain.routers)
 
 

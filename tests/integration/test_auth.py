@@ -190,7 +190,13 @@ async def test_disabled_user_cannot_sign_in(client: httpx.AsyncClient) -> None:
         f"{API}/auth/login", json={"email": "off@example.com", "password": PASSWORD}
     )
     body = assert_unauthorized(response)
-    assert body["detail"] == "The email or password is wrong."
+    # Told only to whoever knows the password; a wrong one reads like any wrong one.
+    assert body["code"] == "account_disabled"
+    assert "disabled" in body["detail"]
+    response = await client.post(
+        f"{API}/auth/login", json={"email": "off@example.com", "password": PASSWORD + "x"}
+    )
+    assert assert_unauthorized(response)["detail"] == "The email or password is wrong."
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from smarttask.app import API_PREFIX, create_app
 from smarttask.settings import Settings
 from smarttask.speed._fastapi_private import api_routes, flat_routes, original_route
 from smarttask.speed.lazy_routes import LazyRouters
-from smarttask.wiring import api_routers
+from smarttask.wiring import app_routers
 from tests.support import make_settings, sqlite_url
 
 # Answers that need no database: unknown paths and methods, redirects, refused input,
@@ -93,7 +93,7 @@ def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
     paths = [getattr(route, "path", "") for route in flat_routes(app.router.routes)]
     assert "/health/live" in paths
     assert not [path for path in paths if path.startswith(API_PREFIX)]
-    assert _routers(app).pending == tuple(router.module for router in api_routers())
+    assert _routers(app).pending == tuple(router.module for router in app_routers())
 
 
 def test_the_lazy_document_and_routes_equal_the_eager_ones(settings: Settings) -> None:
@@ -151,7 +151,7 @@ async def test_a_path_no_router_serves_includes_nothing(settings: Settings, path
     """A 404 for a path outside every router's segments imports no router."""
     app = create_app(settings, lazy_routes=True)
     assert (await _answer(app, "GET", path))[0] == 404
-    assert len(_routers(app).pending) == len(api_routers())
+    assert len(_routers(app).pending) == len(app_routers())
 
 
 def _covers(pattern: str, template: str) -> bool:
@@ -171,7 +171,7 @@ def _covers(pattern: str, template: str) -> bool:
 
 def test_each_router_declares_the_paths_its_routes_start_with() -> None:
     """Each route is covered by a declared path of its router; each declared path is used."""
-    for lazy in api_routers():
+    for lazy in app_routers():
         app = FastAPI()
         app.include_router(lazy.load(), prefix=API_PREFIX)
         used = set()
@@ -206,5 +206,5 @@ async def test_a_request_includes_only_the_routers_that_could_serve_it(
     """A task read does not import comments, analysis, activity or attachments."""
     app = create_app(settings, lazy_routes=True)
     await _answer(app, "DELETE", path)
-    included = {router.module for router in api_routers()} - set(_routers(app).pending)
+    included = {router.module for router in app_routers()} - set(_routers(app).pending)
     assert included == modules

@@ -72,7 +72,7 @@ async def current_principal(request: Request, response: Response, auth: AuthDep)
     uow = unit_of_work(request.scope)
     principal = await _principal(request, auth, uow)
     if uow.writes:
-        await _count_write(auth, principal.user.id, response)
+        await count_write(auth, principal.user.id, response)
     if uow.writes and auth.callers.listener is not None:
         # This worker's next reads see what the write changed about its caller at once;
         # other workers' caches hear of it through PostgreSQL (accounts/callers.py).
@@ -85,7 +85,7 @@ async def current_principal(request: Request, response: Response, auth: AuthDep)
     return principal
 
 
-async def _count_write(auth: AuthComponents, user_id: str, response: Response) -> None:
+async def count_write(auth: AuthComponents, user_id: str, response: Response) -> None:
     """Count a write against the user's limit, across all their workspaces and tokens.
 
     Here, in the dependency every authenticated route declares, no writing route can

@@ -173,11 +173,18 @@ async def _login(
         device = None  # a token of another account is no better than none
     if presented:  # whose failures count was known only once the user was looked up
         await _lockout(auth, _failure_key(normalized, device))
-    if user is None or not user.is_active or user.password_hash is None:
+    if user is None or user.password_hash is None:
         await auth.hashing.verify_dummy(password)  # look the same as a wrong password
         raise await _failed(auth, normalized, device)
     if not await auth.hashing.verify(user.password_hash, password):
         raise await _failed(auth, normalized, device)
+    if not user.is_active:
+        # Said only to whoever knows the password: it tells a stranger nothing.
+        raise Unauthorized(
+            "This account is disabled; ask an administrator of this smarttask to enable it.",
+            headers=BEARER,
+            extra={"code": "account_disabled"},
+        )
     if user.totp_enabled:
         if not totp_code:
             raise Unauthorized(
@@ -187,6 +194,34 @@ async def _login(
             raise await _failed(auth, normalized, device, "totp_invalid")
     if auth.hashing.needs_rehash(user.password_hash):
         user.password_hash = await auth.hashing.hash(password)
+    pair = await _issue(session, auth, user, family_id=new_id(), expires_at=None)
+    token = devices.issue(auth.settings, user.id, device.device_id if device else None)
+    return LoginTokens(**pair.model_dump(), device_token=token)
+
+
+async def login_with_code(
+    session: AsyncSession,
+    auth: AuthComponents,
+    *,
+    user_id: str,
+    totp_code: str,
+    device_token: str | None = None,
+) -> LoginTokens:
+    """The second step of a sign-in whose password was already checked (the web app's).
+
+    The caller proves the first step itself (a short-lived signed token, web/signin.py);
+    here the one-time code is checked like `login` checks it, failures counted alike.
+    """
+    user = await repository.get_user(session, user_id)
+    if user is None or not user.is_active or user.email is None or not user.totp_enabled:
+        raise Unauthorized(_LOGIN_FAILED, headers=BEARER)
+    device = devices.verify(auth.settings, device_token)
+    if device is not None and device.user_id != user.id:
+        device = None
+    async with auth.signin_locks.lock(user.email):
+        await _lockout(auth, _failure_key(user.email, device))
+        if not await verify_totp_once(session, user, totp_code):
+            raise await _failed(auth, user.email, device, "totp_invalid")
     pair = await _issue(session, auth, user, family_id=new_id(), expires_at=None)
     token = devices.issue(auth.settings, user.id, device.device_id if device else None)
     return LoginTokens(**pair.model_dump(), device_token=token)

@@ -12,6 +12,11 @@ from smarttask.settings import AuthSettings
 ALGORITHM = "HS256"
 API_TOKEN_PREFIX = "stk_"  # noqa: S105 - a public prefix, not a secret
 ACCESS = "access"
+# A web app's session cookie: the same claims, its own kind, so that neither is accepted as
+# the other (web/session.py).
+WEB_SESSION = "web"
+# A web sign-in whose password was right and whose one-time code is still to come.
+SIGN_IN_STEP = "sign-in-step"
 _VERIFIED_CACHE_SIZE = 4096
 
 
@@ -42,6 +47,7 @@ class AccessClaims:
     user_id: str
     session_id: str
     expires_at: datetime
+    kind: str = ACCESS
 
 
 class InvalidToken(Exception):
@@ -66,18 +72,27 @@ class AccessTokens:
         """Lifetime of an access token."""
         return self.settings.access_token_ttl_seconds
 
-    def issue(self, user_id: str, session_id: str, now: datetime) -> str:
-        """A signed access token for the user's login session."""
+    def issue(
+        self,
+        user_id: str,
+        session_id: str,
+        now: datetime,
+        *,
+        kind: str = ACCESS,
+        ttl_seconds: int | None = None,
+    ) -> str:
+        """A signed token of this kind (by default an access token) for the user's login."""
         import jwt  # on first use: PyJWT loads cryptography, slow on a cold start
 
+        lifetime = self.ttl_seconds if ttl_seconds is None else ttl_seconds
         claims = {
             "sub": user_id,
             "sid": session_id,
-            "typ": ACCESS,
+            "typ": kind,
             "iss": self.settings.jwt_issuer,
             "aud": self.settings.jwt_audience,
             "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
+            "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
             "jti": secrets.token_hex(8),
         }
         return jwt.encode(
@@ -87,14 +102,18 @@ class AccessTokens:
             headers={"kid": self._signing_kid},
         )
 
-    def verify(self, token: str) -> AccessClaims:
-        """The claims of a valid access token, else InvalidToken."""
+    def verify(self, token: str, *, kind: str = ACCESS) -> AccessClaims:
+        """The claims of a valid token of this kind (by default access), else InvalidToken."""
         claims = self._verified.get(token)
         if claims is not None:
             if claims.expires_at <= datetime.now(UTC):
                 raise InvalidToken("Signature has expired")
+            if claims.kind != kind:
+                raise InvalidToken(f"not a {kind} token")
             return claims
         claims = self._verify(token)
+        if claims.kind != kind:
+            raise InvalidToken(f"not a {kind} token")
         if len(self._verified) >= _VERIFIED_CACHE_SIZE:
             del self._verified[next(iter(self._verified))]  # the oldest entry
         self._verified[token] = claims
@@ -118,10 +137,9 @@ class AccessTokens:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        if claims.get("typ") != ACCESS:
-            raise InvalidToken("not an access token")
         return AccessClaims(
             user_id=str(claims["sub"]),
             session_id=str(claims["sid"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            kind=str(claims["typ"]),
         )

@@ -27,18 +27,20 @@ error_log = logging.getLogger("smarttask.errors")
 
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
+# Paths that are not pages of the web app: they keep the API's headers.
+_NOT_PAGE_PATHS = ("/api/", "/health", "/openapi.json", "/metrics")
 _MAX_USER_AGENT = 200
 
 
-def _security_headers(docs: bool, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
+def _security_headers(csp: str | None, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-resource-policy", b"same-origin"),
     ]
-    if not docs:
-        headers.append((b"content-security-policy", _API_CSP.encode()))
+    if csp is not None:
+        headers.append((b"content-security-policy", csp.encode()))
     if hsts:
         headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
     return tuple(headers)
@@ -85,6 +87,7 @@ class EdgeMiddleware:
         max_bytes: int,
         raw_body_prefixes: Iterable[str] = (),
         cors: Mapping[str, Any],
+        page_csp: str | None = None,
     ) -> None:
         self.app = app
         self.retry_after = retry_after
@@ -92,8 +95,12 @@ class EdgeMiddleware:
             app, max_bytes=max_bytes, raw_body_prefixes=raw_body_prefixes
         )
         self.cors_checked = PreflightCORSMiddleware(self.body_checked, **cors)
-        self.api_headers = _security_headers(docs=False, hsts=hsts)
-        self.docs_headers = _security_headers(docs=True, hsts=hsts)
+        self.api_headers = _security_headers(_API_CSP, hsts=hsts)
+        self.docs_headers = _security_headers(None, hsts=hsts)
+        # The web app's pages (every other path) get its policy, when the app has pages.
+        self.page_headers = (
+            self.api_headers if page_csp is None else _security_headers(page_csp, hsts=hsts)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request inside its context."""
@@ -114,10 +121,13 @@ class EdgeMiddleware:
         status = 500
         response_started = False
         path: str = scope["path"]
-        extra_headers = [
-            (b"x-request-id", request_id.encode()),
-            *(self.docs_headers if path.startswith(_DOCS_PATHS) else self.api_headers),
-        ]
+        if path.startswith(_DOCS_PATHS):
+            security = self.docs_headers
+        elif path.startswith(_NOT_PAGE_PATHS):
+            security = self.api_headers
+        else:
+            security = self.page_headers
+        extra_headers = [(b"x-request-id", request_id.encode()), *security]
         is_api = path.startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
@@ -132,7 +142,7 @@ class EdgeMiddleware:
             await send(message)
 
         inner: ASGIApp = self.cors_checked if origin is not None else self.body_checked
-        if is_api and _nul_in_url(scope):
+        if _nul_in_url(scope):
             inner = _refuse_nul_in_url
         try:
             await inner(scope, receive, send_with_headers)

@@ -39,6 +39,8 @@ class LazyRouter:
 
     module: str
     paths: tuple[str, ...]
+    # None: under the app's API prefix; else this prefix ("" for the web app's pages).
+    prefix: str | None = None
 
     def load(self) -> APIRouter:
         """Import the module; its router."""
@@ -83,7 +85,9 @@ class LazyRouters:
         for position in sorted(set(positions) & self._pending):
             routes = self._app.router.routes
             before = len(routes)
-            self._app.include_router(self._routers[position].load(), prefix=self._prefix)
+            lazy = self._routers[position]
+            prefix = self._prefix if lazy.prefix is None else lazy.prefix.rstrip("/")
+            self._app.include_router(lazy.load(), prefix=prefix)
             added = routes[before:]
             del routes[before:]
             region = slice(self._start, self._start + sum(len(r) for _, r in self._included))
@@ -100,13 +104,22 @@ class LazyRouters:
 
     def include_for(self, path: str) -> None:
         """Include the routers that could serve this path."""
-        if path.startswith(self._under):
-            segments = path[len(self._under) :].split("/")
-            needed = [i for i in self._pending if self._routers[i].serves(segments)]
-            if needed:
-                self.include(needed)
-        elif path in self._everything:
+        if path in self._everything:
             self.include_all()
+            return
+        api = path[len(self._under) :].split("/") if path.startswith(self._under) else None
+        needed = []
+        for i in self._pending:
+            lazy = self._routers[i]
+            if lazy.prefix is None:
+                segments = api
+            else:
+                under = lazy.prefix.rstrip("/") + "/"
+                segments = path[len(under) :].split("/") if path.startswith(under) else None
+            if segments is not None and lazy.serves(segments):
+                needed.append(i)
+        if needed:
+            self.include(needed)
 
     def install(self) -> None:
         """Include routers on demand: before routing each request, and in `app.openapi()`."""

@@ -1,0 +1,39 @@
+"""Full pages: the template inside the app's frame (top bar, workspace switcher, flash area).
+
+Page routes render whole pages through `page`, which loads what the frame shows (the
+caller's workspaces, one statement); htmx fragments use `render.render` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smarttask.web.render import render
+from smarttask.web.signin import WebCaller
+from smarttask.workspaces import service as workspaces
+
+# The switcher lists this many workspaces (a person may be in up to the instance's limit
+# of created ones, plus those they were invited to; the rest are on /workspaces).
+SWITCHER_SIZE = 50
+
+
+async def page(
+    request: Request,
+    session: AsyncSession,
+    caller: WebCaller,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    workspace_id: str | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The template as a full page of the signed-in app."""
+    mine = await workspaces.list_for_user(session, caller.user, None, SWITCHER_SIZE)
+    frame = {"workspaces": mine.items, "current_workspace_id": workspace_id}
+    return render(request, template, {**frame, **(context or {})}, status=status, headers=headers)
