@@ -230,3 +230,45 @@ def run_get(
         seconds=seconds,
         headers=headers,
     )
+
+
+def _paths_script(paths: list[str]) -> str:
+    """A wrk Lua script that sends the paths in turn, then prints the JSON summary."""
+    quoted = ", ".join(json.dumps(path) for path in paths)
+    return (
+        f"local paths = {{{quoted}}}\n"
+        "local turn = 0\n"
+        "request = function()\n"
+        "  turn = turn % #paths + 1\n"
+        "  return wrk.format(nil, paths[turn])\n"
+        "end\n" + _WRK_DONE
+    )
+
+
+def run_paths(
+    base_url: str,
+    paths: list[str],
+    headers: dict[str, str],
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    lua: Path,
+) -> LoadResult:
+    """GET the paths in turn (each connection cycles through them) for `seconds`: wrk when it
+    is installed (its Lua script written to `lua`), else the Python generator."""
+    if wrk_available():
+        lua.write_text(_paths_script(paths))
+        command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        command += ["--timeout", "10s", "-s", str(lua), base_url + paths[0]]
+        return _wrk_result(command)
+    return run_python(
+        base_url,
+        [("GET", path) for path in paths],
+        connections=connections,
+        processes=threads,
+        seconds=seconds,
+        headers=headers,
+    )
