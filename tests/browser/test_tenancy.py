@@ -1,0 +1,337 @@
+"""Tenancy and CSRF sweep over every page route the app has, found by enumerating its routes.
+
+- A signed-in person who is not a member of a workspace gets, for every page of that
+  workspace, its projects and tasks (GET) and for every form post (POST), the same 404 page
+  as for an id that does not exist: nothing says the thing is there.
+- Every page POST without this browser's CSRF token, with a forged one or with another
+  login's, answers 403 and changes nothing.
+- The API never takes the cookie: every API route that needs a caller answers 401 to a
+  request carrying only the session cookie (and even the CSRF header).
+
+The routes come from the app itself (`create_app`, `flat_routes`), so a new page route
+cannot be forgotten: a POST route missing from `FORMS` fails
+`test_every_page_post_route_is_covered`, and an id parameter missing from `IDS` fails the
+sweep that meets it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import httpx
+import pytest
+
+from smarttask.app import create_app
+from smarttask.speed._fastapi_private import flat_routes
+from tests.support import make_settings
+from tests.support.browser import PASSWORD, LiveServer
+from tests.support.web_sweeps import Tenant, Texts, add_cookies, sign_in_http, tenant
+
+PageFactory = Callable[..., Awaitable[Any]]
+NOT_PAGES = ("/api", "/health", "/static", "/docs", "/openapi", "/redoc")
+# Which of a tenant's ids a route parameter of this name takes.
+IDS: dict[str, Callable[[Tenant], str]] = {
+    "workspace_id": lambda t: t.workspace_id,
+    "project_id": lambda t: t.project_id,
+    "task_id": lambda t: t.task_id,
+    "comment_id": lambda t: t.comment_id,
+    "attachment_id": lambda t: t.attachment_id,
+    "user_id": lambda t: t.member.id,
+}
+# Every page POST route, with a form that would be accepted from a member with the right
+# role (the owner's own ids filled in): without it a refusal could come from the form.
+FORMS: dict[str, dict[str, str]] = {
+    "/login": {"email": "someone@example.com", "password": PASSWORD},
+    "/login/code": {"step": "x", "code": "123456"},
+    "/register": {"name": "Mallory", "email": "mallory@example.com", "password": PASSWORD},
+    "/logout": {},
+}
+# API routes that take no caller (their own credentials, or none).
+ANONYMOUS_API = {
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/counters/{name}/increment"),
+    ("GET", "/api/v1/counters/{name}"),
+    ("PUT", "/api/v1/storage/objects/{key:path}"),
+    ("GET", "/api/v1/storage/objects/{key:path}"),
+}
+MARKER = "Zephyrine"  # in the tenant's texts: a page that shows it leaked the tenant
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method of one route: its path and the query parameters it reads."""
+
+    method: str
+    path: str
+    query: tuple[str, ...]
+
+    @property
+    def params(self) -> list[str]:
+        """The path parameters, in order."""
+        return re.findall(r"{(\w+)(?::\w+)?}", self.path)
+
+
+def _query_names(dependant: Any) -> list[str]:
+    names = [param.name for param in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += _query_names(sub)
+    return names
+
+
+@cache
+def app_routes() -> tuple[Route, ...]:
+    """Every (method, path) of the app, lazily loaded routers included."""
+    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    app.openapi()  # imports every lazily loaded router
+    found = []
+    for route in flat_routes(app.routes):
+        path = getattr(route, "path", None)
+        dependant = getattr(route, "dependant", None)
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if isinstance(path, str) and method not in ("HEAD", "OPTIONS"):
+                query = tuple(_query_names(dependant)) if dependant is not None else ()
+                found.append(Route(method, path, query))
+    assert any(r.path == "/login" for r in found), "the enumeration is broken"
+    return tuple(found)
+
+
+def page_routes(method: str) -> list[Route]:
+    """The web app's routes of this method."""
+    return [r for r in app_routes() if r.method == method and not r.path.startswith(NOT_PAGES)]
+
+
+def _fill(route: Route, value_of: Callable[[str], str]) -> str:
+    path = route.path
+    for name in route.params:
+        value = value_of(name)
+        path = re.sub(r"\{" + name + r"(?::\w+)?\}", lambda _, v=value: v, path)
+    query = [f"{name}={value_of(name)}" for name in route.query if name in IDS]
+    return path + ("?" + "&".join(query) if query else "")
+
+
+def _known(route: Route) -> Route:
+    for name in route.params:
+        assert name in IDS, f"{route.path}: which id does {{{name}}} take? add it to IDS"
+    return route
+
+
+def url_for(route: Route, made: Tenant) -> str:
+    """The route's address with the tenant's ids."""
+    return _fill(_known(route), lambda name: IDS[name](made))
+
+
+def missing_url(route: Route) -> str:
+    """The route's address with ids that exist nowhere."""
+    return _fill(_known(route), lambda name: str(uuid.uuid4()))
+
+
+def tenant_scoped(route: Route) -> bool:
+    """Whether the route names a workspace, project, task or what is in them."""
+    return bool(route.params) or any(name in IDS for name in route.query)
+
+
+def error_text(html: str) -> str:
+    """What an error page says (its heading and text), without its request id."""
+    found = re.search(r"<main[^>]*>(.*)</main>", html, re.S)
+    assert found is not None, html[:500]
+    text = re.sub(r"<code>[^<]*</code>", "", found.group(1))
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
+    """What the owner sees of their tenant through the API (to compare before and after)."""
+    reads = {
+        "me": "/api/v1/users/me",
+        "workspace": f"/api/v1/workspaces/{made.workspace_id}",
+        "members": f"/api/v1/workspaces/{made.workspace_id}/members?limit=100",
+        "projects": f"/api/v1/workspaces/{made.workspace_id}/projects?limit=100",
+        "tasks": f"/api/v1/workspaces/{made.workspace_id}/tasks?limit=100",
+        "comments": f"/api/v1/tasks/{made.task_id}/comments?limit=100",
+        "activity": f"/api/v1/workspaces/{made.workspace_id}/activity?limit=100",
+        "attachments": f"/api/v1/tasks/{made.task_id}/attachments?limit=100",
+    }
+    found: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
+        for name, path in reads.items():
+            answer = await http.get(path)
+            assert answer.status_code == 200, answer.text
+            found[name] = _without_volatile(answer.json())
+    return found
+
+
+def _without_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_volatile(v)
+            for k, v in value.items()
+            if k not in ("download_url", "download_expires_at")
+        }
+    if isinstance(value, list):
+        return [_without_volatile(item) for item in value]
+    return value
+
+
+@dataclass
+class Sweep:
+    """The tenant, an outsider signed in through the sign-in page, and the owner likewise."""
+
+    made: Tenant
+    outsider_cookies: dict[str, str]
+    outsider_token: str
+    owner_cookies: dict[str, str]
+    owner_token: str
+
+
+@pytest.fixture(scope="module")
+async def sweep(server: LiveServer) -> Sweep:
+    """A tenant whose texts carry MARKER, and an outsider with a workspace of their own."""
+    texts = Texts(
+        workspace=f"{MARKER} Inc.",
+        project=f"{MARKER} website",
+        title=f"{MARKER} secret plan",
+        subtask=f"{MARKER} sub plan",
+        comment=f"{MARKER} comment",
+        filename=f"{MARKER}.txt",
+        member_name=f"{MARKER} Member",
+    )
+    made = await tenant(server.base_url, texts)
+    other = await tenant(server.base_url)  # the outsider owns a workspace of their own
+    outsider_cookies, outsider_token = await sign_in_http(server.base_url, other.owner.email)
+    owner_cookies, owner_token = await sign_in_http(server.base_url, made.owner.email)
+    return Sweep(made, outsider_cookies, outsider_token, owner_cookies, owner_token)
+
+
+def test_every_page_post_route_is_covered() -> None:
+    posts = {route.path for route in page_routes("POST")}
+    uncovered = posts - FORMS.keys()
+    assert not uncovered, f"page POST routes without a form in FORMS (add one): {uncovered}"
+    gone = FORMS.keys() - posts
+    assert not gone, f"FORMS names routes the app no longer has: {gone}"
+    for route in page_routes("POST") + page_routes("GET"):
+        for name in route.params:
+            assert name in IDS, f"{route.path}: add {{{name}}} to IDS"
+
+
+def test_the_coverage_check_notices_a_new_page_route() -> None:
+    """A POST route added to the app shows up as uncovered."""
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.post("/tasks/{task_id}/archive")
+    async def archive(task_id: str) -> None:
+        """A page route nobody added to the sweep."""
+
+    added = {route.path for route in router.routes if hasattr(route, "methods")}
+    assert added - FORMS.keys() == {"/tasks/{task_id}/archive"}
+
+
+async def test_another_tenants_pages_are_not_found(
+    sweep: Sweep, new_page: PageFactory, server: LiveServer
+) -> None:
+    page = await new_page()
+    await add_cookies(page, server.base_url, sweep.outsider_cookies)
+    checked = []
+    for route in page_routes("GET"):
+        if not tenant_scoped(route):
+            continue
+        response = await page.goto(missing_url(route))
+        assert response is not None
+        assert response.status == 404, f"{route.path} with a missing id: {response.status}"
+        missing = error_text(await page.content())
+        response = await page.goto(url_for(route, sweep.made))
+        assert response is not None
+        assert response.status == 404, f"{route.path} of another tenant: {response.status}"
+        assert await page.get_by_role("heading", name="Page not found").is_visible()
+        assert error_text(await page.content()) == missing, route.path
+        assert MARKER not in await page.content()
+        checked.append(route.path)
+    assert {"/projects/{project_id}", "/tasks/{task_id}"} <= set(checked), checked
+
+
+async def test_no_page_of_ones_own_shows_another_tenant(
+    sweep: Sweep, new_page: PageFactory, server: LiveServer
+) -> None:
+    """Pages without an id (home, lists, profile) show nothing of a tenant one is not in."""
+    page = await new_page()
+    await add_cookies(page, server.base_url, sweep.outsider_cookies)
+    for route in page_routes("GET"):
+        if tenant_scoped(route) or route.params:
+            continue
+        response = await page.goto(route.path)
+        assert response is not None
+        assert response.status < 500, route.path
+        assert MARKER not in await page.content(), route.path
+
+
+async def test_another_tenants_forms_are_not_found(sweep: Sweep, server: LiveServer) -> None:
+    before = await snapshot(server.base_url, sweep.made)
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.outsider_cookies, timeout=30
+    ) as http:
+        for route in page_routes("POST"):
+            if not tenant_scoped(route):
+                continue
+            form = {**FORMS[route.path], "csrf_token": sweep.outsider_token}
+            missing = await http.post(missing_url(route), data=form)
+            assert missing.status_code == 404, f"{route.path} (missing): {missing.status_code}"
+            answer = await http.post(url_for(route, sweep.made), data=form)
+            assert answer.status_code == 404, f"{route.path}: {answer.status_code} {answer.text}"
+            assert error_text(answer.text) == error_text(missing.text), route.path
+            assert MARKER not in answer.text
+    assert await snapshot(server.base_url, sweep.made) == before
+
+
+@pytest.mark.parametrize("token", ["none", "forged", "another login's"])
+async def test_page_posts_without_this_browsers_token_are_refused(
+    token: str, sweep: Sweep, server: LiveServer
+) -> None:
+    before = await snapshot(server.base_url, sweep.made)
+    sent = {"none": None, "forged": "0" * 64, "another login's": sweep.outsider_token}[token]
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.owner_cookies, timeout=30
+    ) as http:
+        for route in page_routes("POST"):
+            form = dict(FORMS[route.path])
+            if sent is not None:
+                form["csrf_token"] = sent
+            answer = await http.post(url_for(route, sweep.made), data=form)
+            assert answer.status_code == 403, f"{route.path}: {answer.status_code} {answer.text}"
+            headers = {"HX-Request": "true", **({"X-CSRF-Token": sent} if sent else {})}
+            answer = await http.post(url_for(route, sweep.made), data=form, headers=headers)
+            assert answer.status_code == 403, f"{route.path} (htmx): {answer.status_code}"
+        still = await http.get("/", follow_redirects=False)
+        assert still.headers["location"] == "/my-tasks", "the sign-out was refused"
+    assert await snapshot(server.base_url, sweep.made) == before
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        registered = await http.post(
+            "/api/v1/auth/login", json={"email": FORMS["/register"]["email"], "password": PASSWORD}
+        )
+        assert registered.status_code == 401, "the refused registration made an account"
+
+
+async def test_the_api_never_takes_the_cookie(sweep: Sweep, server: LiveServer) -> None:
+    before = await snapshot(server.base_url, sweep.made)
+    headers = {"X-CSRF-Token": sweep.owner_token}
+    checked = 0
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.owner_cookies, headers=headers, timeout=30
+    ) as http:
+        for route in app_routes():
+            if not route.path.startswith("/api/") or (route.method, route.path) in ANONYMOUS_API:
+                continue
+            url = _fill(route, lambda name: IDS[name](sweep.made) if name in IDS else "x")
+            body = None if route.method in ("GET", "DELETE") else {}
+            answer = await http.request(route.method, url, json=body)
+            assert answer.status_code == 401, f"{route.method} {route.path}: {answer.status_code}"
+            checked += 1
+    assert checked > 40
+    assert await snapshot(server.base_url, sweep.made) == before

@@ -1,0 +1,207 @@
+"""XSS sweep: script payloads in every text people can type, seen on every page that shows it.
+
+A tenant is made through the API (as any client could) with payloads in its workspace,
+project, task title and description, labels, subtask, comment, attachment file name and
+people's names (tests/support/web_sweeps.py: `HOSTILE`). On each page the test asserts that
+nothing ran (`window.__pwned` stays undefined, no dialog opened), that no script element and
+no `javascript:` link is in the DOM, no event-handler attribute anywhere, and that the
+payloads are shown as the text they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.support.browser import PASSWORD, LiveServer, sign_in
+from tests.support.web_sweeps import (
+    BREAKOUT,
+    HOSTILE,
+    MARKDOWN,
+    PAYLOADS,
+    SCRIPT,
+    TEMPLATE,
+    Tenant,
+    add_cookies,
+    assert_inert,
+    collapsed,
+    cookies_of,
+    sign_in_http,
+    tenant,
+    visible_text,
+    watch_dialogs,
+)
+
+PageFactory = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture(scope="module")
+async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
+    """The tenant with payloads everywhere, and its owner's signed-in cookies."""
+    made = await tenant(server.base_url, HOSTILE)
+    cookies, _ = await sign_in_http(server.base_url, made.owner.email)
+    return made, cookies
+
+
+async def _open(
+    new_page: PageFactory, server: LiveServer, cookies: dict[str, str], path: str
+) -> Any:
+    page = await new_page()
+    watch_dialogs(page)
+    await add_cookies(page, server.base_url, cookies)
+    response = await page.goto(path)
+    assert response is not None
+    assert response.status == 200, f"{path}: {response.status}"
+    await page.wait_for_load_state("networkidle")
+    return page
+
+
+# Each page, and the texts it must show as text (white space collapsed).
+VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
+    "my tasks": ("/my-tasks", lambda t: [t.texts.title, t.texts.subtask]),
+    "project list": ("/projects/{project}", lambda t: [t.texts.project, t.texts.title]),
+    "board": ("/projects/{project}/board", lambda t: [t.texts.project, t.texts.title]),
+    "task page": (
+        "/tasks/{task}",
+        lambda t: [
+            t.texts.title,
+            t.texts.subtask,
+            t.texts.filename,
+            t.texts.member_name,
+            *t.texts.labels,
+            *PAYLOADS,  # the description and the comment, Markdown
+        ],
+    ),
+    "subtask page": ("/tasks/{subtask}", lambda t: [t.texts.subtask, t.texts.title]),
+    "workspaces": ("/workspaces", lambda t: [t.texts.workspace]),
+    "workspace page": ("/workspaces/{workspace}", lambda t: [t.texts.workspace, t.texts.project]),
+    "workspace settings": (
+        "/workspaces/{workspace}/settings",
+        lambda t: [t.texts.workspace, t.texts.owner_name, t.texts.member_name, t.texts.project],
+    ),
+    "profile": ("/profile", lambda t: [t.texts.owner_name]),
+}
+
+
+def _path(template: str, made: Tenant) -> str:
+    return template.format(
+        project=made.project_id,
+        task=made.task_id,
+        subtask=made.subtask_id,
+        workspace=made.workspace_id,
+    )
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+async def test_payloads_stay_text(
+    view: str,
+    hostile: tuple[Tenant, dict[str, str]],
+    new_page: PageFactory,
+    server: LiveServer,
+) -> None:
+    made, cookies = hostile
+    template, expected = VIEWS[view]
+    page = await _open(new_page, server, cookies, _path(template, made))
+    await assert_inert(page)
+    shown = await visible_text(page)
+    missing = [text for text in expected(made) if collapsed(text) not in shown]
+    assert not missing, f"{view}: not shown as text: {missing}"
+    assert TEMPLATE in shown, "template syntax must show literally"
+    assert page.js_errors == []
+
+
+async def test_the_activity_shows_payloads_as_text(
+    hostile: tuple[Tenant, dict[str, str]], new_page: PageFactory, server: LiveServer
+) -> None:
+    """The trail names labels and comments people wrote; it shows them as text too."""
+    made, cookies = hostile
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        renamed = await http.patch(
+            f"/api/v1/tasks/{made.subtask_id}",
+            json={"title": f"{SCRIPT} renamed", "labels": [BREAKOUT]},
+            headers=made.member.headers,
+        )
+        assert renamed.status_code == 200, renamed.text
+    page = await _open(new_page, server, cookies, f"/tasks/{made.subtask_id}")
+    await assert_inert(page)
+    assert f"{SCRIPT} renamed" in await visible_text(page)
+
+
+async def test_markdown_links_do_nothing_when_clicked(
+    hostile: tuple[Tenant, dict[str, str]], new_page: PageFactory, server: LiveServer
+) -> None:
+    made, cookies = hostile
+    page = await _open(new_page, server, cookies, f"/tasks/{made.task_id}")
+    await page.route("https://example.com/**", lambda route: route.fulfill(body="outside"))
+    names = ("x", "data", "link", "safe")
+    links = page.locator("main a").filter(has_text="safe")
+    assert await links.count() >= 2, "the safe link of the description and of the comment"
+    for name in names:
+        for index in range(await page.locator("main a", has_text=name).count()):
+            link = page.locator("main a", has_text=name).nth(index)
+            if (await link.inner_text()).strip() != name:
+                continue
+            href = await link.get_attribute("href")
+            assert href == "https://example.com/safe", f"a Markdown link to {href}"
+            await link.click()
+            await page.wait_for_load_state()
+            assert await page.evaluate("() => typeof window.__pwned") == "undefined"
+            await page.goto(f"/tasks/{made.task_id}")
+    # The text of the would-be links is there, as text, to click on: nothing happens.
+    for payload in ("[x](javascript:window.__pwned=1)", "[x](JaVaScRiPt:alert(1))"):
+        await page.get_by_text(payload).first.click()
+        await assert_inert(page)
+    assert MARKDOWN.split("\n\n")[0] in await visible_text(page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/projects/{project}?q=" + quote(BREAKOUT),
+        "/projects/{project}?q=" + quote(SCRIPT) + "&sort=" + quote(BREAKOUT),
+        "/projects/{project}/board?q=" + quote(BREAKOUT),
+        "/tasks/" + quote(SCRIPT, safe=""),
+        "/workspaces/" + quote(BREAKOUT, safe="") + "/settings",
+    ],
+)
+async def test_addresses_people_can_send_stay_inert(
+    path: str, hostile: tuple[Tenant, dict[str, str]], new_page: PageFactory, server: LiveServer
+) -> None:
+    """Query strings and ids come back in forms and error pages: never as markup."""
+    made, cookies = hostile
+    page = await new_page()
+    watch_dialogs(page)
+    await add_cookies(page, server.base_url, cookies)
+    response = await page.goto(_path(path, made))
+    assert response is not None
+    assert response.status in (200, 404, 422), f"{path}: {response.status}"
+    await assert_inert(page)
+
+
+async def test_sign_in_never_follows_a_script_address(page: Any, server: LiveServer) -> None:
+    made = await tenant(server.base_url)
+    watch_dialogs(page)
+    await page.goto("/login?next=" + quote("javascript:window.__pwned=1"))
+    await assert_inert(page)
+    await page.get_by_label("Email").fill(made.owner.email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{server.base_url}/my-tasks")
+    await assert_inert(page)
+
+
+async def test_a_browser_signed_in_by_hand_sees_the_same(
+    page: Any, hostile: tuple[Tenant, dict[str, str]]
+) -> None:
+    """The cookies the sweep reuses are a real sign-in's: through the form, the same page."""
+    made, _ = hostile
+    watch_dialogs(page)
+    await sign_in(page, made.owner.email)
+    await page.wait_for_url("**/my-tasks")
+    await assert_inert(page)
+    assert collapsed(made.texts.title) in await visible_text(page)
+    assert cookies_of(await page.context.cookies()).keys() >= {"st_session", "st_browser"}
