@@ -53,7 +53,17 @@ def _next_url(request: Request) -> str:
     return "/login?next=" + quote(path, safe="/")
 
 
-def page_for_problem(request: Request, problem: Response) -> Response:
+async def _know_the_caller(request: Request) -> None:
+    """Look up who is signed in, for the page's frame, unless a dependency already did."""
+    from smarttask.web import signin
+
+    try:
+        await signin.caller(request)
+    except Exception:  # the error may be the database's own: the page then shows signed out
+        request.scope.setdefault("state", {})["web_caller"] = None
+
+
+async def page_for_problem(request: Request, problem: Response) -> Response:
     """The page (or htmx fragment, or sign-in redirect) for a problem+json answer."""
     from smarttask.web.render import render
 
@@ -63,6 +73,7 @@ def page_for_problem(request: Request, problem: Response) -> Response:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+    await _know_the_caller(request)
     body: dict[str, Any] = orjson.loads(bytes(problem.body))
     context = {
         "status": status,
@@ -93,7 +104,7 @@ def _for_pages(handler: Handler) -> Handler:
         answer = handler(request, exc)
         response = await answer if inspect.isawaitable(answer) else answer
         if is_page(request.url.path) and response.media_type == PROBLEM_MEDIA_TYPE:
-            return page_for_problem(request, response)
+            return await page_for_problem(request, response)
         return response
 
     return handle
