@@ -26,7 +26,13 @@ from tests.support.accounts import (
     set_user,
     totp_code,
 )
-from tests.support.web import csrf_of, web_login, web_register
+from tests.support.web import BROWSER_ACCEPT, csrf_of, web_login, web_register
+
+
+@pytest.fixture(autouse=True)
+def _as_a_browser(client: httpx.AsyncClient) -> None:
+    """Ask for HTML as browsers do (an API client gets problem+json on any path)."""
+    client.headers["accept"] = BROWSER_ACCEPT
 
 
 async def test_register_signs_in_with_a_session_cookie(client: httpx.AsyncClient) -> None:
@@ -238,3 +244,9 @@ async def test_errors_of_pages_are_pages_and_of_the_api_problems(
     htmx = await client.get("/nowhere", headers={"hx-request": "true"})
     assert htmx.headers["hx-retarget"] == "#flash"
     assert 'role="alert"' in htmx.text
+
+
+async def test_an_api_client_off_the_api_still_gets_problems(client: httpx.AsyncClient) -> None:
+    api_client = await client.get("/nowhere", headers={"accept": "application/json"})
+    assert api_client.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/nowhere")).headers["content-type"].startswith("text/html")

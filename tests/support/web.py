@@ -9,6 +9,8 @@ import httpx
 from tests.support.accounts import PASSWORD
 from tests.support.log_scan import register_secret
 
+# What Chromium sends when it navigates: pages answer errors as pages to it.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -1,10 +1,10 @@
 """Errors of page requests as friendly pages, from the same decisions the API makes.
 
 The app's exception handlers (kit/errors.py) decide every error's status and text once, as
-problem+json. For a page path this module wraps each handler and turns its answer into the
-error page (with the request id), an htmx fragment for the flash area, or, for a 401, a
-redirect to the sign-in page. A 404 for another tenant's resource is the API's 404 with the
-API's text: it looks exactly like a missing one.
+problem+json. For a browser's request of a page path this module wraps each handler and
+turns its answer into the error page (with the request id), an htmx fragment for the
+flash area, or, for a 401, a redirect to the sign-in page. A 404 for another tenant's
+resource is the API's 404 with the API's text: it looks exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 def is_page(path: str) -> bool:
     """Whether a path belongs to the web app (not the API, health, docs or metrics)."""
     return not path.startswith(_NOT_PAGES)
+
+
+def wants_a_page(request: Request) -> bool:
+    """Whether the client is a browser (or htmx): it asks for HTML, not a problem document.
+
+    An API client that misses `/api/v1` (Accept `*/*` or JSON) still gets the problem+json
+    the contract promises for unknown routes.
+    """
+    if request.headers.get("hx-request") == "true":
+        return True
+    return "text/html" in request.headers.get("accept", "")
 
 
 def _next_url(request: Request) -> str:
@@ -103,7 +114,11 @@ def _for_pages(handler: Handler) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         answer = handler(request, exc)
         response = await answer if inspect.isawaitable(answer) else answer
-        if is_page(request.url.path) and response.media_type == PROBLEM_MEDIA_TYPE:
+        if (
+            response.media_type == PROBLEM_MEDIA_TYPE
+            and is_page(request.url.path)
+            and wants_a_page(request)
+        ):
             return await page_for_problem(request, response)
         return response
 
