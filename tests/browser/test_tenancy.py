@@ -30,7 +30,7 @@ from smarttask.app import create_app
 from smarttask.speed._fastapi_private import flat_routes
 from tests.support import make_settings
 from tests.support.browser import PASSWORD, LiveServer
-from tests.support.web_sweeps import Tenant, Texts, add_cookies, sign_in_http, tenant
+from tests.support.web_sweeps import BROWSER, Tenant, Texts, add_cookies, sign_in_http, tenant
 
 PageFactory = Callable[..., Awaitable[Any]]
 NOT_PAGES = ("/api", "/health", "/static", "/docs", "/openapi", "/redoc")
@@ -275,7 +275,7 @@ async def test_no_page_of_ones_own_shows_another_tenant(
 async def test_another_tenants_forms_are_not_found(sweep: Sweep, server: LiveServer) -> None:
     before = await snapshot(server.base_url, sweep.made)
     async with httpx.AsyncClient(
-        base_url=server.base_url, cookies=sweep.outsider_cookies, timeout=30
+        base_url=server.base_url, cookies=sweep.outsider_cookies, headers=BROWSER, timeout=30
     ) as http:
         for route in page_routes("POST"):
             if not tenant_scoped(route):
@@ -297,7 +297,7 @@ async def test_page_posts_without_this_browsers_token_are_refused(
     before = await snapshot(server.base_url, sweep.made)
     sent = {"none": None, "forged": "0" * 64, "another login's": sweep.outsider_token}[token]
     async with httpx.AsyncClient(
-        base_url=server.base_url, cookies=sweep.owner_cookies, timeout=30
+        base_url=server.base_url, cookies=sweep.owner_cookies, headers=BROWSER, timeout=30
     ) as http:
         for route in page_routes("POST"):
             form = dict(FORMS[route.path])

@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 
 from tests.support.browser import PASSWORD, unique_email
+from tests.support.web import BROWSER_ACCEPT
 
 API = "/api/v1"
+BROWSER = {"Accept": BROWSER_ACCEPT}  # pages answer errors as pages to a browser only
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def csrf_token_of(html: str) -> str:
 
 async def sign_in_http(base_url: str, email: str) -> tuple[dict[str, str], str]:
     """Sign in through the sign-in page, as a browser does: its cookies and CSRF token."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers=BROWSER) as http:
         form = await http.get("/login")
         found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert found is not None, "no CSRF token on /login"
