@@ -42,7 +42,9 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "comment_id": lambda t: t.comment_id,
     "attachment_id": lambda t: t.attachment_id,
     "user_id": lambda t: t.member.id,
+    "token_id": lambda t: t.extra["token_id"],
 }
+NEW_PASSWORD = "another-long-passphrase-77"
 # Every page POST route, with a form that would be accepted from a member with the right
 # role (the owner's own ids filled in): without it a refusal could come from the form.
 FORMS: dict[str, dict[str, str]] = {
@@ -50,6 +52,22 @@ FORMS: dict[str, dict[str, str]] = {
     "/login/code": {"step": "x", "code": "123456"},
     "/register": {"name": "Mallory", "email": "mallory@example.com", "password": PASSWORD},
     "/logout": {},
+    "/workspaces": {"name": "Hijack"},
+    "/workspaces/{workspace_id}/projects": {"name": "Hijack", "key": "HIJ", "description": ""},
+    "/workspaces/{workspace_id}/settings/name": {"name": "Hijacked"},
+    "/workspaces/{workspace_id}/settings/delete": {},
+    "/workspaces/{workspace_id}/members": {"email": "mallory@example.com", "role": "admin"},
+    "/workspaces/{workspace_id}/members/{user_id}/role": {"role": "viewer"},
+    "/workspaces/{workspace_id}/members/{user_id}/remove": {},
+    "/workspaces/{workspace_id}/settings/projects/{project_id}/name": {"name": "Hijacked"},
+    "/workspaces/{workspace_id}/settings/projects/{project_id}/delete": {},
+    "/profile/name": {"name": "Hijacked"},
+    "/profile/password": {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    "/profile/totp": {"current_password": PASSWORD},
+    "/profile/totp/confirm": {"code": "123456", "current_password": PASSWORD},
+    "/profile/totp/remove": {"current_password": PASSWORD, "code": ""},
+    "/profile/tokens": {"name": "stolen", "current_password": PASSWORD},
+    "/profile/tokens/{token_id}/revoke": {},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
@@ -157,6 +175,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "comments": f"/api/v1/tasks/{made.task_id}/comments?limit=100",
         "activity": f"/api/v1/workspaces/{made.workspace_id}/activity?limit=100",
         "attachments": f"/api/v1/tasks/{made.task_id}/attachments?limit=100",
+        "tokens": "/api/v1/users/me/tokens?limit=100",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -203,6 +222,12 @@ async def sweep(server: LiveServer) -> Sweep:
         member_name=f"{MARKER} Member",
     )
     made = await tenant(server.base_url, texts)
+    async with httpx.AsyncClient(base_url=server.base_url, headers=made.owner.headers) as http:
+        created = await http.post(
+            "/api/v1/users/me/tokens", json={"name": "ci", "current_password": PASSWORD}
+        )
+        assert created.status_code == 201, created.text
+        made.extra["token_id"] = created.json()["id"]
     other = await tenant(server.base_url)  # the outsider owns a workspace of their own
     outsider_cookies, outsider_token = await sign_in_http(server.base_url, other.owner.email)
     owner_cookies, owner_token = await sign_in_http(server.base_url, made.owner.email)

@@ -25,6 +25,7 @@ from tests.support.web_sweeps import (
     PAYLOADS,
     SCRIPT,
     TEMPLATE,
+    TOKEN_NAME,
     Tenant,
     add_cookies,
     assert_inert,
@@ -43,6 +44,10 @@ PageFactory = Callable[..., Awaitable[Any]]
 async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
     """The tenant with payloads everywhere, and its owner's signed-in cookies."""
     made = await tenant(server.base_url, HOSTILE)
+    async with httpx.AsyncClient(base_url=server.base_url, headers=made.owner.headers) as http:
+        token = {"name": TOKEN_NAME, "current_password": PASSWORD}
+        created = await http.post("/api/v1/users/me/tokens", json=token)
+        assert created.status_code == 201, created.text
     cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     return made, cookies
 
@@ -83,7 +88,7 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         "/workspaces/{workspace}/settings",
         lambda t: [t.texts.workspace, t.texts.owner_name, t.texts.member_name, t.texts.project],
     ),
-    "profile": ("/profile", lambda t: [t.texts.owner_name]),
+    "profile": ("/profile", lambda t: [t.texts.owner_name, TOKEN_NAME]),
 }
 
 

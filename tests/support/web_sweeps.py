@@ -279,8 +279,13 @@ def watch_dialogs(page: Any) -> None:
 
 
 async def visible_text(page: Any) -> str:
-    """The page's visible text, its white space collapsed."""
-    text = await page.inner_text("body")
+    """What the page shows: its visible text and its form fields' values, white space
+    collapsed."""
+    text = await page.evaluate(
+        """() => [document.body.innerText, ...[...document.querySelectorAll(
+            'input:not([type=hidden]):not([type=password]), textarea')].map((f) => f.value)
+        ].join(' ')"""
+    )
     return " ".join(str(text).split())
 
 
@@ -317,3 +322,4 @@ HOSTILE = Texts(
     comment=MARKDOWN,
     filename=f'F <img src=x onerror="window.__pwned=1"> {TEMPLATE}.txt',
 )
+TOKEN_NAME = f"K {SCRIPT} {TEMPLATE}"  # a personal API token's name (the profile lists them)
