@@ -72,6 +72,12 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "workspace": ("owner", "/workspaces/{workspace}", 200),
     "workspace without projects": ("owner", "/workspaces/{bare}", 200),
     "workspace settings": ("owner", "/workspaces/{workspace}/settings", 200),
+    "workspace deletion": ("owner", "/workspaces/{workspace}/settings/delete", 200),
+    "project deletion": (
+        "owner",
+        "/workspaces/{workspace}/settings/projects/{project}/delete",
+        200,
+    ),
     "project list": ("owner", "/projects/{project}", 200),
     "project list, empty": ("owner", "/projects/{empty}", 200),
     "project list, nothing found": ("owner", "/projects/{project}?q=nothing-matches-this", 200),
