@@ -162,7 +162,7 @@ def body_models(app: Any) -> dict[tuple[str, str], type[Any]]:
     return {
         (method, route.path): route.body_field.field_info.annotation
         for route in api_routes(app.routes)
-        if route.body_field is not None
+        if route.body_field is not None and route.path.startswith("/api/")
         for method in route.methods
     }
 
