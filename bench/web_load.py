@@ -22,9 +22,10 @@ with a separate `smarttask worker`: no periodic job runs in the middle of a meas
    primed), from the DevTools protocol's `Network.loadingFinished` `encodedDataLength`
    (headers included; target: cold at most 150 KB);
 4. the time from navigation start to an interactive board, median of --loads (10), cold and
-   warm: until board.js sets `data-ready` on the board (its handlers attached); on a page
-   without that mark, DOMContentLoaded (deferred scripts have run) or the first draggable
-   card, whichever is later, and it says so.
+   warm: until board.js sets `data-ready` on the board element (`[data-board]`) once its
+   handlers are attached; on a page without that mark, DOMContentLoaded (the deferred
+   scripts, board.js among them, have run and attached their handlers) or the first
+   draggable card, whichever is later, and it says so.
 
     .venv/bin/python bench/web_load.py [--tasks 200] [--duration 10] [--rounds 4] [--loads 10]
 
@@ -85,7 +86,7 @@ MARKS_SCRIPT = """
   const marks = {};
   window.__benchMarks = marks;
   const check = () => {
-    if (marks.ready === undefined && document.querySelector('[data-ready]')) {
+    if (marks.ready === undefined && document.querySelector('[data-board][data-ready]')) {
       marks.ready = performance.now();
     }
     if (marks.draggable === undefined && document.querySelector('[draggable="true"]')) {
