@@ -85,6 +85,7 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "board, empty": ("owner", "/projects/{empty}/board", 200),
     "task": ("owner", "/tasks/{task}", 200),
     "subtask": ("owner", "/tasks/{subtask}", 200),
+    "task edit form": ("owner", "/tasks/{task}/edit", 200),
     "profile": ("owner", "/profile", 200),
     "not found, signed in": ("owner", "/tasks/{missing}", 404),
 }

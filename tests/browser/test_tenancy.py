@@ -43,7 +43,10 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "attachment_id": lambda t: t.attachment_id,
     "user_id": lambda t: t.member.id,
     "token_id": lambda t: t.extra["token_id"],
+    "depends_on_id": lambda t: t.subtask_id,
 }
+# Path parameters that are not ids: a value the route accepts.
+VALUES = {"name": "comments"}
 NEW_PASSWORD = "another-long-passphrase-77"
 # Every page POST route, with a form that would be accepted from a member with the right
 # role (the owner's own ids filled in): without it a refusal could come from the form.
@@ -68,6 +71,21 @@ FORMS: dict[str, dict[str, str]] = {
     "/profile/totp/remove": {"current_password": PASSWORD, "code": ""},
     "/profile/tokens": {"name": "stolen", "current_password": PASSWORD},
     "/profile/tokens/{token_id}/revoke": {},
+    "/tasks/{task_id}": {"title": "Hijacked", "status": "done"},
+    "/tasks/{task_id}/subtasks": {"title": "Hijack"},
+    "/tasks/{task_id}/dependencies": {"depends_on": "WEB-2"},
+    "/tasks/{task_id}/dependencies/{depends_on_id}/delete": {},
+    "/tasks/{task_id}/comments": {"body": "Hijack"},
+    "/tasks/{task_id}/comments/{comment_id}": {"body": "Hijacked"},
+    "/tasks/{task_id}/comments/{comment_id}/delete": {},
+    "/tasks/{task_id}/attachments": {
+        "filename": "hijack.txt",
+        "content_type": "text/plain",
+        "size": "5",
+    },
+    "/tasks/{task_id}/attachments/{attachment_id}/complete": {},
+    "/tasks/{task_id}/attachments/{attachment_id}/delete": {},
+    "/tasks/{task_id}/analysis": {},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
@@ -137,23 +155,23 @@ def _fill(route: Route, value_of: Callable[[str], str]) -> str:
 
 def _known(route: Route) -> Route:
     for name in route.params:
-        assert name in IDS, f"{route.path}: which id does {{{name}}} take? add it to IDS"
+        assert name in IDS or name in VALUES, f"{route.path}: add {{{name}}} to IDS or VALUES"
     return route
 
 
 def url_for(route: Route, made: Tenant) -> str:
     """The route's address with the tenant's ids."""
-    return _fill(_known(route), lambda name: IDS[name](made))
+    return _fill(_known(route), lambda name: VALUES.get(name) or IDS[name](made))
 
 
 def missing_url(route: Route) -> str:
     """The route's address with ids that exist nowhere."""
-    return _fill(_known(route), lambda name: str(uuid.uuid4()))
+    return _fill(_known(route), lambda name: VALUES.get(name) or str(uuid.uuid4()))
 
 
 def tenant_scoped(route: Route) -> bool:
     """Whether the route names a workspace, project, task or what is in them."""
-    return bool(route.params) or any(name in IDS for name in route.query)
+    return any(name in IDS for name in (*route.params, *route.query))
 
 
 def error_text(html: str) -> str:
@@ -203,6 +221,7 @@ class Sweep:
     """The tenant, an outsider signed in through the sign-in page, and the owner likewise."""
 
     made: Tenant
+    own: Tenant  # the outsider's own workspace
     outsider_cookies: dict[str, str]
     outsider_token: str
     owner_cookies: dict[str, str]
@@ -229,9 +248,15 @@ async def sweep(server: LiveServer) -> Sweep:
         assert created.status_code == 201, created.text
         made.extra["token_id"] = created.json()["id"]
     other = await tenant(server.base_url)  # the outsider owns a workspace of their own
+    async with httpx.AsyncClient(base_url=server.base_url, headers=other.owner.headers) as http:
+        created = await http.post(
+            "/api/v1/users/me/tokens", json={"name": "own", "current_password": PASSWORD}
+        )
+        assert created.status_code == 201, created.text
+        other.extra["token_id"] = created.json()["id"]
     outsider_cookies, outsider_token = await sign_in_http(server.base_url, other.owner.email)
     owner_cookies, owner_token = await sign_in_http(server.base_url, made.owner.email)
-    return Sweep(made, outsider_cookies, outsider_token, owner_cookies, owner_token)
+    return Sweep(made, other, outsider_cookies, outsider_token, owner_cookies, owner_token)
 
 
 def test_every_page_post_route_is_covered() -> None:
@@ -241,8 +266,7 @@ def test_every_page_post_route_is_covered() -> None:
     gone = FORMS.keys() - posts
     assert not gone, f"FORMS names routes the app no longer has: {gone}"
     for route in page_routes("POST") + page_routes("GET"):
-        for name in route.params:
-            assert name in IDS, f"{route.path}: add {{{name}}} to IDS"
+        _known(route)
 
 
 def test_the_coverage_check_notices_a_new_page_route() -> None:
@@ -289,7 +313,7 @@ async def test_no_page_of_ones_own_shows_another_tenant(
     page = await new_page()
     await add_cookies(page, server.base_url, sweep.outsider_cookies)
     for route in page_routes("GET"):
-        if tenant_scoped(route) or route.params:
+        if tenant_scoped(route):
             continue
         response = await page.goto(route.path)
         assert response is not None
@@ -313,6 +337,48 @@ async def test_another_tenants_forms_are_not_found(sweep: Sweep, server: LiveSer
             assert error_text(answer.text) == error_text(missing.text), route.path
             assert MARKER not in answer.text
     assert await snapshot(server.base_url, sweep.made) == before
+
+
+def mixed_urls(route: Route, own: Tenant, made: Tenant) -> list[str]:
+    """The route's address with the caller's own ids up to a point, another tenant's after:
+    a comment of another workspace under one's own task, and so on."""
+    names = [name for name in route.params if name in IDS]
+    urls = []
+    for cut in range(1, len(names)):
+        mine = set(names[:cut])
+        urls.append(
+            _fill(
+                route,
+                lambda name, mine=mine: (
+                    VALUES.get(name) or IDS[name](own if name in mine else made)
+                ),
+            )
+        )
+    return urls
+
+
+async def test_another_tenants_things_under_ones_own_are_not_found(
+    sweep: Sweep, server: LiveServer
+) -> None:
+    """Ids of two tenants in one address (one's own task, another's comment): 404, and
+    nothing of the other tenant changes."""
+    before = await snapshot(server.base_url, sweep.made)
+    checked = []
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.outsider_cookies, headers=BROWSER, timeout=30
+    ) as http:
+        for route in page_routes("GET") + page_routes("POST"):
+            for url in mixed_urls(_known(route), sweep.own, sweep.made):
+                if route.method == "GET":
+                    answer = await http.get(url)
+                else:
+                    form = {**FORMS[route.path], "csrf_token": sweep.outsider_token}
+                    answer = await http.post(url, data=form)
+                assert answer.status_code == 404, f"{route.method} {url}: {answer.status_code}"
+                assert MARKER not in answer.text
+                checked.append(route.path)
+    assert await snapshot(server.base_url, sweep.made) == before
+    assert checked, "no route takes two ids"
 
 
 @pytest.mark.parametrize("token", ["none", "forged", "another login's"])

@@ -73,6 +73,8 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "task page": (
         "/tasks/{task}",
         lambda t: [
+            t.texts.workspace,
+            t.texts.project,
             t.texts.title,
             t.texts.subtask,
             t.texts.filename,
@@ -81,7 +83,11 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
             *PAYLOADS,  # the description and the comment, Markdown
         ],
     ),
-    "subtask page": ("/tasks/{subtask}", lambda t: [t.texts.subtask, t.texts.title]),
+    "subtask page": (
+        "/tasks/{subtask}",
+        lambda t: [t.texts.subtask, t.texts.project, t.texts.workspace],
+    ),
+    "task edit form": ("/tasks/{task}/edit", lambda t: [t.texts.title, *PAYLOADS]),
     "workspaces": ("/workspaces", lambda t: [t.texts.workspace]),
     "workspace page": ("/workspaces/{workspace}", lambda t: [t.texts.workspace, t.texts.project]),
     "workspace settings": (
