@@ -86,6 +86,8 @@ FORMS: dict[str, dict[str, str]] = {
     "/tasks/{task_id}/attachments/{attachment_id}/complete": {},
     "/tasks/{task_id}/attachments/{attachment_id}/delete": {},
     "/tasks/{task_id}/analysis": {},
+    "/tasks/{task_id}/move": {"status": "done"},
+    "/projects/{project_id}/tasks": {"title": "Hijack", "view": "board"},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
