@@ -56,7 +56,7 @@ async def test_analyze_shows_the_result_without_a_reload(new_page: Any, server: 
     assert (await read_task(base, s.owner, task["id"]))["version"] == task["version"]
 
     await assert_accessible(page)
-    await page.locator("#task-analysis").scroll_into_view_if_needed()
+    await page.evaluate("window.scrollTo(0, 0)")
     await screenshot(page, "task-analysis", docs=True)
     await page.emulate_media(color_scheme="dark")
     await screenshot(page, "task-analysis-dark")

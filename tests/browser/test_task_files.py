@@ -69,6 +69,6 @@ async def test_a_refused_file_is_said_in_words(page: Any, server: LiveServer) ->
         files=[{"name": "page.html", "mimeType": "text/html", "buffer": b"<p>hi</p>"}]
     )
     status = page.locator(".upload-status")
-    await expect(status).to_contain_text("text/html is not accepted: it could run in a browser")
+    await expect(status).to_contain_text("page.html cannot be attached: text/html is not accepted")
     await expect(page.locator("#attachment-list")).to_contain_text("No files attached")
     await assert_accessible(page)

@@ -62,10 +62,20 @@ async def setup(base_url: str) -> Setup:
         workspace = await api(http, owner, "POST", "/workspaces", name="Acme")
         for who, role in ((member, "member"), (viewer, "viewer")):
             await api(
-                http, owner, "POST", f"/workspaces/{workspace['id']}/members", email=who.email, role=role
+                http,
+                owner,
+                "POST",
+                f"/workspaces/{workspace['id']}/members",
+                email=who.email,
+                role=role,
             )
         project = await api(
-            http, owner, "POST", f"/workspaces/{workspace['id']}/projects", name="Website", key="WEB"
+            http,
+            owner,
+            "POST",
+            f"/workspaces/{workspace['id']}/projects",
+            name="Website",
+            key="WEB",
         )
     return Setup(workspace["id"], project["id"], owner, member, viewer)
 

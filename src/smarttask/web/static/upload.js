@@ -50,7 +50,7 @@
     if (response.status === 403) return "You cannot add files to this task.";
     if (response.status === 413) return "That file is too large.";
     if (response.status === 429) return "Too many uploads at once; wait a little and try again.";
-    return fallback + " (error " + response.status + ").";
+    return fallback + " (error " + response.status + ")";
   }
 
   function send(zone, file, upload) {
@@ -103,12 +103,16 @@
     form.set("size", String(file.size));
     say(zone, "Preparing " + file.name + "…");
     var declared = await post(zone.getAttribute("data-upload"), form);
-    if (!declared.ok) throw new Error(await refusal(declared, file.name + " cannot be attached"));
+    if (!declared.ok) {
+      throw new Error(file.name + " cannot be attached: " + await refusal(declared, "it was refused"));
+    }
     var ticket = await declared.json();
     if (progress) { progress.hidden = false; progress.value = 0; }
     await send(zone, file, ticket.upload);
     var done = await post(ticket.complete_url, new URLSearchParams());
-    if (!done.ok) throw new Error(await refusal(done, file.name + " could not be confirmed"));
+    if (!done.ok) {
+      throw new Error(file.name + " could not be confirmed: " + await refusal(done, "it was refused"));
+    }
     show(zone, await done.text());
     say(zone, file.name + " is attached.", "ok");
   }

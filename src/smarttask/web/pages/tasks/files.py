@@ -34,7 +34,7 @@ def _readable(problem: ProblemError) -> str:
     for error in problem.errors or ():
         message = str(error.get("msg", "")).removeprefix("Value error, ")
         if message:
-            return message[:1].upper() + message[1:]
+            return message
     return problem.detail
 
 

@@ -89,6 +89,7 @@ async def gather(
         "analysis_error": None,
         "members": [],
         "people": {},
+        "added": set(),
     }
     if wanted & _PEOPLE:
         members = await workspaces.list_members(session, access, None, MEMBERS)
@@ -96,8 +97,16 @@ async def gather(
         context["people"] = {member.user_id: member.name for member in members.items}
     if full:
         context["project"] = await projects.load(session, user, task.project_id, Role.VIEWER)
-    if wanted & {"subtasks", "analysis"}:
+    if "analysis" in wanted:
+        try:
+            context["analysis"] = analysis.to_read(await analysis.latest(session, task))
+        except NotFound:
+            context["analysis"] = None
+    suggested = context.get("analysis") is not None and context["analysis"].subtasks
+    if "subtasks" in wanted or suggested:
         context["subtasks"] = await related.subtasks_page(session, task, None, LIST_SIZE)
+        # Suggestions already made subtasks show as added, not as a button.
+        context["added"] = {item.title.casefold() for item in context["subtasks"].items}
     if "dependencies" in wanted:
         context["dependencies"] = await related.dependencies_page(session, task, None, LIST_SIZE)
     if "comments" in wanted:
@@ -111,11 +120,4 @@ async def gather(
         context["activity"] = await feed.for_entity(
             session, task.workspace_id, ("task", task.id), None, ACTIVITY_SIZE
         )
-    if "analysis" in wanted:
-        try:
-            context["analysis"] = analysis.to_read(await analysis.latest(session, task))
-        except NotFound:
-            context["analysis"] = None
-        titles = {item.title.casefold() for item in context["subtasks"].items}
-        context["added"] = titles
     return context
