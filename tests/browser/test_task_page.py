@@ -165,3 +165,40 @@ async def test_the_page_is_usable_at_phone_width(new_page: Any, server: LiveServ
     await page.emulate_media(color_scheme="dark")
     await screenshot(page, "task-page-phone-dark")
     await assert_accessible(page)
+
+
+async def test_comments_are_edited_by_their_author_and_deleted(
+    new_page: Any, server: LiveServer
+) -> None:
+    base = server.base_url
+    s = await setup(base)
+    task = await new_task(base, s.owner, s.project_id, title="Discuss")
+    async with httpx.AsyncClient(base_url=base) as http:
+        await api(http, s.owner, "POST", f"/tasks/{task['id']}/comments", body="The owner's *view*")
+    page = await new_page()
+    await open_as(page, s.member, f"/tasks/{task['id']}")
+    await page.get_by_label("Add a comment (Markdown)", exact=True).fill("First **draft**")
+    await page.get_by_role("button", name="Comment", exact=True).click()
+    comments = page.locator("#task-comments .comment")
+    await expect(comments).to_have_count(2)
+    # Only one's own comment has Edit and Delete (a member is no admin).
+    await expect(comments.nth(0).get_by_role("button", name=re.compile("Delete"))).to_have_count(0)
+    await comments.nth(1).get_by_role("link", name=re.compile("Edit your comment")).click()
+    editor = page.get_by_label("Edit comment (Markdown)")
+    await expect(editor).to_have_value("First **draft**")
+    await editor.fill("Final **text**")
+    await page.get_by_role("button", name="Save comment").click()
+    await expect(comments.nth(1).locator(".markdown strong")).to_have_text("text")
+    await expect(comments.nth(1)).to_contain_text("edited")
+    await assert_accessible(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    await comments.nth(1).get_by_role("button", name=re.compile("Delete")).click()
+    await expect(comments).to_have_count(1)
+
+    owner = await new_page()
+    await open_as(owner, s.owner, f"/tasks/{task['id']}")
+    mine = owner.locator("#task-comments .comment")
+    await expect(mine.get_by_role("link", name=re.compile("Edit your comment"))).to_have_count(1)
+    async with httpx.AsyncClient(base_url=base) as http:
+        listed = await api(http, s.owner, "GET", f"/tasks/{task['id']}/comments")
+    assert [c["body"] for c in listed["items"]] == ["The owner's *view*"]
