@@ -9,7 +9,11 @@ import httpx
 from playwright.async_api import expect
 
 from tests.support.browser import LiveServer, assert_accessible
+from tests.support.web import BROWSER_ACCEPT
 from tests.support.web_tasks import api, new_task, open_as, person, read_task, setup
+
+
+PAGE = {"Accept": BROWSER_ACCEPT}
 
 
 async def _csrf(page: Any) -> str:
@@ -72,10 +76,10 @@ async def test_outsiders_get_the_page_not_found(page: Any, server: LiveServer) -
         f"/tasks/{task['id']}/comments/{comment_id}/edit",
         "/tasks/no-such-task",
     ):
-        answer = await page.request.get(path)
+        answer = await page.request.get(path, headers=PAGE)
         assert answer.status == 404, path
     for path, form in _posts(task["id"], comment_id, attachment_id).items():
-        answer = await page.request.post(path, form={"csrf_token": token, **form})
+        answer = await page.request.post(path, form={"csrf_token": token, **form}, headers=PAGE)
         assert answer.status == 404, path
         assert "Page not found" in await answer.text()
     assert (await read_task(base, s.owner, task["id"]))["title"] == "Secret plans"
@@ -99,7 +103,7 @@ async def test_viewers_read_without_edit_controls(page: Any, server: LiveServer)
     await assert_accessible(page)
     token = await _csrf(page)
     for path, form in _posts(task["id"], comment_id, attachment_id).items():
-        answer = await page.request.post(path, form={"csrf_token": token, **form})
+        answer = await page.request.post(path, form={"csrf_token": token, **form}, headers=PAGE)
         assert answer.status == 403, path
     saved = await read_task(base, s.owner, task["id"])
     assert saved["title"] == "Secret plans"

@@ -36,16 +36,16 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrfToken(), "Accept": "application/json, text/html" },
+      headers: { "X-CSRF-Token": csrfToken(), "Accept": "application/json" },
       body: body
     });
   }
 
   async function refusal(response, fallback) {
     var type = response.headers.get("content-type") || "";
-    if (type.indexOf("application/json") === 0) {
+    if (/^application\/(problem\+)?json/.test(type)) {
       var data = await response.json();
-      if (data && data.error) return data.error;
+      if (data && (data.error || data.detail)) return data.error || data.detail;
     }
     if (response.status === 403) return "You cannot add files to this task.";
     if (response.status === 413) return "That file is too large.";
