@@ -12,7 +12,6 @@ from tests.support.browser import LiveServer, assert_accessible
 from tests.support.web import BROWSER_ACCEPT
 from tests.support.web_tasks import api, new_task, open_as, person, read_task, setup
 
-
 PAGE = {"Accept": BROWSER_ACCEPT}
 
 
