@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 
 from tests.support.tasks import Board, counting_all_statements, new_board, new_task
+from tests.support.web import web_login
 from tests.support.workspaces import PASSWORD
 
-_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 # What the whole page reads: the session, the frame, the task and each of its lists once.
 MOST_STATEMENTS = 22
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str) -> None:
-    form = await client.get("/login")
-    token = _CSRF.search(form.text)
-    assert token, form.text
-    signed = await client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
-    )
+    signed = await web_login(client, email, PASSWORD)
     assert signed.status_code == 303, signed.text
-    assert "st_session" in client.cookies
 
 
 async def _task_with(client: httpx.AsyncClient, board: Board, count: int) -> dict[str, Any]:

@@ -100,18 +100,3 @@ async def open_as(page: Any, who: Person, path: str) -> None:
     await sign_in(page, who.email)
     await page.wait_for_url(re.compile(r".*/my-tasks$"))
     await page.goto(path)
-
-
-def cookies_of(context_cookies: list[dict[str, Any]]) -> dict[str, str]:
-    """A browser context's cookies as a dict for httpx."""
-    return {cookie["name"]: cookie["value"] for cookie in context_cookies}
-
-
-CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token of a page's forms."""
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
