@@ -23,6 +23,8 @@ async def test_a_member_edits_everything_in_place(page: Any, server: LiveServer)
     await page.evaluate("window.notReloaded = true")
 
     await page.get_by_role("link", name="Edit title").click()
+    await expect(page.get_by_label("Title", exact=True)).to_be_focused()
+    await assert_accessible(page)
     await page.get_by_label("Title", exact=True).fill("Ship the new sign-in page")
     await page.get_by_role("button", name="Save title").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ship the new sign-in page")
@@ -108,6 +110,7 @@ async def test_a_stale_edit_says_the_task_changed_meanwhile(page: Any, server: L
     await page.get_by_role("button", name="Save details").click()
     alert = page.locator("#task-details [role=alert]")
     await expect(alert).to_contain_text("changed meanwhile")
+    await assert_accessible(page)
     assert (await read_task(base, s.owner, task["id"]))["priority"] == "none"
     await expect(page.get_by_label("Priority", exact=True)).to_have_value("urgent")
     await page.get_by_role("button", name="Save details").click()

@@ -105,7 +105,7 @@ async def _dependencies_now(
 ) -> Response:
     if not is_htmx(request):
         return back(task_id, "task-dependencies")
-    names = ("dependencies", "risk")
+    names = ("dependencies", "badges", "risk")
     return parts(request, await gather(request, session, caller, task_id, names), names)
 
 

@@ -22,14 +22,14 @@ from smarttask.workspaces.roles import Role
 router = APIRouter(include_in_schema=False)
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 Part = Literal[
-    "header", "details", "risk", "description", "subtasks", "dependencies", "analysis",
+    "header", "badges", "details", "risk", "description", "subtasks", "dependencies", "analysis",
     "comments", "attachments", "activity",
 ]  # fmt: skip
 # What a save re-renders: the form's own part first, then what the change may move.
 _AFTER = {
     "title": ("header", "activity"),
-    "description": ("description", "risk", "activity"),
-    "details": ("details", "header", "risk", "activity"),
+    "description": ("description", "badges", "risk", "activity"),
+    "details": ("details", "badges", "risk", "activity"),
 }
 STALE = (
     "This task changed meanwhile (someone saved it after you opened this form). "

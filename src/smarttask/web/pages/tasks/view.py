@@ -30,6 +30,7 @@ from smarttask.workspaces.roles import Role
 
 PARTS = (
     "header",
+    "badges",
     "details",
     "risk",
     "description",
