@@ -121,6 +121,7 @@ async def test_a_stale_edit_says_the_task_changed_meanwhile(page: Any, server: L
     await page.get_by_role("link", name="Edit title").click()
     await page.get_by_label("Title", exact=True).fill("Our title")
     await page.get_by_role("button", name="Save title").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Our title")
     await page.get_by_label("Status", exact=True).select_option("done")
     await page.get_by_role("button", name="Save details").click()
     await expect(page.locator("#task-header")).to_contain_text("Done")
