@@ -9,11 +9,11 @@ unchanged, so 404, 405 and slash redirects are decided exactly as before, except
 
 From FastAPI 0.165 on, an included router is one entry of the app's routes, whose own
 loop matches the request against each of its routes, then matches it again to handle it,
-keeping FastAPI's bookkeeping in the scope at each step (more than a quarter of a counter read's
-function calls). The index lists such a router's routes one by one instead, each seen
-through its inclusion (its prefixed path), so the one that matches is run directly with
-the scope FastAPI's routing would have given it (`_fastapi_private.run_included`). A
-router that holds anything else (another router, a Starlette route, a route class with
+keeping FastAPI's bookkeeping in the scope at each step (more than a quarter of a counter
+read's function calls). The index lists such a router's routes one by one instead, each
+seen through its inclusion (its prefixed path), so the one that matches is run directly
+with the scope FastAPI's routing would have given it (`_fastapi_private.run_included`).
+A router that holds anything else (another router, a Starlette route, a route class with
 its own matching) stays one entry, tried whole as before.
 """
 
