@@ -2,9 +2,12 @@
 
 Drives smarttask's app and the bare reference (bench/reference_app.py) directly through
 ASGI, one request at a time, and prints the process CPU time per request of each route;
-the median of several rounds. With --profile ROUTE it runs cProfile on that route instead.
+the median of several rounds. With --profile ROUTE it runs cProfile on that route instead;
+with --calls it prints each route's Python function calls per request (cProfile's count,
+which does not depend on the machine's load: a coroutine resumed counts as one more call).
 
     .venv/bin/python bench/inprocess.py [--requests 3000] [--rounds 5] [--profile counter-get]
+    .venv/bin/python bench/inprocess.py --calls --requests 500
 
 It needs PostgreSQL (the database is created and migrated if missing). It prints figures;
 it never passes or fails.
@@ -43,6 +46,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", default="smarttask_bench_inprocess")
     parser.add_argument("--profile", default=None, help="cProfile one route by its label")
     parser.add_argument("--only", default=None, help="comma-separated route labels")
+    parser.add_argument(
+        "--calls", action="store_true", help="function calls per request of each route"
+    )
     return parser.parse_args()
 
 
@@ -210,7 +216,16 @@ async def main() -> None:
     async with reference_app.lifespan(reference_app.app):
         for target, request in routes.values():
             await _measure(target, request, 200)  # warm-up
-        if args.profile:
+        if args.calls:
+            for label, (target, request) in routes.items():
+                profiler = cProfile.Profile()
+                profiler.enable()
+                await _measure(target, request, args.requests)
+                profiler.disable()
+                counted = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+                calls = sum(entry[1] for entry in counted.values())
+                print(f"{label:12} {calls / args.requests:7.1f} function calls/request")
+        elif args.profile:
             target, request = routes[args.profile]
             profiler = cProfile.Profile(time.process_time)  # CPU time, not wall time
             profiler.enable()

@@ -195,6 +195,14 @@ BOLA: dict[tuple[str, str], tuple[Call, int]] = {
         call("GET", "/api/v1/tasks/{task_id}/activity"),
         404,
     ),
+    ("GET", "/api/v1/tasks/{task_id}/dependencies"): (
+        call("GET", "/api/v1/tasks/{task_id}/dependencies"),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/subtasks"): (
+        call("GET", "/api/v1/tasks/{task_id}/subtasks"),
+        404,
+    ),
     ("PATCH", "/api/v1/comments/{comment_id}"): (
         call("PATCH", "/api/v1/comments/{comment_id}", {"body": "pwned"}),
         404,
@@ -407,6 +415,14 @@ BFLA |= {
     ),
     ("GET", "/api/v1/tasks/{task_id}/activity"): (
         lambda t: (f"/api/v1/tasks/{t.task_id}/activity", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/dependencies"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/dependencies", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/subtasks"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/subtasks", None),
         ALL_200,
     ),
     # The comment is the member's: only its author edits it; admins may delete it.

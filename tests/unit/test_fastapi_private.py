@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
 from fastapi.security import SecurityScopes
+from starlette.routing import Match
 
 from smarttask.speed import _fastapi_private as private
 from smarttask.speed.hotroute import HotRoute
@@ -119,6 +120,44 @@ def test_included_routes_are_seen_with_their_prefix_and_origin() -> None:
     )
     direct = private.flat_routes(_router().routes)
     assert all(isinstance(private.original_route(route), HotRoute) for route in direct)
+
+
+def test_included_routes_are_run_through_what_fastapi_records() -> None:
+    """The routing internals the route index runs an included route with (FastAPI 0.165),
+    or none of them (0.128, whose included routes are copies in the app's router)."""
+    app = FastAPI()
+    app.include_router(_router(), prefix="/p")
+    nested = APIRouter()
+    nested.include_router(_router(), prefix="/n")
+    app.include_router(nested)
+    plain, holder = app.router.routes[-2:]
+    if not hasattr(private._routing, "_IncludedRouter"):
+        assert private.included_routes(plain) is None
+        assert private.included_routers(plain) == []
+        return
+    assert private._RUNS_INCLUDED  # every helper run_included calls exists
+    contexts = private.included_routes(plain)
+    assert contexts is not None
+    assert {context.path for context in contexts} == {"/p/things/{name}", "/p/secured"}
+    for context in contexts:
+        assert isinstance(context.original_route, HotRoute)
+        assert callable(context.app)
+        assert context.path_format == context.path
+    scope = {"type": "http", "path": "/p/secured", "root_path": "", "method": "GET"}
+    context = next(c for c in contexts if c.path == "/p/secured")
+    match, child_scope = context.matches(scope)
+    assert match is Match.FULL
+    assert child_scope == {"endpoint": secured, "path_params": {}}
+    assert private.included_routes(holder) is None  # a router of routers is tried whole
+    assert len(private.included_routers(holder)) == 2
+    before = private.routes_versions(private.included_routers(holder))
+    nested.add_api_route("/late", secured, methods=["GET"])
+    assert private.routes_versions(private.included_routers(holder)) != before
+    run = private.run_included(plain, context, scope, child_scope)
+    assert run is context.app
+    assert scope["route"] is context.original_route
+    assert scope["fastapi"][private.INCLUDED_ROUTER_KEY] is plain
+    assert scope["fastapi"][private.ROUTE_CONTEXT_KEY] is context
 
 
 def test_route_path_strips_the_root_path() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from smarttask.speed._fastapi_private import flat_routes
 from smarttask.speed.routing import _Index, index_routes
@@ -167,13 +167,13 @@ def test_only_the_routes_of_the_path_s_prefix_are_tried() -> None:
     index = _Index(app.router)
     tried = {
         view.path
-        for route in index.candidates("/api/v1/counters/x")
+        for route, _ in index.candidates("/api/v1/counters/x")
         for view in flat_routes([route])
     }
     assert tried == {"/api/v1/counters/{name}"}
     tried = {
         view.path
-        for route in index.candidates("/api/v1/projects/p/tasks")
+        for route, _ in index.candidates("/api/v1/projects/p/tasks")
         for view in flat_routes([route])
     }
     assert "/api/v1/projects/{project_id}/tasks" in tried
@@ -192,3 +192,86 @@ async def test_included_routers_answer_and_tell_every_method_of_a_path() -> None
         assert (await client.get("/api/v1/nothing")).status_code == 404
     assert response.status_code == 405
     assert response.headers["allow"] == "DELETE, GET"
+
+
+async def test_a_route_runs_with_the_scope_fastapi_routing_gives_it() -> None:
+    """The route, endpoint, path parameters, router and FastAPI's own record of the
+    selection (FastAPI 0.165: the inclusion, the route's effective context) are the same
+    whether the index or FastAPI's loop selected the route."""
+    seen: list[dict[str, object]] = []
+
+    async def marker() -> None:
+        return None
+
+    app = FastAPI()
+    router = APIRouter(prefix="/things", dependencies=[Depends(marker)])
+
+    @router.get("/me")
+    async def me() -> str:
+        return "me"
+
+    @router.get("/{thing_id}")
+    async def thing(thing_id: str, request: Request) -> str:
+        scope = request.scope
+        seen.append(
+            {
+                "route": scope["route"],
+                "endpoint": scope["endpoint"],
+                "path_params": scope["path_params"],
+                "router": scope["router"],
+                "fastapi": dict(scope.get("fastapi", {})),
+            }
+        )
+        return thing_id
+
+    app.include_router(router, prefix="/api/v1")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/api/v1/things/7")).json() == "7"
+        index_routes(app.router)
+        assert (await client.get("/api/v1/things/7")).json() == "7"
+    plain, indexed = seen
+    assert indexed == plain
+    assert plain["path_params"] == {"thing_id": "7"}
+
+
+async def test_routes_added_to_an_included_router_later_are_routed_as_fastapi_does() -> None:
+    """Routers changed after their inclusion was indexed: the answers stay FastAPI's (on
+    0.165 the new routes are served, on 0.128 they are not: included routes are copies)."""
+    answers = []
+    for indexed in (False, True):
+        app = FastAPI()
+        first, second = APIRouter(prefix="/things"), APIRouter(prefix="/things")
+
+        @first.get("/{thing_id}/parts")
+        async def parts(thing_id: str) -> str:
+            return f"parts {thing_id}"
+
+        @second.get("/{thing_id}")
+        async def thing(thing_id: str) -> str:
+            return f"second {thing_id}"
+
+        app.include_router(first)
+        app.include_router(second)
+        if indexed:
+            index_routes(app.router)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await client.get("/things/1")  # the index is built
+
+            @first.get("/{thing_id}")  # before `second`'s route, which matches too
+            async def earlier(thing_id: str) -> str:
+                return f"first {thing_id}"
+
+            @second.post("/{thing_id}")  # where only a GET was
+            async def post(thing_id: str) -> str:
+                return f"posted {thing_id}"
+
+            answers.append(
+                [
+                    ((response := await client.request(method, path)).status_code, response.text)
+                    for method, path in [("GET", "/things/7"), ("POST", "/things/7")] * 2
+                ]
+            )
+    plain, indexed_answers = answers
+    assert indexed_answers == plain

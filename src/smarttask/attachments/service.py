@@ -65,6 +65,18 @@ async def list_for_task(
 ) -> Page[AttachmentRead]:
     """A task's attachments, oldest first, to its workspace's viewers (404 otherwise)."""
     task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
+    return await page_for_task(session, task, cursor, limit, storage, files)
+
+
+async def page_for_task(
+    session: AsyncSession,
+    task: Task,
+    cursor: str | None,
+    limit: int,
+    storage: Storage,
+    files: StorageSettings,
+) -> Page[AttachmentRead]:
+    """A task's attachments, oldest first (its viewers checked by the caller)."""
     rows = await fetch_page(
         created_keyset(cursor),
         limit,

@@ -114,7 +114,11 @@ class EdgeMiddleware:
                     sent_id = value.decode("latin-1")
             elif name == b"origin":
                 origin = value
-        request_id = accept_request_id(sent_id) or _aws_request_id(scope) or new_request_id()
+        request_id = None if sent_id is None else accept_request_id(sent_id)
+        if request_id is None and "aws.context" in scope:
+            request_id = _aws_request_id(scope)
+        if request_id is None:
+            request_id = new_request_id()
         set_request_id(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -136,8 +140,12 @@ class EdgeMiddleware:
                 response_started = True
                 status = message["status"]
                 headers = [*message.get("headers", ()), *extra_headers]
-                if is_api and not any(k == b"cache-control" for k, _ in headers):
-                    headers.append((b"cache-control", b"no-store"))
+                if is_api:
+                    for name, _ in headers:  # a loop, not any(): no generator per answer
+                        if name == b"cache-control":
+                            break
+                    else:
+                        headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

@@ -151,10 +151,17 @@ def _read_query(
     return valid
 
 
+def _asks_for_response(dependant: Dependant) -> bool:
+    """Whether the dependant or one of its sub-dependencies takes the `Response` parameter."""
+    return bool(dependant.response_param_name) or any(
+        _asks_for_response(sub) for sub in dependant.dependencies
+    )
+
+
 async def _solve(
     dependant: Dependant,
     request: Request,
-    response: Response,
+    response: Response | None,
     cache: dict[Any, Any],
     errors: list[Any],
     plans: Plans,
@@ -211,13 +218,17 @@ class HotRoute(APIRoute):
         endpoint = dependant.call
         assert endpoint is not None
         plans = _plan(dependant, {})
+        # The Response dependencies may set headers on, built only when one takes it.
+        with_response = _asks_for_response(dependant)
 
         async def handler(request: Request) -> Response:
             if provider is not None and getattr(provider, "dependency_overrides", None):
                 return await standard(request)
-            response = Response()
-            del response.headers["content-length"]
-            response.status_code = None  # type: ignore[assignment]
+            response = None
+            if with_response:
+                response = Response()
+                del response.headers["content-length"]
+                response.status_code = None  # type: ignore[assignment]
             errors: list[Any] = []
             values = await _solve(dependant, request, response, {}, errors, plans)
             if values is None:

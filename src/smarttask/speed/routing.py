@@ -6,6 +6,15 @@ routes that could match it, in their original order, and runs Starlette's own lo
 list. When none matches fully or partly, the request goes through Starlette's full loop
 unchanged, so 404, 405 and slash redirects are decided exactly as before, except that a
 405's Allow lists the methods of every route of the path, not only the first one's.
+
+From FastAPI 0.165 on, an included router is one entry of the app's routes, whose own
+loop matches the request against each of its routes, then matches it again to handle it,
+keeping FastAPI's bookkeeping in the scope at each step (more than a quarter of a counter
+read's function calls). The index lists such a router's routes one by one instead, each
+seen through its inclusion (its prefixed path), so the one that matches is run directly
+with the scope FastAPI's routing would have given it (`_fastapi_private.run_included`).
+A router that holds anything else (another router, a Starlette route, a route class with
+its own matching) stays one entry, tried whole as before.
 """
 
 from __future__ import annotations
@@ -69,25 +78,42 @@ def _methods(route: BaseRoute, scope: Scope) -> set[str]:
     return found
 
 
+# One route the index may try: the route (or an included route seen through its inclusion)
+# and, for an included route, the inclusion it belongs to (None for a route of the router).
+Candidate = tuple[BaseRoute, BaseRoute | None]
+
+
 class _Index:
     def __init__(self, router: Router) -> None:
         self.routes = router.routes
         self.size = len(router.routes)
-        self.prefixes = [_prefixes(route) for route in router.routes]
-        self.cache: dict[Key, list[BaseRoute]] = {}
+        self.form_limits = private.router_form_limits(router)
+        self.entries: list[tuple[Candidate, tuple[Key, ...] | None]] = []
+        # The routers of the included ones (FastAPI 0.165): a route added to one of them
+        # after its inclusion is served by FastAPI, so the index is then built anew.
+        self.routers: list[object] = []
+        for route in router.routes:
+            self.routers.extend(private.included_routers(route))
+            included = private.included_routes(route)
+            if included is None:
+                self.entries.append(((route, None), _prefixes(route)))
+            else:
+                self.entries.extend(((view, route), _prefixes(view)) for view in included)
+        self.versions = private.routes_versions(self.routers)
+        self.cache: dict[Key, list[Candidate]] = {}
 
     def current(self, router: Router) -> bool:
-        return router.routes is self.routes and len(router.routes) == self.size
+        return (
+            router.routes is self.routes
+            and len(router.routes) == self.size
+            and private.routes_versions(self.routers) == self.versions
+        )
 
-    def candidates(self, path: str) -> list[BaseRoute]:
+    def candidates(self, path: str) -> list[Candidate]:
         key = tuple(path.split("/", _DEPTH + 1)[1 : _DEPTH + 1])
         found = self.cache.get(key)
         if found is None:
-            found = [
-                route
-                for route, prefixes in zip(self.routes, self.prefixes, strict=True)
-                if _fits(key, prefixes)
-            ]
+            found = [candidate for candidate, prefixes in self.entries if _fits(key, prefixes)]
             if len(self.cache) < _MAX_KEYS:
                 self.cache[key] = found
         return found
@@ -105,22 +131,33 @@ def index_routes(router: Router) -> None:
             return
         if index is None or not index.current(router):
             index = _Index(router)
+        if index.form_limits is not None:
+            private.apply_form_limits(scope, index.form_limits)
         if "router" not in scope:
             scope["router"] = router
-        partial = partial_scope = None
+        partial: BaseRoute | None = None
+        partial_scope: Scope | None = None
         allowed: set[str] = set()
-        for route in index.candidates(get_route_path(scope)):
+        for route, inclusion in index.candidates(get_route_path(scope)):
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
-                scope.update(child_scope)
-                await route.handle(scope, receive, send)
+                if inclusion is None:
+                    private.select(scope, route, child_scope)
+                    await route.handle(scope, receive, send)
+                else:
+                    await private.run_included(inclusion, route, scope, child_scope)(
+                        scope, receive, send
+                    )
                 return
             if match == Match.PARTIAL:
                 allowed.update(_methods(route, scope))
                 if partial is None:
-                    partial, partial_scope = route, child_scope
+                    # An included route stands for its inclusion, as when tried whole.
+                    partial, partial_scope = (
+                        (route, child_scope) if inclusion is None else (inclusion, {})
+                    )
         if partial is not None and partial_scope is not None:
-            scope.update(partial_scope)
+            private.select(scope, partial, partial_scope)
             if "app" in scope and allowed:
                 # Starlette's 405 names the methods of the first route of the path only;
                 # Allow must list every method the resource has (RFC 9110, 15.5.6).

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -46,6 +46,41 @@ async def get_by_number(
     )
     row = (await session.execute(statement)).one_or_none()
     return (row[0], row[1]) if row else None
+
+
+async def children(
+    session: AsyncSession, task_id: str, *, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[Task, str]]:
+    """A task's direct subtasks with their project key, oldest first, after a keyset position."""
+    statement = (
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.parent_id == task_id)
+        .order_by(Task.created_at, Task.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Task.created_at, Task.id) > tuple_(*after))
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def depended_on(
+    session: AsyncSession, task_id: str, *, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[Task, str, datetime]]:
+    """The tasks a task depends on, with their project key and when each dependency was
+    added, in that order, after a keyset position (added at, depended-on id)."""
+    added = TaskDependency.created_at
+    statement = (
+        select(Task, Project.key, added)
+        .join(TaskDependency, TaskDependency.depends_on_id == Task.id)
+        .join(Project, Project.id == Task.project_id)
+        .where(TaskDependency.task_id == task_id)
+        .order_by(added, Task.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(added, Task.id) > tuple_(*after))
+    return [(row[0], row[1], row[2]) for row in await session.execute(statement)]
 
 
 async def list_tasks(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
 from smarttask.speed.hotroute import hot_route
-from smarttask.tasks import reads, repository, service
+from smarttask.tasks import reads, related, service
 from smarttask.tasks.filters import Filters
 from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate
 from smarttask.workspaces.deps import WorkspaceViewer
@@ -28,7 +27,6 @@ from smarttask.workspaces.roles import Role
 router = APIRouter(tags=["tasks"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 TaskKey = Annotated[str, Path(min_length=3, max_length=32)]
-_KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,9})$")
 _ERRORS = (401, 404, 503)
 _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
 
@@ -115,11 +113,8 @@ async def read_task_by_key(
     key: TaskKey, access: WorkspaceViewer, session: SessionDep, response: Response
 ) -> TaskRead:
     """A task by its key, such as WEB-42."""
-    match = _KEY.match(key)
-    found = match and await repository.get_by_number(
-        session, access.workspace.id, match.group(1), int(match.group(2))
-    )
-    if not found:
+    found = await related.find_by_key(session, access.workspace.id, key)
+    if found is None:
         raise NotFound(service.MISSING)
     response.headers["ETag"] = etag(found[0].version)
     return await service.read_one(session, *found)
@@ -186,6 +181,30 @@ async def add_dependency(
     task, key = await service.load(session, user, task_id, Role.MEMBER)
     await service.add_dependency(session, user, task, body.depends_on_id)
     return await service.read_one(session, task, key)
+
+
+@router.get(
+    "/tasks/{task_id}/dependencies",
+    response_model=Page[TaskRead],
+    responses=problems(*_ERRORS, 422),
+)
+async def list_dependencies(
+    task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[TaskRead]:
+    """The tasks this one depends on, in the order the dependencies were added."""
+    task, _ = await service.load(session, user, task_id, Role.VIEWER)
+    return await related.dependencies_page(session, task, cursor, limit)
+
+
+@router.get(
+    "/tasks/{task_id}/subtasks", response_model=Page[TaskRead], responses=problems(*_ERRORS, 422)
+)
+async def list_subtasks(
+    task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[TaskRead]:
+    """A task's direct subtasks, oldest first."""
+    task, _ = await service.load(session, user, task_id, Role.VIEWER)
+    return await related.subtasks_page(session, task, cursor, limit)
 
 
 @router.delete(
