@@ -216,3 +216,19 @@ async def test_a_browser_signed_in_by_hand_sees_the_same(
     await assert_inert(page)
     assert collapsed(made.texts.title) in await visible_text(page)
     assert cookies_of(await page.context.cookies()).keys() >= {"st_session", "st_browser"}
+
+
+async def test_payloads_typed_into_the_pages_own_forms_stay_text(
+    hostile: tuple[Tenant, dict[str, str]], new_page: PageFactory, server: LiveServer
+) -> None:
+    """A comment typed on the task page comes back through htmx's swap: as text too."""
+    made, cookies = hostile
+    page = await _open(new_page, server, cookies, f"/tasks/{made.task_id}")
+    typed = f"typed {SCRIPT} {BREAKOUT} {TEMPLATE}"
+    await page.get_by_label("Add a comment (Markdown)").fill(typed)
+    await page.get_by_role("button", name="Comment", exact=True).click()
+    await page.locator("#task-comments").get_by_text("typed", exact=False).first.wait_for()
+    await assert_inert(page)
+    assert collapsed(typed) in await visible_text(page)
+    await page.reload()
+    await assert_inert(page)
