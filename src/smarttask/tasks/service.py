@@ -30,7 +30,7 @@ from smarttask.tasks.schemas import (
 )
 from smarttask.tasks.scoring import service as risk
 from smarttask.workspaces import repository as workspaces
-from smarttask.workspaces.access import require_role
+from smarttask.workspaces.access import WorkspaceAccess, require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such task."
@@ -123,11 +123,19 @@ async def count_by_status(session: AsyncSession, project: Project) -> TaskCounts
 
 async def load(session: AsyncSession, user: User, task_id: str, minimum: Role) -> tuple[Task, str]:
     """A task the user may act on with at least `minimum`; 404 or 403 otherwise."""
+    task, key, _ = await load_with_access(session, user, task_id, minimum)
+    return task, key
+
+
+async def load_with_access(
+    session: AsyncSession, user: User, task_id: str, minimum: Role
+) -> tuple[Task, str, WorkspaceAccess]:
+    """`load`, with the caller's access to the task's workspace (its role, its name)."""
     found = await repository.get(session, task_id)
     if found is None:
         raise NotFound(MISSING)
-    await require_role(session, user, found[0].workspace_id, minimum, missing=MISSING)
-    return found
+    access = await require_role(session, user, found[0].workspace_id, minimum, missing=MISSING)
+    return found[0], found[1], access
 
 
 async def _check_assignee(
