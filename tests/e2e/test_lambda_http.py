@@ -407,3 +407,32 @@ def test_api_gateway_clients_cannot_choose_their_ip_by_a_header(
         for forged in ("10.0.0.1", "10.0.0.2", "10.0.0.3")
     ]
     assert statuses == [200, 200, 429]
+
+
+# --- the web app under Lambda --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_sign_in_page_is_served_on_every_event_source(invoke: Container, source: str) -> None:
+    response = invoke(SOURCES[source]("GET", "/login", headers={"accept-encoding": "gzip"}))
+    assert response["statusCode"] == 200
+    assert (header(response, "content-type") or "").startswith("text/html")
+    assert "script-src 'self'" in (header(response, "content-security-policy") or "")
+    page = response_body(response)
+    if header(response, "content-encoding") == "gzip":
+        import gzip
+
+        page = gzip.decompress(page)
+    assert b"Sign in" in page
+    assert b"<script>" not in page
+
+
+def test_a_static_file_is_served_under_lambda(invoke: Container) -> None:
+    page = invoke(http_v2("GET", "/login"))
+    html = response_body(page).decode()
+    start = html.index("/static/")
+    url = html[start : html.index('"', start)]
+    asset = invoke(http_v2("GET", url))
+    assert asset["statusCode"] == 200
+    assert "immutable" in (header(asset, "cache-control") or "")
+    assert response_body(asset)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.support.tasks import counting_all_statements
-from tests.support.web_projects import add_task, api_headers, new_project, web_sign_in
+from tests.support.web import web_login
+from tests.support.web_projects import add_task, api_headers, new_project
 from tests.support.workspaces import PASSWORD, signup
 
 STATUSES = ("todo", "in_progress", "done", "cancelled")
@@ -27,7 +28,8 @@ async def test_the_board_of_200_tasks_reads_as_few_statements_as_of_4(
 ) -> None:
     owner = await signup(client, "owner")
     project = await new_project(client, await api_headers(client, owner.email, PASSWORD))
-    await web_sign_in(client, owner.email, PASSWORD)
+    signed = await web_login(client, owner.email, PASSWORD)
+    assert signed.status_code == 303
     board = f"/projects/{project.project_id}/board"
     for status in STATUSES:
         await add_task(client, project, title=f"First {status}", status=status, labels=["x"])

@@ -1,15 +1,11 @@
-"""Helpers of the project pages' tests: a workspace and project made through the API, a
-browser session for an in-process client, cards on a page."""
+"""Helpers of the project pages' tests: a workspace, a project and tasks made through the API."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -68,21 +64,3 @@ async def add_member(http: httpx.AsyncClient, project: Project, email: str, role
         headers=project.headers,
     )
     assert added.status_code == 201, added.text
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form of a page."""
-    found = _CSRF.search(html)
-    assert found, "no form with a CSRF token on the page"
-    return found.group(1)
-
-
-async def web_sign_in(http: httpx.AsyncClient, email: str, password: str) -> None:
-    """Sign a client in through the /login form (it keeps the cookies)."""
-    form = await http.get("/login")
-    signed = await http.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": csrf_token(form.text)},
-    )
-    assert signed.status_code == 303, signed.text
-    assert signed.headers["location"] == "/my-tasks"

@@ -144,13 +144,17 @@ def _demo(args: argparse.Namespace, runtime: Runtime) -> int:
             return summary.emails[0]
 
     email = runtime.run(load)
+    url = runtime.settings.public_url
     if email is None:
-        print("demo data: the database already has users; nothing loaded", file=sys.stderr)
+        print(
+            f"demo data: the database already has users; nothing loaded. Open {url}",
+            file=sys.stderr,
+        )
         return 0
     print(
         f"demo data loaded: {args.tasks} tasks in the workspace 'Acme Inc.'\n"
-        f"sign in as {email} (or grace@, linus@, margaret@, ken@demo.smarttask.dev) "
-        f"with the password {DEMO_PASSWORD}",
+        f"open {url} and sign in as {email} (or grace@, linus@, margaret@, "
+        f"ken@demo.smarttask.dev) with the password {DEMO_PASSWORD}",
         file=sys.stderr,
     )
     return 0

@@ -1,10 +1,10 @@
 """Errors of page requests as friendly pages, from the same decisions the API makes.
 
 The app's exception handlers (kit/errors.py) decide every error's status and text once, as
-problem+json. For a page path this module wraps each handler and turns its answer into the
-error page (with the request id), an htmx fragment for the flash area, or, for a 401, a
-redirect to the sign-in page. A 404 for another tenant's resource is the API's 404 with the
-API's text: it looks exactly like a missing one.
+problem+json. For a browser's request of a page path this module wraps each handler and
+turns its answer into the error page (with the request id), an htmx fragment for the
+flash area, or, for a 401, a redirect to the sign-in page. A 404 for another tenant's
+resource is the API's 404 with the API's text: it looks exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -45,6 +45,17 @@ def is_page(path: str) -> bool:
     return not path.startswith(_NOT_PAGES)
 
 
+def wants_a_page(request: Request) -> bool:
+    """Whether the client is a browser (or htmx): it asks for HTML, not a problem document.
+
+    An API client that misses `/api/v1` (Accept `*/*` or JSON) still gets the problem+json
+    the contract promises for unknown routes.
+    """
+    if request.headers.get("hx-request") == "true":
+        return True
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _next_url(request: Request) -> str:
     path = request.url.path
     if request.method != "GET" or request.headers.get("hx-request") == "true":
@@ -53,7 +64,17 @@ def _next_url(request: Request) -> str:
     return "/login?next=" + quote(path, safe="/")
 
 
-def page_for_problem(request: Request, problem: Response) -> Response:
+async def _know_the_caller(request: Request) -> None:
+    """Look up who is signed in, for the page's frame, unless a dependency already did."""
+    from smarttask.web import signin
+
+    try:
+        await signin.caller(request)
+    except Exception:  # the error may be the database's own: the page then shows signed out
+        request.scope.setdefault("state", {})["web_caller"] = None
+
+
+async def page_for_problem(request: Request, problem: Response) -> Response:
     """The page (or htmx fragment, or sign-in redirect) for a problem+json answer."""
     from smarttask.web.render import render
 
@@ -63,6 +84,7 @@ def page_for_problem(request: Request, problem: Response) -> Response:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+    await _know_the_caller(request)
     body: dict[str, Any] = orjson.loads(bytes(problem.body))
     context = {
         "status": status,
@@ -92,8 +114,12 @@ def _for_pages(handler: Handler) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         answer = handler(request, exc)
         response = await answer if inspect.isawaitable(answer) else answer
-        if is_page(request.url.path) and response.media_type == PROBLEM_MEDIA_TYPE:
-            return page_for_problem(request, response)
+        if (
+            response.media_type == PROBLEM_MEDIA_TYPE
+            and is_page(request.url.path)
+            and wants_a_page(request)
+        ):
+            return await page_for_problem(request, response)
         return response
 
     return handle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from smarttask.accounts import service as accounts
@@ -63,12 +63,25 @@ async def root(caller: MaybeCaller) -> Response:
     return RedirectResponse(HOME if caller else "/login", status_code=303)
 
 
+# Why the browser was sent here, said on the sign-in page (never text from the request).
+NOTICES = {
+    "password-changed": "Your password is changed. That ended every sign-in, this one too: "
+    "sign in again with the new password.",
+}
+
+
 @router.get("/login")
-async def login_page(request: Request, caller: MaybeCaller, next: str | None = None) -> Response:
+async def login_page(
+    request: Request,
+    caller: MaybeCaller,
+    next: str | None = None,
+    notice: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
     """The sign-in form."""
     if caller is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": safe_next(next), "email": "", "error": None})
+    context = {"next": safe_next(next), "email": "", "error": None}
+    return render(request, "auth/login.html", {**context, "notice": NOTICES.get(notice or "")})
 
 
 def _refusal(problem: ProblemError) -> tuple[int, str]:

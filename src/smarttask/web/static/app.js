@@ -29,6 +29,16 @@
     }
   });
 
+  // A plain form posts once: a second click while the first is under way does nothing.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post")) return; // htmx guards its own requests
+    if (form.getAttribute("data-submitting") === "1") { event.preventDefault(); return; }
+    form.setAttribute("data-submitting", "1");
+    window.setTimeout(function () { form.removeAttribute("data-submitting"); }, 4000);
+  });
+
   // Copy buttons: data-copy-target names the element whose value or text is copied.
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
