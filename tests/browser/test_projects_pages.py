@@ -227,7 +227,10 @@ async def test_board_moves_by_mouse_keyboard_and_menu_and_they_stay(
     await page.set_viewport_size({"width": 1280, "height": 800})
     await page.emulate_media(color_scheme="light")
     await screenshot(page, "board", docs=True)
+    # The column links are for phones only: the board shows its four columns side by side.
+    assert not await page.get_by_role("navigation", name="Columns").is_visible()
     await page.set_viewport_size({"width": 375, "height": 800})
+    assert await page.get_by_role("navigation", name="Columns").is_visible()
     await screenshot(page, f"board-phone-{server.backend}")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 375
     await page.emulate_media(color_scheme="dark")
