@@ -72,7 +72,9 @@ DOMAINS: tuple[Domain, ...] = (
     domain("accounts", ("routes", "auth"), ("users_routes", "users")),
     domain("workspaces", ("routes", "workspaces")),
     domain("projects", ("routes", "workspaces/*/projects", "projects")),
-    domain("tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks")),
+    domain(
+        "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
+    ),
     domain("risk"),
     domain("analysis", ("routes", "tasks/*/analysis"), jobs=True, cli=True),
     domain("analysis.risk", models=False, jobs=True),
@@ -88,7 +90,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.auth", "", "login", "register", "logout"),
             ("pages.home", "my-tasks"),
             ("pages.workspaces", "workspaces"),
-            ("pages.projects", "projects"),
+            ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),
             ("pages.profile", "profile"),
         ),

@@ -161,6 +161,10 @@ BOLA: dict[tuple[str, str], tuple[Call, int]] = {
         call("POST", "/api/v1/projects/{project_id}/tasks", {"title": "pwned"}),
         404,
     ),
+    ("GET", "/api/v1/projects/{project_id}/tasks/counts"): (
+        call("GET", "/api/v1/projects/{project_id}/tasks/counts"),
+        404,
+    ),
     ("GET", "/api/v1/workspaces/{workspace_id}/tasks"): (
         call("GET", "/api/v1/workspaces/{workspace_id}/tasks"),
         404,
@@ -379,6 +383,10 @@ BFLA |= {
     ("POST", "/api/v1/projects/{project_id}/tasks"): (
         lambda t: (f"/api/v1/projects/{t.project_id}/tasks", {"title": f"by {t.role}"}),
         {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/projects/{project_id}/tasks/counts"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/tasks/counts", None),
+        ALL_200,
     ),
     ("GET", "/api/v1/workspaces/{workspace_id}/tasks"): (
         lambda t: (f"/api/v1/workspaces/{t.workspace_id}/tasks", None),

@@ -54,6 +54,7 @@ NOT_ACCOUNT_CONTROL = {
     ("GET", ME),
     ("GET", f"{ME}/tokens"),
     ("DELETE", f"{ME}/tokens/{{token_id}}"),
+    ("GET", f"{ME}/tasks"),
 }
 
 

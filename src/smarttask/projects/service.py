@@ -77,11 +77,19 @@ async def list_in_workspace(
 
 async def load(session: AsyncSession, user: User, project_id: str, minimum: Role) -> Project:
     """A project the user may act on with at least `minimum`; 404 or 403 otherwise."""
+    project, _ = await load_with_access(session, user, project_id, minimum)
+    return project
+
+
+async def load_with_access(
+    session: AsyncSession, user: User, project_id: str, minimum: Role
+) -> tuple[Project, WorkspaceAccess]:
+    """`load`, with the caller's access to the project's workspace (its role, its name)."""
     project = await repository.get(session, project_id)
     if project is None:
         raise NotFound(MISSING)
-    await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
-    return project
+    access = await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
+    return project, access
 
 
 async def update(

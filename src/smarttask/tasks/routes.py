@@ -20,7 +20,13 @@ from smarttask.projects import service as projects
 from smarttask.speed.hotroute import hot_route
 from smarttask.tasks import reads, related, service
 from smarttask.tasks.filters import Filters
-from smarttask.tasks.schemas import DependencyCreate, TaskCreate, TaskRead, TaskUpdate
+from smarttask.tasks.schemas import (
+    DependencyCreate,
+    TaskCounts,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+)
 from smarttask.workspaces.deps import WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
@@ -86,6 +92,25 @@ async def list_project_tasks(
     query = replace(query, workspace_id=project["workspace_id"])
     found = await service.list_page(uow.session, query, limit)
     return Response(found.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/projects/{project_id}/tasks/counts",
+    response_model=TaskCounts,
+    responses=problems(*_ERRORS),
+)
+async def count_project_tasks(project_id: Id, user: CurrentUser, session: SessionDep) -> TaskCounts:
+    """How many tasks of the project are in each status."""
+    project = await projects.load(session, user, project_id, Role.VIEWER)
+    return await service.count_by_status(session, project)
+
+
+@router.get("/users/me/tasks", response_model=Page[TaskRead], responses=problems(*_ERRORS, 422))
+async def list_my_tasks(
+    user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[TaskRead]:
+    """The caller's open tasks across their workspaces: overdue first, then by due date."""
+    return await service.list_assigned(session, user, cursor, limit)
 
 
 @router.get(

@@ -142,6 +142,15 @@ class DependencyCreate(InputSchema):
     depends_on_id: str = Field(min_length=1, max_length=64)
 
 
+class TaskCounts(OutputSchema):
+    """How many tasks of a project are in each status."""
+
+    todo: int
+    in_progress: int
+    done: int
+    cancelled: int
+
+
 class TaskRead(OutputSchema):
     """A task as clients see it."""
 

@@ -19,8 +19,15 @@ from smarttask.projects.models import Project
 from smarttask.tasks import repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
-from smarttask.tasks.query import TaskQuery, encode_position
-from smarttask.tasks.schemas import Priority, Status, TaskCreate, TaskRead, TaskUpdate
+from smarttask.tasks.query import TaskQuery, decode_position, encode_position
+from smarttask.tasks.schemas import (
+    Priority,
+    Status,
+    TaskCounts,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+)
 from smarttask.tasks.scoring import service as risk
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import WorkspaceAccess, require_role
@@ -81,6 +88,37 @@ async def list_page(session: AsyncSession, query: TaskQuery, limit: int) -> Page
     )
     items = await to_read(session, [(task, key) for task, key, _ in rows.items])
     return Page(items=items, next_cursor=rows.next_cursor)
+
+
+# The order of the caller's assigned tasks: a project list's `sort=due_at` order (the
+# cursors are the same kind), undated last.
+_ASSIGNED_ORDER = "due_at"
+
+
+async def list_assigned(
+    session: AsyncSession, user: User, cursor: str | None, limit: int
+) -> Page[TaskRead]:
+    """The caller's open tasks (to do, in progress) in every workspace they are a member of.
+
+    Soonest due first, so overdue tasks lead; tasks without a due date come last. A task
+    still assigned to someone removed from its workspace is no longer theirs to see.
+    """
+    rows = await fetch_page(
+        decode_position(cursor, _ASSIGNED_ORDER),
+        limit,
+        lambda after, size: repository.list_assigned(session, user.id, after=after, limit=size),
+        lambda row: encode_position(_ASSIGNED_ORDER, row[2], row[0].id),
+    )
+    items = await to_read(session, [(task, key) for task, key, _ in rows.items])
+    return Page(items=items, next_cursor=rows.next_cursor)
+
+
+async def count_by_status(session: AsyncSession, project: Project) -> TaskCounts:
+    """How many tasks of the project are in each status (the project's access is checked)."""
+    found = await repository.count_by_status(session, project.id)
+    return TaskCounts.model_validate(
+        {status.value: found.get(status.value, 0) for status in Status}
+    )
 
 
 async def load(session: AsyncSession, user: User, task_id: str, minimum: Role) -> tuple[Task, str]:

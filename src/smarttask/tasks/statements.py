@@ -41,6 +41,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
+from smarttask.tasks.schemas import Status
 from smarttask.workspaces.models import Membership
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -307,6 +308,40 @@ def core_page(query: TaskQuery) -> AnySelect:
             _pages.clear()
         statement = _pages[shape] = project_page(query)
     return statement
+
+
+OPEN_STATUSES = (Status.TODO.value, Status.IN_PROGRESS.value)
+
+
+@lru_cache(maxsize=4)
+def assigned_page(after_null: bool | None) -> AnySelect:
+    """The open tasks assigned to `:user_id` in workspaces they are a member of: one page.
+
+    (task, project key, due date as `sort_value`), soonest due first (so overdue first),
+    undated last, then by id; `:limit` rows after (`:after_value`, `:after_id`) unless
+    `after_null` is None. Starts from the index on (assignee_id, status).
+    """
+    statement = (
+        select(Task, Project.key, Task.due_at.label("sort_value"))
+        .join(Project, Project.id == Task.project_id)
+        .join(Membership, _membership(Task.workspace_id))
+        .where(
+            Task.assignee_id == _typed("user_id", Task.assignee_id),
+            Task.status.in_(OPEN_STATUSES),
+        )
+    )
+    if after_null is not None:
+        statement = statement.where(_after(Task.due_at, after_null, False, True))
+    order = _ordering(Task.due_at, Task.id, False, True)
+    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+# (status, number of tasks) of the project `:project_id`, one row per status used.
+COUNTS_BY_STATUS = (
+    select(Task.status, func.count())
+    .where(Task.project_id == _typed("project_id", Task.project_id))
+    .group_by(Task.status)
+)
 
 
 @lru_cache(maxsize=128)

@@ -1,0 +1,75 @@
+"""A project's list view: filters, search, sort and keyset "Load more"."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from smarttask.kit.pagination import Cursor
+from smarttask.kit.session import SessionDep
+from smarttask.web.deps import PageCaller
+from smarttask.web.pages.projects.cards import page_url, task_page
+from smarttask.web.pages.projects.common import Id, Opened, Quick, is_htmx, open_project
+from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters
+from smarttask.web.render import render
+from smarttask.web.signin import WebCaller
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+
+
+@router.get("/projects/{project_id}")
+async def list_view(
+    request: Request,
+    session: SessionDep,
+    caller: PageCaller,
+    project_id: Id,
+    filters: Filters,
+    cursor: Cursor = None,
+) -> Response:
+    """The project's tasks as a list; htmx's "Load more" gets the next cards only."""
+    opened = await open_project(session, caller, project_id, "list")
+    return await render_list(request, session, caller, opened, filters, cursor)
+
+
+async def render_list(
+    request: Request,
+    session: AsyncSession,
+    caller: WebCaller,
+    opened: Opened,
+    filters: ListFilters,
+    cursor: str | None,
+    *,
+    quick: Quick | None = None,
+    status: int = 200,
+) -> Response:
+    """The list view (or, for htmx's "Load more", its next cards)."""
+    project = opened.project
+    query = filters.api.query(project.workspace_id, project.id, cursor)
+    page = await task_page(request, session, caller.user, query, PAGE_SIZE)
+    path = f"/projects/{project.id}"
+    next_url = page_url(path, filters.params(), page.next_cursor) if page.next_cursor else None
+    context = {"page": page, "next_url": next_url, "oob": False}
+    if is_htmx(request) and request.headers.get("hx-target") == "task-list":
+        return render(
+            request, "projects/_more.html", {**context, "cards": opened.cards, "oob": True}
+        )
+    people = sorted(opened.cards.people.items(), key=lambda item: item[1].casefold())
+    return await opened.page(
+        request,
+        session,
+        caller,
+        "projects/list.html",
+        {
+            **context,
+            "filters": filters,
+            "sorts": SORTS,
+            "people": people,
+            "cursor": cursor,
+            "first_page": page_url(path, filters.params()),
+            "quick": quick or Quick(),
+        },
+        status=status,
+    )

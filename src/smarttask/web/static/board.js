@@ -1,0 +1,295 @@
+// smarttask: task lists and the board. Every page works without this script: the board's
+// "Move to" form, quick create and "Load more" are plain forms and links. Here they get
+// drag and drop, keyboard moves (m, then arrows, Enter / Escape), in-place quick create
+// and focus that follows what was loaded. No inline handlers (the CSP forbids them).
+(function () {
+  "use strict";
+
+  function say(text) {
+    var region = document.getElementById("board-live");
+    if (!region) {
+      if (window.smarttask) window.smarttask.announce(text);
+      return;
+    }
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function showError(html) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    flash.innerHTML = html;
+    window.setTimeout(function () { flash.replaceChildren(); }, 10000);
+  }
+
+  function keyOf(card) {
+    var key = card.querySelector(".task-key");
+    return key ? key.textContent.trim() : "The task";
+  }
+
+  function bump(status, delta) {
+    document.querySelectorAll("[data-count-for='" + status + "']").forEach(function (count) {
+      count.textContent = String(Math.max(0, (parseInt(count.textContent, 10) || 0) + delta));
+    });
+  }
+
+  // Quick create: htmx puts the new card first; the form empties for the next one.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail && event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-quick-create")) return;
+    if (!event.detail.successful) return;
+    form.reset();
+    var title = form.querySelector("[name='title']");
+    if (title) title.focus();
+    document.querySelectorAll("[data-empty-state]").forEach(function (note) { note.remove(); });
+    if (form.querySelector("[name='view']").value === "board") bump("todo", 1);
+    say("Task created.");
+  });
+
+  // A refused quick create comes back as the form with its error: focus the field.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.elt;
+    if (target && target.id === "quick-create") {
+      var invalid = target.querySelector("[aria-invalid='true']");
+      if (invalid) invalid.focus();
+    }
+  });
+
+  // "Load more": focus the first card that came in.
+  var before = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-load-more")) {
+      var list = document.getElementById("task-list");
+      before = list ? list.children.length : 0;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "task-list" || event.detail.requestConfig.verb !== "get") return;
+    var first = target.children[before];
+    var link = first && first.querySelector(".task-title");
+    if (link) link.focus();
+    say((target.children.length - before) + " more tasks loaded.");
+  });
+
+  var board = document.querySelector("[data-board][data-movable]");
+  if (!board) return;
+
+  function lists() { return Array.prototype.slice.call(board.querySelectorAll(".board-cards")); }
+  function listOf(status) { return board.querySelector(".board-cards[data-status='" + status + "']"); }
+  function nameOf(list) { return list.closest("[data-column]").getAttribute("data-name"); }
+  function place(card) {
+    return { parent: card.parentNode, next: card.nextSibling, status: card.getAttribute("data-status") };
+  }
+
+  function restore(card, origin) {
+    var next = origin.next && origin.next.parentNode === origin.parent ? origin.next : null;
+    origin.parent.insertBefore(card, next);
+    var select = card.querySelector(".move-form select");
+    if (select) select.value = origin.status;
+    card.removeAttribute("aria-busy");
+  }
+
+  function send(card, status) {
+    var form = card.querySelector(".move-form");
+    var data = new URLSearchParams(new FormData(form));
+    data.set("status", status);
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: {
+        "HX-Request": "true",
+        "HX-Current-URL": window.location.href,
+        "X-CSRF-Token": data.get("csrf_token") || ""
+      }
+    }).then(function (response) {
+      var redirect = response.headers.get("HX-Redirect");
+      if (redirect) {
+        window.location.assign(redirect);
+        return { ok: false, html: "" };
+      }
+      return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+    });
+  }
+
+  // Save a card already shown in its new column; a refusal puts it back and says why.
+  function commit(card, origin, status) {
+    var hadFocus = card.contains(document.activeElement) || document.activeElement === document.body;
+    if (status === origin.status) {
+      restore(card, origin);
+      return;
+    }
+    var key = keyOf(card);
+    var target = listOf(status);
+    card.setAttribute("aria-busy", "true");
+    send(card, status).then(function (answer) {
+      if (!answer.ok) {
+        restore(card, origin);
+        if (answer.html) showError(answer.html);
+        say("Could not move " + key + "; it is back in " + nameOf(origin.parent) + ".");
+        if (hadFocus) card.focus();
+        return;
+      }
+      var template = document.createElement("template");
+      template.innerHTML = answer.html.trim();
+      var fresh = template.content.firstElementChild;
+      if (fresh && card.parentNode) {
+        card.replaceWith(fresh);
+        card = fresh;
+      }
+      bump(origin.status, -1);
+      bump(status, 1);
+      say("Moved " + key + " to " + nameOf(target) + ".");
+      if (hadFocus) card.focus();
+    }, function () {
+      restore(card, origin);
+      say("The server could not be reached; " + key + " is back in " + nameOf(origin.parent) + ".");
+      if (hadFocus) card.focus();
+    });
+  }
+
+  // Drag and drop (native HTML5), onto any part of a column.
+  var dragged = null;
+  var dragOrigin = null;
+
+  function columnList(node) {
+    var column = node instanceof Element ? node.closest("[data-column]") : null;
+    return column ? column.querySelector(".board-cards") : null;
+  }
+
+  function cardBelow(list, y) {
+    var cards = list.querySelectorAll(".task-card:not(.dragging)");
+    for (var i = 0; i < cards.length; i++) {
+      var box = cards[i].getBoundingClientRect();
+      if (y < box.top + box.height / 2) return cards[i];
+    }
+    return null;
+  }
+
+  function unmark() {
+    board.querySelectorAll(".drop-target").forEach(function (column) { column.classList.remove("drop-target"); });
+  }
+
+  board.addEventListener("dragstart", function (event) {
+    var card = event.target instanceof Element ? event.target.closest(".task-card.movable") : null;
+    if (!card || card.getAttribute("aria-busy") === "true") return;
+    dragged = card;
+    dragOrigin = place(card);
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.getAttribute("data-task-id"));
+    card.classList.add("dragging");
+  });
+
+  board.addEventListener("dragover", function (event) {
+    var list = dragged && columnList(event.target);
+    if (!list) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    var column = list.closest("[data-column]");
+    if (!column.classList.contains("drop-target")) {
+      unmark();
+      column.classList.add("drop-target");
+    }
+  });
+
+  board.addEventListener("drop", function (event) {
+    var list = dragged && columnList(event.target);
+    if (!list) return;
+    event.preventDefault();
+    var card = dragged;
+    var origin = dragOrigin;
+    list.insertBefore(card, cardBelow(list, event.clientY));
+    card.classList.remove("dragging");
+    unmark();
+    dragged = null;
+    commit(card, origin, list.getAttribute("data-status"));
+  });
+
+  board.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    unmark();
+  });
+
+  // Keyboard: m on a focused card, arrows pick the column, Enter saves, Escape cancels.
+  var moving = null;
+
+  function start(card) {
+    moving = { card: card, origin: place(card) };
+    card.classList.add("moving");
+    say("Moving " + keyOf(card) + ", now in " + nameOf(card.parentNode) +
+      ". Left and right arrows choose a column, Enter saves, Escape cancels.");
+  }
+
+  function step(delta) {
+    var all = lists();
+    var card = moving.card;
+    var here = all.indexOf(card.parentNode);
+    var there = here + delta;
+    if (there < 0 || there >= all.length) {
+      say(nameOf(all[here]) + " is the " + (delta < 0 ? "first" : "last") + " column.");
+      return;
+    }
+    all[there].insertBefore(card, all[there].firstChild);
+    card.focus();
+    if (card.scrollIntoView) card.scrollIntoView({ block: "nearest", inline: "nearest" });
+    say(nameOf(all[there]) + ".");
+  }
+
+  function finish(save, refocus) {
+    var current = moving;
+    moving = null;
+    current.card.classList.remove("moving");
+    if (save) {
+      commit(current.card, current.origin, current.card.parentNode.getAttribute("data-status"));
+      return;
+    }
+    restore(current.card, current.origin);
+    if (refocus) current.card.focus();
+    say("Move cancelled; " + keyOf(current.card) + " stays in " + nameOf(current.origin.parent) + ".");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (moving) {
+      if (event.key === "ArrowLeft" || event.key === "ArrowRight") step(event.key === "ArrowLeft" ? -1 : 1);
+      else if (event.key === "Enter") finish(true);
+      else if (event.key === "Escape") finish(false, true);
+      else if (event.key === "Tab") { finish(false, true); return; }
+      else return;
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
+    if ((event.key !== "m" && event.key !== "M") || event.ctrlKey || event.metaKey || event.altKey) return;
+    var card = event.target;
+    if (!(card instanceof Element) || !card.matches(".task-card.movable") || card.getAttribute("aria-busy") === "true") return;
+    event.preventDefault();
+    event.stopPropagation();
+    start(card);
+  }, true);
+
+  document.addEventListener("focusin", function (event) {
+    if (moving && event.target !== moving.card) finish(false, false);
+  });
+
+  // The "Move to" form: the same move, without leaving the page.
+  board.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("move-form")) return;
+    event.preventDefault();
+    var card = form.closest(".task-card");
+    if (card.getAttribute("aria-busy") === "true") return;
+    var status = form.elements.namedItem("status").value;
+    var origin = place(card);
+    if (status === origin.status) {
+      say(keyOf(card) + " is already in " + nameOf(card.parentNode) + ".");
+      return;
+    }
+    var list = listOf(status);
+    list.insertBefore(card, list.firstChild);
+    card.focus();
+    commit(card, origin, status);
+  });
+})();

@@ -1,0 +1,153 @@
+"""Edges of the project pages, in-process on both backends (tests/browser/ walks the pages)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+
+from tests.support.accounts import PASSWORD, app_of
+from tests.support.web import BROWSER_ACCEPT, csrf_of, web_register
+from tests.support.web_projects import Project, add_member, add_task, api_headers, new_project
+
+Browser = Callable[[str], Awaitable[httpx.AsyncClient]]
+HTMX = {"hx-request": "true"}
+
+
+@pytest.fixture
+async def browser(client: httpx.AsyncClient) -> AsyncIterator[Browser]:
+    """A factory of signed-in browsers (own cookies each) on the test app."""
+    async with AsyncExitStack() as stack:
+
+        async def make(email: str) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app_of(client), client=("203.0.113.9", 50000))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=transport,
+                    base_url="http://testserver",
+                    headers={"accept": BROWSER_ACCEPT},
+                )
+            )
+            await web_register(http, email)
+            return http
+
+        yield make
+
+
+async def _owned(client: httpx.AsyncClient, email: str) -> Project:
+    return await new_project(client, await api_headers(client, email, PASSWORD))
+
+
+async def _post(
+    http: httpx.AsyncClient, page: str, action: str, values: dict[str, str], **headers: str
+) -> httpx.Response:
+    token = csrf_of(await http.get(page))
+    return await http.post(action, data={"csrf_token": token, **values}, headers=headers)
+
+
+async def test_quick_create_answers_a_card_or_a_redirect_and_refuses_blank_titles(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada = await browser("ada@example.com")
+    project = await _owned(client, "ada@example.com")
+    page = f"/projects/{project.project_id}"
+    action = f"{page}/tasks"
+    plain = await _post(ada, page, action, {"title": "  Plain form  "})
+    assert plain.status_code == 303
+    assert plain.headers["location"] == page
+    board = await _post(ada, page, action, {"title": "From the board", "view": "board"})
+    assert board.headers["location"] == f"{page}/board"
+    card = await _post(ada, page, action, {"title": "By htmx"}, **HTMX)
+    assert card.status_code == 200
+    assert card.text.lstrip().startswith('<li class="task-card')
+    assert "By htmx" in card.text
+    assert "<html" not in card.text
+
+    blank = await _post(ada, page, action, {"title": "   "})
+    assert blank.status_code == 422
+    assert 'id="quick-title-error"' in blank.text
+    assert "<html" in blank.text  # the whole list again, the error beside the field
+    blank_htmx = await _post(ada, page, action, {"title": ""}, **HTMX)
+    assert blank_htmx.status_code == 422
+    assert blank_htmx.headers["hx-retarget"] == "#quick-create"
+    assert blank_htmx.text.lstrip().startswith('<form id="quick-create"')
+    titles = await client.get(
+        f"/api/v1/projects/{project.project_id}/tasks", headers=project.headers
+    )
+    assert [t["title"] for t in titles.json()["items"]] == [
+        "By htmx",
+        "From the board",
+        "Plain form",
+    ]
+
+
+async def test_moves_go_through_the_tasks_rules(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada, vera, eve = (
+        await browser("ada@example.com"),
+        await browser("vera@example.com"),
+        await browser("eve@example.com"),
+    )
+    project = await _owned(client, "ada@example.com")
+    await add_member(client, project, "vera@example.com", "viewer")
+    task = await add_task(client, project, title="Move me", due_at="2099-01-01T00:00:00Z")
+    board = f"/projects/{project.project_id}/board"
+    move = f"/tasks/{task['id']}/move"
+
+    moved = await _post(ada, board, move, {"status": "in_progress"})
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"{board}#task-{task['id']}"
+    done = await _post(ada, board, move, {"status": "done"}, **HTMX)
+    assert done.status_code == 200
+    assert 'data-status="done"' in done.text
+    assert "risk" not in done.text  # a done task has no risk any more
+    bogus = await _post(ada, board, move, {"status": "archived"}, **HTMX)
+    assert bogus.status_code == 422
+    assert bogus.headers["hx-retarget"] == "#flash"
+
+    refused = await _post(vera, board, move, {"status": "todo"}, **HTMX)
+    assert refused.status_code == 403
+    assert refused.headers["hx-retarget"] == "#flash"
+    assert "You cannot do that here" in refused.text
+    stranger = await _post(eve, "/my-tasks", move, {"status": "todo"})
+    assert stranger.status_code == 404
+    read = await client.get(f"/api/v1/tasks/{task['id']}", headers=project.headers)
+    assert read.json()["status"] == "done"
+    activity = await client.get(f"/api/v1/tasks/{task['id']}/activity", headers=project.headers)
+    statuses = [
+        item["changes"]["status"]["new"]
+        for item in activity.json()["items"]
+        if "status" in item["changes"] and item["action"] == "updated"
+    ]
+    assert statuses == ["done", "in_progress"]
+
+
+async def test_load_more_fragments_and_bad_parameters(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada = await browser("ada@example.com")
+    project = await _owned(client, "ada@example.com")
+    for i in range(27):
+        await add_task(client, project, title=f"Task {i:02d}", labels=["x"] if i % 2 else [])
+    page = f"/projects/{project.project_id}"
+    first = await ada.get(page, params={"label": "x", "sort": "created_at", "q": ""})
+    assert first.status_code == 200
+    assert first.text.count("data-task-id=") == 13
+    assert 'id="load-more"' in first.text
+    assert "Load more" not in first.text  # 13 of them: one page
+    everything = await ada.get(page)
+    start = everything.text.index('hx-get="') + len('hx-get="')
+    url = everything.text[start : everything.text.index('"', start)].replace("&amp;", "&")
+    fragment = await ada.get(url, headers={**HTMX, "hx-target": "task-list"})
+    assert fragment.status_code == 200
+    assert fragment.text.count("data-task-id=") == 2
+    assert 'hx-swap-oob="true"' in fragment.text
+    assert "<html" not in fragment.text
+    no_js = await ada.get(url)
+    assert no_js.text.count("data-task-id=") == 2
+    assert "Back to the first page" in no_js.text
+    for params in ({"sort": "title"}, {"status": "archived"}, {"cursor": "nope"}):
+        assert (await ada.get(page, params=params)).status_code == 422, params
