@@ -25,7 +25,9 @@ with a separate `smarttask worker`: no periodic job runs in the middle of a meas
    warm: until board.js sets `data-ready` on the board element (`[data-board]`) once its
    handlers are attached; on a page without that mark, DOMContentLoaded (the deferred
    scripts, board.js among them, have run and attached their handlers) or the first
-   draggable card, whichever is later, and it says so.
+   draggable card, whichever is later, and it says so;
+5. in-process, one request at a time (no server, no load): the CPU of a board page and the
+   part of it spent rendering templates and in gzip, against the API's pages.
 
     .venv/bin/python bench/web_load.py [--tasks 200] [--duration 10] [--rounds 4] [--loads 10]
 
@@ -116,6 +118,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads / Python processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--loads", type=int, default=10, help="browser loads per median")
+    parser.add_argument(
+        "--breakdown", type=int, default=50, help="in-process requests of the CPU breakdown"
+    )
     parser.add_argument(
         "--page",
         default="/projects/{project}/board",
@@ -317,17 +322,21 @@ async def _network(page: Any) -> tuple[Any, Transfer]:
     transfer = Transfer()
     kinds: dict[str, str] = {}
 
+    from_cache: set[str] = set()
+
     def sent(event: dict[str, Any]) -> None:
         transfer.requests += 1
         kinds[event["requestId"]] = str(event.get("type", "Other"))
 
     def cached(event: dict[str, Any]) -> None:
-        transfer.cached += 1
+        from_cache.add(event["requestId"])
+        transfer.cached = len(from_cache)
 
     def received(event: dict[str, Any]) -> None:
         kinds[event["requestId"]] = str(event.get("type", "Other"))
         if event["response"].get("fromDiskCache") or event["response"].get("fromPrefetchCache"):
-            transfer.cached += 1
+            from_cache.add(event["requestId"])
+            transfer.cached = len(from_cache)
 
     def finished(event: dict[str, Any]) -> None:
         kind = kinds.get(event["requestId"], "Other")
@@ -427,7 +436,7 @@ def print_transfer(label: str, transfer: Transfer) -> None:
     parts = ", ".join(f"{kind} {_kb(size)}" for kind, size in sorted(transfer.by_type.items()))
     print(
         f"{label}: {_kb(transfer.total)} on the wire ({parts}); {transfer.requests} requests, "
-        f"{transfer.cached} answered from the disk cache"
+        f"{transfer.cached} answered from the browser's cache"
     )
 
 
@@ -459,6 +468,80 @@ def sizes(base: str, page: str, api: list[str], cookies: dict[str, str], token: 
             f"body bytes ({encoding}): board page {_kb(board)}; API pages "
             + " + ".join(_kb(size) for size in pages)
         )
+
+
+async def breakdown(
+    url: str, page: str, api: list[str], cookies: dict[str, str], token: str, count: int
+) -> None:
+    """In-process, one request at a time (no server, no load): the CPU of a board page and
+    how much of it goes to rendering the templates and to gzip, against the API's pages."""
+    import gc
+    import gzip
+
+    import jinja2
+
+    from inprocess import call
+    from smarttask.app import create_app
+    from smarttask.settings import Settings
+    from smarttask.web import render
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=url, rate_limit_enabled=False, log_level="WARNING"
+    )
+    app = create_app(settings)
+    page_headers = [
+        (b"cookie", cookie_header(cookies).encode()),
+        (b"accept", b"text/html"),
+        (b"accept-encoding", b"gzip"),
+    ]
+    api_headers = [(b"authorization", f"Bearer {token}".encode()), (b"accept-encoding", b"gzip")]
+    spent = {"templates": 0.0, "gzip": 0.0}
+    template_render, compress = jinja2.Template.render, gzip.compress
+
+    def timed_render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        started = time.process_time()
+        try:
+            return template_render(self, *args, **kwargs)
+        finally:
+            spent["templates"] += time.process_time() - started
+
+    def timed_compress(data: bytes, compresslevel: int = 9, *, mtime: float | None = None) -> bytes:
+        started = time.process_time()
+        try:
+            return compress(data, compresslevel, mtime=mtime)
+        finally:
+            spent["gzip"] += time.process_time() - started
+
+    async def cpu_ms(paths: list[str], headers: list[tuple[bytes, bytes]]) -> float:
+        started = time.process_time()
+        for _ in range(count):
+            for path in paths:
+                status, body = await call(app, "GET", path, headers)
+                if status != 200:
+                    raise RuntimeError(f"{path}: {status} {body[:200]!r}")
+        return (time.process_time() - started) / count * 1000
+
+    await cpu_ms([page], page_headers)  # warm-up
+    await cpu_ms(api, api_headers)
+    gc.collect()  # the garbage collector as in a server's worker (entrypoints/asgi.py)
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    jinja2.Template.render = timed_render  # type: ignore[method-assign]
+    render.gzip.compress = timed_compress  # type: ignore[assignment]
+    try:
+        board = await cpu_ms([page], page_headers)
+    finally:
+        jinja2.Template.render = template_render  # type: ignore[method-assign]
+        render.gzip.compress = compress  # type: ignore[assignment]
+    pages = await cpu_ms(api, api_headers)
+    templates, zipped = spent["templates"] / count * 1000, spent["gzip"] / count * 1000
+    rest = board - templates - zipped
+    print(
+        f"in-process, one request at a time, {count} requests: board page {board:.1f} ms CPU "
+        f"(templates {templates:.1f} ms, gzip {zipped:.1f} ms, the rest {rest:.1f} ms: "
+        f"routing, session, queries, rows to objects); the API's {len(api)} pages "
+        f"{pages:.1f} ms CPU together"
+    )
 
 
 def main() -> int:
@@ -528,6 +611,7 @@ def main() -> int:
             print_transfer("warm load", warm)
             print_loads(f"time to interactive, cold (new context), {args.loads} loads", cold_loads)
             print_loads(f"time to interactive, warm (cache primed), {args.loads} loads", warm_loads)
+            asyncio.run(breakdown(url, page, api, cookies, seeded.token, args.breakdown))
     print("load average at the end: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 
