@@ -113,6 +113,9 @@ async def live_server(
             "SMARTTASK_AUTH_IP_RATE_LIMIT": "100000/minute",
             "SMARTTASK_JOB_POLL_INTERVAL_SECONDS": "0.2",
             "SMARTTASK_PERIODIC_JOBS_ENABLED": "false",
+            # Small pools: the rest of the suite runs beside these servers on one PostgreSQL.
+            "SMARTTASK_DB_POOL_SIZE": "4",
+            "SMARTTASK_DB_MAX_OVERFLOW": "4",
             **env_overrides,
         }
     )
