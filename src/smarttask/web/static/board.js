@@ -74,7 +74,11 @@
   });
 
   var board = document.querySelector("[data-board][data-movable]");
-  if (!board) return;
+  if (!board) {
+    var readOnly = document.querySelector("[data-board]");
+    if (readOnly) readOnly.setAttribute("data-ready", "");
+    return;
+  }
 
   function lists() { return Array.prototype.slice.call(board.querySelectorAll(".board-cards")); }
   function listOf(status) { return board.querySelector(".board-cards[data-status='" + status + "']"); }
@@ -292,4 +296,6 @@
     card.focus();
     commit(card, origin, status);
   });
+  // Every handler is attached: the board is interactive (bench/web_load.py waits for this).
+  board.setAttribute("data-ready", "");
 })();
