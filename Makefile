@@ -19,16 +19,8 @@ run: install ## serve on http://127.0.0.1:8000 with SQLite and demo data (loaded
 	$(BIN)/smarttask demo --if-empty
 	$(BIN)/smarttask serve
 
-# The browser tests mostly wait on Chromium and live servers: they run beside the rest, in a
-# second pytest process whose report is printed when both are done.
-test: install ## the whole suite, against SQLite and PostgreSQL (browser tests in parallel)
-	@mkdir -p data
-	@SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS) \
-		> data/test-browser.log 2>&1 & browser=$$!; \
-	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS); \
-	rest=$$?; wait $$browser; browser_status=$$?; \
-	echo; echo "== browser tests (tests/browser, data/test-browser.log)"; cat data/test-browser.log; \
-	test $$rest -eq 0 -a $$browser_status -eq 0
+test: install ## the whole suite, against SQLite and PostgreSQL (browser tests included)
+	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-browser: install ## the browser tests only (Chromium: apt-get install -y chromium)
 	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
