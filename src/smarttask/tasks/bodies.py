@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from smarttask.tasks.schemas import Priority, Status
+from smarttask.tasks.schemas import OPEN_STATUSES, Priority
 
 # The task columns a body is made of.
 BODY_COLUMNS = (
@@ -38,7 +38,6 @@ BODY_COLUMNS = (
     "risk_factors",
 )
 _PRIORITIES = tuple(priority.value for priority in Priority)
-_OPEN = frozenset((Status.TODO.value, Status.IN_PROGRESS.value))
 
 
 class TaskValues(Protocol):
@@ -64,7 +63,7 @@ class ObjectValues:
 def _risk(values: TaskValues) -> dict[str, Any] | None:
     """The stored risk score of an open task (RiskRead), else None."""
     level = values["risk_level"]
-    if level is None or values["status"] not in _OPEN:
+    if level is None or values["status"] not in OPEN_STATUSES:
         return None
     factors = values["risk_factors"]
     if isinstance(factors, str):  # JSON text, as the driver returns it without SQLAlchemy

@@ -26,6 +26,10 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The statuses of work still to do: overdue, "my tasks" and the risk model count only these.
+OPEN_STATUSES = frozenset({Status.TODO.value, Status.IN_PROGRESS.value})
+
+
 class Priority(StrEnum):
     """How much a task matters; stored as a rank so that it sorts."""
 

@@ -41,7 +41,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
-from smarttask.tasks.schemas import Status
+from smarttask.tasks.schemas import OPEN_STATUSES
 from smarttask.workspaces.models import Membership
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -310,9 +310,6 @@ def core_page(query: TaskQuery) -> AnySelect:
     return statement
 
 
-OPEN_STATUSES = (Status.TODO.value, Status.IN_PROGRESS.value)
-
-
 @lru_cache(maxsize=4)
 def assigned_page(after_null: bool | None) -> AnySelect:
     """The open tasks assigned to `:user_id` in workspaces they are a member of: one page.
@@ -327,7 +324,7 @@ def assigned_page(after_null: bool | None) -> AnySelect:
         .join(Membership, _membership(Task.workspace_id))
         .where(
             Task.assignee_id == _typed("user_id", Task.assignee_id),
-            Task.status.in_(OPEN_STATUSES),
+            Task.status.in_(sorted(OPEN_STATUSES)),
         )
     )
     if after_null is not None:

@@ -22,7 +22,7 @@ from smarttask.projects import service as projects
 from smarttask.tasks import reads
 from smarttask.tasks import service as tasks
 from smarttask.tasks.query import TaskQuery
-from smarttask.tasks.schemas import Priority, RiskLevel, Status, TaskRead
+from smarttask.tasks.schemas import OPEN_STATUSES, Priority, RiskLevel, Status, TaskRead
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
@@ -35,7 +35,6 @@ STATUS_LABELS = {
 }
 PRIORITY_LABELS = {priority.value: priority.value.capitalize() for priority in Priority}
 RISK_LABELS = {risk.value: f"{risk.value.capitalize()} risk" for risk in RiskLevel}
-_OPEN = (Status.TODO, Status.IN_PROGRESS)
 # Cards name assignees from the workspace's first members (a page of the API's list).
 PEOPLE_LIMIT = 100
 
@@ -60,7 +59,7 @@ class Cards:
 
     def overdue(self, task: TaskRead) -> bool:
         """Whether an open task is past its due date."""
-        return task.due_at is not None and task.status in _OPEN and task.due_at < self.now
+        return task.due_at is not None and task.status in OPEN_STATUSES and task.due_at < self.now
 
     def assignee(self, task: TaskRead) -> str:
         """Who the task is assigned to, in words."""
