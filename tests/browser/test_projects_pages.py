@@ -196,12 +196,25 @@ async def test_board_moves_by_mouse_keyboard_and_menu_and_they_stay(
     assert await page.locator(f"#column-todo #task-{ids[2]}").count() == 1
     assert await _status(server, project, ids[2]) == "todo"
 
-    # The "Move to" menu of a card.
+    # A card's Move button opens the board's one menu in that card; Escape closes it.
+    move_button = page.locator(f"#task-{ids[2]}").get_by_role("link", name="Move WEB-3")
+    await move_button.click()
+    assert await page.evaluate("document.activeElement.id") == "move-status"
+    await page.keyboard.press("Escape")
+    assert not await page.locator("#move-menu").is_visible()
+    assert await page.evaluate("document.activeElement.classList.contains('move-link')")
+    await move_button.click()
     await page.get_by_label("Move WEB-3 to").select_option("cancelled")
     await page.locator(f"#task-{ids[2]}").get_by_role("button", name="Move").click()
     await page.wait_for_selector(f"#column-cancelled #task-{ids[2]}:not([aria-busy])")
     assert await page.locator("#column-todo-title [data-count-for]").inner_text() == "1"
     assert await page.locator("#column-cancelled-title [data-count-for]").inner_text() == "2"
+
+    # The same card's move page (the Move button without script) passes axe too.
+    await page.goto(f"/tasks/{ids[0]}/move")
+    assert await page.get_by_label("Move WEB-1 to").input_value() == "in_progress"
+    await assert_accessible(page)
+    await page.goto(board)
 
     # After a reload every card is where it was put.
     await page.reload()
@@ -283,7 +296,10 @@ async def test_viewers_see_no_edit_controls_and_their_posts_are_refused(
         assert await viewer.get_by_text("Read only").is_visible()
         assert await viewer.get_by_label("Title").count() == 0
         assert await viewer.get_by_role("button", name="Create task").count() == 0
-        assert await viewer.locator(".drag-handle, .move-form, [draggable='true']").count() == 0
+        assert (
+            await viewer.locator(".drag-handle, .move-link, #move-menu, [draggable='true']").count()
+            == 0
+        )
         await assert_accessible(viewer)
     token = await _csrf(viewer)
     moved = await viewer.request.post(
@@ -382,6 +398,10 @@ async def test_without_javascript_forms_still_work(
     await page.wait_for_url(re.compile(rf".*/projects/{project.project_id}$"))
     assert await _titles(page) == ["Made without JavaScript"]
     await page.get_by_role("link", name="Board").click()
+    # Without script a card's Move button is a link to the card's own move page.
+    await page.get_by_role("link", name="Move WEB-1").click()
+    await page.wait_for_url(re.compile(r".*/tasks/.*/move$"))
+    assert await page.get_by_role("heading", name="Move WEB-1").is_visible()
     await page.get_by_label("Move WEB-1 to").select_option("in_progress")
     await page.get_by_role("button", name="Move").click()
     await page.wait_for_url(re.compile(r".*/board#task-.*"))

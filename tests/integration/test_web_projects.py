@@ -125,6 +125,45 @@ async def test_moves_go_through_the_tasks_rules(
     assert statuses == ["done", "in_progress"]
 
 
+async def test_a_card_moves_without_javascript_through_its_move_page(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada, vera, eve = (
+        await browser("ada@example.com"),
+        await browser("vera@example.com"),
+        await browser("eve@example.com"),
+    )
+    project = await _owned(client, "ada@example.com")
+    await add_member(client, project, "vera@example.com", "viewer")
+    task = await add_task(client, project, title="Walk <b>me</b>", status="in_progress")
+    board = await ada.get(f"/projects/{project.project_id}/board")
+    # The board has one move menu, not a form per card; each card links to its move page.
+    assert board.text.count('<form id="move-menu"') == 1
+    assert 'action="/tasks/' not in board.text
+    page = f"/tasks/{task['id']}/move"
+    assert f'href="{page}"' in board.text
+
+    shown = await ada.get(page)
+    assert shown.status_code == 200
+    assert "<h1>Move WEB-1</h1>" in shown.text
+    assert "Walk &lt;b&gt;me&lt;/b&gt;" in shown.text
+    assert '<option value="in_progress" selected>' in shown.text
+    assert f'action="{page}"' in shown.text
+    moved = await _post(ada, page, page, {"status": "done"})
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/projects/{project.project_id}/board#task-{task['id']}"
+    read = await client.get(f"/api/v1/tasks/{task['id']}", headers=project.headers)
+    assert read.json()["status"] == "done"
+
+    viewer = await vera.get(page)
+    assert viewer.status_code == 403
+    assert "<select" not in viewer.text
+    stranger = await eve.get(page)
+    assert stranger.status_code == 404
+    assert "Walk" not in stranger.text
+    assert (await eve.get("/tasks/no-such-task/move")).status_code == 404
+
+
 async def test_load_more_fragments_and_bad_parameters(
     client: httpx.AsyncClient, browser: Browser
 ) -> None:

@@ -20,6 +20,7 @@ from smarttask.db.engine import Reader, RowLike
 from smarttask.tasks import statements
 from smarttask.tasks.bodies import task_body
 from smarttask.tasks.query import TaskQuery, encode_position
+from smarttask.tasks.schemas import Status
 from smarttask.workspaces.access import allow
 from smarttask.workspaces.roles import Role
 
@@ -74,3 +75,13 @@ async def project_page(
         last = rows[limit - 1]
         cursor = encode_position(query.cursor_tag, last["sort_value"], last["id"])
     return {"items": [_body(row) for row in rows[:limit]], "next_cursor": cursor}
+
+
+async def counts_by_status(reader: Reader, project_id: str) -> dict[str, int]:
+    """How many tasks of the project are in each status (every status, zeros included).
+
+    The caller's access to the project is checked before (`projects.reads`).
+    """
+    rows = await reader.fetch_all(statements.COUNTS_BY_STATUS, {"project_id": project_id})
+    found = {row["status"]: row["tasks"] for row in rows}
+    return {status.value: found.get(status.value, 0) for status in Status}

@@ -335,7 +335,7 @@ def assigned_page(after_null: bool | None) -> AnySelect:
 
 # (status, number of tasks) of the project `:project_id`, one row per status used.
 COUNTS_BY_STATUS = (
-    select(Task.status, func.count())
+    select(Task.status, func.count().label("tasks"))
     .where(Task.project_id == _typed("project_id", Task.project_id))
     .group_by(Task.status)
 )

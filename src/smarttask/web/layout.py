@@ -1,7 +1,9 @@
 """Full pages: the template inside the app's frame (top bar, workspace switcher, flash area).
 
 Page routes render whole pages through `page`, which loads what the frame shows (the
-caller's workspaces, one statement); htmx fragments use `render.render` directly.
+caller's workspaces, one statement; on a read-only request on the reader, so that a page
+that reads only through the reader never opens the session); htmx fragments use
+`render.render` directly.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
+from smarttask.workspaces import reads as workspace_reads
 from smarttask.workspaces import service as workspaces
+from smarttask.workspaces.reads import WorkspaceName
 
 # The switcher lists this many workspaces (a person may be in up to the instance's limit
 # of created ones, plus those they were invited to; the rest are on /workspaces).
@@ -34,6 +39,11 @@ async def page(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The template as a full page of the signed-in app."""
-    mine = await workspaces.list_for_user(session, caller.user, None, SWITCHER_SIZE)
-    frame = {"workspaces": mine.items, "current_workspace_id": workspace_id}
+    uow = unit_of_work(request.scope)
+    if uow.writes:
+        found = await workspaces.list_for_user(session, caller.user, None, SWITCHER_SIZE)
+        mine = [WorkspaceName(workspace.id, workspace.name) for workspace in found.items]
+    else:  # on the reader the caller was looked up on: the session stays closed
+        mine = await workspace_reads.workspace_names(await uow.reader(), caller.user, SWITCHER_SIZE)
+    frame = {"workspaces": mine, "current_workspace_id": workspace_id}
     return render(request, template, {**frame, **(context or {})}, status=status, headers=headers)

@@ -1,5 +1,6 @@
-// smarttask: task lists and the board. Every page works without this script: the board's
-// "Move to" form, quick create and "Load more" are plain forms and links. Here they get
+// smarttask: task lists and the board. Every page works without this script: a card's Move
+// button links to its own "Move to" page, quick create and "Load more" are plain forms and
+// links. Here they get
 // drag and drop, keyboard moves (m, then arrows, Enter / Escape), in-place quick create
 // and focus that follows what was loaded. No inline handlers (the CSP forbids them).
 (function () {
@@ -90,16 +91,17 @@
   function restore(card, origin) {
     var next = origin.next && origin.next.parentNode === origin.parent ? origin.next : null;
     origin.parent.insertBefore(card, next);
-    var select = card.querySelector(".move-form select");
-    if (select) select.value = origin.status;
     card.removeAttribute("aria-busy");
   }
 
+  // The board's one "Move to" menu (its CSRF token serves every move).
+  var menu = document.getElementById("move-menu");
+  var menuHome = menu.parentNode;
+
   function send(card, status) {
-    var form = card.querySelector(".move-form");
-    var data = new URLSearchParams(new FormData(form));
+    var data = new URLSearchParams(new FormData(menu));
     data.set("status", status);
-    return fetch(form.action, {
+    return fetch("/tasks/" + encodeURIComponent(card.getAttribute("data-task-id")) + "/move", {
       method: "POST",
       body: data,
       credentials: "same-origin",
@@ -278,17 +280,57 @@
     if (moving && event.target !== moving.card) finish(false, false);
   });
 
-  // The "Move to" form: the same move, without leaving the page.
-  board.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("move-form")) return;
+  // A card's Move button opens the menu in that card; the same move, without leaving the page.
+  var menuCard = null;
+
+  function closeMenu(refocus) {
+    var card = menuCard;
+    menuCard = null;
+    menu.hidden = true;
+    menuHome.appendChild(menu);
+    if (card && refocus) {
+      var link = card.querySelector(".move-link");
+      if (link) link.focus();
+    }
+  }
+
+  function openMenu(card) {
+    if (menuCard) closeMenu(false);
+    menuCard = card;
+    menu.querySelector("[data-move-key]").textContent = keyOf(card);
+    menu.elements.namedItem("status").value = card.getAttribute("data-status");
+    card.appendChild(menu);
+    menu.hidden = false;
+    menu.elements.namedItem("status").focus();
+  }
+
+  board.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest(".move-link") : null;
+    if (!link) return;
+    var card = link.closest(".task-card");
+    if (!card || card.getAttribute("aria-busy") === "true") return;
     event.preventDefault();
-    var card = form.closest(".task-card");
-    if (card.getAttribute("aria-busy") === "true") return;
-    var status = form.elements.namedItem("status").value;
+    openMenu(card);
+  });
+
+  menu.querySelector("[data-move-cancel]").addEventListener("click", function () { closeMenu(true); });
+  menu.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    event.stopPropagation();
+    closeMenu(true);
+  });
+
+  menu.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var card = menuCard;
+    if (!card) return;
+    var status = menu.elements.namedItem("status").value;
+    closeMenu(false);
     var origin = place(card);
     if (status === origin.status) {
       say(keyOf(card) + " is already in " + nameOf(card.parentNode) + ".");
+      card.focus();
       return;
     }
     var list = listOf(status);

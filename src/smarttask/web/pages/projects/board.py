@@ -7,6 +7,7 @@ read); a fuller column says how many more there are and links to the list view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -16,12 +17,20 @@ from starlette.responses import RedirectResponse, Response
 
 from smarttask.db.types import utcnow
 from smarttask.kit.session import SessionDep
+from smarttask.kit.unit_of_work import unit_of_work
+from smarttask.tasks import reads
 from smarttask.tasks import service as tasks
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import TaskRead, TaskUpdate
-from smarttask.web import forms
+from smarttask.web import forms, layout
 from smarttask.web.deps import PageCaller
-from smarttask.web.pages.projects.cards import STATUS_LABELS, Cards, people_of, task_page
+from smarttask.web.pages.projects.cards import (
+    STATUS_LABELS,
+    Body,
+    Cards,
+    people_of,
+    task_page,
+)
 from smarttask.web.pages.projects.common import Id, Opened, Quick, is_htmx, open_project
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
@@ -38,7 +47,7 @@ class Column:
 
     status: str
     name: str
-    tasks: list[TaskRead]
+    tasks: Sequence[Body | TaskRead]
     total: int
 
     @property
@@ -52,7 +61,7 @@ async def board_view(
     request: Request, session: SessionDep, caller: PageCaller, project_id: Id
 ) -> Response:
     """The project's board."""
-    opened = await open_project(session, caller, project_id, "board")
+    opened = await open_project(request, session, caller, project_id, "board")
     return await render_board(request, session, caller, opened)
 
 
@@ -67,7 +76,11 @@ async def render_board(
 ) -> Response:
     """The board page."""
     project = opened.project
-    counts = (await tasks.count_by_status(session, project)).model_dump()
+    uow = unit_of_work(request.scope)
+    if uow.writes:  # the board again after a refused quick create
+        counts = (await tasks.count_by_status(session, project)).model_dump()
+    else:
+        counts = await reads.counts_by_status(await uow.reader(), project.id)
     columns = []
     for value, name in STATUS_LABELS.items():
         query = TaskQuery(project.workspace_id, project.id, statuses=(value,))
@@ -76,6 +89,22 @@ async def render_board(
     context = {"columns": columns, "quick": quick or Quick()}
     return await opened.page(
         request, session, caller, "projects/board.html", context, status=status
+    )
+
+
+@router.get("/tasks/{task_id}/move")
+async def move_page(
+    request: Request, session: SessionDep, caller: PageCaller, task_id: Id
+) -> Response:
+    """A card's "Move to" form on a page of its own: the board's Move button without script."""
+    task, key, access = await tasks.load_with_access(session, caller.user, task_id, Role.MEMBER)
+    context = {
+        "task": await tasks.read_one(session, task, key),
+        "workspace": access.workspace,
+        "statuses": STATUS_LABELS,
+    }
+    return await layout.page(
+        request, session, caller, "projects/move.html", context, workspace_id=task.workspace_id
     )
 
 

@@ -12,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smarttask.db.types import utcnow
+from smarttask.kit.unit_of_work import unit_of_work
+from smarttask.projects import reads as project_reads
 from smarttask.projects import service as projects
 from smarttask.projects.models import Project
 from smarttask.web import layout
-from smarttask.web.pages.projects.cards import Cards, people_of
+from smarttask.web.pages.projects.cards import PEOPLE_LIMIT, Cards, people_of
 from smarttask.web.signin import WebCaller
+from smarttask.workspaces import reads as workspace_reads
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
 
@@ -69,6 +72,7 @@ class Opened:
 
 
 async def open_project(
+    request: Request,
     session: AsyncSession,
     caller: WebCaller,
     project_id: str,
@@ -77,13 +81,28 @@ async def open_project(
     minimum: Role = Role.VIEWER,
     people: bool = True,
 ) -> Opened:
-    """The project if the caller has at least `minimum` in its workspace (else 404 or 403)."""
-    project, access = await projects.load_with_access(session, caller.user, project_id, minimum)
+    """The project if the caller has at least `minimum` in its workspace (else 404 or 403).
+
+    A read-only request reads it (and the members' names) on its reader, one statement each,
+    as the API's fast reads do; a change goes through the session it writes with.
+    """
+    uow = unit_of_work(request.scope)
+    if uow.writes:
+        project, access = await projects.load_with_access(session, caller.user, project_id, minimum)
+        names = await people_of(session, access) if people else {}
+    else:
+        reader = await uow.reader()
+        project, access = await project_reads.load_with_access(
+            reader, caller.user, project_id, minimum
+        )
+        names = {}
+        if people:
+            names = await workspace_reads.member_names(reader, project.workspace_id, PEOPLE_LIMIT)
     cards = Cards(
         view=view,
         now=utcnow(),
         can_edit=access.role.at_least(Role.MEMBER),
-        people=await people_of(session, access) if people else {},
+        people=names,
     )
     return Opened(project, access, cards)
 

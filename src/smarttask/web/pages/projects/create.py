@@ -34,7 +34,7 @@ async def quick_create(
 ) -> Response:
     """Create a task (members): htmx gets its card, a plain form goes back to the view."""
     view = "board" if view == "board" else "list"
-    opened = await open_project(session, caller, project_id, view, minimum=Role.MEMBER)
+    opened = await open_project(request, session, caller, project_id, view, minimum=Role.MEMBER)
     try:
         body = forms.parse(TaskCreate, {"title": title})
     except ProblemError as problem:

@@ -30,7 +30,7 @@ async def list_view(
     cursor: Cursor = None,
 ) -> Response:
     """The project's tasks as a list; htmx's "Load more" gets the next cards only."""
-    opened = await open_project(session, caller, project_id, "list")
+    opened = await open_project(request, session, caller, project_id, "list")
     return await render_list(request, session, caller, opened, filters, cursor)
 
 
