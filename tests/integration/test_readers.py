@@ -123,3 +123,17 @@ async def test_a_waiting_reader_is_served_before_a_new_arrival(database_url: str
         assert database._idle.waiting == 0
     finally:
         await database.dispose()
+
+
+async def test_a_reader_waits_no_longer_than_the_pool_timeout(database_url: str) -> None:
+    """Every connection busy past the pool's timeout: the pool's own error (a 503)."""
+    settings = make_settings(database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.2)
+    database = Database(settings.database)
+    try:
+        async with database.open_reader():
+            with pytest.raises(sa_exc.TimeoutError):
+                await _pid(database)
+        assert database._idle.waiting == 0
+        assert await _pid(database)  # the slot was given back: the next reader is served
+    finally:
+        await database.dispose()
