@@ -86,6 +86,7 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "task": ("owner", "/tasks/{task}", 200),
     "subtask": ("owner", "/tasks/{subtask}", 200),
     "task edit form": ("owner", "/tasks/{task}/edit", 200),
+    "a card's move page": ("owner", "/tasks/{task}/move", 200),
     "profile": ("owner", "/profile", 200),
     "not found, signed in": ("owner", "/tasks/{missing}", 404),
 }

@@ -88,6 +88,7 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         lambda t: [t.texts.subtask, t.texts.project, t.texts.workspace],
     ),
     "task edit form": ("/tasks/{task}/edit", lambda t: [t.texts.title, *PAYLOADS]),
+    "a card's move page": ("/tasks/{task}/move", lambda t: [t.texts.workspace, t.texts.title]),
     "workspaces": ("/workspaces", lambda t: [t.texts.workspace]),
     "workspace page": ("/workspaces/{workspace}", lambda t: [t.texts.workspace, t.texts.project]),
     "workspace settings": (
