@@ -87,6 +87,8 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "subtask": ("owner", "/tasks/{subtask}", 200),
     "task edit form": ("owner", "/tasks/{task}/edit", 200),
     "a card's move page": ("owner", "/tasks/{task}/move", 200),
+    "a task's comments on their own": ("owner", "/tasks/{task}/more/comments", 200),
+    "a task's activity on its own": ("owner", "/tasks/{task}/more/activity", 200),
     "profile": ("owner", "/profile", 200),
     "not found, signed in": ("owner", "/tasks/{missing}", 404),
 }

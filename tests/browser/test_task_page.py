@@ -206,3 +206,24 @@ async def test_comments_are_edited_by_their_author_and_deleted(
     async with httpx.AsyncClient(base_url=base) as http:
         listed = await api(http, s.owner, "GET", f"/tasks/{task['id']}/comments")
     assert [c["body"] for c in listed["items"]] == ["The owner's *view*"]
+
+
+async def test_long_comment_threads_and_trails_load_more(new_page: Any, server: LiveServer) -> None:
+    base = server.base_url
+    s = await setup(base)
+    task = await new_task(base, s.owner, s.project_id, title="Talkative")
+    async with httpx.AsyncClient(base_url=base) as http:
+        for i in range(52):
+            await api(http, s.owner, "POST", f"/tasks/{task['id']}/comments", body=f"Note {i}")
+    page = await new_page()
+    await open_as(page, s.member, f"/tasks/{task['id']}")
+    comments = page.locator("#task-comments .comment")
+    await expect(comments).to_have_count(50)
+    await page.get_by_role("link", name="Load more comments").click()
+    await expect(comments).to_have_count(52)
+    await expect(comments.nth(51)).to_contain_text("Note 51")
+    await expect(comments.nth(50)).to_be_focused()  # the first that came in
+    await expect(page.get_by_role("link", name="Load more comments")).to_have_count(0)
+    await expect(page.locator("#flash")).to_contain_text("2 more comments shown.")
+    await assert_accessible(page)
+    assert page.js_errors == []

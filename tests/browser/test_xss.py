@@ -89,6 +89,10 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     ),
     "task edit form": ("/tasks/{task}/edit", lambda t: [t.texts.title, *PAYLOADS]),
     "a card's move page": ("/tasks/{task}/move", lambda t: [t.texts.workspace, t.texts.title]),
+    "a task's comments on their own": (
+        "/tasks/{task}/more/comments",
+        lambda t: [t.texts.workspace, t.texts.title, t.texts.member_name, *PAYLOADS],
+    ),
     "workspaces": ("/workspaces", lambda t: [t.texts.workspace]),
     "workspace page": ("/workspaces/{workspace}", lambda t: [t.texts.workspace, t.texts.project]),
     "workspace settings": (

@@ -1,7 +1,8 @@
-"""Edges of the project pages, in-process on both backends (tests/browser/ walks the pages)."""
+"""Edges of the project and task pages, in-process on both backends (tests/browser/ walks them)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 
@@ -190,3 +191,61 @@ async def test_load_more_fragments_and_bad_parameters(
     assert "Back to the first page" in no_js.text
     for params in ({"sort": "title"}, {"status": "archived"}, {"cursor": "nope"}):
         assert (await ada.get(page, params=params)).status_code == 422, params
+
+
+async def test_the_task_pages_comments_and_activity_load_more(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada, eve = await browser("ada@example.com"), await browser("eve@example.com")
+    project = await _owned(client, "ada@example.com")
+    task = await add_task(client, project, title="Busy")
+    comments = f"/api/v1/tasks/{task['id']}/comments"
+    for i in range(53):
+        made = await client.post(comments, json={"body": f"Note {i:02d}"}, headers=project.headers)
+        assert made.status_code == 201, made.text
+    version = task["version"]
+    for i in range(33):
+        changed = await client.patch(
+            f"/api/v1/tasks/{task['id']}",
+            json={"title": f"Busy {i:02d}"},
+            headers={**project.headers, "if-match": f'"{version}"'},
+        )
+        assert changed.status_code == 200, changed.text
+        version = changed.json()["version"]
+    page = await ada.get(f"/tasks/{task['id']}")
+    assert page.text.count('class="comment"') == 50
+    assert "Note 49" in page.text
+    assert "Note 50" not in page.text
+    link = more_link(page.text, "comments")
+    assert page.text.count("<time") >= 50 + 30
+
+    # htmx: the 3 later comments, and a "Load more" without a link (out of band).
+    more = await ada.get(link, headers=HTMX)
+    assert more.status_code == 200
+    assert more.text.count('class="comment"') == 3
+    assert "Note 52" in more.text
+    assert "Note 49" not in more.text
+    assert 'id="comments-more" class="load-more" hx-swap-oob="true"></p>' in more.text
+    assert "<html" not in more.text
+    # Without JavaScript: the same comments as a page of their own.
+    plain = await ada.get(link)
+    assert plain.status_code == 200
+    assert "<h1>Comments on WEB-1</h1>" in plain.text
+    assert plain.text.count('class="comment"') == 3
+
+    older = await ada.get(more_link(page.text, "activity"), headers=HTMX)
+    assert older.status_code == 200
+    assert older.text.count("<li>") == 4  # 33 renames, the creation: 34 changes, 30 shown
+    assert "created" in older.text.lower()
+
+    assert (await eve.get(link)).status_code == 404
+    assert (await ada.get(f"/tasks/{task['id']}/more/labels")).status_code == 422
+    bad = await ada.get(f"/tasks/{task['id']}/more/comments", params={"cursor": "not-a-cursor"})
+    assert bad.status_code in (400, 422)
+
+
+def more_link(html: str, name: str) -> str:
+    """The "Load more" link of the task page's comments or activity."""
+    found = re.search(rf'href="(/tasks/[^"]+/more/{name}\?cursor=[^"]+)"', html)
+    assert found, f"no Load more link for {name}"
+    return found.group(1)

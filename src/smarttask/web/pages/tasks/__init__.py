@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smarttask.web.pages.tasks import analysis, discussion, files, neighbours, page
+from smarttask.web.pages.tasks import analysis, discussion, files, more, neighbours, page
 
 router = APIRouter(include_in_schema=False)
-for module in (page, neighbours, discussion, files, analysis):
+for module in (page, neighbours, discussion, files, analysis, more):
     router.include_router(module.router)

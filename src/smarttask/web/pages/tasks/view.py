@@ -7,7 +7,7 @@ fixed number of statements whatever its length: the whole page costs about twent
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -62,8 +62,14 @@ async def gather(
     *,
     minimum: Role = Role.VIEWER,
     full: bool = False,
+    cursors: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """The template context of these parts of a task's page (`full`: the whole page)."""
+    """The template context of these parts of a task's page (`full`: the whole page).
+
+    `cursors`: where the comments or the activity start ("Load more"); the first page
+    without one.
+    """
+    cursors = cursors or {}
     wanted = set(PARTS if full else parts)
     user = caller.user
     task, key, access = await tasks.load_with_access(session, user, task_id, minimum)
@@ -111,7 +117,9 @@ async def gather(
     if "dependencies" in wanted:
         context["dependencies"] = await related.dependencies_page(session, task, None, LIST_SIZE)
     if "comments" in wanted:
-        context["comments"] = await comments.page_for_task(session, task, None, LIST_SIZE)
+        context["comments"] = await comments.page_for_task(
+            session, task, cursors.get("comments"), LIST_SIZE
+        )
     if "attachments" in wanted:
         files = settings_of(request).files
         context["attachments"] = await attachments.page_for_task(
@@ -119,6 +127,6 @@ async def gather(
         )
     if "activity" in wanted:
         context["activity"] = await feed.for_entity(
-            session, task.workspace_id, ("task", task.id), None, ACTIVITY_SIZE
+            session, task.workspace_id, ("task", task.id), cursors.get("activity"), ACTIVITY_SIZE
         )
     return context
