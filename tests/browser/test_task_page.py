@@ -219,11 +219,12 @@ async def test_long_comment_threads_and_trails_load_more(new_page: Any, server: 
     await open_as(page, s.member, f"/tasks/{task['id']}")
     comments = page.locator("#task-comments .comment")
     await expect(comments).to_have_count(50)
-    await page.get_by_role("link", name="Load more comments").click()
+    await expect(comments.nth(49)).to_contain_text("Note 51")  # the latest, last
+    await page.get_by_role("link", name="Load earlier comments").click()
     await expect(comments).to_have_count(52)
-    await expect(comments.nth(51)).to_contain_text("Note 51")
-    await expect(comments.nth(50)).to_be_focused()  # the first that came in
-    await expect(page.get_by_role("link", name="Load more comments")).to_have_count(0)
-    await expect(page.locator("#flash")).to_contain_text("2 more comments shown.")
+    await expect(comments.nth(0)).to_contain_text("Note 0")
+    await expect(comments.nth(0)).to_be_focused()  # the first that came in
+    await expect(page.get_by_role("link", name="Load earlier comments")).to_have_count(0)
+    await expect(page.locator("#flash")).to_contain_text("2 earlier comments shown.")
     await assert_accessible(page)
     assert page.js_errors == []

@@ -45,6 +45,49 @@ async def test_comment_lifecycle_and_permissions(client: httpx.AsyncClient) -> N
     assert (await client.get(base, headers=board.viewer.headers)).json()["items"] == []
 
 
+async def test_comments_read_both_ways_a_page_at_a_time(client: httpx.AsyncClient) -> None:
+    board = await new_board(client)
+    task = await new_task(client, board)
+    base = f"/api/v1/tasks/{task['id']}/comments"
+    for i in range(5):
+        made = await client.post(base, json={"body": f"c{i}"}, headers=board.member.headers)
+        assert made.status_code == 201
+
+    async def bodies(order: str) -> list[str]:
+        found: list[str] = []
+        params = {"limit": "2", "order": order}
+        while True:
+            page = await client.get(base, params=params, headers=board.viewer.headers)
+            assert page.status_code == 200, page.text
+            found += [c["body"] for c in page.json()["items"]]
+            if page.json()["next_cursor"] is None:
+                return found
+            params["cursor"] = page.json()["next_cursor"]
+
+    assert await bodies("oldest") == ["c0", "c1", "c2", "c3", "c4"]
+    assert await bodies("newest") == ["c4", "c3", "c2", "c1", "c0"]
+    # A cursor of one order is refused by the other, not read as a position in it.
+    first = await client.get(base, params={"limit": "2"}, headers=board.viewer.headers)
+    oldest_cursor = first.json()["next_cursor"]
+    crossed = await client.get(
+        base,
+        params={"limit": "2", "order": "newest", "cursor": oldest_cursor},
+        headers=board.viewer.headers,
+    )
+    assert crossed.status_code == 422
+    newest = await client.get(
+        base, params={"limit": "2", "order": "newest"}, headers=board.viewer.headers
+    )
+    back = await client.get(
+        base,
+        params={"limit": "2", "cursor": newest.json()["next_cursor"]},
+        headers=board.viewer.headers,
+    )
+    assert back.status_code == 422
+    bogus = await client.get(base, params={"order": "random"}, headers=board.viewer.headers)
+    assert bogus.status_code == 422
+
+
 async def test_deleting_a_task_removes_its_comments_and_records_it(
     client: httpx.AsyncClient,
 ) -> None:

@@ -213,18 +213,19 @@ async def test_the_task_pages_comments_and_activity_load_more(
         assert changed.status_code == 200, changed.text
         version = changed.json()["version"]
     page = await ada.get(f"/tasks/{task['id']}")
+    # The 50 latest comments, oldest of them first; a link to the 3 earlier ones.
     assert page.text.count('class="comment"') == 50
-    assert "Note 49" in page.text
-    assert "Note 50" not in page.text
+    assert "Note 02" not in page.text
+    assert page.text.index("Note 03") < page.text.index("Note 52")
     link = more_link(page.text, "comments")
     assert page.text.count("<time") >= 50 + 30
 
-    # htmx: the 3 later comments, and a "Load more" without a link (out of band).
+    # htmx: the 3 earlier comments, oldest first, and an empty link paragraph (out of band).
     more = await ada.get(link, headers=HTMX)
     assert more.status_code == 200
     assert more.text.count('class="comment"') == 3
-    assert "Note 52" in more.text
-    assert "Note 49" not in more.text
+    assert more.text.index("Note 00") < more.text.index("Note 02")
+    assert "Note 03" not in more.text
     assert 'id="comments-more" class="load-more" hx-swap-oob="true"></p>' in more.text
     assert "<html" not in more.text
     # Without JavaScript: the same comments as a page of their own.
@@ -232,6 +233,14 @@ async def test_the_task_pages_comments_and_activity_load_more(
     assert plain.status_code == 200
     assert "<h1>Comments on WEB-1</h1>" in plain.text
     assert plain.text.count('class="comment"') == 3
+    # A new comment shows at once, at the end of the latest.
+    token = csrf_of(page)
+    added = await ada.post(
+        f"/tasks/{task['id']}/comments", data={"csrf_token": token, "body": "Note 53"}, headers=HTMX
+    )
+    assert added.status_code == 200
+    assert added.text.count('class="comment"') == 50
+    assert added.text.index("Note 52") < added.text.index("Note 53")
 
     older = await ada.get(more_link(page.text, "activity"), headers=HTMX)
     assert older.status_code == 200

@@ -16,15 +16,18 @@ async def get(session: AsyncSession, comment_id: str) -> Comment | None:
 
 
 async def list_for_task(
-    session: AsyncSession, task_id: str, *, after: tuple[datetime, str] | None, limit: int
+    session: AsyncSession,
+    task_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    newest_first: bool = False,
 ) -> list[Comment]:
-    """A task's comments, oldest first, after a keyset position."""
-    statement = (
-        select(Comment)
-        .where(Comment.task_id == task_id)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-    )
+    """A task's comments, oldest (or newest) first, after a keyset position."""
+    position = tuple_(Comment.created_at, Comment.id)
+    order = (Comment.created_at.desc(), Comment.id.desc()) if newest_first else position.clauses
+    statement = select(Comment).where(Comment.task_id == task_id).order_by(*order).limit(limit)
     if after is not None:
-        statement = statement.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+        later = position < tuple_(*after) if newest_first else position > tuple_(*after)
+        statement = statement.where(later)
     return list((await session.execute(statement)).scalars())

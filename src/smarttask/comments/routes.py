@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.comments import service
@@ -25,10 +25,17 @@ _ERRORS = (401, 404, 503)
     "/tasks/{task_id}/comments", response_model=Page[CommentRead], responses=problems(*_ERRORS, 422)
 )
 async def list_comments(
-    task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+    task_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
 ) -> Page[CommentRead]:
-    """A task's comments, oldest first."""
-    return await service.list_for_task(session, user, task_id, cursor, limit)
+    """A task's comments, oldest first (`order=newest`: the latest first)."""
+    return await service.list_for_task(
+        session, user, task_id, cursor, limit, newest_first=order == "newest"
+    )
 
 
 @router.post(

@@ -10,7 +10,7 @@ from smarttask.comments import repository
 from smarttask.comments.models import Comment
 from smarttask.comments.schemas import CommentRead
 from smarttask.db.types import new_id, utcnow
-from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
+from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch_page
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
@@ -18,25 +18,44 @@ from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such comment."
+NEWEST = "newest"  # the order named in a cursor of the newest-first list
 
 
 async def list_for_task(
-    session: AsyncSession, user: User, task_id: str, cursor: str | None, limit: int
+    session: AsyncSession,
+    user: User,
+    task_id: str,
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
 ) -> Page[CommentRead]:
-    """A task's comments, oldest first, to its workspace's viewers (404 otherwise)."""
+    """A task's comments, oldest (or newest) first, to its workspace's viewers (else 404)."""
     task, _ = await tasks.load(session, user, task_id, Role.VIEWER)
-    return await page_for_task(session, task, cursor, limit)
+    return await page_for_task(session, task, cursor, limit, newest_first=newest_first)
 
 
 async def page_for_task(
-    session: AsyncSession, task: Task, cursor: str | None, limit: int
+    session: AsyncSession,
+    task: Task,
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
 ) -> Page[CommentRead]:
-    """A task's comments, oldest first (its viewers checked by the caller)."""
+    """A task's comments, oldest (or newest) first (its viewers checked by the caller).
+
+    A cursor names its order, so that one of the other order is refused (422), not read
+    as a position in this one.
+    """
+    order = NEWEST if newest_first else None
     rows = await fetch_page(
-        created_keyset(cursor),
+        created_keyset(cursor, order),
         limit,
-        lambda after, size: repository.list_for_task(session, task.id, after=after, limit=size),
-        by_creation,
+        lambda after, size: repository.list_for_task(
+            session, task.id, after=after, limit=size, newest_first=newest_first
+        ),
+        lambda comment: created_cursor(comment.created_at, comment.id, order),
     )
     return rows.read(CommentRead.model_validate)
 

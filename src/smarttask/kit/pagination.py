@@ -74,11 +74,14 @@ def cursor_timestamp(value: Any) -> datetime:
         raise ValueError("timestamp out of range in a cursor") from error
 
 
-def created_keyset(cursor: str | None) -> tuple[datetime, str] | None:
-    """The (created_at, id) position of a cursor made by `created_cursor`."""
+def created_keyset(cursor: str | None, order: str | None = None) -> tuple[datetime, str] | None:
+    """The (created_at, id) position of a cursor made by `created_cursor` (with that `order`)."""
     if cursor is None:
         return None
-    created_at, row_id = decode_cursor(cursor, 2)
+    values = decode_cursor(cursor, 2 if order is None else 3)
+    if order is not None and values[2] != order:  # a cursor of the list in another order
+        raise _invalid_cursor()
+    created_at, row_id = values[0], values[1]
     try:
         return cursor_timestamp(created_at), str(row_id)
     except ValueError as error:
@@ -113,9 +116,14 @@ async def fetch_page(
     return Rows(items=items, next_cursor=cursor_of(items[-1]) if len(rows) > limit else None)
 
 
-def created_cursor(created_at: datetime, row_id: str) -> str:
-    """The cursor after a row in (created_at, id) order, read back by `created_keyset`."""
-    return encode_cursor([created_at.isoformat(), row_id])
+def created_cursor(created_at: datetime, row_id: str, order: str | None = None) -> str:
+    """The cursor after a row in (created_at, id) order, read back by `created_keyset`.
+
+    `order` names the list's order in the cursor (a list that can be read both ways), so
+    that a cursor of one order is refused by the other.
+    """
+    values = [created_at.isoformat(), row_id]
+    return encode_cursor(values if order is None else [*values, order])
 
 
 class Created(Protocol):

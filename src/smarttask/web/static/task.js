@@ -12,28 +12,30 @@
   });
 })();
 
-// "Load more" under the comments or the activity: say how many came in, and move the
-// focus to the first of them (so that the keyboard carries on where the list grew).
+// "Load earlier comments" (put before the first) and "Load older changes" (after the last):
+// say how many came in, and move the focus to the first of them, so that the keyboard
+// carries on where the list grew.
 (function () {
   "use strict";
-  var counts = {};
+  var pending = {};
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail && event.detail.elt;
     if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-more")) return;
     var list = document.querySelector(elt.getAttribute("hx-target"));
-    if (list) counts[list.id] = list.children.length;
+    if (list) pending[list.id] = { count: list.children.length, before: elt.getAttribute("data-more") === "before" };
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
-    if (!target || !(target.id in counts)) return;
-    var before = counts[target.id];
-    delete counts[target.id];
-    var first = target.children[before];
-    if (first) {
+    if (!target || !(target.id in pending)) return;
+    var was = pending[target.id];
+    delete pending[target.id];
+    var added = target.children.length - was.count;
+    var first = target.children[was.before ? 0 : was.count];
+    if (first && added > 0) {
       first.setAttribute("tabindex", "-1");
       first.focus();
     }
-    var what = target.id === "comment-list" ? " more comments" : " older changes";
-    if (window.smarttask) window.smarttask.announce((target.children.length - before) + what + " shown.");
+    var what = target.id === "comment-list" ? " earlier comments" : " older changes";
+    if (window.smarttask) window.smarttask.announce(added + what + " shown.");
   });
 })();

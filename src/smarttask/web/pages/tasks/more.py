@@ -1,8 +1,9 @@
 """The task page's growing lists a page further: its comments and its activity.
 
-The task page shows the first 50 comments (oldest first) and the 30 latest changes; a
-"Load more" link under each asks for the next page here. htmx appends the page to the list
-and swaps the link for the next one; without JavaScript the link opens the page on its own.
+The task page shows the 50 latest comments and the 30 latest changes; a link above the
+comments ("Load earlier comments") and under the changes ("Load older changes") asks for
+the next page here. htmx puts the page into the list and swaps the link for the next one;
+without JavaScript the link opens the page on its own.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ async def more(
     caller: PageCaller,
     cursor: Cursor = None,
 ) -> Response:
-    """The next page of the task's comments or activity (htmx: its items and the next link)."""
+    """The task's earlier comments or older changes (htmx: the entries and the next link)."""
     context = await gather(request, session, caller, task_id, (name,), cursors={name: cursor})
     if is_htmx(request):
         return render(request, f"tasks/_more_{name}.html", {**context, "oob": True})

@@ -118,7 +118,7 @@ async def gather(
         context["dependencies"] = await related.dependencies_page(session, task, None, LIST_SIZE)
     if "comments" in wanted:
         context["comments"] = await comments.page_for_task(
-            session, task, cursors.get("comments"), LIST_SIZE
+            session, task, cursors.get("comments"), LIST_SIZE, newest_first=True
         )
     if "attachments" in wanted:
         files = settings_of(request).files
