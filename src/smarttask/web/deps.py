@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.deps import count_write
+from smarttask.db.engine import Reader
 from smarttask.kit.problems import Unauthorized
 from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.web import csrf, signin
 from smarttask.web.signin import WebCaller
+
+# An id in a page's path (a task's, a project's, a comment's...).
+Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class SignInRequired(Unauthorized):
@@ -48,3 +52,14 @@ async def page_caller(
 
 MaybeCaller = Annotated[WebCaller | None, Depends(maybe_caller)]
 PageCaller = Annotated[WebCaller, Depends(page_caller)]
+
+
+async def page_reader(request: Request) -> Reader | None:
+    """The request's reader when the request only reads; None when it changes something.
+
+    A read-only page reads on the connection its caller was looked up on, so the ORM session
+    stays closed (the API's fast reads do the same); a change reads through its session,
+    which sees its own writes.
+    """
+    uow = unit_of_work(request.scope)
+    return None if uow.writes else await uow.reader()

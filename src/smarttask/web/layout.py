@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smarttask.kit.unit_of_work import unit_of_work
+from smarttask.web.deps import page_reader
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
 from smarttask.workspaces import reads as workspace_reads
@@ -39,11 +39,11 @@ async def page(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The template as a full page of the signed-in app."""
-    uow = unit_of_work(request.scope)
-    if uow.writes:
+    reader = await page_reader(request)
+    if reader is None:
         found = await workspaces.list_for_user(session, caller.user, None, SWITCHER_SIZE)
         mine = [WorkspaceName(workspace.id, workspace.name) for workspace in found.items]
-    else:  # on the reader the caller was looked up on: the session stays closed
-        mine = await workspace_reads.workspace_names(await uow.reader(), caller.user, SWITCHER_SIZE)
+    else:
+        mine = await workspace_reads.workspace_names(reader, caller.user, SWITCHER_SIZE)
     frame = {"workspaces": mine, "current_workspace_id": workspace_id}
     return render(request, template, {**frame, **(context or {})}, status=status, headers=headers)

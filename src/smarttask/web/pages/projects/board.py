@@ -17,13 +17,12 @@ from starlette.responses import RedirectResponse, Response
 
 from smarttask.db.types import utcnow
 from smarttask.kit.session import SessionDep
-from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.tasks import reads
 from smarttask.tasks import service as tasks
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import TaskRead, TaskUpdate
 from smarttask.web import forms, layout
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller, page_reader
 from smarttask.web.pages.projects.cards import (
     STATUS_LABELS,
     Body,
@@ -31,7 +30,7 @@ from smarttask.web.pages.projects.cards import (
     people_of,
     task_page,
 )
-from smarttask.web.pages.projects.common import Id, Opened, Quick, is_htmx, open_project
+from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
 from smarttask.workspaces.roles import Role
@@ -76,11 +75,11 @@ async def render_board(
 ) -> Response:
     """The board page."""
     project = opened.project
-    uow = unit_of_work(request.scope)
-    if uow.writes:  # the board again after a refused quick create
+    reader = await page_reader(request)
+    if reader is None:  # the board again after a refused quick create
         counts = (await tasks.count_by_status(session, project)).model_dump()
     else:
-        counts = await reads.counts_by_status(await uow.reader(), project.id)
+        counts = await reads.counts_by_status(reader, project.id)
     columns = []
     for value, name in STATUS_LABELS.items():
         query = TaskQuery(project.workspace_id, project.id, statuses=(value,))

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from smarttask.db.types import utcnow
-from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.projects import reads as project_reads
 from smarttask.projects import service as projects
 from smarttask.projects.models import Project
 from smarttask.web import layout
+from smarttask.web.deps import page_reader
 from smarttask.web.pages.projects.cards import PEOPLE_LIMIT, Cards, people_of
 from smarttask.web.signin import WebCaller
 from smarttask.workspaces import reads as workspace_reads
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
-
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +83,11 @@ async def open_project(
     A read-only request reads it (and the members' names) on its reader, one statement each,
     as the API's fast reads do; a change goes through the session it writes with.
     """
-    uow = unit_of_work(request.scope)
-    if uow.writes:
+    reader = await page_reader(request)
+    if reader is None:
         project, access = await projects.load_with_access(session, caller.user, project_id, minimum)
         names = await people_of(session, access) if people else {}
     else:
-        reader = await uow.reader()
         project, access = await project_reads.load_with_access(
             reader, caller.user, project_id, minimum
         )

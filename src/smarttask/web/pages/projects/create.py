@@ -12,9 +12,9 @@ from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.tasks.schemas import TaskCreate
 from smarttask.web import forms
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.projects.board import render_board
-from smarttask.web.pages.projects.common import Id, Quick, is_htmx, open_project
+from smarttask.web.pages.projects.common import Quick, is_htmx, open_project
 from smarttask.web.pages.projects.filters import list_filters
 from smarttask.web.pages.projects.listing import render_list
 from smarttask.web.render import render

@@ -8,9 +8,9 @@ from starlette.responses import Response
 
 from smarttask.kit.pagination import Cursor
 from smarttask.kit.session import SessionDep
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.projects.cards import page_url, task_page
-from smarttask.web.pages.projects.common import Id, Opened, Quick, is_htmx, open_project
+from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller

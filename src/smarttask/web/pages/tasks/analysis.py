@@ -7,9 +7,7 @@ done or failed; a live event stream will replace the polling in a later change.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from smarttask.analysis import service as analysis
@@ -17,14 +15,13 @@ from smarttask.kit.deps import SettingsDep
 from smarttask.kit.problems import ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
 from smarttask.web.pages.tasks.respond import back, is_htmx, parts
 from smarttask.web.pages.tasks.view import gather
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/tasks/{task_id}/analysis")

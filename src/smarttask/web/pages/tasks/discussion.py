@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from smarttask.comments import service as comments
@@ -15,14 +15,13 @@ from smarttask.kit.problems import NotFound, ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.web import forms
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
 from smarttask.web.pages.tasks.respond import back, is_htmx, parts
 from smarttask.web.pages.tasks.view import gather
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 Body = Annotated[str, Form(max_length=100_000)]
 Version = Annotated[str, Form(max_length=20)]
 STALE = "This comment changed meanwhile; what you wrote is kept below. Save again to replace it."

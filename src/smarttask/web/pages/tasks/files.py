@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import JSONResponse, Response
 
 from smarttask.attachments import service as attachments
@@ -20,13 +20,12 @@ from smarttask.kit.problems import NotFound, ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.web import forms
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.tasks.respond import back, is_htmx, parts
 from smarttask.web.pages.tasks.view import gather
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _readable(problem: ProblemError) -> str:

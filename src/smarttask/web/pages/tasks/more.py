@@ -8,21 +8,20 @@ without JavaScript the link opens the page on its own.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from smarttask.kit.pagination import Cursor
 from smarttask.kit.session import SessionDep
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
 from smarttask.web.pages.tasks.respond import is_htmx
 from smarttask.web.pages.tasks.view import gather
 from smarttask.web.render import render
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 Listed = Literal["comments", "activity"]
 
 
@@ -44,6 +43,6 @@ async def more(
         session,
         caller,
         "tasks/more.html",
-        {**context, "name": name, "cursor": cursor},
+        {**context, "name": name},
         workspace_id=context["workspace"].id,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from smarttask.kit.problems import ProblemError
@@ -14,14 +14,13 @@ from smarttask.tasks import related
 from smarttask.tasks import service as tasks
 from smarttask.tasks.schemas import DependencyCreate, TaskCreate
 from smarttask.web import forms
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
 from smarttask.web.pages.tasks.respond import back, is_htmx, parts
 from smarttask.web.pages.tasks.view import gather
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 Text = Annotated[str, Form(max_length=1000)]
 
 

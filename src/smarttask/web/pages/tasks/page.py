@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from smarttask.kit.etag import check_if_match, etag
@@ -12,7 +12,7 @@ from smarttask.kit.problems import ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
 from smarttask.web import forms
-from smarttask.web.deps import PageCaller
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
 from smarttask.web.pages.tasks import changes
 from smarttask.web.pages.tasks.respond import back, is_htmx, parts
@@ -20,7 +20,6 @@ from smarttask.web.pages.tasks.view import gather
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 Part = Literal[
     "header", "badges", "details", "risk", "description", "subtasks", "dependencies", "analysis",
     "comments", "attachments", "activity",
