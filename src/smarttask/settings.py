@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -106,6 +106,7 @@ class AISettings:
     max_output_tokens: int
     daily_token_budget: int
     daily_user_token_budget: int
+    summaries: bool
     risk_min_training_tasks: int
 
 
@@ -125,6 +126,21 @@ class StorageSettings:
     workspace_quota_bytes: int
     user_quota_bytes: int
     pending_ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """What outgoing mail needs."""
+
+    backend: Literal["files", "smtp"]
+    sender: str
+    files_path: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None = field(repr=False)
+    smtp_security: Literal["none", "starttls", "tls"]
+    smtp_timeout: float
 
 
 DEFAULT_AI_MODELS = {
@@ -217,6 +233,10 @@ class Settings(BaseSettings):
     ai_max_output_tokens: int = Field(default=1024, ge=64, le=32768)
     ai_daily_token_budget: int = Field(default=200_000, ge=0)
     ai_daily_user_token_budget: int = Field(default=400_000, ge=0)
+    # Executive summaries of dashboards and reports (analysis/summaries.py).
+    ai_summaries: bool = True
+    # Days of task facts and daily aggregates kept (history/retention.py): three years.
+    analytics_retention_days: int = Field(default=1096, ge=30, le=36600)
     risk_min_training_tasks: int = Field(default=200, ge=20)
 
     storage: Literal["local", "s3"] = "local"
@@ -232,6 +252,17 @@ class Settings(BaseSettings):
     workspace_storage_quota_bytes: int = Field(default=1024**3, ge=0)
     user_storage_quota_bytes: int = Field(default=5 * 1024**3, ge=0)
     attachment_pending_ttl_seconds: int = Field(default=86400, ge=60)
+
+    # Development writes each message as an .eml file into mail_files_path; nothing is sent.
+    mail_backend: Literal["files", "smtp"] = "files"
+    mail_sender: str = "smarttask@localhost"
+    mail_files_path: str = "./data/mail"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout: float = Field(default=10.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -313,6 +344,16 @@ class Settings(BaseSettings):
     def _s3_needs_a_bucket(self) -> Settings:
         if self.storage == "s3" and not self.s3_bucket:
             raise ValueError("SMARTTASK_STORAGE=s3 needs SMARTTASK_S3_BUCKET")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_password_needs_a_username(self) -> Settings:
+        if (
+            self.smtp_password is not None
+            and self.smtp_password.get_secret_value()
+            and not (self.smtp_username)
+        ):
+            raise ValueError("SMARTTASK_SMTP_PASSWORD needs SMARTTASK_SMTP_USERNAME")
         return self
 
     @property
@@ -400,6 +441,7 @@ class Settings(BaseSettings):
             max_output_tokens=self.ai_max_output_tokens,
             daily_token_budget=self.ai_daily_token_budget,
             daily_user_token_budget=self.ai_daily_user_token_budget,
+            summaries=self.ai_summaries,
             risk_min_training_tasks=self.risk_min_training_tasks,
         )
 
@@ -419,6 +461,23 @@ class Settings(BaseSettings):
             workspace_quota_bytes=self.workspace_storage_quota_bytes,
             user_quota_bytes=self.user_storage_quota_bytes,
             pending_ttl_seconds=self.attachment_pending_ttl_seconds,
+        )
+
+    @property
+    def mail(self) -> MailSettings:
+        """The outgoing-mail group."""
+        return MailSettings(
+            backend=self.mail_backend,
+            sender=self.mail_sender,
+            files_path=self.mail_files_path,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            smtp_username=self.smtp_username or None,
+            smtp_password=(
+                self.smtp_password.get_secret_value() or None if self.smtp_password else None
+            ),
+            smtp_security=self.smtp_security,
+            smtp_timeout=self.smtp_timeout,
         )
 
 

@@ -71,15 +71,23 @@ DOMAINS: tuple[Domain, ...] = (
     domain("kit.idempotency"),
     domain("accounts", ("routes", "auth"), ("users_routes", "users")),
     domain("workspaces", ("routes", "workspaces")),
+    domain("history", jobs=True, cli=True),
     domain("projects", ("routes", "workspaces/*/projects", "projects")),
     domain(
         "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
     ),
     domain("risk"),
-    domain("analysis", ("routes", "tasks/*/analysis"), jobs=True, cli=True),
+    domain(
+        "analysis",
+        ("routes", "tasks/*/analysis"),
+        ("summary_routes", "analytics/summary"),
+        jobs=True,
+        cli=True,
+    ),
     domain("analysis.risk", models=False, jobs=True),
     domain("comments", ("routes", "tasks/*/comments", "comments")),
     domain("activity"),
+    domain("analytics", ("routes", "analytics"), models=False),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(

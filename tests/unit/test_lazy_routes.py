@@ -136,6 +136,8 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.accounts.users_routes",
         "smarttask.workspaces.routes",
         "smarttask.projects.routes",
+        "smarttask.analysis.summary_routes",
+        "smarttask.analytics.routes",
     )
     lazy_table = _route_table(lazy)
     assert lazy_table == [row for row in _route_table(eager) if row in lazy_table]

@@ -81,3 +81,17 @@ class AIUserUsage(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AISummary(Base):
+    """An executive summary already written for exactly these figures by this provider/model."""
+
+    __tablename__ = "ai_summary"
+    __table_args__ = (Index("ix_ai_summary_workspace_id_created_at", "workspace_id", "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    sentences: Mapped[list[str]] = mapped_column(JSON)
+    refused: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import column, delete, select, table, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.projects.models import Project
@@ -46,6 +46,16 @@ async def next_task_number(session: AsyncSession, project_id: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+# The task table, read without importing the tasks package (a layer above).
+_TASK = table("task", column("id"), column("project_id"))
+
+
+async def task_ids(session: AsyncSession, project_id: str) -> list[str]:
+    """The ids of every task of a project."""
+    rows = await session.execute(select(_TASK.c.id).where(_TASK.c.project_id == project_id))
+    return [str(row[0]) for row in rows]
 
 
 async def delete_project(session: AsyncSession, project_id: str) -> None:

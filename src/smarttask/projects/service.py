@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
+from smarttask.history import service as history
 from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
@@ -128,4 +129,6 @@ async def delete(session: AsyncSession, user: User, project: Project) -> None:
         entity_id=project.id,
         changes=activity.removal(_values(project)),
     )
+    tasks = await repository.task_ids(session, project.id)
+    await history.forget(session, project.workspace_id, tasks, utcnow())
     await repository.delete_project(session, project.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,8 @@ from smarttask.activity import feed
 from smarttask.activity import service as activity
 from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
+from smarttask.history import service as history
+from smarttask.history.effects import State
 from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
@@ -174,9 +177,22 @@ async def _apply_labels(session: AsyncSession, user: User, task: Task, names: li
     await repository.set_labels(session, task.id, list(ids.values()))
 
 
-def _completion(task: Task, status: str) -> None:
+def _state(task: Task) -> State:
+    """What the history keeps of a task."""
+    return State(
+        project_id=task.project_id,
+        assignee_id=task.assignee_id,
+        status=task.status,
+        priority=task.priority,
+        due_at=task.due_at,
+        estimate_minutes=task.estimate_minutes,
+        created_at=task.created_at,
+    )
+
+
+def _completion(task: Task, status: str, now: datetime) -> None:
     if status == Status.DONE and task.completed_at is None:
-        task.completed_at = utcnow()
+        task.completed_at = now
     elif status != Status.DONE:
         task.completed_at = None
 
@@ -206,13 +222,16 @@ async def create(
         version=1,
         reschedule_count=0,
     )
-    _completion(task, task.status)
+    _completion(task, task.status, now)
     await _check_parent(session, task, body.parent_id)
     task.parent_id = body.parent_id
     await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
     await _apply_labels(session, user, task, body.labels)
+    await history.record(
+        session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
+    )
     activity.record(
         session,
         workspace_id=task.workspace_id,
@@ -229,7 +248,9 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     """Apply a partial change; the version check keeps concurrent writers from losing updates."""
     labels_before = (await repository.labels_of(session, [task.id])).get(task.id, [])
     before = _values(task, labels_before)
+    state_before = _state(task)
     changes = body.model_dump(exclude_unset=True)
+    now = utcnow()  # the completion, the update and the history's fact share one instant
     for required in ("title", "status", "priority", "description"):
         if required in changes and changes[required] is None:
             raise _invalid(required, f"{required} cannot be null.")
@@ -244,7 +265,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             value = Priority(value).rank
         elif field == "status":
             value = Status(value).value
-            _completion(task, value)
+            _completion(task, value, now)
         elif field == "due_at" and task.due_at is not None and value not in (None, task.due_at):
             task.reschedule_count = (task.reschedule_count or 0) + 1
         setattr(task, field, value)
@@ -254,9 +275,14 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         await _apply_labels(session, user, task, labels_after)
     changed = activity.diff(before, _values(task, labels_after))
     if changed:
-        task.updated_at = utcnow()  # also bumps the version, even when only labels changed
+        task.updated_at = now  # also bumps the version, even when only labels changed
         await risk.score_task(session, task, now=task.updated_at)
         await session.flush()
+        if _state(task) != state_before:
+            change = history.Change(
+                task.id, task.version, task.updated_at, state_before, _state(task)
+            )
+            await history.record(session, task.workspace_id, [change])
         if "status" in changed or "due_at" in changed:
             await risk.rescore_dependents(session, [task.id])
         was_open, is_open = (
@@ -294,6 +320,7 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
             else activity.removal({"title": task.title, "number": task.number}),
         )
     dependents = await risk.dependents(session, doomed)
+    await history.forget(session, task.workspace_id, doomed, utcnow())
     await repository.delete_tasks(session, doomed)
     await risk.rescore_tasks(session, dependents)
     await risk.assignees_changed(session, task.workspace_id, [task.assignee_id])

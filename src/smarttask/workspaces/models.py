@@ -27,6 +27,8 @@ class Workspace(Base):
     created_by: Mapped[str | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # Analytics count calendar days in this IANA zone (history/, analytics/).
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -45,7 +45,11 @@ async def create_workspace(
 ) -> WorkspaceRead:
     """Create a workspace; the caller becomes its owner (409 past the per-user limit)."""
     workspace, membership = await service.create(
-        session, user, body.name, max_workspaces=settings.max_workspaces_per_user
+        session,
+        user,
+        body.name,
+        max_workspaces=settings.max_workspaces_per_user,
+        timezone=body.timezone,
     )
     response.headers["ETag"] = etag(workspace.version)
     response.headers["Location"] = f"/api/v1/workspaces/{workspace.id}"
@@ -79,9 +83,9 @@ async def update_workspace(
     response: Response,
     if_match: IfMatch = None,
 ) -> WorkspaceRead:
-    """Rename a workspace (admins)."""
+    """Rename a workspace or change its time zone (admins)."""
     check_if_match(if_match, access.workspace.version)
-    workspace = await service.rename(session, access, body.name)
+    workspace = await service.update(session, access, body.name, body.timezone)
     response.headers["ETag"] = etag(workspace.version)
     return service.to_read(workspace, access.membership)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
 from smarttask.workspaces.roles import Role
@@ -15,12 +17,37 @@ WorkspaceName = Annotated[
 ]
 
 
+@lru_cache(maxsize=1)
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name known here, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(time_zones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in _zone_names():
+        raise ValueError("Use an IANA time zone name, such as Europe/Paris or UTC.")
+    return name
+
+
+TimeZoneName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)
+]
+
+
 class WorkspaceCreate(InputSchema):
     """A new workspace."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Platform team"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Platform team", "timezone": "Europe/Paris"}]}
+    )
 
     name: WorkspaceName
+    timezone: TimeZoneName = Field(default="UTC", description="analytics count days in it")
 
 
 class WorkspaceUpdate(InputSchema):
@@ -29,6 +56,9 @@ class WorkspaceUpdate(InputSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Platform"}]})
 
     name: WorkspaceName | None = None
+    timezone: TimeZoneName | None = Field(
+        default=None, description="changing it recounts the workspace's analytics in the new zone"
+    )
 
 
 class WorkspaceRead(OutputSchema):
@@ -36,6 +66,7 @@ class WorkspaceRead(OutputSchema):
 
     id: str
     name: str
+    timezone: str
     role: Role
     version: int
     created_at: datetime

@@ -10,6 +10,7 @@ from smarttask.accounts.models import User
 from smarttask.accounts.service import normalize_email
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
+from smarttask.history import service as history
 from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, Forbidden, NotFound
 from smarttask.workspaces import repository
@@ -25,6 +26,7 @@ def to_read(workspace: Workspace, membership: Membership) -> WorkspaceRead:
         {
             "id": workspace.id,
             "name": workspace.name,
+            "timezone": workspace.timezone,
             "role": membership.role,
             "version": workspace.version,
             "created_at": workspace.created_at,
@@ -75,7 +77,7 @@ async def list_members(
 
 
 async def create(
-    session: AsyncSession, user: User, name: str, *, max_workspaces: int
+    session: AsyncSession, user: User, name: str, *, max_workspaces: int, timezone: str = "UTC"
 ) -> tuple[Workspace, Membership]:
     """A new workspace whose creator is its owner; 409 once they made `max_workspaces`.
 
@@ -92,7 +94,13 @@ async def create(
         )
     now = utcnow()
     workspace = Workspace(
-        id=new_id(), name=name, created_by=user.id, version=1, created_at=now, updated_at=now
+        id=new_id(),
+        name=name,
+        timezone=timezone,
+        created_by=user.id,
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
     membership = Membership(
         workspace_id=workspace.id,
@@ -146,15 +154,22 @@ def _trail(
     )
 
 
-async def rename(session: AsyncSession, access: WorkspaceAccess, name: str | None) -> Workspace:
-    """Change the workspace's name."""
+async def update(
+    session: AsyncSession, access: WorkspaceAccess, name: str | None, timezone: str | None = None
+) -> Workspace:
+    """Rename the workspace or change its time zone (its analytics are recounted in the new one)."""
     workspace = access.workspace
-    if name is not None and name != workspace.name:
-        changes = activity.diff({"name": workspace.name}, {"name": name})
-        workspace.name = name
-        workspace.updated_at = utcnow()
-        await session.flush()
-        _trail(session, access.user.id, workspace.id, "updated", "workspace", workspace.id, changes)
+    before = {"name": workspace.name, "timezone": workspace.timezone}
+    after = {"name": name or workspace.name, "timezone": timezone or workspace.timezone}
+    changes = activity.diff(before, after)
+    if not changes:
+        return workspace
+    workspace.name, workspace.timezone = after["name"], after["timezone"]
+    workspace.updated_at = utcnow()
+    await session.flush()
+    if "timezone" in changes:
+        await history.rebuild(session, workspace.id)
+    _trail(session, access.user.id, workspace.id, "updated", "workspace", workspace.id, changes)
     return workspace
 
 

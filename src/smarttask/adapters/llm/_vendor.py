@@ -17,6 +17,7 @@ from smarttask.adapters.llm.base import (
 )
 from smarttask.adapters.llm.prompt import Prompt, build_prompt, check_prompt
 from smarttask.adapters.llm.redaction import SECRET, redact
+from smarttask.adapters.llm.summary import summary_prompt
 
 if TYPE_CHECKING:
     from smarttask.settings import AISettings
@@ -125,6 +126,21 @@ class VendorProvider(ABC):
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             notes=(*notes, *parse_notes),
+        )
+
+    async def summarise(self, figures: dict[str, Any]) -> ProviderAnswer:
+        """An executive summary of `figures`, in one call (with the usual retries)."""
+        completion = await self._complete_with_retries(
+            summary_prompt(figures), self.settings.max_output_tokens
+        )
+        data, notes = parse_json_answer(completion.text)
+        return ProviderAnswer(
+            data=data,
+            raw_text=completion.text,
+            model=completion.model or self.model,
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+            notes=notes,
         )
 
     async def check(self) -> str:

@@ -106,6 +106,10 @@ class AnalysisProvider(Protocol):
         """Produce one analysis; raise a ProviderError subclass on failure."""
         ...
 
+    async def summarise(self, figures: dict[str, Any]) -> ProviderAnswer:
+        """An executive summary of `figures` as `{"sentences": [...]}`; ProviderError on failure."""
+        ...
+
     async def check(self) -> str:
         """Make one tiny call; return a one-line description of what answered."""
         ...

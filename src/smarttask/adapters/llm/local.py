@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from smarttask.adapters.llm.base import AnalysisRequest, ProviderAnswer, SimilarTask, TaskSnapshot
+from smarttask.adapters.llm.summary import local_summary
 from smarttask.settings import AISettings
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+(\[[ xX]\]\s+)?(.+?)\s*$")
@@ -285,6 +286,18 @@ class LocalAnalyser:
             model=self.model,
             input_tokens=_count_tokens(seen),
             output_tokens=_count_tokens(" ".join(_words(data))),
+        )
+
+    async def summarise(self, figures: dict[str, Any]) -> ProviderAnswer:
+        """Sentences built from the figures in-process."""
+        data = {"sentences": local_summary(figures)}
+        raw = json.dumps(data, ensure_ascii=False)
+        return ProviderAnswer(
+            data=data,
+            raw_text=raw,
+            model=self.model,
+            input_tokens=_count_tokens(json.dumps(figures, default=str)),
+            output_tokens=_count_tokens(raw),
         )
 
     async def check(self) -> str:

@@ -46,12 +46,35 @@ async def rename_workspace(
     values = {"name": name}
     try:
         body = forms.parse(WorkspaceUpdate, values)
-        await workspaces.rename(session, found, body.name)
+        await workspaces.update(session, found, body.name)
     except ProblemError as problem:
         if not shown(problem):
             raise
         return await settings_page(
             request, session, caller, found, form="rename", values=values, problem=problem
+        )
+    return RedirectResponse(f"/workspaces/{workspace_id}/settings", status_code=303)
+
+
+@router.post("/workspaces/{workspace_id}/settings/timezone")
+async def change_timezone(
+    request: Request,
+    session: SessionDep,
+    caller: PageCaller,
+    workspace_id: WorkspaceId,
+    timezone: Short = "",
+) -> Response:
+    """Change the workspace's time zone (admins); its analytics are recounted in it."""
+    found = await access(session, caller, workspace_id, Role.ADMIN)
+    values = {"timezone": timezone.strip()}
+    try:
+        body = forms.parse(WorkspaceUpdate, values)
+        await workspaces.update(session, found, None, body.timezone)
+    except ProblemError as problem:
+        if not shown(problem):
+            raise
+        return await settings_page(
+            request, session, caller, found, form="timezone", values=values, problem=problem
         )
     return RedirectResponse(f"/workspaces/{workspace_id}/settings", status_code=303)
 

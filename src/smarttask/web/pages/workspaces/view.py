@@ -17,6 +17,7 @@ from smarttask.web.signin import WebCaller
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
+from smarttask.workspaces.schemas import time_zones
 
 LISTED = 100
 
@@ -49,6 +50,7 @@ async def settings_page(
         ],
         "members_cursor": members.next_cursor,
         "projects": listed.items,
+        "time_zones": time_zones(),
         "form": form,
         "values": values or {},
         "errors": forms.field_errors(problem) if problem else {},

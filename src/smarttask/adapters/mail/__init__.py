@@ -1,0 +1,1 @@
+"""Outgoing mail: .eml files in a folder (development) or SMTP."""

@@ -1,0 +1,1 @@
+"""The analytics calls: the dashboard, team performance, project progress, own figures, reports."""

@@ -1,0 +1,1 @@
+"""Saved reports: definitions, schedules, deliveries, and their files (CSV, Excel, PDF)."""
