@@ -233,6 +233,10 @@ async def load_demo(
     from smarttask.tasks.scoring.service import rescore_all
 
     await rescore_all(session, workspace_id=workspace.id)
+    # And no history: give them one, so that the dashboards have something to show.
+    from smarttask.history.service import adopt
+
+    await adopt(session, workspace.id)
     return DemoSummary(workspace.id, tasks, [email for email, _n, _r in PEOPLE])
 
 

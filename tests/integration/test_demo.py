@@ -63,6 +63,22 @@ async def test_demo_data_is_realistic_and_usable(app: Any, client: httpx.AsyncCl
     assert [t["id"] for t in found.json()["items"]] == [created.json()["id"]]
     searched = await client.get(url, params={"q": "login flow"}, headers=headers)
     assert searched.json()["items"]
+    # The dashboards have a history to show: the demo's tasks were given one.
+    dash = await client.get(
+        "/api/v1/analytics/dashboard",
+        params={"workspace_id": summary.workspace_id, "from": "2000-01-01", "to": "2003-01-01"},
+        headers=headers,
+    )
+    assert dash.status_code == 422  # more than three years
+    dash = await client.get(
+        "/api/v1/analytics/dashboard",
+        params={"workspace_id": summary.workspace_id},
+        headers=headers,
+    )
+    totals = dash.json()["totals"]
+    assert sum(totals[s] for s in ("todo", "in_progress", "done", "cancelled")) == 301
+    assert totals["done"] == sum(1 for t in tasks if t["status"] == "done")
+    assert sum(day["count"] for day in dash.json()["completed_per_day"]) > 0
 
 
 async def test_the_demo_command_leaves_statistics_for_the_planner(

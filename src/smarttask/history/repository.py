@@ -11,6 +11,7 @@ from sqlalchemy import column, delete, func, insert, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
+from smarttask.db.types import UTCDateTime
 from smarttask.history.effects import DAY_COLUMNS, Completion, Effects, State
 from smarttask.history.models import AnalyticsCompletion, AnalyticsDay, AnalyticsNow, TaskFact
 
@@ -232,3 +233,29 @@ async def count_tasks(session: AsyncSession, workspace_id: str) -> int:
         TaskFact.workspace_id == workspace_id
     )
     return int(await session.scalar(statement) or 0)
+
+
+_TASK = table(
+    "task",
+    *(
+        column(name)
+        for name in (
+            "id",
+            "workspace_id",
+            "project_id",
+            "assignee_id",
+            "status",
+            "priority",
+            "estimate_minutes",
+            "version",
+        )
+    ),
+    *(column(name, UTCDateTime()) for name in ("due_at", "created_at", "completed_at")),
+)
+
+
+async def tasks_without_facts(session: AsyncSession, workspace_id: str) -> list[Any]:
+    """Tasks of a workspace written without the history (bulk loads): their tracked fields."""
+    missing = ~select(TaskFact.task_id).where(TaskFact.task_id == _TASK.c.id).exists()
+    rows = await session.execute(select(_TASK).where(_TASK.c.workspace_id == workspace_id, missing))
+    return list(rows)

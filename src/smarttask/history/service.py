@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.history import repository
 from smarttask.history.effects import DONE, Completion, Effects, State, replay, step
-from smarttask.history.models import AnalyticsCompletion, AnalyticsDay, AnalyticsNow
+from smarttask.history.models import AnalyticsCompletion, AnalyticsDay, AnalyticsNow, TaskFact
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +134,35 @@ async def rebuild(
     if progress is not None:
         progress(replayed)
     return replayed
+
+
+async def adopt(session: AsyncSession, workspace_id: str) -> int:
+    """Give tasks loaded in bulk (the demo) a history from what they hold, then rebuild.
+
+    Each is created at `created_at` (to do, when it is done now) and, when done, completed
+    at `completed_at`: the rule the upgrade to analytics applied to existing tasks.
+    """
+    facts: list[dict[str, Any]] = []
+    for row in await repository.tasks_without_facts(session, workspace_id):
+        created_at = row.created_at
+        completed_at = row.completed_at
+        assert created_at is not None
+        final = State(
+            project_id=row.project_id,
+            assignee_id=row.assignee_id,
+            status=row.status,
+            priority=row.priority,
+            due_at=row.due_at,
+            estimate_minutes=row.estimate_minutes,
+            created_at=created_at,
+        )
+        steps: list[tuple[datetime, State]] = [(created_at, final)]
+        if row.status == DONE and completed_at is not None and completed_at > created_at:
+            steps = [(created_at, replace(final, status="todo")), (completed_at, final)]
+        first = row.version - len(steps) + 1
+        for index, (at, state) in enumerate(steps):
+            kind = "changed" if index else "created"
+            facts.append(repository.fact_row(row.id, first + index, workspace_id, at, kind, state))
+    await repository.insert_many(session, TaskFact, facts)
+    await rebuild(session, workspace_id)
+    return len(facts)
