@@ -239,6 +239,13 @@ async def subtree_ids(session: AsyncSession, task_id: str) -> list[str]:
     return [row[0] for row in await session.execute(statement, {"id": task_id})]
 
 
+async def load_many(session: AsyncSession, task_ids: list[str]) -> list[Task]:
+    """Tasks by id, as ORM objects to change."""
+    if not task_ids:
+        return []
+    return list((await session.execute(select(Task).where(Task.id.in_(task_ids)))).scalars())
+
+
 async def delete_tasks(session: AsyncSession, task_ids: list[str]) -> None:
     """Delete tasks; labels links, dependencies and comments go with them (cascade)."""
     await session.execute(delete(Task).where(Task.id.in_(task_ids)))

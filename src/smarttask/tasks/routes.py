@@ -169,10 +169,12 @@ async def update_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskRead:
-    """Change some fields of a task (members)."""
+    """Change some fields of a task, or move it to another project (members)."""
     task, key = await service.load(session, user, task_id, Role.MEMBER)
     check_if_match(if_match, task.version)
     task = await service.update(session, user, task, body)
+    if "project_id" in body.model_fields_set:
+        key = await service.project_key(session, task)
     response.headers["ETag"] = etag(task.version)
     return await service.read_one(session, task, key)
 

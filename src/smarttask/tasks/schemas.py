@@ -112,6 +112,12 @@ class TaskUpdate(InputSchema):
     parent_id: str | None = Field(default=None, max_length=64)
     due_at: datetime | None = None
     estimate_minutes: Estimate | None = None
+    project_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="move the task, with its subtasks, to another project of its workspace "
+        "(it takes that project's next number, so its key changes)",
+    )
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)

@@ -38,6 +38,7 @@ from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such task."
 _TRACKED = (
+    "project_id",
     "title",
     "description",
     "status",
@@ -251,7 +252,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     state_before = _state(task)
     changes = body.model_dump(exclude_unset=True)
     now = utcnow()  # the completion, the update and the history's fact share one instant
-    for required in ("title", "status", "priority", "description"):
+    for required in ("title", "status", "priority", "description", "project_id"):
         if required in changes and changes[required] is None:
             raise _invalid(required, f"{required} cannot be null.")
     if "assignee_id" in changes:
@@ -259,7 +260,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     if "parent_id" in changes:
         await _check_parent(session, task, changes["parent_id"])
     for field, value in changes.items():
-        if field == "labels":
+        if field in ("labels", "project_id"):
             continue
         if field == "priority":
             value = Priority(value).rank
@@ -269,6 +270,9 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         elif field == "due_at" and task.due_at is not None and value not in (None, task.due_at):
             task.reschedule_count = (task.reschedule_count or 0) + 1
         setattr(task, field, value)
+    moved: list[history.Change] = []
+    if changes.get("project_id", task.project_id) != task.project_id:
+        moved = await _move(session, user, task, changes["project_id"], now)
     labels_after = labels_before
     if "labels" in changes:
         labels_after = changes["labels"] or []  # null clears them, like an empty list
@@ -282,7 +286,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             change = history.Change(
                 task.id, task.version, task.updated_at, state_before, _state(task)
             )
-            await history.record(session, task.workspace_id, [change])
+            await history.record(session, task.workspace_id, [change, *moved])
         if "status" in changed or "due_at" in changed:
             await risk.rescore_dependents(session, [task.id])
         was_open, is_open = (
@@ -302,6 +306,53 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             changes=changed,
         )
     return task
+
+
+async def _move(
+    session: AsyncSession, user: User, task: Task, project_id: str, now: datetime
+) -> list[history.Change]:
+    """Move a task and its subtasks to another project of the workspace, renumbered there.
+
+    The subtasks' history changes; the task's own is the caller's to record with its other
+    changes.
+    """
+    target = await projects.get(session, project_id)
+    if target is None or target.workspace_id != task.workspace_id:
+        raise _invalid("project_id", "The project must be one of the task's workspace.")
+    if task.parent_id is not None:
+        raise _invalid(
+            "project_id", "A subtask moves with its parent: move the parent, or detach it first."
+        )
+    subtasks = await repository.load_many(
+        session, [i for i in await repository.subtree_ids(session, task.id) if i != task.id]
+    )
+    befores = {sub.id: _state(sub) for sub in subtasks}
+    for moving in (task, *subtasks):
+        moving.project_id = target.id
+        moving.number = await projects.next_task_number(session, target.id)
+    for sub in subtasks:
+        sub.updated_at = now
+    await session.flush()
+    changes = []
+    for sub in subtasks:
+        changes.append(history.Change(sub.id, sub.version, now, befores[sub.id], _state(sub)))
+        activity.record(
+            session,
+            workspace_id=task.workspace_id,
+            actor_id=user.id,
+            action="updated",
+            entity_type="task",
+            entity_id=sub.id,
+            changes={"project_id": {"old": befores[sub.id].project_id, "new": target.id}},
+        )
+    return changes
+
+
+async def project_key(session: AsyncSession, task: Task) -> str:
+    """The key of the task's project (after a move)."""
+    found = await repository.get(session, task.id)
+    assert found is not None
+    return found[1]
 
 
 async def delete(session: AsyncSession, user: User, task: Task) -> None:
