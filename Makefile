@@ -19,8 +19,8 @@ run: install ## serve on http://127.0.0.1:8000 with SQLite and demo data (loaded
 	$(BIN)/smarttask demo --if-empty
 	$(BIN)/smarttask serve
 
-test: install ## the whole suite, against SQLite and PostgreSQL (browser tests included)
-	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest $(PYTEST_ARGS)
+test: install ## the whole suite, against SQLite and PostgreSQL at once (browser tests included)
+	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python tests/run_suite.py $(PYTEST_ARGS)
 
 test-browser: install ## the browser tests only (Chromium: apt-get install -y chromium)
 	SMARTTASK_TEST_BACKENDS=$(BACKENDS) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

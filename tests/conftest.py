@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -116,16 +117,23 @@ pytest_plugins = ["tests.support.log_scan"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (not skip) the SQLite instances of tests marked `postgres_only`.
+    """Deselect (not skip) the SQLite instances of tests marked `postgres_only`, and the
+    tests without a database when SMARTTASK_TEST_SHARED=0.
 
     A `postgres_only` test without a backend parameter (it brings its own PostgreSQL) is
     deselected when SMARTTASK_TEST_BACKENDS does not name postgresql.
     """
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
+    # tests/run_suite.py runs one process per backend; the tests that do not depend on the
+    # database run in one of them only.
+    shared = os.environ.get("SMARTTASK_TEST_SHARED", "1") != "0"
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None and not shared:
+            dropped.append(item)
+            continue
         if backend is None and "postgresql" not in BACKENDS:
             backend = "sqlite"
         if item.get_closest_marker("postgres_only") and backend == "sqlite":

@@ -1,0 +1,64 @@
+"""Run the suite against each database in its own pytest process, at the same time.
+
+`make test` calls this. Most tests wait on something real (a server, a timeout, a browser)
+more than they compute, so two processes finish in a little more than half the time of
+one. Each process gets one backend (SMARTTASK_TEST_BACKENDS); the tests that do not depend
+on the database (unit tests, tests that bring their own server) run once, in the
+PostgreSQL process (SMARTTASK_TEST_SHARED=0 deselects them in the others). Every output line is
+prefixed with its backend; the exit status is the worst of the processes'.
+
+    python tests/run_suite.py [pytest arguments...]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+BACKENDS = [b.strip() for b in os.environ.get("SMARTTASK_TEST_BACKENDS", "").split(",") if b]
+
+
+def _pump(process: subprocess.Popen[bytes], prefix: str, lock: threading.Lock) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        with lock:
+            sys.stdout.buffer.write(prefix.encode() + line)
+            sys.stdout.buffer.flush()
+
+
+def main(arguments: list[str]) -> int:
+    """Start one pytest per backend; their worst exit status."""
+    # The shared tests go with PostgreSQL: some of them bring their own PostgreSQL server.
+    backends = sorted(BACKENDS or ["postgresql", "sqlite"], key=lambda b: b != "postgresql")
+    command = [sys.executable, "-m", "pytest", *arguments]
+    if len(backends) == 1:
+        return subprocess.call(command)
+    lock = threading.Lock()
+    running = []
+    for index, backend in enumerate(backends):
+        environment = os.environ | {
+            "SMARTTASK_TEST_BACKENDS": backend,
+            "SMARTTASK_TEST_SHARED": "1" if index == 0 else "0",
+        }
+        process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        pump = threading.Thread(target=_pump, args=(process, f"[{backend}] ", lock))
+        pump.start()
+        running.append((process, pump))
+    try:
+        statuses = []
+        for process, pump in running:
+            statuses.append(process.wait())
+            pump.join()
+    except KeyboardInterrupt:
+        for process, _ in running:
+            process.terminate()
+        raise
+    return max(statuses, key=lambda status: status != 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
