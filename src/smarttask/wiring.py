@@ -88,6 +88,7 @@ DOMAINS: tuple[Domain, ...] = (
     domain("comments", ("routes", "tasks/*/comments", "comments")),
     domain("activity"),
     domain("analytics", ("routes", "analytics"), models=False),
+    domain("reports", ("routes", "workspaces/*/reports", "reports"), jobs=True),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(
@@ -97,6 +98,12 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.static", "static"),
             ("pages.auth", "", "login", "register", "logout"),
             ("pages.home", "my-tasks"),
+            (
+                "pages.analytics",
+                "workspaces/*/dashboard",
+                "workspaces/*/reports/new",
+                "workspaces/*/reports/preview",
+            ),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),

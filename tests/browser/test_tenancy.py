@@ -58,6 +58,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/workspaces": {"name": "Hijack"},
     "/workspaces/{workspace_id}/projects": {"name": "Hijack", "key": "HIJ", "description": ""},
     "/workspaces/{workspace_id}/settings/name": {"name": "Hijacked"},
+    "/workspaces/{workspace_id}/settings/timezone": {"timezone": "Pacific/Auckland"},
     "/workspaces/{workspace_id}/settings/delete": {},
     "/workspaces/{workspace_id}/members": {"email": "mallory@example.com", "role": "admin"},
     "/workspaces/{workspace_id}/members/{user_id}/role": {"role": "viewer"},

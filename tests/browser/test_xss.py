@@ -100,6 +100,14 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         lambda t: [t.texts.workspace, t.texts.owner_name, t.texts.member_name, t.texts.project],
     ),
     "profile": ("/profile", lambda t: [t.texts.owner_name, TOKEN_NAME]),
+    "dashboard": (
+        "/workspaces/{workspace}/dashboard",
+        lambda t: [t.texts.workspace, t.texts.project, t.texts.owner_name, t.texts.member_name],
+    ),
+    "report builder": (
+        "/workspaces/{workspace}/reports/new?dimension=assignee&dimension=label&metric=created",
+        lambda t: [t.texts.workspace, t.texts.owner_name, *t.texts.labels],
+    ),
 }
 
 
@@ -182,6 +190,16 @@ async def test_markdown_links_do_nothing_when_clicked(
         "/projects/{project}/board?q=" + quote(BREAKOUT),
         "/tasks/" + quote(SCRIPT, safe=""),
         "/workspaces/" + quote(BREAKOUT, safe="") + "/settings",
+        "/workspaces/{workspace}/dashboard?days=" + quote(SCRIPT) + "&to=" + quote(TEMPLATE),
+        "/workspaces/{workspace}/reports/new?label="
+        + quote(BREAKOUT)
+        + "&q="
+        + quote(SCRIPT)
+        + "&dimension="
+        + quote(BREAKOUT)
+        + "&due_after="
+        + quote(TEMPLATE),
+        "/workspaces/{workspace}/reports/preview?metric=" + quote(SCRIPT),
     ],
 )
 async def test_addresses_people_can_send_stay_inert(

@@ -17,7 +17,8 @@ def test_steady_throughput_gives_the_exact_day() -> None:
 def test_uncertain_throughput_puts_p85_at_or_after_p50_and_repeats_itself() -> None:
     history = [0, 0, 1, 5, 0, 2, 0, 0, 3, 1] * 5
     first = forecast("project-a", TODAY, 40, history)
-    assert first.p50 is not None and first.p85 is not None
+    assert first.p50 is not None
+    assert first.p85 is not None
     assert TODAY < first.p50 <= first.p85
     assert forecast("project-a", TODAY, 40, history) == first
     # The mean is 1.2 a day: half of the futures need about 40 / 1.2 = 33 days.

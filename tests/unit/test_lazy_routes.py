@@ -138,6 +138,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.projects.routes",
         "smarttask.analysis.summary_routes",
         "smarttask.analytics.routes",
+        "smarttask.reports.routes",
     )
     lazy_table = _route_table(lazy)
     assert lazy_table == [row for row in _route_table(eager) if row in lazy_table]

@@ -43,16 +43,19 @@ def _key(figures: dict[str, Any], ai: AISettings) -> str:
 
 
 async def summarise(
-    database: Database, ai: AISettings, workspace_id: str, figures: dict[str, Any]
+    within: Database | AsyncSession, ai: AISettings, workspace_id: str, figures: dict[str, Any]
 ) -> Summary | None:
     """The executive summary of `figures` (None when summaries are off).
 
-    Its own short transaction: a summary is kept (and its tokens spent) even when it is
-    asked for by a read-only request.
+    `within` a session that commits anyway (a job's), or a database: then in a short
+    transaction of its own, so a summary asked for by a read-only request is kept (and
+    its tokens spent).
     """
     if not ai.summaries:
         return None
-    async with database.session() as session:
+    if isinstance(within, AsyncSession):
+        return await _summarise(within, ai, workspace_id, figures)
+    async with within.session() as session:
         summary = await _summarise(session, ai, workspace_id, figures)
         await session.commit()
     return summary
