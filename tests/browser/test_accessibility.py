@@ -85,6 +85,7 @@ PAGES: dict[str, tuple[str, str, int]] = {
         200,
     ),
     "dashboard, empty": ("owner", "/workspaces/{bare}/dashboard", 200),
+    "dashboard summary": ("owner", "/workspaces/{workspace}/dashboard/summary", 200),
     "report builder": (
         "owner",
         "/workspaces/{workspace}/reports/new?dimension=assignee&dimension=label&metric=created",

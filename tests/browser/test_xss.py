@@ -104,6 +104,10 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         "/workspaces/{workspace}/dashboard",
         lambda t: [t.texts.workspace, t.texts.project, t.texts.owner_name, t.texts.member_name],
     ),
+    "dashboard summary": (
+        "/workspaces/{workspace}/dashboard/summary",
+        lambda t: [t.texts.workspace],
+    ),
     "report builder": (
         "/workspaces/{workspace}/reports/new?dimension=assignee&dimension=label&metric=created",
         lambda t: [t.texts.workspace, t.texts.owner_name, *t.texts.labels],

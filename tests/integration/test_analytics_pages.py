@@ -295,3 +295,27 @@ async def test_another_tenants_pages_are_the_404_page(
         assert mixed.status_code == 404, path
     htmx = await mine_http.get(_preview_url(theirs, metric="created"), headers=HTMX)
     assert htmx.status_code == 404
+
+
+async def test_the_dashboard_loads_its_summary_after_the_page(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    http, project = await _tenant(client, browser, "grace@example.com")
+    await _stock(client, project)
+    page = await http.get(f"/workspaces/{project.workspace_id}/dashboard")
+    assert page.status_code == 200
+    found = re.search(r'hx-get="(/workspaces/[^"]+/dashboard/summary\?[^"]+)"', page.text)
+    assert found is not None
+    url = html.unescape(found.group(1))
+    assert f'<a href="{found.group(1)}">' in page.text  # without script: a link to read it
+    fragment = await http.get(url, headers=HTMX)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    sentences = re.findall(r"<p>([^<]+)</p>", fragment.text)
+    assert sentences[0].startswith("5 tasks were created and 1 completed from ")
+    assert "every number was checked against the figures" in fragment.text
+    whole = await http.get(url)
+    assert "<html" in whole.text
+    assert sentences[0] in whole.text
+    stranger, _ = await _tenant(client, browser, "mallory@example.com")
+    assert (await stranger.get(url, headers=HTMX)).status_code == 404

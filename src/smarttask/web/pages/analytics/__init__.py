@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smarttask.web.pages.analytics import builder, dashboard
+from smarttask.web.pages.analytics import builder, dashboard, summary
 
 router = APIRouter(include_in_schema=False)
 router.include_router(dashboard.router)
 router.include_router(builder.router)
+router.include_router(summary.router)

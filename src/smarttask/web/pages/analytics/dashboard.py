@@ -136,6 +136,11 @@ async def dashboard(
         "presets": _preset_links(access.workspace.id, chosen),
         "range_error": range_error,
         "has_tasks": any((totals.todo, totals.in_progress, totals.done, totals.cancelled)),
+        "summary_url": f"/workspaces/{access.workspace.id}/dashboard/summary?"
+        + urlencode(
+            {"from": where.start.isoformat(), "to": where.end.isoformat()}
+            | ({"project_id": chosen} if chosen else {})
+        ),
         "created_chart": _created_completed(board),
         "burnup_chart": _burnup(followed, progress) if followed and progress else None,
         "workload_chart": _workload(board),
