@@ -73,8 +73,9 @@ async def overdue(
 
 
 async def at_risk(session: AsyncSession, workspace_id: str, project_id: str | None) -> int:
-    """Open tasks whose risk level is high."""
-    where = [Task.risk_level == "high", Task.status.in_(OPEN)]
+    """Open tasks whose risk level is high (only open tasks with a due date are scored, so
+    the level alone says it: an index-only count)."""
+    where = [Task.risk_level == "high"]
     if project_id is not None:
         where.append(Task.project_id == project_id)
     else:

@@ -11,6 +11,11 @@ from smarttask.db.base import Base
 
 # The aggregates' assignee for unassigned tasks (a key column cannot be NULL).
 UNASSIGNED = ""
+# What the range reads need beside the key (PostgreSQL INCLUDE: index-only scans; the
+# assignee indexes leave out the first column, their key already).
+DAY_INCLUDE = ["assignee_key", "created", "completed", "completed_due", "completed_on_time"]
+PROJECT_DAY_INCLUDE = ["status", "tasks", "created", "completed"]
+COMPLETION_INCLUDE = ["assignee_key", "cycle_seconds", "task_id"]
 
 
 class TaskFact(Base):
@@ -48,10 +53,27 @@ class AnalyticsDay(Base):
     """
 
     __tablename__ = "analytics_day"
+    # Each read of a range is an index-only scan on PostgreSQL (the INCLUDE columns).
     __table_args__ = (
-        Index("ix_analytics_day_workspace_id_project_id_day", "workspace_id", "project_id", "day"),
         Index(
-            "ix_analytics_day_workspace_id_assignee_key_day", "workspace_id", "assignee_key", "day"
+            "ix_analytics_day_workspace_id_day",
+            "workspace_id",
+            "day",
+            postgresql_include=DAY_INCLUDE,
+        ),
+        Index(
+            "ix_analytics_day_workspace_id_project_id_day",
+            "workspace_id",
+            "project_id",
+            "day",
+            postgresql_include=PROJECT_DAY_INCLUDE,
+        ),
+        Index(
+            "ix_analytics_day_workspace_id_assignee_key_day",
+            "workspace_id",
+            "assignee_key",
+            "day",
+            postgresql_include=DAY_INCLUDE[1:],
         ),
     )
 
@@ -89,18 +111,25 @@ class AnalyticsCompletion(Base):
 
     __tablename__ = "analytics_completion"
     __table_args__ = (
-        Index("ix_analytics_completion_workspace_id_at", "workspace_id", "completed_at"),
         Index(
-            "ix_analytics_completion_workspace_id_project_id_at",
+            "ix_analytics_completion_workspace_id_day",
             "workspace_id",
-            "project_id",
-            "completed_at",
+            "day",
+            postgresql_include=COMPLETION_INCLUDE,
         ),
         Index(
-            "ix_analytics_completion_workspace_id_assignee_key_at",
+            "ix_analytics_completion_workspace_id_project_id_day",
+            "workspace_id",
+            "project_id",
+            "day",
+            postgresql_include=COMPLETION_INCLUDE,
+        ),
+        Index(
+            "ix_analytics_completion_workspace_id_assignee_key_day",
             "workspace_id",
             "assignee_key",
-            "completed_at",
+            "day",
+            postgresql_include=COMPLETION_INCLUDE[1:],
         ),
     )
 
