@@ -156,6 +156,9 @@ async def _check(
     ]
     cycles = [c[4] for c in in_range]
     assert dash["cycle_time_hours"] == {"p50": _nearest(cycles, 0.5), "p85": _nearest(cycles, 0.85)}
+    bounds = [86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400]
+    spread = Counter(sum(c >= b for b in bounds) for c in cycles)
+    assert [b["count"] for b in dash["cycle_time_distribution"]] == [spread[i] for i in range(6)]
     open_by = Counter(t.assignee_id for t in counted["tasks"] if t.status in OPEN and t.assignee_id)
     assert {w["user_id"]: w["open_assigned"] for w in dash["workload"]} == dict(open_by)
 
@@ -676,3 +679,39 @@ async def _recount_now(database: Database, board: Board) -> dict[str, int]:
         "overdue": sum(1 for r in rows if r.status in OPEN and r.due_at and _aware(r.due_at) < now),
         "at_risk": sum(1 for r in rows if r.status in OPEN and r.risk_level == "high"),
     }
+
+
+async def test_cycle_times_are_spread_in_their_buckets(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    board = await new_board(client)
+    done_at = datetime.now(UTC) - timedelta(hours=1)
+    spans = [timedelta(hours=2), timedelta(days=2), timedelta(days=10), timedelta(days=40)]
+    async with database.session() as session:
+        for n, span in enumerate(spans):
+            created = done_at - span
+            todo = State(board.project_id, None, "todo", 0, None, None, created)
+            done = State(board.project_id, None, "done", 0, None, None, created)
+            await history.record(
+                session,
+                board.workspace_id,
+                [
+                    history.Change(f"c-{n}", 1, created, None, todo),
+                    history.Change(f"c-{n}", 2, done_at, todo, done),
+                ],
+            )
+        await session.commit()
+    dash = await client.get(
+        "/api/v1/analytics/dashboard",
+        params={"workspace_id": board.workspace_id},
+        headers=board.owner.headers,
+    )
+    assert [(b["bucket"], b["count"]) for b in dash.json()["cycle_time_distribution"]] == [
+        ("under 1 day", 1),
+        ("1-3 days", 1),
+        ("3-7 days", 0),
+        ("1-2 weeks", 1),
+        ("2-4 weeks", 0),
+        ("4 weeks or more", 1),
+    ]
+    assert dash.json()["cycle_time_hours"] == {"p50": 48.0, "p85": 960.0}

@@ -26,6 +26,13 @@ class Percentiles(OutputSchema):
     p85: float | None
 
 
+class CycleBucket(OutputSchema):
+    """How many completions took a cycle time in a range (`bucket` names it)."""
+
+    bucket: str
+    count: int
+
+
 class Totals(OutputSchema):
     """The tasks as they are now."""
 
@@ -57,6 +64,7 @@ class Dashboard(OutputSchema):
     created_per_day: list[DayCount]
     completed_per_day: list[DayCount]
     cycle_time_hours: Percentiles
+    cycle_time_distribution: list[CycleBucket]
     workload: list[Workload]
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

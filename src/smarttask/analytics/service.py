@@ -11,6 +11,7 @@ from smarttask.accounts.models import User
 from smarttask.analytics import custom, forecast, repository
 from smarttask.analytics.schemas import (
     BurnupDay,
+    CycleBucket,
     Dashboard,
     DayCount,
     Forecast,
@@ -121,6 +122,7 @@ async def dashboard(session: AsyncSession, where: Scope) -> Dashboard:
     cycle = await repository.cycle_percentiles(
         session, ws, where.start, where.end, _FRACTIONS, project_id=project
     )
+    histogram = await repository.cycle_histogram(session, ws, where.start, where.end, project)
     open_work = await repository.open_by_assignee(session, ws, project)
     names = dict(await repository.member_names(session, ws))
     return Dashboard(
@@ -140,6 +142,10 @@ async def dashboard(session: AsyncSession, where: Scope) -> Dashboard:
         created_per_day=[DayCount(date=d, count=daily.get(d, (0, 0))[0]) for d in where.days()],
         completed_per_day=[DayCount(date=d, count=daily.get(d, (0, 0))[1]) for d in where.days()],
         cycle_time_hours=_percentiles(cycle.get("")),
+        cycle_time_distribution=[
+            CycleBucket(bucket=label, count=count)
+            for (label, _), count in zip(repository.CYCLE_BUCKETS, histogram, strict=True)
+        ],
         workload=sorted(
             (
                 Workload(user_id=key, name=names.get(key, "Former member"), open_assigned=count)

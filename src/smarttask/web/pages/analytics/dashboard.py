@@ -69,6 +69,18 @@ def _burnup(project: ProjectRead, progress: ProjectProgress) -> str | None:
     )
 
 
+def _cycle(board: Dashboard) -> str | None:
+    """How long the completed tasks took, as bars per duration; None without completions."""
+    spread = board.cycle_time_distribution
+    if not any(bucket.count for bucket in spread):
+        return None
+    return charts.bar_chart(
+        "Completed tasks by cycle time",
+        [bucket.bucket for bucket in spread],
+        [("Completed tasks", [bucket.count for bucket in spread])],
+    )
+
+
 def _workload(board: Dashboard) -> str | None:
     """Open tasks per member as horizontal bars; None when nobody has any."""
     if not board.workload:
@@ -144,6 +156,7 @@ async def dashboard(
         "created_chart": _created_completed(board),
         "burnup_chart": _burnup(followed, progress) if followed and progress else None,
         "workload_chart": _workload(board),
+        "cycle_chart": _cycle(board),
         "hours": hours,
         "percent": percent,
         "iso": date.isoformat,
