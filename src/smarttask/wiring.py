@@ -104,6 +104,7 @@ DOMAINS: tuple[Domain, ...] = (
                 "workspaces/*/reports/new",
                 "workspaces/*/reports/preview",
             ),
+            ("pages.reports", "workspaces/*/reports", "reports"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),

@@ -21,6 +21,7 @@ from tests.support.web_sweeps import (
     add_cookies,
     person,
     project,
+    saved_report,
     sign_in_http,
     tenant,
     workspace,
@@ -54,6 +55,9 @@ async def people(server: LiveServer) -> People:
         newcomer = await person(http, "Newcomer")
         careful = await person(http, "Careful")
         await enable_totp(http, careful.headers, PASSWORD)
+        made.extra["report_id"] = await saved_report(
+            http, made.owner, made.workspace_id, "Weekly work", recipients=["lead@example.com"]
+        )
     owner_cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     newcomer_cookies, _ = await sign_in_http(server.base_url, newcomer.email)
     return People(made, owner_cookies, newcomer_cookies, bare, empty, careful.email)
@@ -97,6 +101,11 @@ PAGES: dict[str, tuple[str, str, int]] = {
         200,
     ),
     "report builder, empty": ("owner", "/workspaces/{bare}/reports/new", 200),
+    "saved reports": ("owner", "/workspaces/{workspace}/reports", 200),
+    "saved reports, empty": ("owner", "/workspaces/{bare}/reports", 200),
+    "a saved report": ("owner", "/reports/{report}", 200),
+    "a saved report's deliveries": ("owner", "/reports/{report}/deliveries", 200),
+    "report deletion": ("owner", "/reports/{report}/delete", 200),
     "project list": ("owner", "/projects/{project}", 200),
     "project list, empty": ("owner", "/projects/{empty}", 200),
     "project list, nothing found": ("owner", "/projects/{project}?q=nothing-matches-this", 200),
@@ -122,6 +131,7 @@ def _path(template: str, people: People) -> str:
         empty=people.empty_project_id,
         task=made.task_id,
         subtask=made.subtask_id,
+        report=made.extra["report_id"],
         missing=uuid.uuid4(),
     )
 

@@ -329,6 +329,8 @@ async def test_the_report_builder_previews_as_options_change(
         .get_by_role("link", name="Reports")
         .click()
     )
+    await page.wait_for_url(re.compile(r".*/reports$"))
+    await page.get_by_role("link", name="New report").first.click()
     await page.wait_for_url(re.compile(r".*/reports/new$"))
     await page.wait_for_load_state("networkidle")
     assert await _preview_headers(page) == ["Created", "Completed"]

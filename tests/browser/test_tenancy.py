@@ -30,7 +30,15 @@ from smarttask.app import create_app
 from smarttask.speed._fastapi_private import flat_routes
 from tests.support import make_settings
 from tests.support.browser import PASSWORD, LiveServer
-from tests.support.web_sweeps import BROWSER, Tenant, Texts, add_cookies, sign_in_http, tenant
+from tests.support.web_sweeps import (
+    BROWSER,
+    Tenant,
+    Texts,
+    add_cookies,
+    saved_report,
+    sign_in_http,
+    tenant,
+)
 
 PageFactory = Callable[..., Awaitable[Any]]
 NOT_PAGES = ("/api", "/health", "/static", "/docs", "/openapi", "/redoc")
@@ -44,9 +52,10 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "user_id": lambda t: t.member.id,
     "token_id": lambda t: t.extra["token_id"],
     "depends_on_id": lambda t: t.subtask_id,
+    "report_id": lambda t: t.extra["report_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
-VALUES = {"name": "comments"}
+VALUES = {"name": "comments", "format": "csv"}
 NEW_PASSWORD = "another-long-passphrase-77"
 # Every page POST route, with a form that would be accepted from a member with the right
 # role (the owner's own ids filled in): without it a refusal could come from the form.
@@ -89,6 +98,22 @@ FORMS: dict[str, dict[str, str]] = {
     "/tasks/{task_id}/analysis": {},
     "/tasks/{task_id}/move": {"status": "done"},
     "/projects/{project_id}/tasks": {"title": "Hijack", "view": "board"},
+    "/workspaces/{workspace_id}/reports": {
+        "name": "Hijack",
+        "visibility": "workspace",
+        "definition": '{"metrics": ["created"]}',
+    },
+    "/reports/{report_id}/schedule": {
+        "frequency": "daily",
+        "time": "08:00",
+        "timezone": "UTC",
+        "format": "csv",
+        "recipients": "mallory@example.com",
+        "delivery": "mail",
+    },
+    "/reports/{report_id}/schedule/remove": {},
+    "/reports/{report_id}/settings": {"name": "Hijacked", "visibility": "workspace"},
+    "/reports/{report_id}/delete": {},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
@@ -197,6 +222,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "activity": f"/api/v1/workspaces/{made.workspace_id}/activity?limit=100",
         "attachments": f"/api/v1/tasks/{made.task_id}/attachments?limit=100",
         "tokens": "/api/v1/users/me/tokens?limit=100",
+        "reports": f"/api/v1/workspaces/{made.workspace_id}/reports?limit=100",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -250,6 +276,9 @@ async def sweep(server: LiveServer) -> Sweep:
         )
         assert created.status_code == 201, created.text
         made.extra["token_id"] = created.json()["id"]
+        made.extra["report_id"] = await saved_report(
+            http, made.owner, made.workspace_id, f"{MARKER} report", ["lead@example.com"]
+        )
     other = await tenant(server.base_url)  # the outsider owns a workspace of their own
     async with httpx.AsyncClient(base_url=server.base_url, headers=other.owner.headers) as http:
         created = await http.post(

@@ -23,6 +23,7 @@ from tests.support.web_sweeps import (
     HOSTILE,
     MARKDOWN,
     PAYLOADS,
+    REPORT_NAME,
     SCRIPT,
     TEMPLATE,
     TOKEN_NAME,
@@ -31,6 +32,7 @@ from tests.support.web_sweeps import (
     assert_inert,
     collapsed,
     cookies_of,
+    saved_report,
     sign_in_http,
     tenant,
     visible_text,
@@ -48,6 +50,9 @@ async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
         token = {"name": TOKEN_NAME, "current_password": PASSWORD}
         created = await http.post("/api/v1/users/me/tokens", json=token)
         assert created.status_code == 201, created.text
+        made.extra["report_id"] = await saved_report(
+            http, made.owner, made.workspace_id, REPORT_NAME, recipients=["lead@example.com"]
+        )
     cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     return made, cookies
 
@@ -112,6 +117,16 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         "/workspaces/{workspace}/reports/new?dimension=assignee&dimension=label&metric=created",
         lambda t: [t.texts.workspace, t.texts.owner_name, *t.texts.labels],
     ),
+    "saved reports": (
+        "/workspaces/{workspace}/reports",
+        lambda t: [t.texts.workspace, REPORT_NAME, t.texts.owner_name],
+    ),
+    "a saved report": (
+        "/reports/{report}",
+        lambda t: [t.texts.workspace, REPORT_NAME, t.texts.owner_name, *t.texts.labels],
+    ),
+    "a saved report's deliveries": ("/reports/{report}/deliveries", lambda t: [REPORT_NAME]),
+    "report deletion": ("/reports/{report}/delete", lambda t: [REPORT_NAME, t.texts.workspace]),
 }
 
 
@@ -121,6 +136,7 @@ def _path(template: str, made: Tenant) -> str:
         task=made.task_id,
         subtask=made.subtask_id,
         workspace=made.workspace_id,
+        report=made.extra.get("report_id", ""),
     )
 
 
@@ -204,6 +220,10 @@ async def test_markdown_links_do_nothing_when_clicked(
         + "&due_after="
         + quote(TEMPLATE),
         "/workspaces/{workspace}/reports/preview?metric=" + quote(SCRIPT),
+        "/workspaces/{workspace}/reports?cursor=" + quote(BREAKOUT),
+        "/reports/" + quote(SCRIPT, safe=""),
+        "/reports/{report}?saved=" + quote(SCRIPT),
+        "/reports/{report}/download/" + quote(BREAKOUT, safe=""),
     ],
 )
 async def test_addresses_people_can_send_stay_inert(

@@ -14,7 +14,7 @@ import ssl
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -33,57 +33,15 @@ from smarttask.adapters.mail.smtp import SmtpMailer
 from smarttask.settings import Settings
 from tests.support import TEST_SECRET_KEY, make_settings
 from tests.support.log_scan import register_secret
+from tests.support.mail import REFUSED_DOMAIN, Inbox
 
 SENDER = "SmartTask <smarttask@example.org>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A zip signature, every byte value, and CR/LF/NUL runs a text round trip would damage.
 XLSX_BYTES = b"PK\x03\x04" + bytes(range(256)) * 8 + b"\r\n.\r\n\x00\x00\n\r" + os.urandom(4096)
-REFUSED_DOMAIN = "refused.example"
 USERNAME = "mailer"
 PASSWORD = "correct-horse-battery-staple"
 NOT_THE_PASSWORD = "wrong-horse-battery-staple"
-
-
-@dataclass
-class Received:
-    """One message the server accepted: envelope, parsed content, and whether TLS was on."""
-
-    sender: str
-    recipients: list[str]
-    email: EmailMessage
-    tls: bool
-
-
-@dataclass
-class Collector:
-    """An aiosmtpd handler that keeps what it receives and refuses one domain at RCPT."""
-
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        """Refuse recipients of REFUSED_DOMAIN, accept the others."""
-        if address.endswith("@" + REFUSED_DOMAIN):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        """Parse and keep the message."""
-        content = envelope.original_content or envelope.content
-        assert isinstance(content, bytes)
-        parsed = message_from_bytes(content, policy=default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(
-            Received(
-                sender=str(envelope.mail_from),
-                recipients=list(envelope.rcpt_tos),
-                email=parsed,
-                tls=server.transport.get_extra_info("ssl_object") is not None,
-            )
-        )
-        return "250 Message accepted"
 
 
 def authenticate(
@@ -110,12 +68,12 @@ class Server:
     """A running test SMTP server."""
 
     port: int
-    handler: Collector
+    handler: Inbox
 
 
 def start_server(**options: Any) -> tuple[Controller, Server]:
     """Start aiosmtpd on 127.0.0.1 in its own thread; AUTH is offered without TLS."""
-    handler = Collector()
+    handler = Inbox()
     controller = Controller(
         handler,
         hostname="127.0.0.1",

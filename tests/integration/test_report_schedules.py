@@ -12,11 +12,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +23,6 @@ import httpx
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 
@@ -40,40 +35,15 @@ from smarttask.settings import Settings
 from tests.support import free_port, job_registry, make_settings
 from tests.support.accounts import assert_problem
 from tests.support.jobs import FakeClock, all_jobs
+from tests.support.mail import REFUSED_DOMAIN, Inbox
 from tests.support.tasks import Board, new_board, new_task
 
 API = "/api/v1"
 SENDER = "SmartTask Reports <reports@example.org>"
-REFUSED = "refused.example"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARIS = ZoneInfo("Europe/Paris")
 EXPECTED = [["done", 1, 0], ["in_progress", 1, 1], ["todo", 2, 2]]
 JOBS = job_registry()
-
-
-@dataclass
-class Inbox:
-    """An aiosmtpd handler keeping what it receives; it refuses one domain at RCPT."""
-
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        """Refuse recipients of REFUSED, accept the others."""
-        if address.endswith("@" + REFUSED):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        """Parse and keep the message."""
-        content = envelope.original_content or envelope.content
-        assert isinstance(content, bytes)
-        parsed = message_from_bytes(content, policy=default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted"
 
 
 @pytest.fixture
@@ -212,7 +182,7 @@ async def test_a_weekly_report_is_mailed_with_its_workbook(
     worker = Worker(database, worker_settings(settings, port), JOBS, clock=FakeClock())
     assert await worker.drain() == 1
 
-    [(recipients, email)] = received.received
+    [(recipients, email)] = received.messages
     assert recipients == ["lead@example.com", "ops@example.org"]
     day = first.astimezone(UTC).date()  # the run's day in the workspace's zone (UTC)
     start = day - timedelta(days=29)
@@ -315,7 +285,7 @@ async def test_a_refused_recipient_fails_at_once(
 ) -> None:
     port, received = inbox
     board = await new_board(client)
-    report = await scheduled_report(client, board, recipients=[f"nobody@{REFUSED}"])
+    report = await scheduled_report(client, board, recipients=[f"nobody@{REFUSED_DOMAIN}"])
     await run_scheduler(database, when(report["schedule"]["next_run_at"]))
     clock = FakeClock()
     worker = Worker(database, worker_settings(settings, port), JOBS, clock=clock)
@@ -325,7 +295,7 @@ async def test_a_refused_recipient_fails_at_once(
     assert failed["error"] == "recipient refused: 550 5.1.1 mailbox unavailable"
     clock.advance(10_000)
     assert await worker.drain() == 0
-    assert received.received == []
+    assert received.messages == []
 
 
 async def test_a_report_whose_owner_left_stops(
@@ -349,7 +319,7 @@ async def test_a_report_whose_owner_left_stops(
 
     worker = Worker(database, worker_settings(settings, port), JOBS, clock=FakeClock())
     assert await worker.drain() == 2
-    assert received.received == []
+    assert received.messages == []
     reason = "The report's owner left the workspace."
     for report in (early, late):
         [delivery] = await deliveries(client, board, report["id"])
@@ -420,11 +390,11 @@ async def test_delivery_to_storage_mails_a_link_and_files_are_purged(
     worker = Worker(database, worker_settings(settings, port), JOBS, clock=clock)
     assert await worker.drain() == 2
 
-    assert len(received.received) == 2
+    assert len(received.messages) == 2
     second, first_run = await deliveries(client, board, report["id"])  # the latest first
     assert (second["status"], first_run["status"]) == ("sent", "sent")
     links = {}
-    for recipients, email in received.received:
+    for recipients, email in received.messages:
         assert recipients == ["lead@example.com", "ops@example.org"]
         assert list(email.iter_attachments()) == []
         body = email.get_body(preferencelist=("plain",))
@@ -483,7 +453,7 @@ async def test_the_periodic_job_schedules_and_delivers(
         await enqueue(session, report_jobs.SCHEDULE, {})
         await session.commit()
     assert await worker.drain() == 2  # the scheduler, then the delivery it queued
-    [(_, email)] = received.received
+    [(_, email)] = received.messages
     [attachment] = list(email.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF")
@@ -536,7 +506,7 @@ async def test_delivery_to_s3_mails_a_presigned_link(
     s3 = boto3.session.Session().client("s3", endpoint_url=endpoint)
     [stored] = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert stored["Key"] == f"reports/{board.workspace_id}/{delivery['id']}"
-    [(_, email)] = received.received
+    [(_, email)] = received.messages
     body = email.get_body(preferencelist=("plain",))
     assert body is not None
     link = next(line for line in body.get_content().splitlines() if line.startswith(endpoint))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.analysis.summaries import dashboard_figures, summarise
 from smarttask.analytics import service as analytics
+from smarttask.analytics.routes import CommonDep, ProjectId
 from smarttask.kit.deps import DatabaseDep, SettingsDep
 from smarttask.kit.openapi import problems
 from smarttask.kit.schemas import OutputSchema
@@ -36,15 +34,15 @@ async def dashboard_summary(
     session: SessionDep,
     settings: SettingsDep,
     database: DatabaseDep,
-    workspace_id: Annotated[str, Query(min_length=1, max_length=64)],
-    start: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    project_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    asked: CommonDep,
+    project_id: ProjectId = None,
 ) -> SummaryRead:
     """The executive summary of the dashboard for the same parameters (members)."""
-    where = await analytics.scope(session, user, workspace_id, start, to, project_id)
+    where = await analytics.scope(
+        session, user, asked.workspace_id, asked.start, asked.to, project_id
+    )
     figures = dashboard_figures(await analytics.dashboard(session, where))
-    summary = await summarise(database, settings.ai, workspace_id, figures)
+    summary = await summarise(database, settings.ai, asked.workspace_id, figures)
     if summary is None:
         return SummaryRead(enabled=False, sentences=[], refused=0, model=None, note=None)
     return SummaryRead(

@@ -3,8 +3,8 @@
 Two families of tasks feed it. The cohort, the tasks *created* in the range, gives
 `created`, `open`, `overdue`, `completion_rate` (done / not cancelled) and
 `estimate_minutes_sum`, placed on their creation day. The completions, the tasks whose
-standing completion (done now, `analytics_completion`) falls in the range, give `completed`
-and the cycle times, placed on their completion day. Days are the workspace's.
+standing completion (`completed_at`, done now) falls in the range, give `completed` and the
+cycle times, placed on their completion day. Days are the workspace's.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.analytics.schemas import Dimension, Metric, ReportFilters
-from smarttask.history.models import AnalyticsCompletion
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Label, Task, TaskLabel
 from smarttask.tasks.schemas import Priority
@@ -224,18 +223,20 @@ async def run(
             cell.live += counts[4]
             cell.estimate += counts[5]
     if any(m not in _COHORT for m in metrics):
-        # The standing completions (a task done now, on the day it was completed) in the
-        # range come from their index; the task gives the filters and the dimensions.
-        done = AnalyticsCompletion
+        # The standing completions: tasks done now, completed in the range (their index).
         statement = _joined(
-            select(*keyed, done.day, done.cycle_seconds)
-            .select_from(done)
-            .join(Task, Task.id == done.task_id),
-            dimensions,
-        ).where(*conditions, done.workspace_id == workspace_id, done.day.between(start, end))
+            select(*keyed, Task.completed_at, Task.created_at).select_from(Task), dimensions
+        ).where(
+            *conditions,
+            Task.status == "done",
+            Task.completed_at >= lower,
+            Task.completed_at < upper,
+        )
         for row in await session.execute(statement):
-            day, cycle = row[len(others)], row[len(others) + 1]
-            cells[key_of(row, day)].cycles.append(int(cycle))
+            completed_at, created_at = row[len(others)], row[len(others) + 1]
+            cells[key_of(row, completed_at.astimezone(where_zone).date())].cycles.append(
+                max(0, int((completed_at - created_at).total_seconds()))
+            )
     ordered = sorted(cells.items(), key=lambda item: [_sort_key(v) for v in item[0]])
     rows = [[*key, *(_metric(m, cell) for m in metrics)] for key, cell in ordered[:MAX_ROWS]]
     return Table(

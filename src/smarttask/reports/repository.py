@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -83,6 +83,30 @@ async def list_deliveries(
     if after is not None:
         statement = statement.where(position < tuple_(*after))
     return list((await session.scalars(statement)).all())
+
+
+async def last_deliveries(
+    session: AsyncSession, report_ids: list[str]
+) -> dict[str, ReportDelivery]:
+    """Each report's latest scheduled delivery, for a whole page of reports in one query."""
+    if not report_ids:
+        return {}
+    latest = (
+        select(
+            ReportDelivery.id,
+            func.row_number()
+            .over(
+                partition_by=ReportDelivery.report_id,
+                order_by=(ReportDelivery.scheduled_for.desc(), ReportDelivery.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(ReportDelivery.report_id.in_(report_ids))
+        .subquery()
+    )
+    statement = select(ReportDelivery).join(latest, latest.c.id == ReportDelivery.id)
+    found = await session.scalars(statement.where(latest.c.rank == 1))
+    return {delivery.report_id: delivery for delivery in found}
 
 
 async def record_attempt(

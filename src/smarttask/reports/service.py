@@ -310,6 +310,12 @@ async def run(session: AsyncSession, report: SavedReport, at: datetime) -> Run:
     return Run(await analytics.custom_report(session, where, definition), day)
 
 
+async def last_deliveries(session: AsyncSession, report_ids: list[str]) -> dict[str, DeliveryRead]:
+    """The latest delivery of each of these reports (already checked visible), one query."""
+    found = await repository.last_deliveries(session, report_ids)
+    return {report_id: DeliveryRead.model_validate(d) for report_id, d in found.items()}
+
+
 async def list_deliveries(
     session: AsyncSession, report: SavedReport, cursor: str | None, limit: int
 ) -> Page[DeliveryRead]:

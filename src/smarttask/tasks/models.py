@@ -5,13 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
 
 # Every list sort, scoped by project and by workspace, gets an index ending in id (keyset).
 _SORTS = ("created_at", "updated_at", "due_at", "priority")
+# What the custom report reads of a task (analytics/custom.py): on PostgreSQL the indexes of
+# its two ranges, by creation and by completion, include them (index-only scans).
+REPORT_COLUMNS = [
+    "id",
+    "project_id",
+    "assignee_id",
+    "status",
+    "priority",
+    "due_at",
+    "estimate_minutes",
+    "risk_level",
+]
 # The `risk` filter with the default sort and the due-date sort ("high risk, soonest first").
 RISK_SORTS = ("created_at", "due_at")
 
@@ -23,7 +45,27 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
         *(Index(f"ix_task_project_id_{s}", "project_id", s, "id") for s in _SORTS),
-        *(Index(f"ix_task_workspace_id_{s}", "workspace_id", s, "id") for s in _SORTS),
+        *(
+            Index(
+                f"ix_task_workspace_id_{s}",
+                "workspace_id",
+                s,
+                "id",
+                postgresql_include=REPORT_COLUMNS[1:] if s == "created_at" else [],
+            )
+            for s in _SORTS
+        ),
+        Index(
+            "ix_task_workspace_id_completed_at",
+            "workspace_id",
+            "completed_at",
+            postgresql_include=[*REPORT_COLUMNS, "created_at"],
+            postgresql_where=text("status = 'done'"),
+            sqlite_where=text("status = 'done'"),
+        ),
+        # The dashboard's overdue count: open tasks by due date.
+        Index("ix_task_workspace_id_status_due_at", "workspace_id", "status", "due_at"),
+        Index("ix_task_project_id_status_due_at", "project_id", "status", "due_at"),
         Index("ix_task_project_id_status_created_at", "project_id", "status", "created_at", "id"),
         Index(
             "ix_task_workspace_id_status_created_at", "workspace_id", "status", "created_at", "id"

@@ -168,6 +168,33 @@ def upgrade() -> None:
         "ix_task_workspace_id_status_due_at", "task", ["workspace_id", "status", "due_at"]
     )
     op.create_index("ix_task_project_id_status_due_at", "task", ["project_id", "status", "due_at"])
+    # The custom report's two ranges of tasks, by creation and by completion, are index-only
+    # scans on PostgreSQL: their indexes include what the report reads.
+    report_columns = [
+        "project_id",
+        "assignee_id",
+        "status",
+        "priority",
+        "due_at",
+        "estimate_minutes",
+        "risk_level",
+    ]
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_task_workspace_id_created_at", table_name="task")
+        op.create_index(
+            "ix_task_workspace_id_created_at",
+            "task",
+            ["workspace_id", "created_at", "id"],
+            postgresql_include=report_columns,
+        )
+    op.create_index(
+        "ix_task_workspace_id_completed_at",
+        "task",
+        ["workspace_id", "completed_at"],
+        postgresql_include=["id", *report_columns, "created_at"],
+        postgresql_where=sa.text("status = 'done'"),
+        sqlite_where=sa.text("status = 'done'"),
+    )
     _existing_history()
 
 
@@ -308,6 +335,12 @@ def _insert(table: str, rows: list[dict[str, Any]]) -> None:
 
 def downgrade() -> None:
     """Drop the history tables and indexes (the time zone column stays on SQLite)."""
+    op.drop_index("ix_task_workspace_id_completed_at", table_name="task")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_task_workspace_id_created_at", table_name="task")
+        op.create_index(
+            "ix_task_workspace_id_created_at", "task", ["workspace_id", "created_at", "id"]
+        )
     op.drop_index("ix_task_project_id_status_due_at", table_name="task")
     op.drop_index("ix_task_workspace_id_status_due_at", table_name="task")
     for table in (
