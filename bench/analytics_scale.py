@@ -56,6 +56,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per call")
     parser.add_argument("--writes", type=int, default=300, help="timed task writes per mode")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the calls on the database an earlier run of this bench left (PostgreSQL)",
+    )
     return parser.parse_args()
 
 
@@ -354,7 +359,11 @@ async def main() -> None:
     args = parse_args()
     tasks = args.tasks or (100_000 if args.sqlite else 1_000_000)
     rng = random.Random(args.seed)
-    url = await fresh_database(args.sqlite)
+    if args.reuse:
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_NAME}"
+        await upgrade_async(url)
+    else:
+        url = await fresh_database(args.sqlite)
     settings = settings_for(url)
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
@@ -363,18 +372,36 @@ async def main() -> None:
         httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
     ):
         email = "owner@bench.example.com"
-        registered = await client.post(
-            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "Owner"}
-        )
-        assert registered.status_code == 201, registered.text
-        owner_id = registered.json()["id"]
-        login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        workspace = await client.post("/api/v1/workspaces", json={"name": "Bench"}, headers=headers)
-        workspace_id = workspace.json()["id"]
         database: Database = app.state.database
+        if args.reuse:
+            login = await client.post(
+                "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            async with database.session() as session:
+                workspace_id = (
+                    await session.execute(text("SELECT id FROM workspace"))
+                ).scalar_one()
+                projects = list(
+                    (await session.execute(text("SELECT id FROM project ORDER BY key"))).scalars()
+                )
+                tasks = (await session.execute(text("SELECT count(*) FROM task"))).scalar_one()
+        else:
+            registered = await client.post(
+                "/api/v1/auth/register",
+                json={"email": email, "password": PASSWORD, "name": "Owner"},
+            )
+            assert registered.status_code == 201, registered.text
+            owner_id = registered.json()["id"]
+            login = await client.post(
+                "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            made = await client.post("/api/v1/workspaces", json={"name": "Bench"}, headers=headers)
+            workspace_id = made.json()["id"]
         began = time.perf_counter()
-        _, projects = await seed(database, tasks, rng, owner_id, workspace_id)
+        if not args.reuse:
+            _, projects = await seed(database, tasks, rng, owner_id, workspace_id)
         seeded = time.perf_counter() - began
         async with database.session() as session:
             facts = (await session.execute(text("SELECT count(*) FROM task_fact"))).scalar_one()
@@ -384,9 +411,10 @@ async def main() -> None:
                 )
             ).scalar_one()
         began = time.perf_counter()
-        async with database.session() as session:
-            await history.rebuild(session, workspace_id)
-            await session.commit()
+        if not args.reuse:
+            async with database.session() as session:
+                await history.rebuild(session, workspace_id)
+                await session.commit()
         rebuilt = time.perf_counter() - began
         # The steady state autovacuum keeps: statistics, and a visibility map for
         # index-only scans (a fresh bulk load has neither).
@@ -399,7 +427,9 @@ async def main() -> None:
             f"{MEMBERS} members, {PROJECTS} projects, {open_tasks:,} open now "
             f"(seeded in {seeded:.0f} s)"
         )
-        print(f"analytics rebuild: {rebuilt:.1f} s ({tasks / rebuilt:,.0f} tasks/s)\n")
+        if not args.reuse:
+            print(f"analytics rebuild: {rebuilt:.1f} s ({tasks / rebuilt:,.0f} tasks/s)")
+        print()
 
         base = {"workspace_id": workspace_id}
 

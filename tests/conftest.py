@@ -116,22 +116,35 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
 pytest_plugins = ["tests.support.log_scan"]
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (not skip) the SQLite instances of tests marked `postgres_only`, and the
-    tests without a database when SMARTTASK_TEST_SHARED=0.
+    tests without a database that SMARTTASK_TEST_SHARED leaves to another process.
 
     A `postgres_only` test without a backend parameter (it brings its own PostgreSQL) is
     deselected when SMARTTASK_TEST_BACKENDS does not name postgresql.
     """
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
-    # tests/run_suite.py runs one process per backend; the tests that do not depend on the
-    # database run in one of them only.
-    shared = os.environ.get("SMARTTASK_TEST_SHARED", "1") != "0"
+    # tests/run_suite.py runs one process per backend; each test that does not depend on the
+    # database runs in one of them only: SMARTTASK_TEST_SHARED is `1` (all of them, the
+    # default), `0` (none) or `postgres_only` (those that bring their own PostgreSQL).
+    shared = os.environ.get("SMARTTASK_TEST_SHARED", "1")
     for item in items:
         callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend") if callspec is not None else None
-        if backend is None and not shared:
+        params = callspec.params if callspec is not None else {}
+        # The database fixtures parametrized by backend: `backend`, and the browser tests'
+        # live `server`.
+        backend = next(
+            (params[name] for name in ("backend", "server") if params.get(name) in DATABASES),
+            None,
+        )
+        if backend is None and (
+            shared == "0"
+            or (shared == "postgres_only" and not item.get_closest_marker("postgres_only"))
+        ):
             dropped.append(item)
             continue
         if backend is None and "postgresql" not in BACKENDS:

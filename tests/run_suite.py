@@ -3,8 +3,9 @@
 `make test` calls this. Most tests wait on something real (a server, a timeout, a browser)
 more than they compute, so two processes finish in a little more than half the time of
 one. Each process gets one backend (SMARTTASK_TEST_BACKENDS); the tests that do not depend
-on the database (unit tests, tests that bring their own server) run once, in the
-PostgreSQL process (SMARTTASK_TEST_SHARED=0 deselects them in the others). Every output line is
+on the database (unit tests, tests that bring their own server) run once: in the SQLite
+process, except those that bring their own PostgreSQL (SMARTTASK_TEST_SHARED, see
+tests/conftest.py). Every output line is
 prefixed with its backend; the exit status is the worst of the processes'.
 
     python tests/run_suite.py [pytest arguments...]
@@ -30,17 +31,18 @@ def _pump(process: subprocess.Popen[bytes], prefix: str, lock: threading.Lock) -
 
 def main(arguments: list[str]) -> int:
     """Start one pytest per backend; their worst exit status."""
-    # The shared tests go with PostgreSQL: some of them bring their own PostgreSQL server.
-    backends = sorted(BACKENDS or ["postgresql", "sqlite"], key=lambda b: b != "postgresql")
+    backends = BACKENDS or ["sqlite", "postgresql"]
     command = [sys.executable, "-m", "pytest", *arguments]
     if len(backends) == 1:
         return subprocess.call(command)
     lock = threading.Lock()
     running = []
-    for index, backend in enumerate(backends):
+    for backend in backends:
         environment = os.environ | {
             "SMARTTASK_TEST_BACKENDS": backend,
-            "SMARTTASK_TEST_SHARED": "1" if index == 0 else "0",
+            # The tests without a database: PostgreSQL's process takes those that bring their
+            # own PostgreSQL, the other process the rest (it has fewer tests of its own).
+            "SMARTTASK_TEST_SHARED": "postgres_only" if backend == "postgresql" else "1",
         }
         process = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
