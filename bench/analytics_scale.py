@@ -420,7 +420,8 @@ async def main() -> None:
         # index-only scans (a fresh bulk load has neither).
         async with database.engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text("VACUUM ANALYZE"))
+            postgres = connection.dialect.name == "postgresql"
+            await connection.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
         dialect = database.engine.dialect.name
         print(
             f"\n{dialect}: {tasks:,} tasks, {facts:,} facts over {DAYS} days, "
