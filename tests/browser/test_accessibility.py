@@ -105,6 +105,7 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "saved reports, empty": ("owner", "/workspaces/{bare}/reports", 200),
     "a saved report": ("owner", "/reports/{report}", 200),
     "a saved report's deliveries": ("owner", "/reports/{report}/deliveries", 200),
+    "a saved report's summary": ("owner", "/reports/{report}/summary", 200),
     "report deletion": ("owner", "/reports/{report}/delete", 200),
     "project list": ("owner", "/projects/{project}", 200),
     "project list, empty": ("owner", "/projects/{empty}", 200),

@@ -126,6 +126,7 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
         lambda t: [t.texts.workspace, REPORT_NAME, t.texts.owner_name, *t.texts.labels],
     ),
     "a saved report's deliveries": ("/reports/{report}/deliveries", lambda t: [REPORT_NAME]),
+    "a saved report's summary": ("/reports/{report}/summary", lambda t: [REPORT_NAME]),
     "report deletion": ("/reports/{report}/delete", lambda t: [REPORT_NAME, t.texts.workspace]),
 }
 

@@ -498,3 +498,22 @@ async def test_the_list_reads_the_same_statements_for_one_report_or_five(
     for n in range(2, 6):
         await _saved(ada, project, f"Report {n}")
     assert await statements() == one  # each report's last delivery: one query for the page
+
+
+async def test_the_report_page_loads_its_summary_after_the_page(
+    client: httpx.AsyncClient, browser: Browser
+) -> None:
+    ada, project = await _team(client, browser)
+    report_id = await _saved(ada, project)
+    page = await ada.get(f"/reports/{report_id}")
+    assert f'hx-get="/reports/{report_id}/summary"' in page.text
+    assert f'<a href="/reports/{report_id}/summary">' in page.text
+    fragment = await ada.get(f"/reports/{report_id}/summary", headers={"hx-request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "The highest created is 2, for" in fragment.text
+    whole = await ada.get(f"/reports/{report_id}/summary")
+    assert "<html" in whole.text
+    assert "The highest created is 2, for" in whole.text
+    mallory = await browser("mallory@example.com")
+    assert (await mallory.get(f"/reports/{report_id}/summary")).status_code == 404

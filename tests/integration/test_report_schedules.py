@@ -194,6 +194,12 @@ async def test_a_weekly_report_is_mailed_with_its_workbook(
     assert "in_progress" in text_body
     assert "todo" in text_body
     assert "The highest created is" in text_body  # the executive summary
+    page = email.get_body(preferencelist=("html",))
+    assert page is not None  # the HTML part: the summary, the same SVG chart, the first rows
+    markup = page.get_content()
+    assert "<svg" in markup
+    assert "The highest created is" in markup
+    assert "<td>in_progress</td>" in markup
     [attachment] = list(email.iter_attachments())
     assert attachment.get_content_type() == XLSX
     assert attachment.get_filename() == f"work-by-status-{day}.xlsx"

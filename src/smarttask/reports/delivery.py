@@ -126,7 +126,8 @@ async def _send(
     if summary:
         intro += "\n\n" + " ".join(summary)
     if delivery.storage_key is None:
-        text = f"{intro}\n\nThe full report is attached ({name}).\n\n{files.preview(result)}\n"
+        note = f"The full report is attached ({name})."
+        text = f"{intro}\n\n{note}\n\n{files.preview(result)}\n"
         attachments: tuple[Attachment, ...] = (Attachment(name, media_type, data),)
     else:
         storage = build_storage(settings.files)
@@ -136,13 +137,17 @@ async def _send(
         )
         link = urljoin(settings.files.public_url + "/", link)
         expires = (utcnow() + LINK_TTL).strftime("%Y-%m-%d %H:%M UTC")
-        text = (
-            f"{intro}\n\nDownload the full report ({name}) until {expires}:\n{link}\n\n"
-            f"{files.preview(result)}\n"
-        )
+        note = f"Download the full report ({name}) until {expires}:"
+        text = f"{intro}\n\n{note}\n{link}\n\n{files.preview(result)}\n"
+        note = f"{note} {link}"
         attachments = ()
+    heading = f"{report.name}, {files.period(result)} (days in {result.timezone})."
     message = Message(
-        to=tuple(report.recipients), subject=subject, text=text, attachments=attachments
+        to=tuple(report.recipients),
+        subject=subject,
+        text=text,
+        html=files.mail_html(heading, summary, result, note),
+        attachments=attachments,
     )
     await build_mailer(settings.mail).send(message)
 

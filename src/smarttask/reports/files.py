@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -106,3 +107,23 @@ def preview(result: ReportResult, rows: int = PREVIEW_ROWS) -> str:
     if more > 0:
         lines.append(f"... and {more:,} more row{'s' if more != 1 else ''} in the file.")
     return "\n".join(lines)
+
+
+def mail_html(intro: str, summary: list[str], result: ReportResult, note: str) -> str:
+    """The mail's HTML part: the intro, the summary, the report's chart (the same SVG as the
+    page and the PDF) and its first rows. Every text is escaped; the SVG escapes its own."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in result.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in result.rows[:PREVIEW_ROWS]
+    )
+    chart = chart_for(result) if result.rows else None
+    parts = [
+        f"<p>{html.escape(intro)}</p>",
+        *(f"<p>{html.escape(sentence)}</p>" for sentence in summary),
+        f"<div>{chart}</div>" if chart else "",
+        f'<table border="1" cellpadding="4" cellspacing="0"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>",
+        f"<p>{html.escape(note)}</p>",
+    ]
+    return "<!doctype html><html><body>" + "".join(parts) + "</body></html>"

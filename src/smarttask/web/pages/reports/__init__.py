@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smarttask.web.pages.reports import changes, files, listing, view
+from smarttask.web.pages.reports import changes, files, listing, summary, view
 
 router = APIRouter(include_in_schema=False)
-for part in (listing, view, changes, files):
+for part in (listing, view, changes, files, summary):
     router.include_router(part.router)
