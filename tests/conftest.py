@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,14 @@ pytest_plugins = ["tests.support.log_scan"]
 DATABASES = ("sqlite", "postgresql")
 
 
+def _half(item: pytest.Item) -> str:
+    """`even` or `odd`: which process of tests/run_suite.py runs a database-free test."""
+    if item.get_closest_marker("postgres_only"):
+        return "odd"
+    name = f"{item.path.relative_to(item.config.rootpath)}::{getattr(item, 'originalname', '')}"
+    return "odd" if zlib.crc32(name.encode()) % 2 else "even"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (not skip) the SQLite instances of tests marked `postgres_only`, and the
     tests without a database that SMARTTASK_TEST_SHARED leaves to another process.
@@ -129,8 +138,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     # tests/run_suite.py runs one process per backend; each test that does not depend on the
-    # database runs in one of them only: SMARTTASK_TEST_SHARED is `1` (all of them, the
-    # default), `0` (none) or `postgres_only` (those that bring their own PostgreSQL).
+    # database runs in one of them only. SMARTTASK_TEST_SHARED is `1` (all of them, the
+    # default), `0` (none), or `even` / `odd`: half of them each, by a stable hash of the
+    # test function (all its parametrizations together), those that bring their own
+    # PostgreSQL going with `odd`.
     shared = os.environ.get("SMARTTASK_TEST_SHARED", "1")
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -141,10 +152,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             (params[name] for name in ("backend", "server") if params.get(name) in DATABASES),
             None,
         )
-        if backend is None and (
-            shared == "0"
-            or (shared == "postgres_only" and not item.get_closest_marker("postgres_only"))
-        ):
+        if backend is None and shared != "1" and _half(item) != shared:
             dropped.append(item)
             continue
         if backend is None and "postgresql" not in BACKENDS:
