@@ -106,8 +106,8 @@ class AISettings:
     max_output_tokens: int
     daily_token_budget: int
     daily_user_token_budget: int
-    summaries: bool
     risk_min_training_tasks: int
+    summaries: bool = True  # executive summaries (analysis/summaries.py)
 
 
 @dataclass(frozen=True, slots=True)

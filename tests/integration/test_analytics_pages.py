@@ -263,7 +263,9 @@ async def test_the_dashboard_counts_the_tasks_as_they_are(
         f"/api/v1/analytics/dashboard?workspace_id={project.workspace_id}", headers=project.headers
     )
     assert shown == api.json()["totals"]
-    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2  # flow, burn-up
+    # The flow, the burn-up and the cycle times (one task is done); nobody is assigned.
+    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
+    assert 'data-chart="cycle"' in page.text
     assert "Days in UTC" in page.text
     assert (
         'href="/workspaces/' + project.workspace_id + '/dashboard?days=7" aria-current="page"'

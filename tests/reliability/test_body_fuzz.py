@@ -60,6 +60,7 @@ class World:
     comment_id: str
     attachment_id: str
     upload: dict[str, Any]
+    report_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 def _unique(prefix: str) -> str:
@@ -124,7 +125,19 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
         "content_type": "text/plain",
         "size": 10,
     },
+    ("POST", "/api/v1/analytics/custom-report"): lambda w: {
+        "dimensions": ["status"],
+        "metrics": ["created"],
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/reports"): lambda w: {
+        "name": "Fuzz",
+        "definition": {"metrics": ["created"]},
+        "visibility": "private",
+    },
+    ("PATCH", "/api/v1/reports/{report_id}"): lambda w: {"name": "Report"},
 }
+# Operations that also take query parameters (formatted like the path).
+QUERIES = {("POST", "/api/v1/analytics/custom-report"): "?workspace_id={workspace_id}"}
 PATH_IDS: dict[str, Callable[[World], str]] = {
     "user_id": lambda w: w.member.id,
     "workspace_id": lambda w: w.workspace_id,
@@ -132,6 +145,7 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "task_id": lambda w: w.task_id,
     "comment_id": lambda w: w.comment_id,
     "attachment_id": lambda w: w.attachment_id,
+    "report_id": lambda w: w.report_id,
 }
 
 
@@ -174,7 +188,8 @@ def _bounded(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
         for part in prop.get("anyOf", [prop]):
             part = defs.get(part["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in part else part
             bounds = {"maxLength", "enum", "pattern"} & part.keys()
-            if part.get("type") == "string" and not bounds and part.get("format") != "date-time":
+            dated = part.get("format") in ("date-time", "date")  # bounded by their format
+            if part.get("type") == "string" and not bounds and not dated:
                 loose.append(name)
             if part.get("type") == "array" and "maxItems" not in part:
                 loose.append(name)
@@ -309,6 +324,10 @@ async def _seed(client: httpx.AsyncClient) -> World:
         f"/api/v1/tasks/{task['id']}/attachments",
         {"filename": "a.txt", "content_type": "text/plain", "size": 5},
     )
+    report = await created(
+        f"/api/v1/workspaces/{workspace_id}/reports",
+        {"name": "Report", "definition": {"metrics": ["created"]}, "visibility": "workspace"},
+    )
     return World(
         owner,
         member,
@@ -320,6 +339,7 @@ async def _seed(client: httpx.AsyncClient) -> World:
         comment["id"],
         attachment["id"],
         attachment["upload"],
+        report["id"],
     )
 
 
@@ -408,7 +428,8 @@ class Fuzz:
 
     def url(self, op: Operation) -> str:
         """The operation's path with the seeded ids."""
-        return op.path.format(**{name: fill(self.world) for name, fill in PATH_IDS.items()})
+        address = op.path + QUERIES.get((op.method, op.path), "")
+        return address.format(**{name: fill(self.world) for name, fill in PATH_IDS.items()})
 
     def fail(self, op: Operation, case: Case, status: int, why: str, text: str = "") -> None:
         """Note a failure (the test fails at the end with all of them)."""

@@ -515,6 +515,54 @@ BFLA |= {
 }
 
 
+# Saved reports (docs/reports.md): B never reaches A's, by workspace or by report id; members
+# save them, every role lists and reads the shared ones.
+_REPORT = {"name": "r", "definition": {"metrics": ["created"]}, "visibility": "workspace"}
+
+
+def on_report(method: str, suffix: str = "", body: dict[str, Any] | None = None) -> Call:
+    """A saves a shared report in its workspace; B calls `method` on it."""
+
+    async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
+        created = await client.post(
+            f"/api/v1/workspaces/{world.workspace_id}/reports",
+            json=_REPORT,
+            headers=world.a.headers,
+        )
+        assert created.status_code == 201, created.text
+        url = f"/api/v1/reports/{created.json()['id']}{suffix}"
+        return await client.request(method, url, json=body, headers=world.b.headers)
+
+    return run
+
+
+BOLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/reports"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/reports"),
+        404,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/reports"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/reports", _REPORT),
+        404,
+    ),
+    ("GET", "/api/v1/reports/{report_id}"): (on_report("GET"), 404),
+    ("PATCH", "/api/v1/reports/{report_id}"): (on_report("PATCH", body={"name": "pwned"}), 404),
+    ("DELETE", "/api/v1/reports/{report_id}"): (on_report("DELETE"), 404),
+    ("GET", "/api/v1/reports/{report_id}/run"): (on_report("GET", "/run"), 404),
+    ("GET", "/api/v1/reports/{report_id}/deliveries"): (on_report("GET", "/deliveries"), 404),
+}
+BFLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/reports"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/reports", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/reports"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/reports", _REPORT),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
