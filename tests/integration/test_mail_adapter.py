@@ -249,8 +249,7 @@ class Certificates:
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    """A throwaway certificate (made with `cryptography`; skipped if it is missing)."""
-    pytest.importorskip("cryptography")
+    """A throwaway certificate (made with `cryptography`, which the dev tools bring)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
