@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import httpx
+from playwright.async_api import expect
 
 from tests.support.browser import (
     PASSWORD,
@@ -210,7 +211,7 @@ async def test_two_step_sign_in_is_turned_off_with_proof(new_page: PageFactory) 
     await removing.get_by_label("Current password").fill(PASSWORD)
     await removing.get_by_role("button", name="Turn off two-step sign-in").click()
     await page.wait_for_url(re.compile(r".*/profile\?saved=totp-off$"))
-    assert "Off" in await section(page, "Two-step sign-in").inner_text()
+    await expect(section(page, "Two-step sign-in")).to_contain_text("Off")
     await sign_out(page)
     await sign_in(page, email)
     await page.wait_for_url(re.compile(r".*/my-tasks$"))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from playwright.async_api import expect
 
 from tests.support.browser import (
     PASSWORD,
@@ -277,7 +278,8 @@ async def test_a_refused_move_snaps_back_and_says_why(
     await member.wait_for_selector("#flash .flash-error")
     assert "You cannot do that here" in await member.locator("#flash").inner_text()
     await member.wait_for_selector(f"#column-todo #task-{task_id}:not([aria-busy])")
-    assert "Could not move" in await member.locator("#board-live").inner_text()
+    # The live region speaks 50 ms after it is cleared (so that it is read again): wait.
+    await expect(member.locator("#board-live")).to_contain_text("Could not move")
     assert await _status(server, project, task_id) == "todo"
     await assert_accessible(member)
 
