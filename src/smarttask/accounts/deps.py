@@ -73,16 +73,21 @@ async def current_principal(request: Request, response: Response, auth: AuthDep)
     principal = await _principal(request, auth, uow)
     if uow.writes:
         await count_write(auth, principal.user.id, response)
-    if uow.writes and auth.callers.listener is not None:
-        # This worker's next reads see what the write changed about its caller at once;
-        # other workers' caches hear of it through PostgreSQL (accounts/callers.py).
-        user_id = principal.user.id
-
-        async def forget_caller() -> None:
-            auth.callers.forget(user_id)
-
-        after_commit(uow.session, forget_caller)
+    forget_caller_on_commit(auth, uow, principal.user.id)
     return principal
+
+
+def forget_caller_on_commit(auth: AuthComponents, uow: UnitOfWork, user_id: str) -> None:
+    """After a writing request commits, this worker's cache forgets its caller at once, so
+    that its next reads see what the write changed (other workers' caches hear of it
+    through PostgreSQL, accounts/callers.py)."""
+    if not uow.writes or auth.callers.listener is None:
+        return
+
+    async def forget_caller() -> None:
+        auth.callers.forget(user_id)
+
+    after_commit(uow.session, forget_caller)
 
 
 async def count_write(auth: AuthComponents, user_id: str, response: Response) -> None:

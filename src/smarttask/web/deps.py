@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Response
 
 from smarttask.accounts.components import AuthComponents
-from smarttask.accounts.deps import count_write
+from smarttask.accounts.deps import count_write, forget_caller_on_commit
 from smarttask.db.engine import Reader
 from smarttask.kit.problems import Unauthorized
 from smarttask.kit.unit_of_work import unit_of_work
@@ -35,9 +35,11 @@ async def maybe_caller(request: Request, response: Response) -> WebCaller | None
     """The signed-in person, if any, after the CSRF check of a change."""
     found = await signin.caller(request)
     await csrf.check(request, _key(request), found.session_id if found else None)
-    if found is not None and unit_of_work(request.scope).writes:
+    uow = unit_of_work(request.scope)
+    if found is not None and uow.writes:
         auth: AuthComponents = request.app.state.auth
         await count_write(auth, found.user.id, response)
+        forget_caller_on_commit(auth, uow, found.user.id)
     return found
 
 
