@@ -49,7 +49,8 @@ class Preview:
     chart_rows: int
 
 
-def _cell(column: str, value: Any) -> str:
+def cell_text(column: str, value: Any) -> str:
+    """A report cell as people read it: labels for statuses and priorities, rates in percent."""
     if value is None:
         return "—"
     if column == Dimension.STATUS.value:
@@ -94,7 +95,7 @@ def _chart(
         dates = [str(row[0]) for row in rows]
         return charts.line_chart(title, dates, series), charted
     if dimensions:
-        labels = [" · ".join(_cell(d, row[at[d]]) for d in dimensions) for row in rows]
+        labels = [" · ".join(cell_text(d, row[at[d]]) for d in dimensions) for row in rows]
     else:
         labels = ["All tasks"]
     return charts.bar_chart(title, labels, series), charted
@@ -106,7 +107,7 @@ def preview(result: ReportResult, dimensions: list[str], metrics: list[str]) -> 
     headers = [_HEADERS.get(c) or METRIC_LABELS.get(c) or c for c in columns]
     numeric = [c in METRIC_LABELS for c in columns]
     shown = [
-        [_cell(column, value) for column, value in zip(columns, row, strict=False)]
+        [cell_text(column, value) for column, value in zip(columns, row, strict=False)]
         for row in result.rows[:SHOWN_ROWS]
     ]
     chart, charted = _chart(result, dimensions, metrics)

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from smarttask.analytics.schemas import Dimension, Metric, ReportResult
+from smarttask.analytics.schemas import Dimension, ReportResult
 from smarttask.reports.schemas import ScheduleRead
-from smarttask.web.pages.analytics.common import percent
 from smarttask.web.pages.analytics.report_form import DIMENSION_LABELS, METRIC_LABELS
+from smarttask.web.pages.analytics.report_view import cell_text
 from smarttask.web.pages.projects.cards import PRIORITY_LABELS, RISK_LABELS, STATUS_LABELS
 from smarttask.web.render import day
 
@@ -126,22 +126,6 @@ class Table:
     truncated: bool
 
 
-def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if column == Dimension.STATUS.value:
-        return STATUS_LABELS.get(str(value), str(value))
-    if column == Dimension.PRIORITY.value:
-        return PRIORITY_LABELS.get(str(value), str(value))
-    if column == Metric.COMPLETION_RATE.value:
-        return percent(float(value))
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def table(result: ReportResult, limit: int) -> Table:
     """The first `limit` rows of the result, in words."""
     columns = result.columns
@@ -149,7 +133,7 @@ def table(result: ReportResult, limit: int) -> Table:
         headers=[_HEADERS.get(c) or METRIC_LABELS.get(c) or c for c in columns],
         numeric=[c in METRIC_LABELS for c in columns],
         rows=[
-            [_cell(column, value) for column, value in zip(columns, row, strict=False)]
+            [cell_text(column, value) for column, value in zip(columns, row, strict=False)]
             for row in result.rows[:limit]
         ],
         total_rows=len(result.rows),
