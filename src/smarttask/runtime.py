@@ -18,7 +18,7 @@ from smarttask.db.engine import Database
 from smarttask.jobs.registry import JobRegistry, JobSet
 from smarttask.kit.ratelimit import RateLimiter
 from smarttask.settings import Settings, get_settings
-from smarttask.wiring import job_modules
+from smarttask.wiring import job_modules, reaction_modules
 
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ def build_runtime(
     settings = settings or get_settings()
     return Runtime(
         settings=settings,
-        database=Database(settings.database, jobs=settings.jobs),
+        database=Database(settings.database, jobs=settings.jobs, reactions=reaction_modules()),
         jobs=JobRegistry(job_modules(), extra=extra_jobs),
         auth=AuthComponents.build(settings.auth, RateLimiter(settings.rate_limits)),
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -139,8 +139,28 @@ class MailSettings:
     smtp_port: int
     smtp_username: str | None
     smtp_password: str | None = field(repr=False)
-    smtp_security: Literal["none", "starttls", "tls"]
+    smtp_security: Literal["none", "starttls", "tls", "starttls_if_offered"]
     smtp_timeout: float
+    public_url: str = "http://127.0.0.1:8000"  # the base of every link in a mail
+    max_attempts: int = 8  # sending attempts before a mail job is dead
+
+
+def _with_mail_url(mail: MailSettings, url: str) -> MailSettings:
+    """The mail group with the SMTP server of `url` (smtp://[user:pass@]host:port, smtps://)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("SMARTTASK_MAIL_URL must be smtp://[user:pass@]host:port or smtps://...")
+    tls = parts.scheme == "smtps"
+    return replace(
+        mail,
+        backend="smtp",
+        smtp_host=parts.hostname,
+        smtp_port=parts.port or (465 if tls else 25),
+        smtp_username=unquote(parts.username) if parts.username else None,
+        smtp_password=unquote(parts.password) if parts.password else None,
+        # smtp:// upgrades with STARTTLS when the server offers it (aiosmtplib's default).
+        smtp_security="tls" if tls else "starttls_if_offered",
+    )
 
 
 DEFAULT_AI_MODELS = {
@@ -263,6 +283,25 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout: float = Field(default=10.0, gt=0)
+    # The contract's way to configure mail (docs/notifications.md): unset keeps the settings
+    # above; smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://... for TLS.
+    mail_url: SecretStr | None = None
+    # The sender of every mail; overrides mail_sender.
+    mail_from: str | None = None
+    mail_max_attempts: int = Field(default=8, ge=1, le=50)
+
+    # Live events: how long the event log keeps an event (Last-Event-ID resumes within it).
+    event_retention_hours: int = Field(default=72, ge=24)
+    event_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    # Webhooks: targets on loopback/private/link-local addresses are refused unless allowed.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    # Notifications: the local hour of the daily digest, and how far ahead "due soon" is.
+    notification_digest_hour: int = Field(default=8, ge=0, le=23)
+    notification_due_soon_hours: int = Field(default=24, ge=1, le=24 * 14)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -304,6 +343,11 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("SMARTTASK_PUBLIC_URL must not have a query or a fragment")
         return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _valid_mail_url(self) -> Settings:
+        _ = self.mail  # a malformed SMARTTASK_MAIL_URL stops the start, not the first mail
+        return self
 
     @model_validator(mode="after")
     def _secret_key_or_generated(self) -> Settings:
@@ -465,10 +509,10 @@ class Settings(BaseSettings):
 
     @property
     def mail(self) -> MailSettings:
-        """The outgoing-mail group."""
-        return MailSettings(
+        """The outgoing-mail group (SMARTTASK_MAIL_URL, when set, wins over the smtp_* fields)."""
+        mail = MailSettings(
             backend=self.mail_backend,
-            sender=self.mail_sender,
+            sender=self.mail_from or self.mail_sender,
             files_path=self.mail_files_path,
             smtp_host=self.smtp_host,
             smtp_port=self.smtp_port,
@@ -478,7 +522,11 @@ class Settings(BaseSettings):
             ),
             smtp_security=self.smtp_security,
             smtp_timeout=self.smtp_timeout,
+            public_url=self.public_url,
+            max_attempts=self.mail_max_attempts,
         )
+        url = self.mail_url.get_secret_value().strip() if self.mail_url else ""
+        return _with_mail_url(mail, url) if url else mail
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,10 @@ before it is needed (a Lambda cold start imports only what its first request tou
 - `jobs`: the module that declares its job handlers and periodic jobs (`jobs/registry.py`);
 - `cli`: the module whose `add_commands(commands)` adds its `smarttask` sub-commands;
 - `pages`: routers of the web app's pages (outside the API prefix), each with the leading
-  path segments of its pages, as routers are given.
+  path segments of its pages, as routers are given;
+- `reacts`: the module whose `react(session, events)` runs before every commit that
+  published events (`events/outbox.py`): notifications and webhook deliveries are written in
+  the transaction of the change that caused them.
 
 The app (`app.py`), the metadata registry, the job registry (`runtime.py`) and the command
 line (`entrypoints/cli.py`) read this table; adding a domain is one entry here.
@@ -32,6 +35,7 @@ class Domain:
     models: str | None = None
     jobs: str | None = None
     cli: str | None = None
+    reactions: str | None = None
 
 
 def _module(package: str, part: str | bool, default: str) -> str | None:
@@ -47,6 +51,7 @@ def domain(
     jobs: str | bool = False,
     cli: str | bool = False,
     pages: tuple[tuple[str, ...], ...] = (),
+    reacts: str | bool = False,
 ) -> Domain:
     """A domain of `smarttask.<package>`; each router is (module, *leading path segments).
 
@@ -62,6 +67,7 @@ def domain(
         _module(package, models, "models"),
         _module(package, jobs, "jobs"),
         _module(package, cli, "cli"),
+        _module(package, reacts, "reactions"),
     )
 
 
@@ -69,8 +75,19 @@ def domain(
 DOMAINS: tuple[Domain, ...] = (
     domain("jobs", jobs="builtin", cli=True),
     domain("kit.idempotency"),
-    domain("accounts", ("routes", "auth"), ("users_routes", "users")),
-    domain("workspaces", ("routes", "workspaces")),
+    domain("events", jobs=True),
+    domain("mailing", models=False, jobs=True),
+    domain(
+        "accounts",
+        ("routes", "auth"),
+        ("recovery_routes", "auth/password-reset", "auth/verify-email", "auth/verification"),
+        ("users_routes", "users"),
+    ),
+    domain(
+        "workspaces",
+        ("routes", "workspaces"),
+        ("invitation_routes", "workspaces/*/invitations", "invitations"),
+    ),
     domain("history", jobs=True, cli=True),
     domain("projects", ("routes", "workspaces/*/projects", "projects")),
     domain(
@@ -89,6 +106,15 @@ DOMAINS: tuple[Domain, ...] = (
     domain("activity"),
     domain("analytics", ("routes", "analytics"), models=False),
     domain("reports", ("routes", "workspaces/*/reports", "reports"), jobs=True),
+    domain(
+        "notifications",
+        ("routes", "notifications", "users/me/notification-preferences", "tasks/*/watch"),
+        jobs=True,
+        reacts=True,
+    ),
+    domain("live", ("routes", "workspaces/*/events", "users/me/events"), models=False),
+    domain("webhooks", ("routes", "workspaces/*/webhooks", "webhooks"), jobs=True, reacts=True),
+    domain("calendar", ("routes", "users/me/calendar-feed"), pages=(("feed_routes", "calendar"),)),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(
@@ -97,6 +123,17 @@ DOMAINS: tuple[Domain, ...] = (
         pages=(
             ("pages.static", "static"),
             ("pages.auth", "", "login", "register", "logout"),
+            (
+                "pages.account_links",
+                "forgot-password",
+                "reset-password",
+                "verify-email",
+                "invitations",
+            ),
+            ("pages.notifications", "notifications", "profile/notifications"),
+            ("pages.live", "live", "workspaces/*/live"),
+            ("pages.webhooks", "workspaces/*/webhooks", "webhooks"),
+            ("pages.calendar", "profile/calendar"),
             ("pages.home", "my-tasks"),
             (
                 "pages.analytics",
@@ -127,6 +164,11 @@ def model_modules() -> tuple[str, ...]:
 def job_modules() -> tuple[str, ...]:
     """The modules that declare job handlers."""
     return tuple(domain.jobs for domain in DOMAINS if domain.jobs)
+
+
+def reaction_modules() -> tuple[str, ...]:
+    """The modules whose `react` runs before a commit that published events."""
+    return tuple(domain.reactions for domain in DOMAINS if domain.reactions)
 
 
 def cli_modules() -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smarttask.adapters.llm.base import (
     AnalysisProvider,
@@ -26,9 +26,13 @@ from smarttask.analysis import budget, guardrail, repository, snapshot
 from smarttask.analysis.service import JOB_KIND
 from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
+from smarttask.events import outbox
 from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
 from smarttask.settings import AISettings
 from smarttask.tasks import repository as tasks
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("smarttask.analysis")
 registry = JobSet()
@@ -44,6 +48,8 @@ class Prepared:
     workspace_id: str
     requested_by: str | None
     request: AnalysisRequest
+    task_id: str
+    project_id: str
 
     @property
     def task(self) -> TaskSnapshot:
@@ -83,6 +89,25 @@ async def _fail(database: Database, analysis_id: str, attempt: int, message: str
     await _write(database, analysis_id, attempt, **_failed(message, utcnow()))
 
 
+def _completed(session: AsyncSession, prepared: Prepared, status: str) -> None:
+    """Publish `analysis.completed` (done or failed) with the transaction that finished it."""
+    outbox.emit(
+        session,
+        "analysis.completed",
+        {
+            "analysis": {
+                "id": prepared.analysis_id,
+                "task_id": prepared.task_id,
+                "status": status,
+                "requested_by": prepared.requested_by,
+            },
+            "task": {"id": prepared.task_id, "project_id": prepared.project_id},
+        },
+        workspace_id=prepared.workspace_id,
+        project_id=prepared.project_id,
+    )
+
+
 async def _fail_billed(
     database: Database, prepared: Prepared, attempt: int, message: str, error: ProviderError
 ) -> None:
@@ -97,6 +122,7 @@ async def _fail_billed(
             session, prepared.analysis_id, only_if=_OPEN, attempt=attempt, **values
         ):
             await budget.spend(session, prepared.workspace_id, prepared.requested_by, spent, now)
+            _completed(session, prepared, "failed")
         await session.commit()
 
 
@@ -130,7 +156,14 @@ async def _prepare(ctx: JobContext, analysis_id: str) -> Prepared | None:
         ):
             return None  # a later attempt took it over while this worker was away
         await session.commit()
-    return Prepared(analysis_id, analysis.workspace_id, analysis.requested_by, request)
+    return Prepared(
+        analysis_id,
+        analysis.workspace_id,
+        analysis.requested_by,
+        request,
+        task.id,
+        task.project_id,
+    )
 
 
 async def _call(
@@ -165,6 +198,7 @@ async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) ->
     if await repository.set_state(
         ctx.session, prepared.analysis_id, only_if=("running",), attempt=ctx.attempt, **values
     ):
+        _completed(ctx.session, prepared, values["status"])
         await budget.spend(
             ctx.session,
             prepared.workspace_id,
@@ -199,13 +233,15 @@ async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
     except Exception as error:  # a bug or an SDK surprise: fail clearly, never leave it running
         message = f"The analysis failed unexpectedly ({type(error).__name__})."
         log.exception("analysis failed", extra={"analysis_id": analysis_id})
-        await _write(
-            ctx.database,
-            analysis_id,
-            ctx.attempt,
-            status="failed",
-            error=message,
-            completed_at=utcnow(),
-        )
+        async with ctx.database.session() as session:
+            if await repository.set_state(
+                session,
+                analysis_id,
+                only_if=_OPEN,
+                attempt=ctx.attempt,
+                **_failed(message, utcnow()),
+            ):
+                _completed(session, prepared, "failed")
+            await session.commit()
         raise PermanentFailure(message) from error
     await _store(ctx, prepared, answer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
@@ -10,6 +12,7 @@ from smarttask.comments import repository
 from smarttask.comments.models import Comment
 from smarttask.comments.schemas import CommentRead
 from smarttask.db.types import new_id, utcnow
+from smarttask.events import outbox
 from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch_page
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks import service as tasks
@@ -60,6 +63,44 @@ async def page_for_task(
     return rows.read(CommentRead.model_validate)
 
 
+async def _publish(
+    session: AsyncSession, type: str, user: User, comment: Comment, task: Task | None = None
+) -> None:
+    """Publish a comment event with the task it is on (the change's transaction)."""
+    task = task or await session.get(Task, comment.task_id)
+    about: dict[str, Any] = {
+        "id": comment.task_id,
+        "project_id": None,
+        "number": None,
+        "title": None,
+    }
+    if task is not None:
+        about = {
+            "id": task.id,
+            "project_id": task.project_id,
+            "number": task.number,
+            "title": task.title,
+        }
+    outbox.emit(
+        session,
+        type,
+        {
+            "comment": {
+                "id": comment.id,
+                "task_id": comment.task_id,
+                "author_id": comment.author_id,
+                "body": comment.body if type != "comment.deleted" else None,
+                "created_at": comment.created_at,
+                "updated_at": comment.updated_at,
+            },
+            "task": about,
+        },
+        workspace_id=comment.workspace_id,
+        project_id=about["project_id"],
+        actor_id=user.id,
+    )
+
+
 async def create(session: AsyncSession, user: User, task: Task, body: str) -> Comment:
     """Add a comment to a task."""
     now = utcnow()
@@ -84,6 +125,7 @@ async def create(session: AsyncSession, user: User, task: Task, body: str) -> Co
         entity_id=comment.id,
         changes=activity.snapshot({"task_id": task.id, "body": body}),
     )
+    await _publish(session, "comment.created", user, comment, task)
     return comment
 
 
@@ -116,6 +158,7 @@ async def edit(
             entity_id=comment.id,
             changes=changes,
         )
+        await _publish(session, "comment.updated", user, comment)
     return comment
 
 
@@ -133,5 +176,6 @@ async def delete(session: AsyncSession, user: User, comment: Comment, role: Role
         entity_id=comment.id,
         changes=activity.removal({"task_id": comment.task_id, "body": comment.body}),
     )
+    await _publish(session, "comment.deleted", user, comment)
     await session.delete(comment)
     await session.flush()

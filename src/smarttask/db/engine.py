@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -150,10 +150,22 @@ _MAX_COMPILED = 1024
 class Database:
     """The process's engines, created on first use and shared by every request."""
 
-    def __init__(self, settings: DatabaseSettings, *, jobs: JobSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: DatabaseSettings,
+        *,
+        jobs: JobSettings | None = None,
+        reactions: tuple[str, ...] = (),
+    ) -> None:
         self.settings = settings
         # How sessions of this database enqueue jobs (jobs/queue.py): SQS after commit or not.
         self.job_settings = jobs
+        # Modules whose `react(session, events)` runs before each commit that published
+        # events (events/outbox.py); the runtime passes the wiring point's.
+        self.reactions = reactions
+        # Called with (stream, last sequence) after a commit that published events, in this
+        # process (the live hub wakes its subscribers without waiting for the database).
+        self.commit_listeners: list[Callable[[str, int], None]] = []
         self._core: Engine | None = None
         self._read_core: Engine | None = None
         self._engine: AsyncEngine | None = None

@@ -1,4 +1,5 @@
-"""Work that must happen only once a transaction has committed (e.g. sending job ids to SQS)."""
+"""Work tied to a session's commit: before it (in the transaction: the outbox's last writes)
+and only once it has committed (e.g. sending job ids to SQS, waking local subscribers)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger("smarttask.db")
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _PENDING = "smarttask.after_commit"
+_BEFORE = "smarttask.before_commit"
+# Keys of session.info that describe uncommitted work: dropped on rollback and close.
+_UNCOMMITTED: list[str] = [_PENDING, _BEFORE]
+
+
+def uncommitted_key(key: str) -> str:
+    """Register `key` of session.info as uncommitted work's (dropped on rollback); returns it."""
+    if key not in _UNCOMMITTED:
+        _UNCOMMITTED.append(key)
+    return key
+
+
+def before_commit(session: AsyncSession, name: str, callback: BeforeCommit) -> None:
+    """Run `callback(session)` in the transaction just before its next commit, once per name.
+
+    Callbacks run in the order they were first registered; one may register others (they run
+    too). If one raises, the commit does not happen and the error reaches the committer.
+    """
+    session.info.setdefault(_BEFORE, {}).setdefault(name, callback)
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
@@ -23,6 +44,10 @@ class HookedSession(AsyncSession):
 
     async def commit(self) -> None:
         """Commit, then run what waited for the commit (failures are logged, not raised)."""
+        waiting: dict[str, BeforeCommit] = self.info.get(_BEFORE, {})
+        while waiting:  # a callback may register more (or itself again), which run too
+            before = waiting.pop(next(iter(waiting)))
+            await before(self)
         await super().commit()
         callbacks: list[AfterCommit] = self.info.pop(_PENDING, [])
         for callback in callbacks:
@@ -33,10 +58,14 @@ class HookedSession(AsyncSession):
 
     async def rollback(self) -> None:
         """Roll back and drop the callbacks of the discarded work."""
-        self.info.pop(_PENDING, None)
+        self._forget_uncommitted()
         await super().rollback()
 
     async def close(self) -> None:
         """Close; callbacks of uncommitted work are dropped."""
-        self.info.pop(_PENDING, None)
+        self._forget_uncommitted()
         await super().close()
+
+    def _forget_uncommitted(self) -> None:
+        for key in _UNCOMMITTED:
+            self.info.pop(key, None)

@@ -13,6 +13,7 @@ from smarttask.activity import feed
 from smarttask.activity import service as activity
 from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
+from smarttask.events import outbox
 from smarttask.history import service as history
 from smarttask.history.effects import State
 from smarttask.kit.pagination import Page, fetch_page
@@ -178,6 +179,43 @@ async def _apply_labels(session: AsyncSession, user: User, task: Task, names: li
     await repository.set_labels(session, task.id, list(ids.values()))
 
 
+def _event_task(task: Task) -> dict[str, Any]:
+    """What a task event says of the task (its state after the change)."""
+    return {
+        "id": task.id,
+        "workspace_id": task.workspace_id,
+        "project_id": task.project_id,
+        "number": task.number,
+        "title": task.title,
+        "status": task.status,
+        "priority": Priority.of_rank(task.priority).value,
+        "assignee_id": task.assignee_id,
+        "reporter_id": task.reporter_id,
+        "parent_id": task.parent_id,
+        "due_at": task.due_at,
+        "version": task.version,
+        "updated_at": task.updated_at,
+    }
+
+
+def _publish(
+    session: AsyncSession,
+    type: str,
+    user: User,
+    task: Task,
+    changes: dict[str, Any],
+    **extra: Any,
+) -> None:
+    outbox.emit(
+        session,
+        type,
+        {"task": _event_task(task), "changes": changes, **extra},
+        workspace_id=task.workspace_id,
+        project_id=task.project_id,
+        actor_id=user.id,
+    )
+
+
 def _state(task: Task) -> State:
     """What the history keeps of a task."""
     return State(
@@ -242,6 +280,15 @@ async def create(
         entity_id=task.id,
         changes=activity.snapshot(_values(task, body.labels)),
     )
+    _publish(
+        session,
+        "task.created",
+        user,
+        task,
+        {},
+        key=f"{project.key}-{task.number}",
+        description=task.description,
+    )
     return task, project.key
 
 
@@ -305,6 +352,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             entity_id=task.id,
             changes=changed,
         )
+        _publish(session, "task.updated", user, task, changed)
     return task
 
 
@@ -345,6 +393,13 @@ async def _move(
             entity_id=sub.id,
             changes={"project_id": {"old": befores[sub.id].project_id, "new": target.id}},
         )
+        _publish(
+            session,
+            "task.updated",
+            user,
+            sub,
+            {"project_id": {"old": befores[sub.id].project_id, "new": target.id}},
+        )
     return changes
 
 
@@ -369,6 +424,21 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
             changes={"subtask_of": {"old": task.id, "new": None}}
             if task_id != task.id
             else activity.removal({"title": task.title, "number": task.number}),
+        )
+    for task_id in doomed:
+        outbox.emit(
+            session,
+            "task.deleted",
+            {
+                "task": {
+                    "id": task_id,
+                    "workspace_id": task.workspace_id,
+                    "project_id": task.project_id,
+                }
+            },
+            workspace_id=task.workspace_id,
+            project_id=task.project_id,
+            actor_id=user.id,
         )
     dependents = await risk.dependents(session, doomed)
     await history.forget(session, task.workspace_id, doomed, utcnow())

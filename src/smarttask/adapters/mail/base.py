@@ -10,6 +10,7 @@ from typing import Protocol
 
 # Lines end in CRLF and long headers are folded (RFC 5322), in files and on the wire alike.
 POLICY = SMTP
+_OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "subject", "date", "message-id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class Message:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    # Extra headers, e.g. ("List-Unsubscribe", "<https://...>"); never From/To/Subject.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class MailError(Exception):
@@ -73,6 +76,10 @@ def build_email(message: Message, sender: str) -> EmailMessage:
         email["Date"] = formatdate(usegmt=True)
         # An explicit domain: make_msgid() would otherwise ask DNS for this host's name.
         email["Message-ID"] = make_msgid(domain=email["From"].addresses[0].domain)
+        for name, value in message.headers:
+            if name.lower() in _OWN_HEADERS or "\n" in value or "\r" in value:
+                raise ValueError(f"header {name!r} cannot be set this way")
+            email[name] = value
         email.set_content(message.text)
         if message.html is not None:
             email.add_alternative(message.html, subtype="html")

@@ -9,7 +9,9 @@ import aiosmtplib
 
 from smarttask.adapters.mail.base import POLICY, MailError, Message, build_email, envelope
 
-Security = Literal["none", "starttls", "tls"]
+# starttls_if_offered: upgrade when the server offers STARTTLS (the smtp:// of SMARTTASK_MAIL_URL).
+Security = Literal["none", "starttls", "tls", "starttls_if_offered"]
+_START_TLS: dict[str, bool | None] = {"starttls": True, "starttls_if_offered": None}
 
 
 class SmtpMailer:
@@ -59,7 +61,7 @@ class SmtpMailer:
                 password=self._password if self.username is not None else None,
                 timeout=self.timeout,
                 use_tls=self.security == "tls",
-                start_tls=self.security == "starttls",
+                start_tls=_START_TLS.get(self.security, False),
                 tls_context=self.tls_context,
             )
         except (aiosmtplib.SMTPException, OSError, ValueError) as error:

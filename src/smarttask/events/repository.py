@@ -1,0 +1,74 @@
+"""All SQL of the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.db.dialect import upsert
+from smarttask.events.models import Event, EventStream
+
+CHANNEL = "smarttask_events"
+
+
+async def take_sequence(session: AsyncSession, stream: str, count: int) -> int:
+    """Reserve `count` numbers of the stream; the last one. Holds the stream's row lock (on
+    PostgreSQL) until the transaction ends, so the stream's events commit in number order."""
+    insert_row = upsert(session, EventStream).values(stream=stream, last_seq=count)
+    statement = insert_row.on_conflict_do_update(
+        index_elements=["stream"], set_={"last_seq": EventStream.last_seq + count}
+    ).returning(EventStream.last_seq)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert numbered events (one statement)."""
+    if rows:
+        await session.execute(insert(Event), list(rows))
+
+
+async def notify(session: AsyncSession, payloads: Sequence[str]) -> None:
+    """PostgreSQL: NOTIFY every listener once the transaction commits (never on rollback)."""
+    for payload in payloads:
+        await session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {
+                "channel": CHANNEL,
+                "payload": payload,
+            },
+        )
+
+
+async def after(session: AsyncSession, stream: str, seq: int, limit: int) -> Sequence[Event]:
+    """The stream's events numbered above `seq`, in order, at most `limit`."""
+    statement = (
+        select(Event)
+        .where(Event.stream == stream, Event.seq > seq)
+        .order_by(Event.seq)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def oldest_kept(session: AsyncSession, stream: str) -> int | None:
+    """The lowest number the stream still keeps (None when it keeps nothing)."""
+    return (
+        await session.execute(select(func.min(Event.seq)).where(Event.stream == stream))
+    ).scalar_one_or_none()
+
+
+async def last_seq(session: AsyncSession, stream: str) -> int:
+    """The stream's last number (0 before its first event)."""
+    found = await session.execute(select(EventStream.last_seq).where(EventStream.stream == stream))
+    return int(found.scalar_one_or_none() or 0)
+
+
+async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete at most `limit` events older than `before`; how many went."""
+    doomed = select(Event.id).where(Event.created_at < before).limit(limit)
+    result = await session.execute(delete(Event).where(Event.id.in_(doomed)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

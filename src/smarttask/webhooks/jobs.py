@@ -1,0 +1,5 @@
+"""(Being built.)"""
+
+from smarttask.jobs.registry import JobSet
+
+registry = JobSet()
