@@ -424,3 +424,96 @@ def test_settings_refuse_a_password_without_a_username() -> None:
     """A password alone would be silently unused; the settings say so instead."""
     with pytest.raises(ValidationError, match="SMARTTASK_SMTP_PASSWORD needs"):
         make_settings("sqlite+aiosqlite:///unused.db", smtp_password="some-password")
+
+
+async def test_starttls_when_offered_upgrades(
+    starttls_server: Server, certificates: Certificates
+) -> None:
+    """smtp:// of SMARTTASK_MAIL_URL upgrades with STARTTLS when the server offers it."""
+    mailer = smtp_mailer(
+        starttls_server.port, security="starttls_if_offered", tls_context=certificates.client
+    )
+
+    await mailer.send(report_message("ada@example.org"))
+
+    [received] = starttls_server.handler.received
+    assert received.tls
+
+
+async def test_starttls_when_offered_sends_plain_to_a_server_without_it(
+    smtp_server: Server,
+) -> None:
+    """A server that offers no STARTTLS still gets the message (a relay on the same host)."""
+    await smtp_mailer(smtp_server.port, security="starttls_if_offered").send(
+        report_message("ada@example.org")
+    )
+
+    [received] = smtp_server.handler.received
+    assert not received.tls
+
+
+async def test_extra_headers_arrive(smtp_server: Server) -> None:
+    """A message's extra headers (List-Unsubscribe) arrive as sent."""
+    link = "<https://tasks.example.org/profile/notifications>"
+    message = Message(
+        to=("ada@example.org",),
+        subject="hello",
+        text="hi",
+        headers=(("List-Unsubscribe", link),),
+    )
+    await smtp_mailer(smtp_server.port).send(message)
+
+    [received] = smtp_server.handler.received
+    assert received.email["List-Unsubscribe"] == link
+    assert received.email["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        (("Bcc", "eve@example.org"),),
+        (("Subject", "another"),),
+        (("X-Note", "one\r\nBcc: eve@example.org"),),
+    ],
+)
+async def test_extra_headers_cannot_add_recipients_or_replace_ours(
+    smtp_server: Server, headers: tuple[tuple[str, str], ...]
+) -> None:
+    """A header that would add a recipient, replace ours or inject a line is a MailError."""
+    message = Message(to=("ada@example.org",), subject="hello", text="hi", headers=headers)
+    with pytest.raises(MailError, match="cannot be set"):
+        await smtp_mailer(smtp_server.port).send(message)
+    assert smtp_server.handler.received == []
+
+
+def test_mail_url_sets_the_smtp_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SMARTTASK_MAIL_URL wins over the SMTP settings; user and password are unquoted."""
+    register_secret("p@ss:word/1")
+    monkeypatch.setenv(
+        "SMARTTASK_MAIL_URL", "smtp://mailer:p%40ss%3Aword%2F1@relay.example.org:587"
+    )
+    monkeypatch.setenv("SMARTTASK_MAIL_FROM", "Tasks <tasks@example.org>")
+    monkeypatch.setenv("SMARTTASK_SMTP_HOST", "ignored.example.org")
+    settings = Settings(_env_file=None, secret_key=TEST_SECRET_KEY)  # type: ignore[call-arg]
+
+    mail = settings.mail
+    assert (mail.backend, mail.smtp_host, mail.smtp_port) == ("smtp", "relay.example.org", 587)
+    assert (mail.smtp_username, mail.smtp_password) == ("mailer", "p@ss:word/1")
+    assert mail.smtp_security == "starttls_if_offered"
+    assert mail.sender == "Tasks <tasks@example.org>"
+    assert "p@ss" not in repr(settings)
+    assert "p@ss" not in repr(mail)
+
+
+def test_mail_url_smtps_is_implicit_tls_on_465() -> None:
+    """smtps:// without a port is TLS from the first byte on port 465."""
+    mail = make_settings("sqlite+aiosqlite:///unused.db", mail_url="smtps://relay.example.org").mail
+    assert (mail.smtp_security, mail.smtp_port, mail.smtp_username) == ("tls", 465, None)
+    assert isinstance(build_mailer(mail), SmtpMailer)
+
+
+@pytest.mark.parametrize("url", ["http://relay.example.org", "smtp://", "relay.example.org:25"])
+def test_mail_url_malformed_stops_the_start(url: str) -> None:
+    """A malformed SMARTTASK_MAIL_URL is refused when the settings load, not at the first mail."""
+    with pytest.raises(ValidationError, match="SMARTTASK_MAIL_URL"):
+        make_settings("sqlite+aiosqlite:///unused.db", mail_url=url)
