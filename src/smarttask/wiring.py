@@ -82,11 +82,13 @@ DOMAINS: tuple[Domain, ...] = (
         ("routes", "auth"),
         ("recovery_routes", "auth/password-reset", "auth/verify-email", "auth/verification"),
         ("users_routes", "users"),
+        jobs=True,
     ),
     domain(
         "workspaces",
         ("routes", "workspaces"),
         ("invitation_routes", "workspaces/*/invitations", "invitations"),
+        jobs=True,
     ),
     domain("history", jobs=True, cli=True),
     domain("projects", ("routes", "workspaces/*/projects", "projects")),
