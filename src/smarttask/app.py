@@ -40,6 +40,7 @@ UNREPLAYABLE_PREFIXES = (
     f"{API_PREFIX}/users/me/tokens",
     f"{API_PREFIX}/users/me/totp",
     f"{API_PREFIX}/users/me/password",
+    f"{API_PREFIX}/users/me/calendar-feed",
 )
 # The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
 RAW_BODY_PREFIXES = (TRANSFER_PATH,)
@@ -104,6 +105,9 @@ def create_app(
         try:
             yield
         finally:
+            hub = getattr(_app.state, "live_hub", None)  # live/hub.py, made by a first stream
+            if hub is not None:
+                await hub.close()
             if listener is not None:
                 auth.callers.attach(None)
                 await listener.stop()

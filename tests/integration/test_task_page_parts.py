@@ -38,7 +38,8 @@ async def test_the_analysis_part_polls_until_done_or_failed(
 
     pending = await client.get(url, headers=HTMX)
     assert pending.status_code == 200
-    assert 'hx-trigger="load delay:1s"' in pending.text
+    assert 'data-live="analysis.completed"' in pending.text
+    assert 'hx-trigger="live"' in pending.text
     assert "Analyzing this task" in pending.text
     assert '<h2 id="analysis-heading">AI analysis</h2>' not in pending.text
 

@@ -77,5 +77,5 @@ async def test_the_analysis_poll_reads_only_what_it_shows(
             f"/tasks/{task['id']}/part/analysis", headers={"HX-Request": "true"}
         )
     assert response.status_code == 200
-    assert 'hx-trigger="load delay:1s"' in response.text  # still pending: it polls again
+    assert 'hx-trigger="live"' in response.text  # still pending: refreshed on its event
     assert len([s for s in statements if not s.startswith("BEGIN")]) <= 8

@@ -88,6 +88,9 @@ def test_authenticated_operations_declare_401_and_the_bearer_scheme(
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",
+        "POST /api/v1/auth/password-reset",
+        "POST /api/v1/auth/password-reset/confirm",
+        "POST /api/v1/auth/verify-email",
         "POST /api/v1/counters/{name}/increment",
         "GET /api/v1/counters/{name}",
     }

@@ -24,6 +24,8 @@ def test_user_from_row_is_detached_clean_and_complete() -> None:
         "totp_secret": None,
         "totp_enabled": False,
         "totp_last_step": None,
+        "email_verified": True,
+        "timezone": "Europe/Paris",
         "created_at": now,
         "updated_at": now,
         "deleted_at": None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
@@ -68,3 +68,27 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class AccountToken(Base):
+    """A single-use token mailed to a user: a password reset or an email verification.
+
+    Only its SHA-256 is stored; `email` is the address the mail went to (a verification
+    holds only while the account still has it). Used tokens keep their row until purged.
+    """
+
+    __tablename__ = "account_token"
+    __table_args__ = (
+        Index("ix_account_token_user_id_purpose", "user_id", "purpose"),
+        Index("ix_account_token_expires_at", "expires_at"),
+        CheckConstraint("purpose IN ('password_reset', 'verify_email')", name="purpose"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

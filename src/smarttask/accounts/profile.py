@@ -48,7 +48,7 @@ async def _prove(
 async def update_profile(
     session: AsyncSession, auth: AuthComponents, user: User, changes: UserUpdate
 ) -> User:
-    """Change one's name, or (with proof) email; 409 when the email is taken.
+    """Change one's name or time zone, or (with proof) email; 409 when the email is taken.
 
     The new email applies at once. Telling the old address and confirming the new one by
     mail comes with the mail domain; until then the change is logged as a security event.
@@ -57,6 +57,8 @@ async def update_profile(
         await _prove(session, auth, user, changes)
     if changes.name is not None:
         user.name = changes.name
+    if changes.timezone is not None:
+        user.timezone = changes.timezone
     if changes.email is not None:
         email = service.normalize_email(changes.email)
         if email != user.email:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints
 
 from smarttask.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from smarttask.kit.schemas import InputSchema, OutputSchema
@@ -16,6 +18,23 @@ Password = Annotated[str, Field(min_length=1, max_length=1024)]
 # A password being set: the policy's length bounds are in the schema (the rest, common
 # passwords and the email, only the server can check).
 NewPassword = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in _zone_names():
+        raise ValueError("Use an IANA time zone name, such as Europe/Paris or UTC.")
+    return name
+
+
+# A person's zone: reminders and the daily digest follow it (docs/notifications.md).
+UserTimeZone = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)
+]
 TotpCode = Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
 
 
@@ -89,6 +108,10 @@ class UserRead(OutputSchema):
     is_admin: bool
     is_active: bool
     totp_enabled: bool
+    # True once the person opened the link of a verification mail (or a reset, an invitation).
+    email_verified: bool
+    # The IANA zone of the person's reminders and daily digest (docs/notifications.md).
+    timezone: str
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
@@ -108,12 +131,15 @@ class Proof(InputSchema):
 
 
 class UserUpdate(Proof):
-    """Changes to one's own profile (a new email needs proof; a new name does not)."""
+    """Changes to one's own profile (a new email needs proof; a new name or zone does not)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Ada King"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Ada King", "timezone": "Europe/London"}]}
+    )
 
     name: Name | None = None
     email: EmailStr | None = Field(default=None, max_length=320)
+    timezone: UserTimeZone | None = None
 
 
 class AdminUserUpdate(Proof):

@@ -12,7 +12,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts import devices, repository, totp
+from smarttask.accounts import devices, mail_queue, repository, totp
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.devices import Device
 from smarttask.accounts.models import RefreshToken, User
@@ -69,8 +69,9 @@ async def register(
     password: str,
     name: str,
     is_admin: bool = False,
+    send_verification: bool = True,
 ) -> User:
-    """Create an account; 409 when the email is taken."""
+    """Create an account (and queue its verification mail); 409 when the email is taken."""
     normalized = checked_email(email)
     await check_password_policy(password, normalized, name)
     if await repository.get_user_by_email(session, normalized) is not None:
@@ -92,6 +93,8 @@ async def register(
         await session.flush()
     except IntegrityError as error:  # a concurrent registration of the same email won
         raise Conflict("An account with this email already exists.") from error
+    if send_verification:
+        await mail_queue.queue_verification(session, user.id)
     return user
 
 

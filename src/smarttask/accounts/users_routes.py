@@ -56,7 +56,7 @@ async def read_me(user: CurrentUser) -> Response:
 async def update_me(
     body: UserUpdate, user: ControllingUser, session: SessionDep, auth: AuthDep
 ) -> UserRead:
-    """Change the caller's name, or (with proof) email."""
+    """Change the caller's name or time zone, or (with proof) email."""
     return UserRead.model_validate(await profile.update_profile(session, auth, user, body))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from smarttask.db.hooks import after_commit, before_commit, uncommitted_key
 from smarttask.db.types import new_id, utcnow
 from smarttask.events import repository
 
+log = logging.getLogger("smarttask.events")
 _PENDING = uncommitted_key("smarttask.events.pending")
 
 
@@ -41,7 +43,8 @@ def user_stream(user_id: str) -> str:
 
 @dataclass(slots=True)
 class Published:
-    """An event of the current transaction; `seq` is set just before the commit."""
+    """An event of the current transaction; `seq` and `created_at` are set just before the
+    commit, under the stream's lock (so both grow together along a stream)."""
 
     type: str
     stream: str
@@ -114,8 +117,12 @@ async def _publish(session: AsyncSession) -> None:
     for stream in sorted(by_stream):  # one lock order for every transaction
         numbered = by_stream[stream]
         top = await repository.take_sequence(session, stream, len(numbered))
+        # Stamped under the stream's lock: the retention prunes by time, and a stream's
+        # times then grow with its numbers, so pruning only ever removes a prefix of it.
+        now = utcnow()
         for offset, event in enumerate(numbered):
             event.seq = top - len(numbered) + 1 + offset
+            event.created_at = now
         last[stream] = top
     await repository.insert_events(session, [_row(event) for event in events])
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -141,4 +148,7 @@ def _row(event: Published) -> dict[str, Any]:
 async def _tell(database: Database, last: dict[str, int]) -> None:
     for listener in list(database.commit_listeners):
         for stream, seq in last.items():
-            listener(stream, seq)
+            try:
+                listener(stream, seq)
+            except Exception as error:  # one failing listener never silences the others
+                log.warning("event commit listener failed", exc_info=error)

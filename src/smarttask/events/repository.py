@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import ARRAY, String, bindparam, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -31,16 +31,16 @@ async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
         await session.execute(insert(Event), list(rows))
 
 
+_NOTIFY = text(
+    "SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"
+).bindparams(bindparam("payloads", type_=ARRAY(String())))
+
+
 async def notify(session: AsyncSession, payloads: Sequence[str]) -> None:
-    """PostgreSQL: NOTIFY every listener once the transaction commits (never on rollback)."""
-    for payload in payloads:
-        await session.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {
-                "channel": CHANNEL,
-                "payload": payload,
-            },
-        )
+    """PostgreSQL: NOTIFY every listener once the transaction commits (never on rollback);
+    one statement for all the transaction's streams."""
+    if payloads:
+        await session.execute(_NOTIFY, {"channel": CHANNEL, "payloads": list(payloads)})
 
 
 async def after(session: AsyncSession, stream: str, seq: int, limit: int) -> Sequence[Event]:
@@ -65,6 +65,16 @@ async def last_seq(session: AsyncSession, stream: str) -> int:
     """The stream's last number (0 before its first event)."""
     found = await session.execute(select(EventStream.last_seq).where(EventStream.stream == stream))
     return int(found.scalar_one_or_none() or 0)
+
+
+async def last_seqs(session: AsyncSession, streams: Sequence[str]) -> dict[str, int]:
+    """The last numbers of these streams (those without an event yet are left out)."""
+    if not streams:
+        return {}
+    statement = select(EventStream.stream, EventStream.last_seq).where(
+        EventStream.stream.in_(list(streams))
+    )
+    return {row.stream: int(row.last_seq) for row in await session.execute(statement)}
 
 
 async def prune(session: AsyncSession, before: datetime, limit: int) -> int:

@@ -30,6 +30,16 @@ _DOCS_PATHS = ("/docs", "/redoc")
 # Paths that are not pages of the web app: they keep the API's headers.
 _NOT_PAGE_PATHS = ("/api/", "/health", "/openapi.json", "/metrics")
 _MAX_USER_AGENT = 200
+# Paths that carry a secret after their prefix (calendar feed tokens): logged masked.
+_SECRET_PATH_PREFIXES = ("/calendar/",)
+
+
+def _loggable_path(path: str) -> str:
+    """The path as the access log writes it: whatever follows a secret prefix masked."""
+    for prefix in _SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "***"
+    return path
 
 
 def _security_headers(csp: str | None, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
@@ -186,7 +196,7 @@ class EdgeMiddleware:
             extra={
                 "request_id": request_id,
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": _loggable_path(scope["path"]),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "client_ip": client[0] if client else None,

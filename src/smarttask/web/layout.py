@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smarttask.notifications.reads import unread_badge
 from smarttask.web.deps import page_reader
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
@@ -45,5 +46,6 @@ async def page(
         mine = [WorkspaceName(workspace.id, workspace.name) for workspace in found.items]
     else:
         mine = await workspace_reads.workspace_names(reader, caller.user, SWITCHER_SIZE)
-    frame = {"workspaces": mine, "current_workspace_id": workspace_id}
+    unread = await unread_badge(reader, session, caller.user.id)  # the inbox badge
+    frame = {"workspaces": mine, "current_workspace_id": workspace_id, "unread_count": unread}
     return render(request, template, {**frame, **(context or {})}, status=status, headers=headers)

@@ -5,10 +5,16 @@ link validation on; nh3 then keeps only the tags and attributes of the safe subs
 and only http, https and mailto links, and gives every link rel="noopener noreferrer
 nofollow". Both are needed: the parser knows Markdown's link tricks, the sanitiser
 guarantees the output whatever the parser let through.
+
+Mentions (docs/notifications.md) are marked by an inline rule: `@ada@example.com` becomes a
+mailto link of class "mention", and the short form `@ada` (a member's email before the `@`,
+which only the task's workspace can resolve) is emphasised with the same class. Code spans
+and code blocks are left alone, as an address inside a word (ada@example.com) is.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -16,6 +22,7 @@ from markupsafe import Markup
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
 
 TAGS = {
     "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
@@ -23,19 +30,51 @@ TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+CLASSES = {"a": {"mention"}, "strong": {"mention"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 MAX_LENGTH = 100_000
+
+
+# The mention syntax of notifications/mentions.py, anchored at the "@".
+_LOCAL = r"[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?"
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+_MENTION = re.compile(rf"@({_LOCAL})(?:@({_DOMAIN}))?(?![\w@-])")
+_NOT_BEFORE = re.compile(r"[\w@./+-]")
+
+
+def _mention(state: StateInline, silent: bool) -> bool:
+    """Inline rule: a mention at the current "@" (not inside a word or an address)."""
+    start = state.pos
+    if state.src[start] != "@" or (start > 0 and _NOT_BEFORE.match(state.src[start - 1])):
+        return False
+    found = _MENTION.match(state.src, start, state.posMax)
+    if found is None:
+        return False
+    if not silent:
+        if found.group(2):
+            opened = state.push("link_open", "a", 1)
+            opened.attrSet("href", f"mailto:{found.group(1)}@{found.group(2)}")
+            opened.attrSet("class", "mention")
+        else:
+            opened = state.push("strong_open", "strong", 1)
+            opened.attrSet("class", "mention")
+        state.push("text", "", 0).content = found.group(0)
+        state.push("link_close" if found.group(2) else "strong_close", opened.tag, -1)
+    state.pos = found.end()
+    return True
 
 
 @cache
 def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    return (
+    parser = (
         MarkdownIt("commonmark", {"html": False, "linkify": False})
         .enable("table")
         .enable("strikethrough")
     )
+    parser.inline.ruler.push("mention", _mention)
+    return parser
 
 
 def render(text: str | None) -> Markup:
@@ -49,6 +88,7 @@ def render(text: str | None) -> Markup:
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
+        allowed_classes=CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
@@ -56,3 +56,42 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Invitation(Base):
+    """An invitation by email to join a workspace with a role, pending until accepted.
+
+    Its mail job sets `token_hash` (the SHA-256 of the link's token; a new mail replaces
+    it). Revoked or replaced invitations are deleted; an accepted one keeps its row.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        Index("ix_invitation_workspace_id_created_at", "workspace_id", "created_at", "id"),
+        # One pending invitation per workspace and email: a new one replaces the old.
+        Index(
+            "uq_invitation_pending_email",
+            "workspace_id",
+            "email",
+            unique=True,
+            sqlite_where=text("accepted_at IS NULL"),
+            postgresql_where=text("accepted_at IS NULL"),
+        ),
+        Index("ix_invitation_expires_at", "expires_at"),
+        CheckConstraint("role IN ('owner', 'admin', 'member', 'viewer')", name="role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by: Mapped[str | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )

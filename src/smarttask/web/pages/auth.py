@@ -155,11 +155,12 @@ async def login_code(
 
 
 @router.get("/register")
-async def register_page(request: Request, caller: MaybeCaller) -> Response:
-    """The form that creates an account."""
+async def register_page(request: Request, caller: MaybeCaller, next: str | None = None) -> Response:
+    """The form that creates an account (then on to `next`, e.g. an invitation)."""
     if caller is not None:
-        return RedirectResponse(HOME, status_code=303)
-    return render(request, "auth/register.html", {"values": {}, "errors": {}, "error": None})
+        return RedirectResponse(safe_next(next), status_code=303)
+    context: dict[str, object] = {"values": {}, "errors": {}, "error": None}
+    return render(request, "auth/register.html", {**context, "next": safe_next(next)})
 
 
 @router.post("/register", dependencies=_per_ip)
@@ -170,6 +171,7 @@ async def register(
     name: Annotated[str, Form(max_length=200)],
     email: Text,
     password: Secret,
+    next: Annotated[str, Form(max_length=2000)] = HOME,
 ) -> Response:
     """Create the account and sign it in."""
     auth = _auth(request)
@@ -185,10 +187,15 @@ async def register(
     except ProblemError as problem:
         if problem.status not in (409, 422, 429):
             raise
-        context = {"values": values, "errors": forms.field_errors(problem), "error": problem.detail}
+        context = {
+            "values": values,
+            "errors": forms.field_errors(problem),
+            "error": problem.detail,
+            "next": safe_next(next),
+        }
         return render(request, "auth/register.html", context, status=problem.status)
     assert isinstance(outcome, signin.Opened)  # a new account has no TOTP yet
-    return _signed_in(request, outcome, HOME)
+    return _signed_in(request, outcome, next)
 
 
 @router.post("/logout")

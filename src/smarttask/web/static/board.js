@@ -74,6 +74,72 @@
     say((target.children.length - before) + " more tasks loaded.");
   });
 
+  // Live: when a teammate creates, changes or deletes a task of this project (live.js sends
+  // the board a `live` event), the columns are read again from this page's own address and
+  // their cards and counts replaced. Not while a card is being moved here: after it.
+  var live = document.querySelector("[data-board][data-live]");
+  var refreshing = false;
+  var again = false;
+  var liveTimer = null;
+
+  function moveUnderWay() {
+    return Boolean(live && (live.querySelector(".dragging, .moving, [aria-busy='true']") ||
+      (document.getElementById("move-menu") && !document.getElementById("move-menu").hidden)));
+  }
+
+  function refreshColumns() {
+    if (refreshing || moveUnderWay()) {
+      again = true;
+      if (!refreshing) schedule(1000);
+      return;
+    }
+    refreshing = true;
+    again = false;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        if (moveUnderWay()) { again = true; return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var focusedId = document.activeElement && document.activeElement.closest(".task-card")
+          ? document.activeElement.closest(".task-card").getAttribute("data-task-id") : null;
+        fresh.querySelectorAll(".board-column[data-column]").forEach(function (column) {
+          var status = column.getAttribute("data-column");
+          var here = live.querySelector(".board-column[data-column='" + status + "']");
+          if (!here) return;
+          var cards = here.querySelector(".board-cards");
+          var freshCards = column.querySelector(".board-cards");
+          if (cards && freshCards) cards.replaceChildren.apply(cards, Array.prototype.slice.call(freshCards.childNodes).map(function (node) { return document.importNode(node, true); }));
+          var more = here.querySelector(".column-more");
+          var freshMore = column.querySelector(".column-more");
+          if (more) more.remove();
+          if (freshMore) here.appendChild(document.importNode(freshMore, true));
+        });
+        fresh.querySelectorAll("[data-count-for]").forEach(function (count, index) {
+          var all = document.querySelectorAll("[data-count-for]");
+          if (all[index]) all[index].textContent = count.textContent;
+        });
+        if (focusedId) {
+          var card = live.querySelector(".task-card[data-task-id='" + focusedId + "']");
+          if (card) card.focus();
+        }
+        if (window.htmx) window.htmx.process(live);
+        live.setAttribute("data-live-refreshed", String((parseInt(live.getAttribute("data-live-refreshed"), 10) || 0) + 1));
+      })
+      .catch(function () { again = true; })
+      .then(function () {
+        refreshing = false;
+        if (again) schedule(1000);
+      });
+  }
+
+  function schedule(delay) {
+    if (liveTimer !== null) window.clearTimeout(liveTimer);
+    liveTimer = window.setTimeout(function () { liveTimer = null; refreshColumns(); }, delay);
+  }
+
+  if (live) live.addEventListener("live", function () { schedule(250); });
+
   var board = document.querySelector("[data-board][data-movable]");
   if (!board) {
     var readOnly = document.querySelector("[data-board]");

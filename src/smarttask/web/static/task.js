@@ -39,3 +39,19 @@
     if (window.smarttask) window.smarttask.announce(added + what + " shown.");
   });
 })();
+
+// Live (static/live.js): the task was deleted by someone else meanwhile: say so, and keep
+// the page readable as it was.
+(function () {
+  "use strict";
+  var gone = document.getElementById("task-gone");
+  if (!gone) return;
+  gone.addEventListener("live", function () {
+    if (!gone.hidden) return;
+    gone.hidden = false;
+    document.querySelectorAll(".task-layout form button[type='submit']").forEach(function (button) {
+      button.disabled = true;
+    });
+    if (window.smarttask) window.smarttask.announce("This task has just been deleted.", "warn");
+  });
+})();

@@ -48,6 +48,24 @@ async def change_name(
     return RedirectResponse("/profile?saved=name", status_code=303)
 
 
+@router.post("/profile/timezone")
+async def change_timezone(
+    request: Request, session: SessionDep, caller: PageCaller, timezone: Short = ""
+) -> Response:
+    """Change one's time zone (reminders and the daily digest follow it)."""
+    auth: AuthComponents = request.app.state.auth
+    values = {"timezone": timezone}
+    try:
+        body = forms.parse(UserUpdate, values)
+        await profile.update_profile(session, auth, caller.user, body)
+    except ProblemError as problem:
+        if not shown(problem):
+            raise
+        refused = refusal("timezone", problem)
+        return await profile_page(request, session, caller, refused=refused, values=values)
+    return RedirectResponse("/profile?saved=timezone", status_code=303)
+
+
 @router.post("/profile/password")
 async def change_password(
     request: Request,

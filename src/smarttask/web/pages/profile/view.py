@@ -15,6 +15,7 @@ from smarttask.kit.problems import ProblemError
 from smarttask.web import forms
 from smarttask.web.layout import page
 from smarttask.web.signin import WebCaller
+from smarttask.workspaces.schemas import time_zones
 
 # Form fields, bounded generously: the API's schemas then say what is wrong.
 Short = Annotated[str, Form(max_length=1000)]
@@ -22,6 +23,7 @@ Secret = Annotated[str, Form(max_length=1024)]
 # What a redirect after a change may ask the page to say (never text from the request).
 SAVED = {
     "name": "Your name is saved.",
+    "timezone": "Your time zone is saved.",
     "totp-on": "Two-step sign-in is on: signing in now asks for a code from your app.",
     "totp-off": "Two-step sign-in is off.",
     "token-revoked": "The token is revoked: it no longer works.",
@@ -83,6 +85,7 @@ async def profile_page(
         "totp_setup": totp_setup,
         "new_token": new_token,
         "saved": SAVED.get(saved or ""),
+        "zones": time_zones(),
     }
     return await page(
         request,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smarttask.web.pages.workspaces import home, members, projects, settings
+from smarttask.web.pages.workspaces import home, invitations, members, projects, settings
 
 router = APIRouter(include_in_schema=False)
 # `home` first: /workspaces/switch must be matched before /workspaces/{workspace_id}.
-for part in (home, settings, members, projects):
+for part in (home, settings, members, invitations, projects):
     router.include_router(part.router)

@@ -14,6 +14,7 @@ from smarttask.web import forms
 from smarttask.web.layout import page
 from smarttask.web.pages.workspaces.common import grantable, may_manage
 from smarttask.web.signin import WebCaller
+from smarttask.workspaces import invitations
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
@@ -37,6 +38,11 @@ async def settings_page(
     members = await workspaces.list_members(session, found, members_cursor, LISTED)
     listed = await projects.list_in_workspace(session, found, None, LISTED)
     role = found.role
+    pending = (
+        (await invitations.list_pending(session, found, None, LISTED)).items
+        if role.at_least(Role.ADMIN)
+        else []
+    )
     context: dict[str, Any] = {
         "workspace": found.workspace,
         "role": role,
@@ -49,6 +55,7 @@ async def settings_page(
             for member in members.items
         ],
         "members_cursor": members.next_cursor,
+        "invitations": pending,
         "projects": listed.items,
         "time_zones": time_zones(),
         "form": form,
