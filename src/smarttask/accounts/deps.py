@@ -19,6 +19,7 @@ from smarttask.db.hooks import after_commit
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import raises, raises_on_writes
 from smarttask.kit.problems import Forbidden, TooManyRequests, Unauthorized
+from smarttask.kit.ratelimit import enforce
 from smarttask.kit.unit_of_work import UnitOfWork, unit_of_work
 
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -217,3 +218,13 @@ AdminUser = Annotated[User, Depends(current_admin)]
 # Account control (docs/security.md, step-up): signed-in sessions only, proof in the body.
 ControllingUser = Annotated[User, Depends(account_controller)]
 ControllingAdmin = Annotated[User, Depends(controlling_admin)]
+
+
+def _auth_ip_limit(request: Request) -> str:
+    limit: str = request.app.state.settings.auth_ip_rate_limit
+    return limit
+
+
+# The per-address limit of every anonymous /auth route (sign-in, sign-up, password reset,
+# email verification): one policy and key, so the routes share one budget per address.
+AUTH_PER_IP = [enforce("auth-ip", _auth_ip_limit)]

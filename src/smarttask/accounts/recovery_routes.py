@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from smarttask.accounts import recovery
-from smarttask.accounts.deps import AuthDep, CurrentUser, forget_caller_on_commit
+from smarttask.accounts.deps import AUTH_PER_IP, AuthDep, CurrentUser, forget_caller_on_commit
 from smarttask.accounts.recovery_schemas import (
     EmailVerification,
     MailAccepted,
@@ -13,20 +13,13 @@ from smarttask.accounts.recovery_schemas import (
     PasswordResetRequest,
 )
 from smarttask.kit.openapi import problems
-from smarttask.kit.ratelimit import enforce
 from smarttask.kit.session import SessionDep
 from smarttask.kit.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _auth_ip_limit(request: Request) -> str:
-    limit: str = request.app.state.settings.auth_ip_rate_limit
-    return limit
-
-
-# The per-address limit of sign-in and sign-up, shared with them (the same policy and key).
-_per_ip = [enforce("auth-ip", _auth_ip_limit)]
+_per_ip = AUTH_PER_IP
 
 
 @router.post(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 
 from smarttask.accounts import service
-from smarttask.accounts.deps import AuthDep
+from smarttask.accounts.deps import AUTH_PER_IP, AuthDep
 from smarttask.accounts.schemas import (
     LoginRequest,
     LoginTokens,
@@ -17,18 +17,12 @@ from smarttask.accounts.schemas import (
     UserRead,
 )
 from smarttask.kit.openapi import problems
-from smarttask.kit.ratelimit import enforce
 from smarttask.kit.session import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _auth_ip_limit(request: Request) -> str:
-    limit: str = request.app.state.settings.auth_ip_rate_limit
-    return limit
-
-
-_per_ip = [enforce("auth-ip", _auth_ip_limit)]
+_per_ip = AUTH_PER_IP
 
 
 @router.post(

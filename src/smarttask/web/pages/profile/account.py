@@ -30,22 +30,29 @@ async def show_profile(
     return await profile_page(request, session, caller, saved=saved)
 
 
-@router.post("/profile/name")
-async def change_name(
-    request: Request, session: SessionDep, caller: PageCaller, name: Short = ""
+async def _update(
+    request: Request, session: SessionDep, caller: PageCaller, field: str, value: str
 ) -> Response:
-    """Change one's name (no proof needed, as in the API)."""
+    """Change one field of one's profile, or show the page with why not."""
     auth: AuthComponents = request.app.state.auth
-    values = {"name": name}
+    values = {field: value}
     try:
         body = forms.parse(UserUpdate, values)
         await profile.update_profile(session, auth, caller.user, body)
     except ProblemError as problem:
         if not shown(problem):
             raise
-        refused = refusal("name", problem)
+        refused = refusal(field, problem)
         return await profile_page(request, session, caller, refused=refused, values=values)
-    return RedirectResponse("/profile?saved=name", status_code=303)
+    return RedirectResponse(f"/profile?saved={field}", status_code=303)
+
+
+@router.post("/profile/name")
+async def change_name(
+    request: Request, session: SessionDep, caller: PageCaller, name: Short = ""
+) -> Response:
+    """Change one's name (no proof needed, as in the API)."""
+    return await _update(request, session, caller, "name", name)
 
 
 @router.post("/profile/timezone")
@@ -53,17 +60,7 @@ async def change_timezone(
     request: Request, session: SessionDep, caller: PageCaller, timezone: Short = ""
 ) -> Response:
     """Change one's time zone (reminders and the daily digest follow it)."""
-    auth: AuthComponents = request.app.state.auth
-    values = {"timezone": timezone}
-    try:
-        body = forms.parse(UserUpdate, values)
-        await profile.update_profile(session, auth, caller.user, body)
-    except ProblemError as problem:
-        if not shown(problem):
-            raise
-        refused = refusal("timezone", problem)
-        return await profile_page(request, session, caller, refused=refused, values=values)
-    return RedirectResponse("/profile?saved=timezone", status_code=303)
+    return await _update(request, session, caller, "timezone", timezone)
 
 
 @router.post("/profile/password")
