@@ -32,6 +32,7 @@ from smarttask.mailing.service import deliver
 from smarttask.settings import MailSettings
 from smarttask.workspaces import invitation_repository as repository
 from smarttask.workspaces import repository as workspaces_repository
+from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import WorkspaceAccess, require_role
 from smarttask.workspaces.invitation_schemas import InvitationRead
 from smarttask.workspaces.models import Invitation, Membership, Workspace
@@ -185,23 +186,13 @@ async def accept(session: AsyncSession, user: User, token: str) -> tuple[Members
             extra={"code": "invitation_other_email"},
         )
     workspace_id = invitation.workspace_id
+    already = "You are already a member of this workspace."
     if await workspaces_repository.get_membership(session, workspace_id, user.id) is not None:
-        raise Conflict("You are already a member of this workspace.")
+        raise Conflict(already)
     now = utcnow()
     if not await repository.mark_accepted(session, invitation.id, user.id, now):
         raise invalid_link()  # accepted or revoked meanwhile
-    membership = Membership(
-        workspace_id=workspace_id,
-        user_id=user.id,
-        role=invitation.role,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(membership)
-    try:
-        await session.flush()
-    except IntegrityError as error:
-        raise Conflict("You are already a member of this workspace.") from error
+    membership = await workspaces.join(session, workspace_id, user.id, invitation.role, already)
     if not user.email_verified:
         user.email_verified = True
         user.updated_at = now

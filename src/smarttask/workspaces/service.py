@@ -206,21 +206,8 @@ async def add_member(
     user = await accounts_repository.get_user_by_email(session, normalize_email(email))
     if user is None or not user.is_active:
         raise NotFound("There is no active user with this email.")
-    if await repository.get_membership(session, access.workspace.id, user.id) is not None:
-        raise Conflict("This user is already a member of the workspace.")
-    now = utcnow()
-    membership = Membership(
-        workspace_id=access.workspace.id,
-        user_id=user.id,
-        role=role.value,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(membership)
-    try:
-        await session.flush()
-    except IntegrityError as error:
-        raise Conflict("This user is already a member of the workspace.") from error
+    already = "This user is already a member of the workspace."
+    membership = await join(session, access.workspace.id, user.id, role.value, already)
     _trail(
         session,
         access.user.id,
@@ -231,6 +218,24 @@ async def add_member(
         activity.snapshot({"role": role.value}),
     )
     return membership, user
+
+
+async def join(
+    session: AsyncSession, workspace_id: str, user_id: str, role: str, already: str
+) -> Membership:
+    """Make the user a member with the role; 409 with `already` when they are one."""
+    if await repository.get_membership(session, workspace_id, user_id) is not None:
+        raise Conflict(already)
+    now = utcnow()
+    membership = Membership(
+        workspace_id=workspace_id, user_id=user_id, role=role, created_at=now, updated_at=now
+    )
+    session.add(membership)
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent request made them a member first
+        raise Conflict(already) from error
+    return membership
 
 
 async def _member(
