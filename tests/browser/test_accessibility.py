@@ -19,17 +19,24 @@ from tests.support.browser import PASSWORD, LiveServer, assert_accessible
 from tests.support.web_sweeps import (
     Tenant,
     add_cookies,
+    invitation,
+    notifications_of,
     person,
     project,
     saved_report,
     sign_in_http,
     tenant,
+    webhook,
     workspace,
 )
 
 PageFactory = Callable[..., Awaitable[Any]]
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 800}}
 TABS = 80  # Tab presses per page at most (every control of a full page is reached before)
+# A webhook's address: a public IP literal (no DNS needed); it takes only analysis.completed,
+# which nothing here causes, so nothing is ever sent to it.
+HOOK_URL = "https://93.184.215.14/hooks/smarttask"
+LINK_TOKEN = "t" * 43  # the shape of a mailed link's token; no such link exists
 
 
 @dataclass
@@ -58,6 +65,11 @@ async def people(server: LiveServer) -> People:
         made.extra["report_id"] = await saved_report(
             http, made.owner, made.workspace_id, "Weekly work", recipients=["lead@example.com"]
         )
+        await invitation(http, made.owner, made.workspace_id, "invited@example.com")
+        made.extra["webhook_id"], _ = await webhook(
+            http, made.owner, made.workspace_id, HOOK_URL, ["analysis.completed"]
+        )
+        await notifications_of(http, made.owner)  # the member assigned the owner a subtask
     owner_cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     newcomer_cookies, _ = await sign_in_http(server.base_url, newcomer.email)
     return People(made, owner_cookies, newcomer_cookies, bare, empty, careful.email)
@@ -120,6 +132,34 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "a task's activity on its own": ("owner", "/tasks/{task}/more/activity", 200),
     "profile": ("owner", "/profile", 200),
     "not found, signed in": ("owner", "/tasks/{missing}", 404),
+    # Links from mails: without a valid token the page says so, with 400.
+    "forgot password": ("visitor", "/forgot-password", 200),
+    "reset password, no token": ("visitor", "/reset-password", 400),
+    "reset password, unknown token": ("visitor", "/reset-password?token={link_token}", 400),
+    "verify email": ("visitor", "/verify-email?token={link_token}", 200),
+    "verify email, signed in": ("newcomer", "/verify-email", 200),
+    "invitation, no token": ("visitor", "/invitations/accept", 400),
+    "invitation, unknown token, signed in": (
+        "newcomer",
+        "/invitations/accept?token={link_token}",
+        400,
+    ),
+    # Notifications.
+    "inbox": ("owner", "/notifications", 200),
+    "inbox, unread only": ("owner", "/notifications?unread=true", 200),
+    "inbox, empty": ("newcomer", "/notifications", 200),
+    "a task's watch page": ("owner", "/notifications/watch/{task}", 200),
+    "notification preferences": ("owner", "/profile/notifications", 200),
+    # Live streams: a browser navigating to one gets a page saying what it is (406).
+    "own live stream, navigated to": ("owner", "/live", 406),
+    "a workspace's live stream, navigated to": ("owner", "/workspaces/{workspace}/live", 406),
+    # Webhooks.
+    "webhooks": ("owner", "/workspaces/{workspace}/webhooks", 200),
+    "webhooks, empty": ("owner", "/workspaces/{bare}/webhooks", 200),
+    "a webhook": ("owner", "/webhooks/{webhook}", 200),
+    "webhook deletion": ("owner", "/webhooks/{webhook}/delete", 200),
+    # The calendar feed.
+    "calendar feed": ("owner", "/profile/calendar", 200),
 }
 
 
@@ -133,6 +173,8 @@ def _path(template: str, people: People) -> str:
         task=made.task_id,
         subtask=made.subtask_id,
         report=made.extra["report_id"],
+        webhook=made.extra["webhook_id"],
+        link_token=LINK_TOKEN,
         missing=uuid.uuid4(),
     )
 

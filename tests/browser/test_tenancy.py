@@ -7,6 +7,11 @@
   login's, answers 403 and changes nothing.
 - The API never takes the cookie: every API route that needs a caller answers 401 to a
   request carrying only the session cookie (and even the CSRF header).
+- The live streams (/live, /workspaces/{id}/live) answer a browser navigation with the 406
+  page; the stream of another tenant's workspace answers 404.
+
+The tenant has one of everything an id names: a pending invitation, an inbox item, a
+webhook whose one delivery (to the module's local receiver) succeeded, a calendar feed.
 
 The routes come from the app itself (`create_app`, `flat_routes`), so a new page route
 cannot be forgotten: a POST route missing from `FORMS` fails
@@ -18,7 +23,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,18 +32,24 @@ import httpx
 import pytest
 
 from smarttask.app import create_app
+from smarttask.notifications.kinds import Kind
 from smarttask.speed._fastapi_private import flat_routes
-from tests.support import make_settings
-from tests.support.browser import PASSWORD, LiveServer
+from tests.support import BACKENDS, make_settings
+from tests.support.browser import PASSWORD, LiveServer, live_server
+from tests.support.faults import wait_until
 from tests.support.web_sweeps import (
     BROWSER,
     Tenant,
     Texts,
     add_cookies,
+    invitation,
+    notifications_of,
     saved_report,
     sign_in_http,
     tenant,
+    webhook,
 )
+from tests.support.webhook_receiver import WebhookReceiver
 
 PageFactory = Callable[..., Awaitable[Any]]
 NOT_PAGES = ("/api", "/health", "/static", "/docs", "/openapi", "/redoc")
@@ -53,13 +64,17 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "token_id": lambda t: t.extra["token_id"],
     "depends_on_id": lambda t: t.subtask_id,
     "report_id": lambda t: t.extra["report_id"],
+    "notification_id": lambda t: t.extra["notification_id"],
+    "invitation_id": lambda t: t.extra["invitation_id"],
+    "webhook_id": lambda t: t.extra["webhook_id"],
+    "delivery_id": lambda t: t.extra["delivery_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
-VALUES = {"name": "comments", "format": "csv"}
+VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token"}
 NEW_PASSWORD = "another-long-passphrase-77"
 # Every page POST route, with a form that would be accepted from a member with the right
 # role (the owner's own ids filled in): without it a refusal could come from the form.
-FORMS: dict[str, dict[str, str]] = {
+FORMS: dict[str, dict[str, str | list[str]]] = {
     "/login": {"email": "someone@example.com", "password": PASSWORD},
     "/login/code": {"step": "x", "code": "123456"},
     "/register": {"name": "Mallory", "email": "mallory@example.com", "password": PASSWORD},
@@ -114,6 +129,37 @@ FORMS: dict[str, dict[str, str]] = {
     "/reports/{report_id}/schedule/remove": {},
     "/reports/{report_id}/settings": {"name": "Hijacked", "visibility": "workspace"},
     "/reports/{report_id}/delete": {},
+    # Account mail: links people follow from a mail (the tokens are well-formed, not real).
+    "/forgot-password": {"email": "someone@example.com"},
+    "/reset-password": {"token": "t" * 43, "new_password": NEW_PASSWORD},
+    "/verify-email": {"token": "t" * 43},
+    "/verify-email/resend": {},
+    "/invitations/accept": {"token": "t" * 43},
+    "/workspaces/{workspace_id}/invitations": {"email": "mallory@example.com", "role": "admin"},
+    "/workspaces/{workspace_id}/invitations/{invitation_id}/revoke": {},
+    # Notifications.
+    "/notifications/read-all": {},
+    "/notifications/{notification_id}/read": {},
+    "/notifications/watch/{task_id}": {"watch": "off"},
+    "/profile/notifications": {
+        **{f"{kind.value}.in_app": "on" for kind in Kind},
+        **{f"{kind.value}.email": "daily" for kind in Kind},
+        "timezone": "Pacific/Auckland",
+    },
+    "/profile/timezone": {"timezone": "Pacific/Auckland"},
+    # Webhooks.
+    "/workspaces/{workspace_id}/webhooks": {
+        "url": "https://93.184.215.14/hijack",
+        "events": ["task.created", "comment.created"],
+    },
+    "/webhooks/{webhook_id}/enable": {},
+    "/webhooks/{webhook_id}/disable": {},
+    "/webhooks/{webhook_id}/rotate-secret": {},
+    "/webhooks/{webhook_id}/delete": {},
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {},
+    # The calendar feed.
+    "/profile/calendar": {},
+    "/profile/calendar/off": {},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
@@ -125,7 +171,13 @@ ANONYMOUS_API = {
     ("GET", "/api/v1/counters/{name}"),
     ("PUT", "/api/v1/storage/objects/{key:path}"),
     ("GET", "/api/v1/storage/objects/{key:path}"),
+    # Links from a mail: the token in the body is the credential.
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("POST", "/api/v1/auth/verify-email"),
 }
+# Live event streams: the pages' script reads them; a browser navigation gets the 406 page.
+STREAMS = {"/live": 406, "/workspaces/{workspace_id}/live": 406}
 MARKER = "Zephyrine"  # in the tenant's texts: a page that shows it leaked the tenant
 
 
@@ -223,6 +275,13 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "attachments": f"/api/v1/tasks/{made.task_id}/attachments?limit=100",
         "tokens": "/api/v1/users/me/tokens?limit=100",
         "reports": f"/api/v1/workspaces/{made.workspace_id}/reports?limit=100",
+        "invitations": f"/api/v1/workspaces/{made.workspace_id}/invitations?limit=100",
+        "notifications": "/api/v1/notifications?limit=100",
+        "notification preferences": "/api/v1/users/me/notification-preferences",
+        "watching": f"/api/v1/tasks/{made.task_id}/watch",
+        "webhooks": f"/api/v1/workspaces/{made.workspace_id}/webhooks?limit=100",
+        "deliveries": f"/api/v1/webhooks/{made.extra['webhook_id']}/deliveries?limit=100",
+        "calendar feed": "/api/v1/users/me/calendar-feed",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -258,7 +317,65 @@ class Sweep:
 
 
 @pytest.fixture(scope="module")
-async def sweep(server: LiveServer) -> Sweep:
+def receiver() -> Iterator[WebhookReceiver]:
+    """A real webhook receiver on 127.0.0.1: the tenant's deliveries succeed, once."""
+    running = WebhookReceiver().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LiveServer]:
+    """A `smarttask serve` of the backend that may deliver webhooks to 127.0.0.1 (the
+    module's receiver), so that the tenant's webhook has a delivery, sent and settled."""
+    backend = str(request.param)
+    folder = tmp_path_factory.mktemp(f"tenancy-{backend}")
+    async with live_server(backend, folder, SMARTTASK_WEBHOOK_ALLOW_PRIVATE="true") as running:
+        yield running
+
+
+async def _settled_delivery(http: httpx.AsyncClient, webhook_id: str) -> str:
+    """The id of the webhook's one delivery, once it succeeded (nothing changes after)."""
+    found: list[str] = []
+
+    async def succeeded() -> bool:
+        answer = await http.get(f"/api/v1/webhooks/{webhook_id}/deliveries")
+        assert answer.status_code == 200, answer.text
+        found[:] = [d["id"] for d in answer.json()["items"] if d["status"] == "succeeded"]
+        return bool(found)
+
+    await wait_until(succeeded, "the webhook's delivery", limit=30)
+    return found[0]
+
+
+async def _mail_links_and_hooks(
+    server: LiveServer, made: Tenant, receiver: WebhookReceiver, events: list[str]
+) -> None:
+    """An invitation, a webhook (with a delivery when it takes task.updated), an inbox item
+    and a calendar feed of the tenant, their ids in `made.extra`."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        made.extra["invitation_id"] = await invitation(
+            http, made.owner, made.workspace_id, f"invited-{uuid.uuid4().hex[:8]}@example.com"
+        )
+        made.extra["webhook_id"], secret = await webhook(
+            http, made.owner, made.workspace_id, receiver.url(), events
+        )
+        receiver.secrets.append(secret)
+        http.headers.update(made.owner.headers)
+        if "task.updated" in events:
+            changed = await http.patch(f"/api/v1/tasks/{made.task_id}", json={"priority": "low"})
+            assert changed.status_code == 200, changed.text
+            made.extra["delivery_id"] = await _settled_delivery(http, made.extra["webhook_id"])
+        # The member assigned the owner the subtask: the owner's inbox has it.
+        made.extra["notification_id"] = (await notifications_of(http, made.owner))[0]
+        feed = await http.post("/api/v1/users/me/calendar-feed")
+        assert feed.status_code == 201, feed.text
+
+
+@pytest.fixture(scope="module")
+async def sweep(server: LiveServer, receiver: WebhookReceiver) -> Sweep:
     """A tenant whose texts carry MARKER, and an outsider with a workspace of their own."""
     texts = Texts(
         workspace=f"{MARKER} Inc.",
@@ -286,6 +403,8 @@ async def sweep(server: LiveServer) -> Sweep:
         )
         assert created.status_code == 201, created.text
         other.extra["token_id"] = created.json()["id"]
+    await _mail_links_and_hooks(server, made, receiver, ["task.updated"])
+    await _mail_links_and_hooks(server, other, receiver, ["analysis.completed"])
     outsider_cookies, outsider_token = await sign_in_http(server.base_url, other.owner.email)
     owner_cookies, owner_token = await sign_in_http(server.base_url, made.owner.email)
     return Sweep(made, other, outsider_cookies, outsider_token, owner_cookies, owner_token)
@@ -335,7 +454,15 @@ async def test_another_tenants_pages_are_not_found(
         assert error_text(await page.content()) == missing, route.path
         assert MARKER not in await page.content()
         checked.append(route.path)
-    assert {"/projects/{project_id}", "/tasks/{task_id}"} <= set(checked), checked
+    assert {
+        "/projects/{project_id}",
+        "/tasks/{task_id}",
+        "/notifications/watch/{task_id}",
+        "/workspaces/{workspace_id}/live",
+        "/workspaces/{workspace_id}/webhooks",
+        "/webhooks/{webhook_id}",
+        "/webhooks/{webhook_id}/delete",
+    } <= set(checked), checked
 
 
 async def test_no_page_of_ones_own_shows_another_tenant(
@@ -347,14 +474,17 @@ async def test_no_page_of_ones_own_shows_another_tenant(
     for route in page_routes("GET"):
         if tenant_scoped(route):
             continue
-        response = await page.goto(route.path)
+        response = await page.goto(url_for(route, sweep.own))
         assert response is not None
         assert response.status < 500, route.path
+        if route.path in STREAMS:
+            assert response.status == STREAMS[route.path], route.path
         assert MARKER not in await page.content(), route.path
 
 
 async def test_another_tenants_forms_are_not_found(sweep: Sweep, server: LiveServer) -> None:
     before = await snapshot(server.base_url, sweep.made)
+    checked = []
     async with httpx.AsyncClient(
         base_url=server.base_url, cookies=sweep.outsider_cookies, headers=BROWSER, timeout=30
     ) as http:
@@ -368,7 +498,17 @@ async def test_another_tenants_forms_are_not_found(sweep: Sweep, server: LiveSer
             assert answer.status_code == 404, f"{route.path}: {answer.status_code} {answer.text}"
             assert error_text(answer.text) == error_text(missing.text), route.path
             assert MARKER not in answer.text
+            checked.append(route.path)
     assert await snapshot(server.base_url, sweep.made) == before
+    assert {
+        "/notifications/{notification_id}/read",
+        "/notifications/watch/{task_id}",
+        "/workspaces/{workspace_id}/invitations",
+        "/workspaces/{workspace_id}/invitations/{invitation_id}/revoke",
+        "/workspaces/{workspace_id}/webhooks",
+        "/webhooks/{webhook_id}/disable",
+        "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    } <= set(checked), checked
 
 
 def mixed_urls(route: Route, own: Tenant, made: Tenant) -> list[str]:
@@ -410,7 +550,35 @@ async def test_another_tenants_things_under_ones_own_are_not_found(
                 assert MARKER not in answer.text
                 checked.append(route.path)
     assert await snapshot(server.base_url, sweep.made) == before
-    assert checked, "no route takes two ids"
+    assert {
+        "/workspaces/{workspace_id}/invitations/{invitation_id}/revoke",
+        "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    } <= set(checked), checked
+
+
+async def test_the_live_streams_are_for_members_only(sweep: Sweep, server: LiveServer) -> None:
+    """A browser navigation to a stream gets the 406 page (the pages' script reads them);
+    the stream itself answers another tenant's workspace as one that does not exist."""
+    streams = {"Accept": "text/event-stream"}
+    own = sweep.own.workspace_id
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.outsider_cookies, timeout=30
+    ) as http:
+        for path in ("/live", f"/workspaces/{own}/live"):
+            answer = await http.get(path, headers=BROWSER)
+            assert answer.status_code == 406, f"{path}: {answer.status_code}"
+            assert MARKER not in answer.text
+        for path, status in (
+            (f"/workspaces/{sweep.made.workspace_id}/live", 404),
+            (f"/workspaces/{uuid.uuid4()}/live", 404),
+            (f"/workspaces/{own}/live", 200),
+            ("/live", 200),
+        ):
+            # Only the status line: a stream that opens never ends.
+            async with http.stream("GET", path, headers=streams) as answer:
+                assert answer.status_code == status, f"{path}: {answer.status_code}"
+                if status == 200:
+                    assert answer.headers["content-type"].startswith("text/event-stream")
 
 
 @pytest.mark.parametrize("token", ["none", "forged", "another login's"])

@@ -32,14 +32,25 @@ from tests.support.web_sweeps import (
     assert_inert,
     collapsed,
     cookies_of,
+    invitation,
+    notifications_of,
     saved_report,
     sign_in_http,
     tenant,
     visible_text,
     watch_dialogs,
+    webhook,
 )
 
 PageFactory = Callable[..., Awaitable[Any]]
+# A webhook's URL as typed (no spaces: URLs have none; a public IP literal needs no DNS).
+# It takes only analysis.completed, which no test here causes: nothing is ever sent to it.
+WEBHOOK_URL = (
+    'https://93.184.215.14/hook/"><script>window.__pwned=1</script>'
+    "?q={{7*7}}&x=<svg/onload=window.__pwned=1>"
+)
+# An invited address: what an address may hold ("&lt" would read as "<" if unescaped).
+INVITED = "a'{{7*7}}&lt=`/@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +64,12 @@ async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
         made.extra["report_id"] = await saved_report(
             http, made.owner, made.workspace_id, REPORT_NAME, recipients=["lead@example.com"]
         )
+        await invitation(http, made.owner, made.workspace_id, INVITED)
+        made.extra["webhook_id"], _ = await webhook(
+            http, made.owner, made.workspace_id, WEBHOOK_URL, ["analysis.completed"]
+        )
+        # The member assigned the owner the subtask and commented: the owner's inbox says so.
+        await notifications_of(http, made.owner)
     cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     return made, cookies
 
@@ -102,7 +119,13 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "workspace page": ("/workspaces/{workspace}", lambda t: [t.texts.workspace, t.texts.project]),
     "workspace settings": (
         "/workspaces/{workspace}/settings",
-        lambda t: [t.texts.workspace, t.texts.owner_name, t.texts.member_name, t.texts.project],
+        lambda t: [
+            t.texts.workspace,
+            t.texts.owner_name,
+            t.texts.member_name,
+            t.texts.project,
+            INVITED,
+        ],
     ),
     "profile": ("/profile", lambda t: [t.texts.owner_name, TOKEN_NAME]),
     "dashboard": (
@@ -128,6 +151,19 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "a saved report's deliveries": ("/reports/{report}/deliveries", lambda t: [REPORT_NAME]),
     "a saved report's summary": ("/reports/{report}/summary", lambda t: [REPORT_NAME]),
     "report deletion": ("/reports/{report}/delete", lambda t: [REPORT_NAME, t.texts.workspace]),
+    "inbox": ("/notifications", lambda t: [t.texts.member_name, t.texts.subtask]),
+    "inbox, unread only": (
+        "/notifications?unread=true",
+        lambda t: [t.texts.member_name, t.texts.subtask],
+    ),
+    "inbox list (htmx)": ("/notifications/list", lambda t: [t.texts.subtask]),
+    # These show no one's text but the frame's (the workspace switcher).
+    "a task's watch page": ("/notifications/watch/{task}", lambda t: [t.texts.workspace]),
+    "notification preferences": ("/profile/notifications", lambda t: [t.texts.workspace]),
+    "calendar feed": ("/profile/calendar", lambda t: [t.texts.workspace]),
+    "webhooks": ("/workspaces/{workspace}/webhooks", lambda t: [t.texts.workspace, WEBHOOK_URL]),
+    "a webhook": ("/webhooks/{webhook}", lambda t: [t.texts.workspace, WEBHOOK_URL]),
+    "webhook deletion": ("/webhooks/{webhook}/delete", lambda t: [WEBHOOK_URL]),
 }
 
 
@@ -138,6 +174,7 @@ def _path(template: str, made: Tenant) -> str:
         subtask=made.subtask_id,
         workspace=made.workspace_id,
         report=made.extra.get("report_id", ""),
+        webhook=made.extra.get("webhook_id", ""),
     )
 
 
@@ -225,6 +262,20 @@ async def test_markdown_links_do_nothing_when_clicked(
         "/reports/" + quote(SCRIPT, safe=""),
         "/reports/{report}?saved=" + quote(SCRIPT),
         "/reports/{report}/download/" + quote(BREAKOUT, safe=""),
+        "/forgot-password?email=" + quote(BREAKOUT),
+        "/reset-password?token=" + quote(BREAKOUT),
+        "/verify-email?token=" + quote(SCRIPT),
+        "/invitations/accept?token=" + quote(BREAKOUT),
+        "/notifications?cursor=" + quote(BREAKOUT) + "&unread=" + quote(SCRIPT),
+        "/notifications/watch/" + quote(SCRIPT, safe=""),
+        "/profile/notifications?saved=" + quote(SCRIPT),
+        "/profile/calendar?saved=" + quote(BREAKOUT),
+        "/calendar/" + quote(SCRIPT, safe="") + ".ics",
+        "/live?after=" + quote(BREAKOUT),
+        "/workspaces/{workspace}/live?after=" + quote(SCRIPT),
+        "/workspaces/{workspace}/webhooks?cursor=" + quote(BREAKOUT),
+        "/webhooks/" + quote(SCRIPT, safe=""),
+        "/webhooks/{webhook}?cursor=" + quote(SCRIPT) + "&saved=" + quote(BREAKOUT),
     ],
 )
 async def test_addresses_people_can_send_stay_inert(
@@ -237,7 +288,8 @@ async def test_addresses_people_can_send_stay_inert(
     await add_cookies(page, server.base_url, cookies)
     response = await page.goto(_path(path, made))
     assert response is not None
-    assert response.status in (200, 404, 422), f"{path}: {response.status}"
+    # 400: a mail link without a valid token; 406: a stream's address in a browser.
+    assert response.status in (200, 400, 404, 406, 422), f"{path}: {response.status}"
     await assert_inert(page)
 
 

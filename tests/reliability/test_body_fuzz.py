@@ -43,6 +43,7 @@ MAX_BODY = 2_621_440  # 2.5 MiB: room for arrays of 10^6 items ("0," is two byte
 MAX_PROBLEM_BYTES = 16_384  # a refusal never echoes a big input back
 # Routes that read raw bytes rather than JSON (not in the OpenAPI document).
 RAW_BODY_ROUTES = {("PUT", "/api/v1/storage/objects/{key:path}")}
+HOOK_URL = "http://93.184.216.34/hooks"
 _serial = itertools.count()
 
 
@@ -61,6 +62,7 @@ class World:
     attachment_id: str
     upload: dict[str, Any]
     report_id: str = "00000000-0000-4000-8000-000000000000"
+    webhook_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 def _unique(prefix: str) -> str:
@@ -135,6 +137,28 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
         "visibility": "private",
     },
     ("PATCH", "/api/v1/reports/{report_id}"): lambda w: {"name": "Report"},
+    # Account mail (docs/mail.md): a reset mail for the owner is harmless; unknown tokens
+    # (43 characters, like real ones) are refused, so may-accept cases change no account.
+    ("POST", "/api/v1/auth/password-reset"): lambda w: {"email": w.owner.email},
+    ("POST", "/api/v1/auth/password-reset/confirm"): lambda w: {
+        "token": "t" * 43,
+        "new_password": "another-long-passphrase-2",
+    },
+    ("POST", "/api/v1/auth/verify-email"): lambda w: {"token": "t" * 43},
+    ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): lambda w: {
+        "email": f"{_unique('invitee')}@example.com",
+        "role": "member",
+    },
+    ("POST", "/api/v1/invitations/accept"): lambda w: {"token": "t" * 43},
+    ("PUT", "/api/v1/users/me/notification-preferences"): lambda w: {
+        "preferences": {"comment_added": {"in_app": True, "email": "off"}}
+    },
+    # A public IP literal: the URL check needs no DNS (webhooks/targets.py).
+    ("POST", "/api/v1/workspaces/{workspace_id}/webhooks"): lambda w: {
+        "url": HOOK_URL,
+        "events": ["task.created"],
+    },
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): lambda w: {"events": ["task.created"]},
 }
 # Operations that also take query parameters (formatted like the path).
 QUERIES = {("POST", "/api/v1/analytics/custom-report"): "?workspace_id={workspace_id}"}
@@ -146,6 +170,7 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "comment_id": lambda w: w.comment_id,
     "attachment_id": lambda w: w.attachment_id,
     "report_id": lambda w: w.report_id,
+    "webhook_id": lambda w: w.webhook_id,
 }
 
 
@@ -328,6 +353,10 @@ async def _seed(client: httpx.AsyncClient) -> World:
         f"/api/v1/workspaces/{workspace_id}/reports",
         {"name": "Report", "definition": {"metrics": ["created"]}, "visibility": "workspace"},
     )
+    webhook = await created(
+        f"/api/v1/workspaces/{workspace_id}/webhooks",
+        {"url": HOOK_URL, "events": ["task.created"]},
+    )
     return World(
         owner,
         member,
@@ -340,6 +369,7 @@ async def _seed(client: httpx.AsyncClient) -> World:
         attachment["id"],
         attachment["upload"],
         report["id"],
+        webhook["id"],
     )
 
 

@@ -7,14 +7,20 @@ each route on purpose, not by accident.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from smarttask.app import create_app
+from smarttask.jobs.models import Job
+from smarttask.webhooks.service import DELIVER
 from tests.support import make_settings
+from tests.support.accounts import app_of
 from tests.support.workspaces import PASSWORD, Account, add_member, new_workspace, signup
 
 # Anonymous by design (docs/api.md, Counters): named counters are public.
@@ -22,6 +28,18 @@ PUBLIC = {
     ("GET", "/api/v1/counters/{name}"),
     ("POST", "/api/v1/counters/{name}/increment"),
 }
+
+# Routes whose allowed answer never ends: an in-process client (httpx's ASGI transport waits
+# for the whole body) would hang on them. Their refusals answer at once and are in BOLA below
+# (guarded by a timeout); the roles that get in are tested on a real server by the test file
+# named here, which reads the stream as it comes.
+STREAM = "/api/v1/workspaces/{workspace_id}/events/stream"
+COVERED_ELSEWHERE = {
+    ("GET", STREAM): "tests/integration/test_live_events.py",
+}
+# A public address as an IP literal: the webhook URL check (webhooks/targets.py) needs no DNS.
+HOOK_URL = "http://93.184.216.34/hooks"
+_HOOK = {"url": HOOK_URL, "events": ["task.created"]}
 
 
 @dataclass
@@ -36,10 +54,15 @@ class World:
     project_id: str
     task_id: str = ""
     comment_id: str = ""
+    webhook_id: str = ""
+    delivery_id: str = ""
+    invitation_id: str = ""
+    notification_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
-    """A owns a workspace with a member and an API token; B is a stranger."""
+    """A owns a workspace with a member, an API token, a webhook with a delivery, a pending
+    invitation and a notification; B is a stranger."""
     a, b, a_member = await signup(client, "a"), await signup(client, "b"), await signup(client, "m")
     workspace_id = await new_workspace(client, a)
     await add_member(client, workspace_id, a, a_member, "member")
@@ -50,8 +73,51 @@ async def build_world(client: httpx.AsyncClient) -> World:
     )
     project_id = await new_project(client, workspace_id, a)
     world = World(a, b, workspace_id, a_member, token.json()["id"], project_id)
+    world.webhook_id = await new_webhook(client, workspace_id, a)
     world.task_id, world.comment_id = await task_with_comment(client, project_id, a)
+    world.delivery_id = await first_delivery(client, world.webhook_id, a)
+    world.invitation_id = await new_invitation(client, workspace_id, a)
+    # The member assigns A a task: A is told (never the one who acted).
+    assigned = await client.post(
+        f"/api/v1/projects/{project_id}/tasks",
+        json={"title": "for a", "assignee_id": a.id},
+        headers=a_member.headers,
+    )
+    assert assigned.status_code == 201, assigned.text
+    inbox = await client.get("/api/v1/notifications", headers=a.headers)
+    assert inbox.status_code == 200, inbox.text
+    world.notification_id = inbox.json()["items"][0]["id"]
     return world
+
+
+async def new_webhook(client: httpx.AsyncClient, workspace_id: str, admin: Account) -> str:
+    """A webhook of the workspace for task.created; its id."""
+    response = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/webhooks", json=_HOOK, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def first_delivery(client: httpx.AsyncClient, webhook_id: str, admin: Account) -> str:
+    """The id of a delivery of the webhook (written with the event that caused it)."""
+    response = await client.get(f"/api/v1/webhooks/{webhook_id}/deliveries", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["items"], "no delivery: was the webhook made before the task?"
+    return str(response.json()["items"][0]["id"])
+
+
+async def new_invitation(
+    client: httpx.AsyncClient, workspace_id: str, admin: Account, email: str = "invitee@example.com"
+) -> str:
+    """A pending invitation of `email` as a member; its id."""
+    response = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/invitations",
+        json={"email": email, "role": "member"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 async def task_with_comment(
@@ -96,8 +162,17 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             comment_id=world.comment_id,
             key="WEB-1",
             depends_on_id=world.task_id,
+            webhook_id=world.webhook_id,
+            delivery_id=world.delivery_id,
+            invitation_id=world.invitation_id,
+            notification_id=world.notification_id,
         )
-        return await client.request(method, url, json=body, headers=world.b.headers)
+        request = client.request(method, url, json=body, headers=world.b.headers)
+        try:
+            # A refusal answers at once; an opened event stream would never end.
+            return await asyncio.wait_for(request, timeout=30)
+        except TimeoutError:
+            raise AssertionError(f"{method} {url} did not answer: B got a stream in?") from None
 
     return run
 
@@ -247,8 +322,45 @@ def test_every_id_route_is_in_the_matrices() -> None:
     assert not uncovered, f"decide access control for: {sorted(uncovered)}"
 
 
+def test_routes_covered_elsewhere_are_tested_there() -> None:
+    """Each route left out of a matrix exists, and its test file calls it."""
+    root = Path(__file__).resolve().parents[2]
+    assert COVERED_ELSEWHERE.keys() <= id_routes()
+    for (_, route), test_file in COVERED_ELSEWHERE.items():
+        source = (root / test_file).read_text()
+        suffix = route.rsplit("}", 1)[-1]  # "/events/stream": the files build their URLs
+        assert suffix in source, (route, test_file)
+        assert "404" in source, f"{test_file} does not test a refusal of {route}"
+
+
+async def a_view(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
+    """What A sees of its webhook, deliveries, invitations, watch and inbox, and the queued
+    delivery attempts: B's attempts must change none of it."""
+    paths = (
+        f"/api/v1/webhooks/{world.webhook_id}",
+        f"/api/v1/webhooks/{world.webhook_id}/deliveries",
+        f"/api/v1/workspaces/{world.workspace_id}/webhooks",
+        f"/api/v1/workspaces/{world.workspace_id}/invitations",
+        f"/api/v1/workspaces/{world.workspace_id}/events",
+        f"/api/v1/tasks/{world.task_id}/watch",
+        "/api/v1/notifications",
+    )
+    view: dict[str, Any] = {}
+    for path in paths:
+        response = await client.get(path, headers=world.a.headers)
+        assert response.status_code == 200, (path, response.text)
+        view[path] = response.json()
+    async with app_of(client).state.database.session() as session:
+        attempts = select(func.count()).select_from(Job).where(Job.kind == DELIVER)
+        view["delivery jobs"] = await session.scalar(attempts)
+    return view
+
+
 async def test_other_tenants_resources_do_not_exist(client: httpx.AsyncClient) -> None:
     world = await build_world(client)
+    before = await a_view(client, world)
+    assert before[f"/api/v1/tasks/{world.task_id}/watch"]["watching"] is True
+    assert [n["read_at"] for n in before["/api/v1/notifications"]["items"]] == [None]
     for (method, route), (attempt, expected) in BOLA.items():
         response = await attempt(client, world)
         assert response.status_code == expected, (method, route, response.text)
@@ -273,6 +385,7 @@ async def test_other_tenants_resources_do_not_exist(client: httpx.AsyncClient) -
     assert [t["id"] for t in tokens.json()["items"]] == [world.a_token_id]
     me = await client.get("/api/v1/users/me", headers=world.a_member.headers)
     assert me.json()["is_active"] is True
+    assert await a_view(client, world) == before
 
 
 async def test_unknown_ids_look_like_other_tenants_ids(client: httpx.AsyncClient) -> None:
@@ -303,6 +416,9 @@ class Team:
     task_id: str = ""
     other_task_id: str = ""
     comment_id: str = ""
+    webhook_id: str = ""
+    delivery_id: str = ""
+    invitation_id: str = ""
     role: str = "viewer"
 
 
@@ -563,14 +679,149 @@ BFLA |= {
 }
 
 
+# Invitations, webhooks, live events, watching (issue 17). B never reaches A's: not by
+# workspace, not by invitation, webhook or delivery id, not A's notifications.
+_INVITE = {"email": "intruder@example.com", "role": "admin"}
+BOLA |= {
+    ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/invitations", _INVITE),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/invitations"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/invitations"),
+        404,
+    ),
+    ("DELETE", "/api/v1/invitations/{invitation_id}"): (
+        call("DELETE", "/api/v1/invitations/{invitation_id}"),
+        404,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/webhooks"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/webhooks", _HOOK),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/webhooks"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/webhooks"),
+        404,
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): (call("GET", "/api/v1/webhooks/{webhook_id}"), 404),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): (
+        call("PATCH", "/api/v1/webhooks/{webhook_id}", {"url": "http://93.184.216.35/x"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): (
+        call("DELETE", "/api/v1/webhooks/{webhook_id}"),
+        404,
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): (
+        call("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"),
+        404,
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (
+        call("GET", "/api/v1/webhooks/{webhook_id}/deliveries"),
+        404,
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (
+        call("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/events"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/events"),
+        404,
+    ),
+    # Refused before the stream opens, so it answers in-process (COVERED_ELSEWHERE: members).
+    ("GET", STREAM): (call("GET", STREAM), 404),
+    ("GET", "/api/v1/tasks/{task_id}/watch"): (call("GET", "/api/v1/tasks/{task_id}/watch"), 404),
+    ("POST", "/api/v1/tasks/{task_id}/watch"): (
+        call("POST", "/api/v1/tasks/{task_id}/watch"),
+        404,
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/watch"): (
+        call("DELETE", "/api/v1/tasks/{task_id}/watch"),
+        404,
+    ),
+    ("POST", "/api/v1/notifications/{notification_id}/read"): (
+        call("POST", "/api/v1/notifications/{notification_id}/read"),
+        404,
+    ),
+}
+BFLA |= {
+    ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): (
+        lambda t: (
+            f"/api/v1/workspaces/{t.workspace_id}/invitations",
+            {"email": f"{t.role}-invites@example.com", "role": "member"},
+        ),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/invitations"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/invitations", None),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/invitations/{invitation_id}"): (
+        lambda t: (f"/api/v1/invitations/{t.invitation_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/webhooks"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/webhooks", _HOOK),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/webhooks"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/webhooks", None),
+        ADMINS,
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}", None),
+        ADMINS,
+    ),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}", {"events": ["task.updated"]}),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}/rotate-secret", None),
+        ADMINS,
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}/deliveries", None),
+        ADMINS,
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (
+        lambda t: (f"/api/v1/webhooks/{t.webhook_id}/deliveries/{t.delivery_id}/redeliver", None),
+        {"viewer": 403, "member": 403, "admin": 202, "owner": 202},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/events"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/events", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/watch"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/watch", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/watch"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/watch", None),
+        ALL_200,
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/watch"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/watch", None),
+        {"viewer": 204, "member": 204, "admin": 204, "owner": 204},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
         "/api/v1/projects/",
         "/api/v1/tasks/",
         "/api/v1/comments/",
+        # A webhook and an invitation belong to one workspace: its roles decide.
+        "/api/v1/webhooks/",
+        "/api/v1/invitations/",
     )
-    scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)}
+    scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)} - COVERED_ELSEWHERE.keys()
     assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
 
 
@@ -585,7 +836,10 @@ async def build_team(client: httpx.AsyncClient) -> Team:
     people["newcomer"] = await signup(client, "newcomer")
     project_id = await new_project(client, workspace_id, people["owner"])
     team = Team(workspace_id, project_id, people)
+    team.webhook_id = await new_webhook(client, workspace_id, people["owner"])
+    team.invitation_id = await new_invitation(client, workspace_id, people["owner"])
     team.task_id, team.comment_id = await task_with_comment(client, project_id, people["member"])
+    team.delivery_id = await first_delivery(client, team.webhook_id, people["owner"])
     team.other_task_id, _ = await task_with_comment(client, project_id, people["owner"])
     dependency = await client.post(
         f"/api/v1/tasks/{team.task_id}/dependencies",
@@ -607,3 +861,30 @@ async def test_role_matrix(client_with: Any) -> None:
                 method, url, json=body, headers=team.people[role].headers
             )
             assert response.status_code == expected[role], (method, route, role, response.text)
+
+
+async def test_only_owners_invite_admins_and_owners(client_with: Any) -> None:
+    """The invitation's role is gated too: nobody invites above their own role, and admins
+    invite members and viewers only (docs/mail.md, Invitations)."""
+    client = await client_with(auth_ip_rate_limit="1000/minute")
+    team = await build_team(client)
+    url = f"/api/v1/workspaces/{team.workspace_id}/invitations"
+    expected = {
+        ("admin", "viewer"): 201,
+        ("admin", "member"): 201,
+        ("admin", "admin"): 403,
+        ("admin", "owner"): 403,
+        ("owner", "admin"): 201,
+        ("owner", "owner"): 201,
+    }
+    for (who, role), status in expected.items():
+        body = {"email": f"{who}-{role}-invitee@example.com", "role": role}
+        response = await client.post(url, json=body, headers=team.people[who].headers)
+        assert response.status_code == status, (who, role, response.text)
+    # An admin cannot revoke an invitation they could not have sent either.
+    listed = await client.get(url, headers=team.people["owner"].headers)
+    by_email = {item["email"]: item["id"] for item in listed.json()["items"]}
+    revoke = f"/api/v1/invitations/{by_email['owner-admin-invitee@example.com']}"
+    refused = await client.delete(revoke, headers=team.people["admin"].headers)
+    assert refused.status_code == 403, refused.text
+    assert (await client.delete(revoke, headers=team.people["owner"].headers)).status_code == 204

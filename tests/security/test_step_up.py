@@ -3,7 +3,8 @@
 Account control needs proof in the request body (the current password, or a one-time code
 where TOTP is on), and API tokens can never do it. The route list below is the one place
 that says which routes are account control: a new route under /api/v1/users/me fails
-`test_every_users_me_route_is_classified` until it is put in one of the two lists.
+`test_every_users_me_route_is_classified` until it is put in one of the three lists
+(account control, signed-in sessions only, or neither).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from tests.support.accounts import (
     register_admin,
     totp_code,
 )
+from tests.support.log_scan import register_secret
 
 ME = "/api/v1/users/me"
 # Account control: a body without proof for each (the target user is filled in per test).
@@ -49,13 +51,27 @@ ACCOUNT_CONTROL: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): {"is_active": False},
     ("DELETE", "/api/v1/users/{user_id}"): {},
 }
-# Routes under /users/me that only read, or take access away from the caller's own tokens.
+# Not account control, yet refused to API tokens (403): a signed-in session is enough, no
+# proof in the body. The calendar feed's secret URL opens one's tasks to any calendar app
+# (docs/calendar.md): a CI token must not mint or revoke it. Each with its success status.
+SESSION_ONLY: dict[tuple[str, str], int] = {
+    ("POST", f"{ME}/calendar-feed"): 201,
+    ("DELETE", f"{ME}/calendar-feed"): 204,
+}
+# Routes under /users/me that only read, take access away from the caller's own tokens, or
+# change only how the caller is notified.
 NOT_ACCOUNT_CONTROL = {
     ("GET", ME),
     ("GET", f"{ME}/tokens"),
     ("DELETE", f"{ME}/tokens/{{token_id}}"),
     ("GET", f"{ME}/tasks"),
+    ("GET", f"{ME}/notification-preferences"),
+    ("PUT", f"{ME}/notification-preferences"),
+    ("GET", f"{ME}/calendar-feed"),
+    ("GET", f"{ME}/events"),
+    ("GET", f"{ME}/events/stream"),
 }
+CLASSIFIED = ACCOUNT_CONTROL.keys() | SESSION_ONLY.keys() | NOT_ACCOUNT_CONTROL
 
 
 def _operations(routes: list[BaseRoute]) -> set[tuple[str, str]]:
@@ -80,10 +96,16 @@ def app_operations() -> set[tuple[str, str]]:
 def test_every_users_me_route_is_classified() -> None:
     operations = app_operations()
     under_me = {(m, p) for m, p in operations if p == ME or p.startswith(ME + "/")}
-    unclassified = under_me - ACCOUNT_CONTROL.keys() - NOT_ACCOUNT_CONTROL
+    unclassified = under_me - CLASSIFIED
     assert not unclassified, f"account control or not? classify (and step-up): {unclassified}"
-    missing = (ACCOUNT_CONTROL.keys() | NOT_ACCOUNT_CONTROL) - operations
+    missing = CLASSIFIED - operations
     assert not missing, f"routes of the lists that the app no longer has: {missing}"
+    overlap = (
+        (ACCOUNT_CONTROL.keys() & SESSION_ONLY.keys())
+        | (ACCOUNT_CONTROL.keys() & NOT_ACCOUNT_CONTROL)
+        | (SESSION_ONLY.keys() & NOT_ACCOUNT_CONTROL)
+    )
+    assert not overlap, f"routes in two lists: {overlap}"
 
 
 def test_the_classification_notices_a_new_route() -> None:
@@ -96,7 +118,7 @@ def test_the_classification_notices_a_new_route() -> None:
     async def set_recovery_email() -> None:
         """A route that forgot step-up."""
 
-    extra = _operations(list(router.routes)) - ACCOUNT_CONTROL.keys() - NOT_ACCOUNT_CONTROL
+    extra = _operations(list(router.routes)) - CLASSIFIED
     assert extra == {("POST", f"{ME}/recovery-email")}
 
 
@@ -139,6 +161,29 @@ async def test_account_control_without_proof_is_401_and_api_tokens_get_403(
     # a body the schema refuses still gets the 403 first: the token learns nothing
     refused = await client.post(f"{ME}/tokens", json={"unknown": 1}, headers=bearer(token["token"]))
     assert_problem(refused, 403)
+
+
+async def test_session_only_routes_refuse_api_tokens_and_want_no_proof(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client, "session@example.com")
+    headers = bearer((await login(client, "session@example.com"))["access_token"])
+    token = await create_api_token(client, headers)
+    feed = f"{ME}/calendar-feed"
+    for (method, route), status in SESSION_ONLY.items():
+        before = (await client.get(feed, headers=headers)).json()
+        # even with the password in the body: a token is refused before the body is read
+        via_token = await client.request(method, route, json=PROOF, headers=bearer(token["token"]))
+        assert assert_problem(via_token, 403)["code"] == "api_token_not_allowed", route
+        assert (await client.get(feed, headers=headers)).json() == before, route
+        done = await client.request(method, route, headers=headers)
+        assert done.status_code == status, (method, route, done.text)
+        if "url" in (done.json() if done.content else {}):
+            register_secret(done.json()["url"].rsplit("/", 1)[-1].removesuffix(".ics"))
+    # the token still reads (not account control)
+    read = await client.get(feed, headers=bearer(token["token"]))
+    assert read.status_code == 200, read.text
+    assert read.json()["active"] is False
 
 
 async def _snapshot(client: httpx.AsyncClient) -> dict[str, Any]:

@@ -9,6 +9,7 @@ others.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -357,3 +358,41 @@ async def saved_report(
         f"{API}/workspaces/{workspace_id}/reports", json=body, headers=owner.headers
     )
     return str(_ok(created)["id"])
+
+
+async def invitation(
+    http: httpx.AsyncClient, owner: Person, workspace_id: str, email: str, role: str = "member"
+) -> str:
+    """A pending invitation to the workspace, made through the API; its id."""
+    created = await http.post(
+        f"{API}/workspaces/{workspace_id}/invitations",
+        json={"email": email, "role": role},
+        headers=owner.headers,
+    )
+    return str(_ok(created)["id"])
+
+
+async def webhook(
+    http: httpx.AsyncClient, owner: Person, workspace_id: str, url: str, events: list[str]
+) -> tuple[str, str]:
+    """A webhook of the workspace, made through the API; its id and its secret. (The
+    server refuses private addresses unless SMARTTASK_WEBHOOK_ALLOW_PRIVATE is on; a
+    public IP literal needs no DNS.)"""
+    created = await http.post(
+        f"{API}/workspaces/{workspace_id}/webhooks",
+        json={"url": url, "events": events},
+        headers=owner.headers,
+    )
+    body = _ok(created)
+    return str(body["id"]), str(body["secret"])
+
+
+async def notifications_of(http: httpx.AsyncClient, who: Person, at_least: int = 1) -> list[str]:
+    """The ids of someone's inbox items, newest first, once at least `at_least` are there."""
+    for _ in range(100):
+        answer = await http.get(f"{API}/notifications?limit=100", headers=who.headers)
+        items = _ok(answer, 200)["items"]
+        if len(items) >= at_least:
+            return [str(item["id"]) for item in items]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{who.email} has fewer than {at_least} notifications")
