@@ -96,6 +96,42 @@ async def test_the_task_page_follows_a_teammates_changes(new_page: Any, server: 
     assert grace.js_errors == []
 
 
+async def test_ones_own_change_does_not_redraw_the_page_that_made_it(
+    new_page: Any, server: LiveServer
+) -> None:
+    """The echo of a change this page sent is not delivered to it (the answer already drew
+    it: a refresh could close the comment editor opened meanwhile); the person's other tab
+    still follows it live."""
+    base = server.base_url
+    s = await setup(base)
+    task = await new_task(base, s.owner, s.project_id, title="Echoes")
+    here = await new_page(viewport={"width": 1280, "height": 1000})
+    other_tab = await new_page(viewport={"width": 1280, "height": 1000})
+    for page in (here, other_tab):
+        await open_as(page, s.member, f"/tasks/{task['id']}")
+        await _live(page)
+    await here.evaluate(
+        "window.liveRefreshes = 0;"
+        "document.addEventListener('live', () => window.liveRefreshes++, true)"
+    )
+    await here.get_by_label("Add a comment (Markdown)", exact=True).fill("Mine, just now")
+    await here.get_by_role("button", name="Comment", exact=True).click()
+    comments = here.locator("#task-comments .comment")
+    await expect(comments).to_have_count(1)
+    await comments.nth(0).get_by_role("link", name="Edit your comment").click()
+    editor = here.get_by_label("Edit comment (Markdown)")
+    await expect(editor).to_be_visible()
+    # The other tab of the same person receives the event and shows the comment.
+    await expect(other_tab.locator("#task-comments")).to_contain_text(
+        "Mine, just now", timeout=WAIT
+    )
+    await here.wait_for_timeout(500)  # the event reached this page as well: it was held back
+    await expect(editor).to_be_visible()
+    assert await here.evaluate("window.liveRefreshes") == 0
+    assert here.js_errors == []
+    assert other_tab.js_errors == []
+
+
 async def test_the_analysis_panel_updates_without_polling(
     new_page: Any, server: LiveServer
 ) -> None:

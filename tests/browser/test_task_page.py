@@ -104,9 +104,12 @@ async def test_a_stale_edit_says_the_task_changed_meanwhile(page: Any, server: L
     s = await setup(base)
     task = await new_task(base, s.owner, s.project_id, title="Old title")
     await open_as(page, s.owner, f"/tasks/{task['id']}")
+    # The owner is editing when the member's change lands: the live refresh waits for them
+    # (static/live.js), so their save carries the version they started from. (A change that
+    # lands before they start is simply shown: tests/browser/test_live_pages.py.)
+    await page.get_by_label("Priority", exact=True).select_option("urgent")
     async with httpx.AsyncClient(base_url=base) as http:
         await api(http, s.member, "PATCH", f"/tasks/{task['id']}", title="Their title")
-    await page.get_by_label("Priority", exact=True).select_option("urgent")
     await page.get_by_role("button", name="Save details").click()
     alert = page.locator("#task-details [role=alert]")
     await expect(alert).to_contain_text("changed meanwhile")

@@ -96,7 +96,9 @@ async def test_viewers_read_without_edit_controls(page: Any, server: LiveServer)
         await expect(page.get_by_role("link", name=name)).to_have_count(0)
     for name in ("Save details", "Analyze", "Add subtask", "Add dependency", "Comment", "Delete"):
         await expect(page.get_by_role("button", name=name)).to_have_count(0)
-    await expect(page.locator("main form")).to_have_count(0)
+    # The one form a viewer has: watching the task (anyone who reads a task may watch it).
+    await expect(page.locator("main form")).to_have_count(1)
+    await expect(page.locator("main form#task-watch")).to_have_count(1)
     await expect(page.locator("input[type=file]")).to_have_count(0)
     await expect(page.locator("select, textarea")).to_have_count(1)  # the workspace switcher
     await assert_accessible(page)

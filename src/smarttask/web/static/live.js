@@ -10,6 +10,11 @@
 //   or moved in or out). So `hx-trigger="live"` makes an htmx element refresh itself.
 //   While the person is typing in a form inside the element (focus in a field, or changes
 //   not yet sent), the event waits until they leave it or send it.
+//   An event of the person's own making (actor_id is theirs) that arrives within 10 s of a
+//   change this page sent is this page's own echo: the answer to that change has already
+//   redrawn what it touched, so it is not delivered (a refresh then could undo what they
+//   opened meanwhile, such as a comment's editor). Other tabs, and elements waiting for a
+//   job (data-live-fallback), still receive it.
 //   After events may have been missed (the stream reset: the retention passed), every
 //   [data-live] element receives `live` with detail {type: "reset"}. Elements with
 //   data-live-fallback also receive {type: "resync"} when a stream (re)opens, and
@@ -22,6 +27,9 @@
   if (!body || !body.hasAttribute("data-live-user")) return;
 
   var FALLBACK_MS = 15000;
+  var ECHO_MS = 10000;
+  var me = body.getAttribute("data-live-user") || "";
+  var lastSentAt = -Infinity; // when this page last sent a change (an htmx request not a GET)
   var KNOWN = ["task.created", "task.updated", "task.deleted", "comment.created", "comment.updated",
     "comment.deleted", "analysis.completed", "notification.created", "notification.read"];
   var MAX_PAUSE_MS = 60000;
@@ -91,11 +99,22 @@
   var RECENT_MS = 15000;
   var recent = [];
 
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    if (config && config.verb && config.verb !== "get") lastSentAt = Date.now();
+  });
+
+  function echo(item, now) {
+    return me !== "" && item.actor_id === me && now - lastSentAt < ECHO_MS;
+  }
+
   function dispatch(item) {
     var now = Date.now();
     recent.push({ at: now, item: item });
     while (recent.length && (recent.length > 50 || now - recent[0].at > RECENT_MS)) recent.shift();
+    var own = echo(item, now);
     document.querySelectorAll("[data-live]").forEach(function (element) {
+      if (own && !element.hasAttribute("data-live-fallback")) return;
       if (matches(element, item)) deliver(element, item);
     });
   }
