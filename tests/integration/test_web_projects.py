@@ -179,7 +179,9 @@ async def test_load_more_fragments_and_bad_parameters(
     assert 'id="load-more"' in first.text
     assert "Load more" not in first.text  # 13 of them: one page
     everything = await ada.get(page)
-    start = everything.text.index('hx-get="') + len('hx-get="')
+    # The "Load more" link's URL (the page has other hx-get attributes, e.g. the inbox badge).
+    more = everything.text.index('id="load-more"')
+    start = everything.text.index('hx-get="', more) + len('hx-get="')
     url = everything.text[start : everything.text.index('"', start)].replace("&amp;", "&")
     fragment = await ada.get(url, headers={**HTMX, "hx-target": "task-list"})
     assert fragment.status_code == 200
