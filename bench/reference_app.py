@@ -144,10 +144,18 @@ _DEPENDS = (
     "WHERE task_dependency.task_id = {}.id "
     "ORDER BY task_dependency.created_at, task_dependency.depends_on_id) AS depends_on \n"
 )
+# The caller's role, none (NULL) in a private project they are not a project member of,
+# unless they are an admin or owner.
+_ROLE = (
+    "CASE WHEN (NOT (membership.role IN ('owner', 'admin') OR project.visibility != 'private' "
+    "OR (EXISTS (SELECT * \nFROM project_member \nWHERE project_member.project_id = project.id "
+    "AND project_member.user_id = $1::VARCHAR)))) THEN NULL ELSE membership.role END "
+    "AS member_role"
+)
 # The task with its project's key, the caller's role, its labels and its dependencies: no
-# row for a non-member.
+# row for a non-member, a NULL role where the project is hidden from them.
 TASK = (
-    f"SELECT {_TASK_COLUMNS}, membership.role AS member_role, "
+    f"SELECT {_TASK_COLUMNS}, {_ROLE}, "
     + _LABELS.format("task")
     + _DEPENDS.format("task")
     + "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
@@ -180,7 +188,7 @@ _PAGE_COLUMNS = ", ".join(f"task.{name} AS {name}" for name in _BODY_NAMES)
 # The caller's role, the project's key and the page with labels and dependencies: one row
 # per task, one row of NULL task columns for an empty page, no row for a non-member.
 TASK_PAGE = (
-    "SELECT membership.role AS member_role, project.key AS project_key, "
+    f"SELECT {_ROLE}, project.key AS project_key, "
     + ", ".join(f"page.{name}" for name in (*_BODY_NAMES, "sort_value"))
     + ", "
     + _LABELS.format("page")
@@ -306,7 +314,7 @@ async def read_task(request: Request) -> Response:
         if user_id is None:
             return _unauthorized()
         row = await connection.fetchrow(TASK, user_id, request.path_params["task_id"])
-    if row is None:
+    if row is None or row["member_role"] is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     return Response(
         orjson.dumps(_task_body(row)),
@@ -334,7 +342,7 @@ async def list_project_tasks(request: Request) -> Response:
         if user_id is None:
             return _unauthorized()
         rows = await connection.fetch(TASK_PAGE, user_id, project_id, status, limit + 1)
-    if not rows:
+    if not rows or rows[0]["member_role"] is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     if rows[0]["id"] is None:  # the project has no task on this page
         rows = []

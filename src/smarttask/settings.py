@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from smarttask import keyfile
@@ -145,6 +158,16 @@ class MailSettings:
     max_attempts: int = 8  # sending attempts before a mail job is dead
 
 
+@dataclass(frozen=True, slots=True)
+class ExportSettings:
+    """What data exports need (docs/export.md)."""
+
+    retention_hours: int
+    rate_limit: str  # requests per user, in the `limits` notation ("1/hour")
+    rate_limit_enabled: bool  # SMARTTASK_RATE_LIMIT_ENABLED
+    download_ttl_seconds: int
+
+
 def _with_mail_url(mail: MailSettings, url: str) -> MailSettings:
     """The mail group with the SMTP server of `url` (smtp://[user:pass@]host:port, smtps://)."""
     parts = urlsplit(url)
@@ -163,6 +186,175 @@ def _with_mail_url(mail: MailSettings, url: str) -> MailSettings:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SsoProviderSettings:
+    """One single sign-on provider (docs/security.md, "Single sign-on")."""
+
+    name: str  # in the URLs: /auth/oidc/<name>/login and /callback
+    kind: Literal["oidc", "github"]
+    display_name: str
+    client_id: str
+    client_secret: str | None = field(repr=False)
+    scopes: tuple[str, ...]
+    allowed_domains: tuple[str, ...]  # empty: any email domain
+    create_users: bool
+    trust_mfa: bool  # the provider's `amr` may stand in for our TOTP step
+    mfa_amr: tuple[str, ...]  # `amr` values that mean a second factor was used
+    issuer: str | None = None  # oidc: discovery at <issuer>/.well-known/openid-configuration
+    github_url: str = "https://github.com"  # github: authorize and token endpoints
+    api_url: str = "https://api.github.com"  # github: /user and /user/emails
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSettings:
+    """The single sign-on providers and how the flow runs."""
+
+    providers: tuple[SsoProviderSettings, ...]
+    public_url: str  # redirect URIs are <public_url>/auth/oidc/<name>/callback
+    attempt_ttl_seconds: int
+    timeout_seconds: float
+
+    def get(self, name: str) -> SsoProviderSettings | None:
+        """The provider of this name, if configured."""
+        return next((p for p in self.providers if p.name == name), None)
+
+    def redirect_uri(self, name: str) -> str:
+        """Where the provider sends the browser back to."""
+        return f"{self.public_url}/auth/oidc/{name}/callback"
+
+
+_SSO_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,100}")  # RFC 6749 scope-token
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _provider_url(value: str, what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} must be an absolute https URL")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise ValueError(f"{what} must use https (http only for a loopback address)")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{what} must not have a query or a fragment")
+    return value
+
+
+class _SsoProviderConfig(BaseModel):
+    """One entry of SMARTTASK_SSO_PROVIDERS, checked field by field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    kind: Literal["oidc", "github"]
+    display_name: str | None = Field(default=None, min_length=1, max_length=60)
+    issuer: str | None = Field(default=None, max_length=500)
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: SecretStr | None = Field(default=None, max_length=2000)
+    scopes: list[str] | None = Field(default=None, max_length=30)
+    allowed_domains: list[str] = Field(default=[], max_length=100)
+    create_users: bool = True
+    trust_mfa: bool = False
+    mfa_amr: list[str] = Field(default=["mfa"], min_length=1, max_length=20)
+    github_url: str = Field(default="https://github.com", max_length=500)
+    api_url: str = Field(default="https://api.github.com", max_length=500)
+
+
+def _sso_provider(name: str, raw: Any, secret: str | None) -> SsoProviderSettings:
+    """One provider's settings; ValueError saying what is wrong (never a secret's value)."""
+    if not _SSO_NAME.fullmatch(name):
+        raise ValueError("a provider name is 1-32 characters: a-z, 0-9 and -")
+    try:
+        config = _SsoProviderConfig.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ValueError(f"{where}: {first['msg']}") from None
+    inline = config.client_secret.get_secret_value() if config.client_secret else None
+    if inline and secret:
+        raise ValueError("client_secret is set twice (inline and in SMARTTASK_SSO_CLIENT_SECRETS)")
+    client_secret = inline or secret or None
+    domains = tuple(d.strip().lower() for d in config.allowed_domains)
+    bad = [d for d in domains if not _DOMAIN.fullmatch(d)]
+    if bad:
+        raise ValueError(f"allowed_domains: {bad[0]!r} is not a domain name (example.com)")
+    scopes = config.scopes
+    if scopes is not None and not all(_SCOPE.fullmatch(s) for s in scopes):
+        raise ValueError("scopes: each scope is one word of printable characters")
+    github_only = {"github_url", "api_url"} & config.model_fields_set
+    if config.kind == "oidc":
+        if not config.issuer:
+            raise ValueError("issuer: required for kind oidc (e.g. https://accounts.google.com)")
+        if github_only:
+            raise ValueError(f"{sorted(github_only)[0]}: applies to kind github only")
+        scopes = scopes if scopes is not None else ["openid", "email", "profile"]
+        if "openid" not in scopes:
+            raise ValueError("scopes: an OpenID Connect provider needs the scope openid")
+        issuer: str | None = _provider_url(config.issuer, "issuer")
+        github_url, api_url = "https://github.com", "https://api.github.com"
+    else:
+        if config.issuer:
+            raise ValueError("issuer: applies to kind oidc only")
+        if config.trust_mfa:
+            raise ValueError("trust_mfa: GitHub does not say how a person signed in (no amr)")
+        if not client_secret:
+            raise ValueError("client_secret: a GitHub OAuth app needs its client secret")
+        scopes = scopes if scopes is not None else ["read:user", "user:email"]
+        issuer = None
+        github_url = _provider_url(config.github_url, "github_url").rstrip("/")
+        api_url = _provider_url(config.api_url, "api_url").rstrip("/")
+    return SsoProviderSettings(
+        name=name,
+        kind=config.kind,
+        display_name=config.display_name or name.replace("-", " ").title(),
+        client_id=config.client_id,
+        client_secret=client_secret,
+        scopes=tuple(scopes),
+        allowed_domains=domains,
+        create_users=config.create_users,
+        trust_mfa=config.trust_mfa,
+        mfa_amr=tuple(config.mfa_amr),
+        issuer=issuer,
+        github_url=github_url,
+        api_url=api_url,
+    )
+
+
+def _sso_providers(providers: str, secrets: str) -> tuple[SsoProviderSettings, ...]:
+    """SMARTTASK_SSO_PROVIDERS (a JSON object: name -> settings) and the secrets by name."""
+
+    def mapping(text: str, variable: str) -> dict[str, Any]:
+        try:
+            value = json.loads(text) if text.strip() else {}
+        except ValueError:
+            raise ValueError(f"{variable} must be a JSON object") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"{variable} must be a JSON object")
+        return value
+
+    configured = mapping(providers, "SMARTTASK_SSO_PROVIDERS")
+    given = mapping(secrets, "SMARTTASK_SSO_CLIENT_SECRETS")
+    unknown = sorted(set(given) - set(configured))
+    if unknown:
+        raise ValueError(f"SMARTTASK_SSO_CLIENT_SECRETS names no provider: {unknown[0]!r}")
+    if any(not isinstance(v, str) for v in given.values()):
+        raise ValueError("SMARTTASK_SSO_CLIENT_SECRETS maps each provider name to a string")
+    found = []
+    for name, raw in configured.items():
+        try:
+            found.append(_sso_provider(name, raw, given.get(name)))
+        except ValueError as error:
+            raise ValueError(f"SMARTTASK_SSO_PROVIDERS, provider {name!r}: {error}") from None
+    return tuple(found)
+
+
 DEFAULT_AI_MODELS = {
     "local": "smarttask-local-1",
     "openai": "gpt-4o-mini",
@@ -175,7 +367,13 @@ class Settings(BaseSettings):
     """Every setting of smarttask; environment variables are SMARTTASK_<FIELD>."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SMARTTASK_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="SMARTTASK_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # A start-up error names the setting and what is wrong, never the values given
+        # (they may hold secrets: a client secret, a password in SMARTTASK_MAIL_URL).
+        hide_input_in_errors=True,
     )
 
     env: Literal["development", "production"] = "development"
@@ -294,14 +492,31 @@ class Settings(BaseSettings):
     event_retention_hours: int = Field(default=72, ge=24)
     event_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
+    # The security log (docs/security.md): days an event is kept; 0 keeps every one forever.
+    security_log_retention_days: int = Field(default=365, ge=0, le=36600)
+
     # Webhooks: targets on loopback/private/link-local addresses are refused unless allowed.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
 
+    # Data exports (docs/export.md): how long a finished archive is kept, how many requests
+    # one user may make per window, how long one download URL works.
+    export_retention_hours: int = Field(default=72, ge=1, le=24 * 90)
+    export_rate_limit: str = "1/hour"
+    export_download_ttl_seconds: int = Field(default=900, ge=10, le=24 * 3600)
+
     # Notifications: the local hour of the daily digest, and how far ahead "due soon" is.
     notification_digest_hour: int = Field(default=8, ge=0, le=23)
     notification_due_soon_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+    # Single sign-on (docs/security.md): providers by name as a JSON object, their client
+    # secrets by name (or inline), how long a sign-in at a provider may take.
+    sso_providers: SecretStr | None = None
+    sso_client_secrets: SecretStr | None = None
+    sso_attempt_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    sso_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    _sso: tuple[SsoProviderSettings, ...] = PrivateAttr(default=())
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -347,6 +562,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _valid_mail_url(self) -> Settings:
         _ = self.mail  # a malformed SMARTTASK_MAIL_URL stops the start, not the first mail
+        return self
+
+    @model_validator(mode="after")
+    def _valid_sso(self) -> Settings:
+        # A bad provider stops the start with a message naming it, not the first sign-in.
+        providers = self.sso_providers.get_secret_value() if self.sso_providers else ""
+        secrets = self.sso_client_secrets.get_secret_value() if self.sso_client_secrets else ""
+        self._sso = _sso_providers(providers, secrets)
         return self
 
     @model_validator(mode="after")
@@ -505,6 +728,26 @@ class Settings(BaseSettings):
             workspace_quota_bytes=self.workspace_storage_quota_bytes,
             user_quota_bytes=self.user_storage_quota_bytes,
             pending_ttl_seconds=self.attachment_pending_ttl_seconds,
+        )
+
+    @property
+    def exports(self) -> ExportSettings:
+        """The data-export group."""
+        return ExportSettings(
+            retention_hours=self.export_retention_hours,
+            rate_limit=self.export_rate_limit,
+            rate_limit_enabled=self.rate_limit_enabled,
+            download_ttl_seconds=self.export_download_ttl_seconds,
+        )
+
+    @property
+    def sso(self) -> SsoSettings:
+        """The single sign-on group."""
+        return SsoSettings(
+            providers=self._sso,
+            public_url=self.public_url,
+            attempt_ttl_seconds=self.sso_attempt_ttl_seconds,
+            timeout_seconds=self.sso_timeout_seconds,
         )
 
     @property

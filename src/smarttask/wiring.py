@@ -77,11 +77,13 @@ DOMAINS: tuple[Domain, ...] = (
     domain("kit.idempotency"),
     domain("events", jobs=True),
     domain("mailing", models=False, jobs=True),
+    domain("securitylog", jobs=True),
     domain(
         "accounts",
         ("routes", "auth"),
         ("recovery_routes", "auth/password-reset", "auth/verify-email", "auth/verification"),
         ("users_routes", "users"),
+        ("security_log_routes", "audit-log"),
         jobs=True,
     ),
     domain(
@@ -91,7 +93,12 @@ DOMAINS: tuple[Domain, ...] = (
         jobs=True,
     ),
     domain("history", jobs=True, cli=True),
-    domain("projects", ("routes", "workspaces/*/projects", "projects")),
+    domain("sso", jobs=True),
+    domain(
+        "projects",
+        ("routes", "workspaces/*/projects", "projects"),
+        ("member_routes", "projects/*/members"),
+    ),
     domain(
         "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
     ),
@@ -117,6 +124,7 @@ DOMAINS: tuple[Domain, ...] = (
     domain("live", ("routes", "workspaces/*/events", "users/me/events"), models=False),
     domain("webhooks", ("routes", "workspaces/*/webhooks", "webhooks"), jobs=True, reacts=True),
     domain("calendar", ("routes", "users/me/calendar-feed"), pages=(("feed_routes", "calendar"),)),
+    domain("exports", ("routes", "users/me/export"), jobs=True),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(
@@ -136,6 +144,8 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.live", "live", "workspaces/*/live"),
             ("pages.webhooks", "workspaces/*/webhooks", "webhooks"),
             ("pages.calendar", "profile/calendar"),
+            ("pages.sso", "auth/oidc", "profile/sign-in-methods"),
+            ("pages.export", "profile/export"),
             ("pages.home", "my-tasks"),
             (
                 "pages.analytics",
@@ -148,6 +158,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),
             ("pages.profile", "profile"),
+            ("pages.security_log", "admin"),
         ),
     ),
 )

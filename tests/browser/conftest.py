@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
 from tests.support import BACKENDS
 from tests.support.browser import ARTIFACTS, LiveServer, chromium_path, live_server
+from tests.support.github_server import GitHubServer
+from tests.support.oidc_provider import OidcProvider
+from tests.support.sso import browser_sso_env, let_back_to
 
 PageFactory = Callable[..., Awaitable[Any]]
 
 
+@pytest.fixture(scope="session")
+def sso_servers() -> Iterator[tuple[OidcProvider, GitHubServer]]:
+    """A local OpenID provider and a local GitHub, the live servers' sign-in providers."""
+    oidc, github = OidcProvider().start(), GitHubServer().start()
+    yield oidc, github
+    oidc.stop()
+    github.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 async def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sso_servers: tuple[OidcProvider, GitHubServer],
 ) -> AsyncIterator[LiveServer]:
-    """A `smarttask serve` of the backend, shared by the browser tests of that backend."""
+    """A `smarttask serve` of the backend, shared by the browser tests of that backend (with
+    single sign-on through the local providers: the sign-in page offers them)."""
     backend = str(request.param)
-    async with live_server(backend, tmp_path_factory.mktemp(f"live-{backend}")) as running:
+    folder = tmp_path_factory.mktemp(f"live-{backend}")
+    async with live_server(backend, folder, **browser_sso_env(*sso_servers)) as running:
+        let_back_to(sso_servers[0], running.base_url)
         yield running
 
 

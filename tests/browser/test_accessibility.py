@@ -20,9 +20,11 @@ from tests.support.web_sweeps import (
     Tenant,
     add_cookies,
     invitation,
+    make_admin,
     notifications_of,
     person,
     project,
+    project_member,
     saved_report,
     sign_in_http,
     tenant,
@@ -49,16 +51,19 @@ class People:
     bare_workspace_id: str
     empty_project_id: str
     totp_email: str
+    admin_cookies: dict[str, str]
 
 
 @pytest.fixture(scope="module")
 async def people(server: LiveServer) -> People:
     """A full tenant (plus a workspace without projects and a project without tasks), a
-    newcomer without any workspace and an account with TOTP on."""
+    newcomer without any workspace, an account with TOTP on and an instance administrator."""
     made = await tenant(server.base_url)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
         bare = await workspace(http, made.owner, "Empty workspace")
         empty = await project(http, made.owner, made.workspace_id, "Empty project", "EMPTY")
+        # Private, with the member in it: its pages carry the "Private" badge.
+        await project_member(http, made.owner, empty, made.member, private=True)
         newcomer = await person(http, "Newcomer")
         careful = await person(http, "Careful")
         await enable_totp(http, careful.headers, PASSWORD)
@@ -70,9 +75,12 @@ async def people(server: LiveServer) -> People:
             http, made.owner, made.workspace_id, HOOK_URL, ["analysis.completed"]
         )
         await notifications_of(http, made.owner)  # the member assigned the owner a subtask
+        admin = await person(http, "Admin")
+    await make_admin(server.database_url, admin.email)
     owner_cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     newcomer_cookies, _ = await sign_in_http(server.base_url, newcomer.email)
-    return People(made, owner_cookies, newcomer_cookies, bare, empty, careful.email)
+    admin_cookies, _ = await sign_in_http(server.base_url, admin.email)
+    return People(made, owner_cookies, newcomer_cookies, bare, empty, careful.email, admin_cookies)
 
 
 # Each page: who sees it ("visitor": signed out), its address, the status it answers.
@@ -124,6 +132,8 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "project list, nothing found": ("owner", "/projects/{project}?q=nothing-matches-this", 200),
     "board": ("owner", "/projects/{project}/board", 200),
     "board, empty": ("owner", "/projects/{empty}/board", 200),
+    "project settings": ("owner", "/projects/{project}/settings", 200),
+    "project settings, private": ("owner", "/projects/{empty}/settings", 200),
     "task": ("owner", "/tasks/{task}", 200),
     "subtask": ("owner", "/tasks/{subtask}", 200),
     "task edit form": ("owner", "/tasks/{task}/edit", 200),
@@ -160,6 +170,23 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "webhook deletion": ("owner", "/webhooks/{webhook}/delete", 200),
     # The calendar feed.
     "calendar feed": ("owner", "/profile/calendar", 200),
+    # Single sign-on: one's sign-in methods, a refused return from a provider, an unknown one.
+    "sign-in methods": ("owner", "/profile/sign-in-methods", 200),
+    "sign-in methods, newcomer": ("newcomer", "/profile/sign-in-methods", 200),
+    "single sign-on refused": ("visitor", "/auth/oidc/keycloak/callback?state=x&code=y", 400),
+    "single sign-on, unknown provider": ("visitor", "/auth/oidc/nope/login", 404),
+    # The data export (its other states: tests/browser/test_export_page.py).
+    "data export": ("owner", "/profile/export", 200),
+    # The security log: instance administrators only.
+    "security log": ("admin", "/admin/security-log", 200),
+    "security log, one event": ("admin", "/admin/security-log?event=login.succeeded", 200),
+    "security log, nothing found": ("admin", "/admin/security-log?actor_id={missing}", 200),
+    "security log, refused filters": (
+        "admin",
+        "/admin/security-log?from=2026-12-02T00:00&to=2026-12-01T00:00&event=Bad",
+        422,
+    ),
+    "security log, not an administrator": ("owner", "/admin/security-log", 404),
 }
 
 
@@ -185,7 +212,11 @@ async def _open(
     who, template, status = PAGES[name]
     page = await new_page(viewport=SIZES[size])
     if who != "visitor":
-        cookies = people.owner_cookies if who == "owner" else people.newcomer_cookies
+        cookies = {
+            "owner": people.owner_cookies,
+            "newcomer": people.newcomer_cookies,
+            "admin": people.admin_cookies,
+        }[who]
         await add_cookies(page, server.base_url, cookies)
     response = await page.goto(_path(template, people))
     assert response is not None

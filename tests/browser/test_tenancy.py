@@ -44,6 +44,7 @@ from tests.support.web_sweeps import (
     add_cookies,
     invitation,
     notifications_of,
+    project_member,
     saved_report,
     sign_in_http,
     tenant,
@@ -70,7 +71,7 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "delivery_id": lambda t: t.extra["delivery_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
-VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token"}
+VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token", "provider": "github"}
 NEW_PASSWORD = "another-long-passphrase-77"
 # Every page POST route, with a form that would be accepted from a member with the right
 # role (the owner's own ids filled in): without it a refusal could come from the form.
@@ -113,6 +114,10 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/tasks/{task_id}/analysis": {},
     "/tasks/{task_id}/move": {"status": "done"},
     "/projects/{project_id}/tasks": {"title": "Hijack", "view": "board"},
+    # A project's settings: its visibility and its members (the tenant's member is one).
+    "/projects/{project_id}/settings/visibility": {"visibility": "private"},
+    "/projects/{project_id}/members": {"user_id": "someone"},
+    "/projects/{project_id}/members/{user_id}/remove": {},
     "/workspaces/{workspace_id}/reports": {
         "name": "Hijack",
         "visibility": "workspace",
@@ -160,6 +165,11 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     # The calendar feed.
     "/profile/calendar": {},
     "/profile/calendar/off": {},
+    # Single sign-on: linking and unlinking a provider (the password is the proof).
+    "/profile/sign-in-methods/{provider}/link": {"current_password": PASSWORD},
+    "/profile/sign-in-methods/{provider}/unlink": {"current_password": PASSWORD},
+    # The data export (with the right password: only the CSRF check may refuse it).
+    "/profile/export": {"current_password": PASSWORD},
 }
 # API routes that take no caller (their own credentials, or none).
 ANONYMOUS_API = {
@@ -270,6 +280,8 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "members": f"/api/v1/workspaces/{made.workspace_id}/members?limit=100",
         "projects": f"/api/v1/workspaces/{made.workspace_id}/projects?limit=100",
         "tasks": f"/api/v1/workspaces/{made.workspace_id}/tasks?limit=100",
+        "project": f"/api/v1/projects/{made.project_id}",
+        "project members": f"/api/v1/projects/{made.project_id}/members?limit=100",
         "comments": f"/api/v1/tasks/{made.task_id}/comments?limit=100",
         "activity": f"/api/v1/workspaces/{made.workspace_id}/activity?limit=100",
         "attachments": f"/api/v1/tasks/{made.task_id}/attachments?limit=100",
@@ -282,6 +294,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "webhooks": f"/api/v1/workspaces/{made.workspace_id}/webhooks?limit=100",
         "deliveries": f"/api/v1/webhooks/{made.extra['webhook_id']}/deliveries?limit=100",
         "calendar feed": "/api/v1/users/me/calendar-feed",
+        "data export": "/api/v1/users/me/export",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -388,6 +401,7 @@ async def sweep(server: LiveServer, receiver: WebhookReceiver) -> Sweep:
     )
     made = await tenant(server.base_url, texts)
     async with httpx.AsyncClient(base_url=server.base_url, headers=made.owner.headers) as http:
+        await project_member(http, made.owner, made.project_id, made.member)
         created = await http.post(
             "/api/v1/users/me/tokens", json={"name": "ci", "current_password": PASSWORD}
         )
@@ -463,6 +477,26 @@ async def test_another_tenants_pages_are_not_found(
         "/webhooks/{webhook_id}",
         "/webhooks/{webhook_id}/delete",
     } <= set(checked), checked
+
+
+# Pages for instance administrators only: anyone else gets what an unknown address gets.
+ADMIN_PAGES = ("/admin/security-log",)
+
+
+async def test_administrators_pages_are_not_found_for_others(
+    sweep: Sweep, server: LiveServer
+) -> None:
+    assert set(ADMIN_PAGES) == {r.path for r in page_routes("GET") if r.path.startswith("/admin")}
+    async with httpx.AsyncClient(
+        base_url=server.base_url, cookies=sweep.outsider_cookies, headers=BROWSER, timeout=30
+    ) as http:
+        unknown = await http.get(f"/admin/{uuid.uuid4()}")
+        assert unknown.status_code == 404
+        for path in ADMIN_PAGES:
+            answer = await http.get(f"{path}?actor_id={sweep.made.owner.id}")
+            assert answer.status_code == 404, f"{path}: {answer.status_code}"
+            assert error_text(answer.text) == error_text(unknown.text), path
+            assert MARKER not in answer.text
 
 
 async def test_no_page_of_ones_own_shows_another_tenant(

@@ -33,7 +33,9 @@ from tests.support.web_sweeps import (
     collapsed,
     cookies_of,
     invitation,
+    make_admin,
     notifications_of,
+    project_member,
     saved_report,
     sign_in_http,
     tenant,
@@ -51,16 +53,25 @@ WEBHOOK_URL = (
 )
 # An invited address: what an address may hold ("&lt" would read as "<" if unescaped).
 INVITED = "a'{{7*7}}&lt=`/@example.com"
+# A User-Agent the security log shows to administrators (anyone can send any).
+AGENT = f"Agent {SCRIPT} {BREAKOUT} {TEMPLATE}"
 
 
 @pytest.fixture(scope="module")
 async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
-    """The tenant with payloads everywhere, and its owner's signed-in cookies."""
+    """The tenant with payloads everywhere, and its owner's signed-in cookies (the owner is an
+    instance administrator too: the security log shows a token name and a user agent)."""
     made = await tenant(server.base_url, HOSTILE)
     async with httpx.AsyncClient(base_url=server.base_url, headers=made.owner.headers) as http:
         token = {"name": TOKEN_NAME, "current_password": PASSWORD}
         created = await http.post("/api/v1/users/me/tokens", json=token)
         assert created.status_code == 201, created.text
+        signed_in = await http.post(
+            "/api/v1/auth/login",
+            json={"email": made.owner.email, "password": PASSWORD},
+            headers={"User-Agent": AGENT},
+        )
+        assert signed_in.status_code == 200, signed_in.text
         made.extra["report_id"] = await saved_report(
             http, made.owner, made.workspace_id, REPORT_NAME, recipients=["lead@example.com"]
         )
@@ -68,8 +79,10 @@ async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
         made.extra["webhook_id"], _ = await webhook(
             http, made.owner, made.workspace_id, WEBHOOK_URL, ["analysis.completed"]
         )
+        await project_member(http, made.owner, made.project_id, made.member)
         # The member assigned the owner the subtask and commented: the owner's inbox says so.
         await notifications_of(http, made.owner)
+    await make_admin(server.database_url, made.owner.email)
     cookies, _ = await sign_in_http(server.base_url, made.owner.email)
     return made, cookies
 
@@ -92,6 +105,10 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "my tasks": ("/my-tasks", lambda t: [t.texts.title, t.texts.subtask]),
     "project list": ("/projects/{project}", lambda t: [t.texts.project, t.texts.title]),
     "board": ("/projects/{project}/board", lambda t: [t.texts.project, t.texts.title]),
+    "project settings": (
+        "/projects/{project}/settings",
+        lambda t: [t.texts.workspace, t.texts.project, t.texts.member_name],
+    ),
     "task page": (
         "/tasks/{task}",
         lambda t: [
@@ -161,9 +178,15 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "a task's watch page": ("/notifications/watch/{task}", lambda t: [t.texts.workspace]),
     "notification preferences": ("/profile/notifications", lambda t: [t.texts.workspace]),
     "calendar feed": ("/profile/calendar", lambda t: [t.texts.workspace]),
+    "sign-in methods": ("/profile/sign-in-methods", lambda t: [t.texts.workspace]),
+    "data export": ("/profile/export", lambda t: [t.texts.workspace]),
     "webhooks": ("/workspaces/{workspace}/webhooks", lambda t: [t.texts.workspace, WEBHOOK_URL]),
     "a webhook": ("/webhooks/{webhook}", lambda t: [t.texts.workspace, WEBHOOK_URL]),
     "webhook deletion": ("/webhooks/{webhook}/delete", lambda t: [WEBHOOK_URL]),
+    "security log": (
+        "/admin/security-log?actor_id={owner}",
+        lambda t: [t.texts.owner_name, TOKEN_NAME, AGENT],
+    ),
 }
 
 
@@ -175,6 +198,7 @@ def _path(template: str, made: Tenant) -> str:
         workspace=made.workspace_id,
         report=made.extra.get("report_id", ""),
         webhook=made.extra.get("webhook_id", ""),
+        owner=made.owner.id,
     )
 
 
@@ -246,6 +270,8 @@ async def test_markdown_links_do_nothing_when_clicked(
         "/projects/{project}?q=" + quote(BREAKOUT),
         "/projects/{project}?q=" + quote(SCRIPT) + "&sort=" + quote(BREAKOUT),
         "/projects/{project}/board?q=" + quote(BREAKOUT),
+        "/projects/{project}/settings?saved=" + quote(SCRIPT) + "&cursor=" + quote(BREAKOUT),
+        "/projects/" + quote(BREAKOUT, safe="") + "/settings",
         "/tasks/" + quote(SCRIPT, safe=""),
         "/workspaces/" + quote(BREAKOUT, safe="") + "/settings",
         "/workspaces/{workspace}/dashboard?days=" + quote(SCRIPT) + "&to=" + quote(TEMPLATE),
@@ -270,12 +296,21 @@ async def test_markdown_links_do_nothing_when_clicked(
         "/notifications/watch/" + quote(SCRIPT, safe=""),
         "/profile/notifications?saved=" + quote(SCRIPT),
         "/profile/calendar?saved=" + quote(BREAKOUT),
+        "/profile/export?saved=" + quote(SCRIPT),
         "/calendar/" + quote(SCRIPT, safe="") + ".ics",
         "/live?after=" + quote(BREAKOUT),
         "/workspaces/{workspace}/live?after=" + quote(SCRIPT),
         "/workspaces/{workspace}/webhooks?cursor=" + quote(BREAKOUT),
         "/webhooks/" + quote(SCRIPT, safe=""),
         "/webhooks/{webhook}?cursor=" + quote(SCRIPT) + "&saved=" + quote(BREAKOUT),
+        "/admin/security-log?event="
+        + quote(SCRIPT)
+        + "&actor_id="
+        + quote(BREAKOUT)
+        + "&from="
+        + quote(TEMPLATE),
+        "/admin/security-log?cursor=" + quote(BREAKOUT) + "&to=" + quote(SCRIPT),
+        "/admin/security-log?target_id=" + quote(BREAKOUT),
     ],
 )
 async def test_addresses_people_can_send_stay_inert(

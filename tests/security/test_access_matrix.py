@@ -811,6 +811,38 @@ BFLA |= {
 }
 
 
+# Project members (issue 18, private projects): B never reaches A's; anyone who sees the
+# project lists them, admins and owners add and remove (the team's target is one already).
+BOLA |= {
+    ("GET", "/api/v1/projects/{project_id}/members"): (
+        call("GET", "/api/v1/projects/{project_id}/members"),
+        404,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/members"): (
+        call("POST", "/api/v1/projects/{project_id}/members", {"user_id": "x"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"): (
+        call("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"),
+        404,
+    ),
+}
+BFLA |= {
+    ("GET", "/api/v1/projects/{project_id}/members"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/members", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/members"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/members", {"user_id": t.people["viewer"].id}),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 409},
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/members/{t.people['target'].id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -847,6 +879,12 @@ async def build_team(client: httpx.AsyncClient) -> Team:
         headers=people["owner"].headers,
     )
     assert dependency.status_code == 201, dependency.text
+    in_project = await client.post(
+        f"/api/v1/projects/{project_id}/members",
+        json={"user_id": people["target"].id},
+        headers=people["owner"].headers,
+    )
+    assert in_project.status_code == 201, in_project.text
     return team
 
 

@@ -50,6 +50,8 @@ ACCOUNT_CONTROL: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", ME): {},
     ("PATCH", "/api/v1/users/{user_id}"): {"is_active": False},
     ("DELETE", "/api/v1/users/{user_id}"): {},
+    # A ZIP of everything the account holds (docs/export.md).
+    ("POST", f"{ME}/export"): {},
 }
 # Not account control, yet refused to API tokens (403): a signed-in session is enough, no
 # proof in the body. The calendar feed's secret URL opens one's tasks to any calendar app
@@ -68,6 +70,7 @@ NOT_ACCOUNT_CONTROL = {
     ("GET", f"{ME}/notification-preferences"),
     ("PUT", f"{ME}/notification-preferences"),
     ("GET", f"{ME}/calendar-feed"),
+    ("GET", f"{ME}/export"),  # the status; an API token never gets its download URL
     ("GET", f"{ME}/events"),
     ("GET", f"{ME}/events/stream"),
 }

@@ -16,7 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
+from smarttask.accounts.models import User
+from smarttask.db.engine import Database
+from tests.support import make_settings
 from tests.support.browser import PASSWORD, unique_email
 from tests.support.web import BROWSER_ACCEPT
 
@@ -183,6 +187,18 @@ async def tenant(base_url: str, texts: Texts | None = None) -> Tenant:
         attachment_id,
         texts,
     )
+
+
+async def make_admin(database_url: str, email: str) -> None:
+    """Make an account an instance administrator, in the server's database (as `smarttask
+    user create --admin` makes the first one)."""
+    database = Database(make_settings(database_url).database)
+    try:
+        async with database.session() as session:
+            await session.execute(update(User).where(User.email == email).values(is_admin=True))
+            await session.commit()
+    finally:
+        await database.dispose()
 
 
 def cookies_of(context_cookies: list[dict[str, Any]]) -> dict[str, str]:
@@ -396,3 +412,19 @@ async def notifications_of(http: httpx.AsyncClient, who: Person, at_least: int =
             return [str(item["id"]) for item in items]
         await asyncio.sleep(0.1)
     raise AssertionError(f"{who.email} has fewer than {at_least} notifications")
+
+
+async def project_member(
+    http: httpx.AsyncClient, admin: Person, project_id: str, who: Person, *, private: bool = False
+) -> None:
+    """Let `who` into the project through the API (making the project private first if
+    asked)."""
+    if private:
+        changed = await http.patch(
+            f"{API}/projects/{project_id}", json={"visibility": "private"}, headers=admin.headers
+        )
+        _ok(changed, 200)
+    added = await http.post(
+        f"{API}/projects/{project_id}/members", json={"user_id": who.id}, headers=admin.headers
+    )
+    _ok(added)

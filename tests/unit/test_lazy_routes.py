@@ -41,6 +41,9 @@ REQUESTS = [
     ("GET", "/api/v1/workspaces/w1/tasks"),
     ("GET", "/api/v1/workspaces/"),
     ("GET", "/api/v1/projects/p1/tasks/"),
+    ("GET", "/api/v1/projects/p1/members"),
+    ("DELETE", "/api/v1/projects/p1/members/u1"),
+    ("PUT", "/api/v1/projects/p1/members"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/auth/login"),
     ("GET", "/api/v1/users/me"),
@@ -61,7 +64,18 @@ REQUESTS = [
     ("GET", "/api/v1/webhooks/h1"),
     ("GET", "/api/v1/workspaces/w1/webhooks"),
     ("GET", "/api/v1/users/me/calendar-feed"),
+    # The security log (issue 18): administrators only, signed-in pages only.
+    ("GET", "/api/v1/audit-log"),
+    ("GET", "/api/v1/audit-log?limit=0"),
+    ("GET", "/admin/security-log"),
+    # Data exports (issue 18): signed-in callers only.
+    ("GET", "/api/v1/users/me/export"),
+    ("DELETE", "/api/v1/users/me/export"),
     ("DELETE", "/calendar/not-a-feed-token.ics"),
+    # Single sign-on pages (issue 18): an unknown provider, a wrong method, signed out.
+    ("GET", "/auth/oidc/nope/login"),
+    ("DELETE", "/auth/oidc/nope/callback"),
+    ("GET", "/profile/sign-in-methods"),
     ("DELETE", "/health"),
     ("GET", "/health/live"),
 ]
@@ -152,9 +166,11 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
     assert api_pending == (
         "smarttask.accounts.recovery_routes",
         "smarttask.accounts.users_routes",
+        "smarttask.accounts.security_log_routes",
         "smarttask.workspaces.routes",
         "smarttask.workspaces.invitation_routes",
         "smarttask.projects.routes",
+        "smarttask.projects.member_routes",
         "smarttask.analysis.summary_routes",
         "smarttask.analytics.routes",
         "smarttask.reports.routes",
@@ -162,6 +178,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.live.routes",
         "smarttask.webhooks.routes",
         "smarttask.calendar.routes",
+        "smarttask.exports.routes",
     )
     pages_pending = set(routers.pending) - api_modules
     assert pages_pending == {r.module for r in app_routers() if r.prefix is not None}
@@ -257,6 +274,13 @@ def test_each_router_declares_the_paths_its_routes_start_with() -> None:
             {"smarttask.accounts.users_routes", "smarttask.calendar.routes"},
         ),
         ("/calendar/x.ics", {"smarttask.calendar.feed_routes"}),
+        ("/auth/oidc/x/callback", {"smarttask.web.pages.sso"}),
+        ("/profile/sign-in-methods", {"smarttask.web.pages.sso", "smarttask.web.pages.profile"}),
+        (
+            "/api/v1/users/me/export",
+            {"smarttask.accounts.users_routes", "smarttask.exports.routes"},
+        ),
+        ("/profile/export", {"smarttask.web.pages.export", "smarttask.web.pages.profile"}),
     ],
 )
 async def test_a_request_includes_only_the_routers_that_could_serve_it(

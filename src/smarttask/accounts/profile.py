@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask import securitylog
 from smarttask.accounts import repository, service, totp
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import ApiToken, User
@@ -21,6 +22,7 @@ from smarttask.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
+from smarttask.accounts.security_events import on_own_account
 from smarttask.accounts.tokens import hash_secret, new_api_token
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
@@ -66,6 +68,7 @@ async def update_profile(
                 raise Conflict("An account with this email already exists.")
             user.email = email
             security_log.info("email changed", extra={"user_id": user.id})
+            on_own_account(session, "email.changed", user)
     user.updated_at = utcnow()
     try:
         await session.flush()
@@ -104,6 +107,7 @@ async def confirm_totp(
     user.totp_enabled = True
     user.updated_at = utcnow()
     await session.flush()
+    on_own_account(session, "totp.enabled", user)
 
 
 async def remove_totp(
@@ -117,6 +121,7 @@ async def remove_totp(
     user.totp_secret = None
     user.updated_at = utcnow()
     await session.flush()
+    on_own_account(session, "totp.disabled", user)
 
 
 async def create_api_token(
@@ -152,6 +157,7 @@ async def create_api_token(
     )
     session.add(row)
     await session.flush()
+    on_own_account(session, "token.created", user, token_id=row.id, name=row.name)
     return row, secret
 
 
@@ -175,6 +181,7 @@ async def revoke_api_token(session: AsyncSession, user: User, token_id: str) -> 
         raise NotFound("There is no such API token.")
     row.revoked_at = utcnow()
     await session.flush()
+    on_own_account(session, "token.revoked", user, token_id=row.id, name=row.name)
 
 
 async def list_users(session: AsyncSession, cursor: str | None, limit: int) -> Page[UserRead]:
@@ -207,16 +214,23 @@ async def admin_update(
         raise Forbidden("Administrators cannot demote or disable themselves.")
     if changes.name is not None:
         user.name = changes.name
-    if changes.is_admin is not None:
+    events: list[str] = []
+    if changes.is_admin is not None and changes.is_admin != user.is_admin:
+        events.append("user.admin_granted" if changes.is_admin else "user.admin_revoked")
         user.is_admin = changes.is_admin
     if changes.is_active is False and user.is_active:
         await service.disable(session, user)
+        events.append("user.disabled")
     elif changes.is_active is True:
         if user.deleted_at is not None:
             raise Conflict("An erased user cannot be re-enabled.")
+        if not user.is_active:
+            events.append("user.enabled")
         user.is_active = True
     user.updated_at = utcnow()
     await session.flush()
+    for event in events:
+        securitylog.record(session, event, actor_id=admin.id, target_id=user.id)
     return user
 
 
@@ -229,9 +243,11 @@ async def admin_erase(
     if user.id == admin.id:
         raise Forbidden("Use DELETE /api/v1/users/me to erase your own account.")
     await service.erase(session, user)
+    securitylog.record(session, "user.deleted", actor_id=admin.id, target_id=user.id)
 
 
 async def erase_me(session: AsyncSession, auth: AuthComponents, user: User, proof: Proof) -> None:
     """Erase one's own account, proven by the password (or a one-time code)."""
     await _prove(session, auth, user, proof)
     await service.erase(session, user)
+    on_own_account(session, "user.deleted", user)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts import mail_queue, repository, service, token_repository
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.models import AccountToken, User
+from smarttask.accounts.security_events import on_own_account
 from smarttask.accounts.tokens import hash_secret
 from smarttask.adapters.mail.base import Message
 from smarttask.db.types import new_id, utcnow
@@ -106,6 +107,13 @@ async def confirm_password_reset(
     await token_repository.spend_all(session, user.id, PASSWORD_RESET, now)
     user.email_verified = True
     await session.flush()
+    on_own_account(
+        session,
+        "password.reset",
+        user,
+        revoked_session_count=revoked.sessions,
+        revoked_api_token_count=revoked.api_tokens,
+    )
     security_log.info(
         "password.reset",
         extra={

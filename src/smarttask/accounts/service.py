@@ -12,7 +12,8 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts import devices, mail_queue, repository, totp
+from smarttask import securitylog
+from smarttask.accounts import devices, mail_queue, repository, security_events, totp
 from smarttask.accounts.components import AuthComponents
 from smarttask.accounts.devices import Device
 from smarttask.accounts.models import RefreshToken, User
@@ -114,11 +115,27 @@ def _failure_key(email: str, device: Device | None) -> str:
 
 
 async def _failed(
-    auth: AuthComponents, email: str, device: Device | None, code: str | None = None
+    session: AsyncSession,
+    auth: AuthComponents,
+    email: str,
+    device: Device | None,
+    user: User | None,
+    reason: str,
+    code: str | None = None,
 ) -> Unauthorized:
     limit = auth.settings.login_failure_limit
     decision = await auth.limiter.hit("login-failures", limit, _failure_key(email, device))
-    if decision is not None and decision.remaining == 0:
+    locked = decision is not None and decision.remaining == 0
+    security_events.sign_in_refused(
+        session,
+        auth.settings,
+        email,
+        user,
+        reason,
+        locked_scope=("email" if device is None else "device") if locked else None,
+        retry_after=max(1, decision.reset_seconds) if decision is not None else 0,
+    )
+    if locked and decision is not None:
         # This failure locked the email (or the known device): say so, without the email.
         log.warning(
             "login.locked",
@@ -178,10 +195,12 @@ async def _login(
         await _lockout(auth, _failure_key(normalized, device))
     if user is None or user.password_hash is None:
         await auth.hashing.verify_dummy(password)  # look the same as a wrong password
-        raise await _failed(auth, normalized, device)
+        reason = "unknown_email" if user is None else "no_password"
+        raise await _failed(session, auth, normalized, device, user, reason)
     if not await auth.hashing.verify(user.password_hash, password):
-        raise await _failed(auth, normalized, device)
+        raise await _failed(session, auth, normalized, device, user, "wrong_password")
     if not user.is_active:
+        security_events.sign_in_refused(session, auth.settings, normalized, user, "disabled")
         # Said only to whoever knows the password: it tells a stranger nothing.
         raise Unauthorized(
             "This account is disabled; ask an administrator of this smarttask to enable it.",
@@ -194,12 +213,49 @@ async def _login(
                 "A one-time code is required.", headers=BEARER, extra={"code": "totp_required"}
             )
         if not await verify_totp_once(session, user, totp_code):
-            raise await _failed(auth, normalized, device, "totp_invalid")
+            raise await _failed(
+                session, auth, normalized, device, user, "wrong_code", "totp_invalid"
+            )
     if auth.hashing.needs_rehash(user.password_hash):
         user.password_hash = await auth.hashing.hash(password)
-    pair = await _issue(session, auth, user, family_id=new_id(), expires_at=None)
+    return await _signed_in(session, auth, user, device)
+
+
+async def _signed_in(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    device: Device | None,
+    **how: str,
+) -> LoginTokens:
+    """Open a new login for the user (checked) and log it; its tokens and device token.
+
+    `how` adds to the log entry how the person proved it was them (single sign-on's
+    `method` and `provider`).
+    """
+    family_id = new_id()
+    pair = await _issue(session, auth, user, family_id=family_id, expires_at=None)
+    security_events.signed_in(session, user, family_id, known_device=device is not None, **how)
     token = devices.issue(auth.settings, user.id, device.device_id if device else None)
     return LoginTokens(**pair.model_dump(), device_token=token)
+
+
+async def open_login(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    *,
+    device_token: str | None,
+    **how: str,
+) -> LoginTokens:
+    """Open a login for an active user whose identity was proven another way (a single
+    sign-on provider, sso/): the same login, tokens and log entry as a password sign-in."""
+    if not user.is_active or user.email is None:
+        raise Unauthorized(_LOGIN_FAILED, headers=BEARER)
+    device = devices.verify(auth.settings, device_token)
+    if device is not None and device.user_id != user.id:
+        device = None
+    return await _signed_in(session, auth, user, device, **how)
 
 
 async def login_with_code(
@@ -224,10 +280,10 @@ async def login_with_code(
     async with auth.signin_locks.lock(user.email):
         await _lockout(auth, _failure_key(user.email, device))
         if not await verify_totp_once(session, user, totp_code):
-            raise await _failed(auth, user.email, device, "totp_invalid")
-    pair = await _issue(session, auth, user, family_id=new_id(), expires_at=None)
-    token = devices.issue(auth.settings, user.id, device.device_id if device else None)
-    return LoginTokens(**pair.model_dump(), device_token=token)
+            raise await _failed(
+                session, auth, user.email, device, user, "wrong_code", "totp_invalid"
+            )
+    return await _signed_in(session, auth, user, device)
 
 
 async def verify_totp_once(session: AsyncSession, user: User, code: str) -> bool:
@@ -279,6 +335,13 @@ async def refresh(session: AsyncSession, auth: AuthComponents, token: str) -> To
         or not (await repository.mark_refresh_used(session, row.id, now))
     ):
         await repository.revoke_family(session, row.family_id, now)
+        securitylog.record(  # kept with the revocation: the answer keeps the changes
+            session,
+            "refresh.reused",
+            actor_id=row.user_id,
+            target_id=row.user_id,
+            details={"session_id": row.family_id},
+        )
         raise Unauthorized(
             "This refresh token was already used; every token of its sign-in is now revoked.",
             headers=BEARER,
@@ -343,6 +406,7 @@ async def reauthenticate(
         if totp_code and user.totp_enabled and await verify_totp_once(session, user, totp_code):
             return
         await auth.limiter.hit("login-failures", auth.settings.login_failure_limit, key)
+    securitylog.record_after(session, "reauth.failed", actor_id=user.id, target_id=user.id)
     raise _reauth_refused(
         "The current password or one-time code is wrong (or the code was already used).",
         "reauth_invalid",
@@ -377,7 +441,15 @@ async def change_password(
 ) -> Revoked:
     """Replace the password after checking the proof; every login and API token is revoked."""
     await reauthenticate(session, auth, user, password=current, totp_code=totp_code)
-    return await set_password(session, auth, user, new)
+    revoked = await set_password(session, auth, user, new)
+    security_events.on_own_account(
+        session,
+        "password.changed",
+        user,
+        revoked_session_count=revoked.sessions,
+        revoked_api_token_count=revoked.api_tokens,
+    )
+    return revoked
 
 
 async def disable(session: AsyncSession, user: User) -> None:

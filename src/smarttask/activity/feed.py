@@ -6,6 +6,10 @@ resource (workspaces/routes.py, tasks/routes.py), which checks its viewers first
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.activity import repository
@@ -19,12 +23,18 @@ async def _page(
     entity: tuple[str, str] | None,
     cursor: str | None,
     limit: int,
+    visible: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> Page[ActivityRead]:
     rows = await fetch_page(
         created_keyset(cursor),
         limit,
         lambda before, size: repository.newest_first(
-            session, workspace_id=workspace_id, entity=entity, before=before, limit=size
+            session,
+            workspace_id=workspace_id,
+            entity=entity,
+            before=before,
+            limit=size,
+            visible=visible,
         ),
         by_creation,
     )
@@ -32,10 +42,17 @@ async def _page(
 
 
 async def for_workspace(
-    session: AsyncSession, workspace_id: str, cursor: str | None, limit: int
+    session: AsyncSession,
+    workspace_id: str,
+    cursor: str | None,
+    limit: int,
+    visible: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> Page[ActivityRead]:
-    """Everything that changed in the workspace (its viewers checked by the caller)."""
-    return await _page(session, workspace_id, None, cursor, limit)
+    """Everything that changed in the workspace (its viewers checked by the caller).
+
+    `visible(project_id column)`: the entries of projects hidden from the reader left out.
+    """
+    return await _page(session, workspace_id, None, cursor, limit, visible)
 
 
 async def for_entity(

@@ -27,6 +27,9 @@ class Activity(Base):
     action: Mapped[str] = mapped_column(String(16))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
+    # The project the entity belongs to (a project, or a task's, comment's, file's): the
+    # workspace trail leaves out the entries of private projects hidden from its reader.
+    project_id: Mapped[str | None] = mapped_column(String(36))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]

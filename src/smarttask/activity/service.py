@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.activity.models import Activity
@@ -12,6 +13,8 @@ from smarttask.db.types import new_id, utcnow
 from smarttask.kit.context import current_request_id
 
 Action = Literal["created", "updated", "deleted"]
+# The task table, read without importing the tasks package (a layer above).
+_TASK = table("task", column("id"), column("project_id"))
 
 
 def _json(value: Any) -> Any:
@@ -50,8 +53,17 @@ def record(
     entity_type: str,
     entity_id: str,
     changes: dict[str, Any],
+    project_id: str | None = None,
+    task_id: str | None = None,
 ) -> Activity:
-    """Add one entry to the trail, in the caller's transaction."""
+    """Add one entry to the trail, in the caller's transaction.
+
+    `project_id` is the project the entity belongs to; `task_id` names it through a task
+    instead (its project is looked up in the INSERT itself).
+    """
+    project: Any = project_id
+    if project is None and task_id is not None:
+        project = select(_TASK.c.project_id).where(_TASK.c.id == task_id).scalar_subquery()
     entry = Activity(
         id=new_id(),
         workspace_id=workspace_id,
@@ -60,6 +72,7 @@ def record(
         entity_type=entity_type,
         entity_id=entity_id,
         changes=changes,
+        project_id=project,
         request_id=current_request_id(),
         created_at=utcnow(),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -67,11 +67,17 @@ def _dialect(session: AsyncSession) -> str:
 
 
 def _conditions(
-    dialect: str, workspace_id: str, project_id: str | None, filters: ReportFilters
+    dialect: str,
+    workspace_id: str,
+    project_id: str | None,
+    filters: ReportFilters,
+    hidden: Sequence[str],
 ) -> list[Any]:
     where: list[Any] = [Task.workspace_id == workspace_id]
     if project_id is not None:
         where.append(Task.project_id == project_id)
+    elif hidden:  # the private projects hidden from the caller (analytics/service.py)
+        where.append(Task.project_id.not_in(list(hidden)))
     if filters.status:
         where.append(Task.status.in_([s.value for s in filters.status]))
     if filters.priority:
@@ -174,13 +180,14 @@ async def run(
     metrics: list[Metric],
     filters: ReportFilters,
     project_id: str | None,
+    hidden: Sequence[str],
 ) -> Table:
     """The report's table, rows in dimension order (at most MAX_ROWS, then `truncated`)."""
     dialect = _dialect(session)
     where_zone = ZoneInfo(zone)
     lower = datetime.combine(start, datetime.min.time(), where_zone)
     upper = datetime.combine(end + timedelta(days=1), datetime.min.time(), where_zone)
-    conditions = _conditions(dialect, workspace_id, project_id, filters)
+    conditions = _conditions(dialect, workspace_id, project_id, filters, hidden)
     time_dimension = next((d for d in dimensions if d in _TIME), None)
     others = [d for d in dimensions if d not in _TIME]
     keyed = _dimension_columns(others)

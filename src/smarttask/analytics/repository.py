@@ -1,18 +1,25 @@
-"""All SQL of the analytics calls: reads of the aggregates, and of the tasks for what is now."""
+"""All SQL of the analytics calls: reads of the aggregates, and of the tasks for what is now.
+
+Every aggregate is kept per project, so a caller's private projects hidden from them
+(`hidden`, workspaces/access.py decides) are left out of a workspace's figures by their key.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, literal_column, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.history.models import AnalyticsCompletion, AnalyticsDay, AnalyticsNow
+from smarttask.projects.models import Project
 from smarttask.tasks.models import Task
+from smarttask.workspaces.access import visible_to_sql
 from smarttask.workspaces.models import Membership
 
 OPEN = ("todo", "in_progress")
@@ -23,32 +30,55 @@ def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name
 
 
-def _scope(model: Any, workspace_id: str, project_id: str | None) -> list[Any]:
+def _scope(
+    model: Any, workspace_id: str, project_id: str | None, hidden: Sequence[str]
+) -> list[Any]:
     where = [model.workspace_id == workspace_id]
     if project_id is not None:
         where.append(model.project_id == project_id)
+    elif hidden:
+        where.append(model.project_id.not_in(list(hidden)))
     return where
 
 
+async def hidden_projects(session: AsyncSession, workspace_id: str, user_id: str) -> list[str]:
+    """The workspace's private projects a member who is not an admin or owner cannot see."""
+    statement = (
+        select(Project.id)
+        .where(
+            Project.workspace_id == workspace_id,
+            not_(visible_to_sql(user_id, Project.visibility, Project.id)),
+        )
+        .order_by(Project.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def now_by_status(
-    session: AsyncSession, workspace_id: str, project_id: str | None
+    session: AsyncSession, workspace_id: str, project_id: str | None, *, hidden: Sequence[str]
 ) -> dict[str, int]:
     """How many tasks are in each status now."""
     rows = await session.execute(
         select(AnalyticsNow.status, func.sum(AnalyticsNow.tasks))
-        .where(*_scope(AnalyticsNow, workspace_id, project_id))
+        .where(*_scope(AnalyticsNow, workspace_id, project_id, hidden))
         .group_by(AnalyticsNow.status)
     )
     return {str(status): int(count or 0) for status, count in rows}
 
 
 async def open_by_assignee(
-    session: AsyncSession, workspace_id: str, project_id: str | None = None
+    session: AsyncSession,
+    workspace_id: str,
+    project_id: str | None = None,
+    *,
+    hidden: Sequence[str],
 ) -> dict[str, int]:
     """Open tasks (to do, in progress) per assignee key now."""
     rows = await session.execute(
         select(AnalyticsNow.assignee_key, func.sum(AnalyticsNow.tasks))
-        .where(*_scope(AnalyticsNow, workspace_id, project_id), AnalyticsNow.status.in_(OPEN))
+        .where(
+            *_scope(AnalyticsNow, workspace_id, project_id, hidden), AnalyticsNow.status.in_(OPEN)
+        )
         .group_by(AnalyticsNow.assignee_key)
     )
     return {str(key): int(count or 0) for key, count in rows}
@@ -60,26 +90,32 @@ async def overdue(
     project_id: str | None,
     now: datetime,
     assignee_id: str | None = None,
+    *,
+    hidden: Sequence[str],
 ) -> int:
     """Open tasks whose due date has passed (an index range per open status)."""
-    where = [Task.status.in_(OPEN), Task.due_at < now]
-    if project_id is not None:
-        where.append(Task.project_id == project_id)
-    else:
-        where.append(Task.workspace_id == workspace_id)
+    where = [Task.status.in_(OPEN), Task.due_at < now, *_tasks_of(workspace_id, project_id, hidden)]
     if assignee_id is not None:
         where.append(Task.assignee_id == assignee_id)
     return int(await session.scalar(select(func.count()).where(*where)) or 0)
 
 
-async def at_risk(session: AsyncSession, workspace_id: str, project_id: str | None) -> int:
+def _tasks_of(workspace_id: str, project_id: str | None, hidden: Sequence[str]) -> list[Any]:
+    """The project's tasks, else the workspace's but those of the hidden projects."""
+    if project_id is not None:
+        return [Task.project_id == project_id]
+    where = [Task.workspace_id == workspace_id]
+    if hidden:
+        where.append(Task.project_id.not_in(list(hidden)))
+    return where
+
+
+async def at_risk(
+    session: AsyncSession, workspace_id: str, project_id: str | None, *, hidden: Sequence[str]
+) -> int:
     """Open tasks whose risk level is high (only open tasks with a due date are scored, so
     the level alone says it: an index-only count)."""
-    where = [Task.risk_level == "high"]
-    if project_id is not None:
-        where.append(Task.project_id == project_id)
-    else:
-        where.append(Task.workspace_id == workspace_id)
+    where = [Task.risk_level == "high", *_tasks_of(workspace_id, project_id, hidden)]
     return int(await session.scalar(select(func.count()).where(*where)) or 0)
 
 
@@ -90,9 +126,14 @@ async def per_day(
     start: date,
     end: date,
     assignee_key: str | None = None,
+    *,
+    hidden: Sequence[str],
 ) -> dict[date, tuple[int, int]]:
     """Created and completed tasks per day in [start, end]."""
-    where = [*_scope(AnalyticsDay, workspace_id, project_id), AnalyticsDay.day.between(start, end)]
+    where = [
+        *_scope(AnalyticsDay, workspace_id, project_id, hidden),
+        AnalyticsDay.day.between(start, end),
+    ]
     if assignee_key is not None:
         where.append(AnalyticsDay.assignee_key == assignee_key)
     rows = await session.execute(
@@ -104,7 +145,13 @@ async def per_day(
 
 
 async def completions_by_assignee(
-    session: AsyncSession, workspace_id: str, start: date, end: date, project_id: str | None = None
+    session: AsyncSession,
+    workspace_id: str,
+    start: date,
+    end: date,
+    project_id: str | None = None,
+    *,
+    hidden: Sequence[str],
 ) -> dict[str, tuple[int, int, int]]:
     """Completed, with a due date, and on time, per assignee key over [start, end]."""
     rows = await session.execute(
@@ -115,7 +162,8 @@ async def completions_by_assignee(
             func.sum(AnalyticsDay.completed_on_time),
         )
         .where(
-            *_scope(AnalyticsDay, workspace_id, project_id), AnalyticsDay.day.between(start, end)
+            *_scope(AnalyticsDay, workspace_id, project_id, hidden),
+            AnalyticsDay.day.between(start, end),
         )
         .group_by(AnalyticsDay.assignee_key)
     )
@@ -132,6 +180,7 @@ async def cycle_percentiles(
     project_id: str | None = None,
     assignee_key: str | None = None,
     by_assignee: bool = False,
+    hidden: Sequence[str],
 ) -> dict[str, list[int]]:
     """Nearest-rank percentiles of the cycle seconds of completions over [start, end].
 
@@ -139,7 +188,7 @@ async def cycle_percentiles(
     (`percentile_disc`, the same nearest rank); SQLite sends the sorted values.
     """
     done = AnalyticsCompletion
-    where = [*_scope(done, workspace_id, project_id), done.day.between(start, end)]
+    where = [*_scope(done, workspace_id, project_id, hidden), done.day.between(start, end)]
     if assignee_key is not None:
         where.append(done.assignee_key == assignee_key)
     group = [done.assignee_key] if by_assignee else []
@@ -221,7 +270,13 @@ CYCLE_BUCKETS: tuple[tuple[str, int | None], ...] = (
 
 
 async def cycle_histogram(
-    session: AsyncSession, workspace_id: str, start: date, end: date, project_id: str | None
+    session: AsyncSession,
+    workspace_id: str,
+    start: date,
+    end: date,
+    project_id: str | None,
+    *,
+    hidden: Sequence[str],
 ) -> list[int]:
     """How many completions over [start, end] fall in each of CYCLE_BUCKETS."""
     done = AnalyticsCompletion
@@ -237,7 +292,7 @@ async def cycle_histogram(
     )
     rows = await session.execute(
         select(bucket, func.count())
-        .where(*_scope(done, workspace_id, project_id), done.day.between(start, end))
+        .where(*_scope(done, workspace_id, project_id, hidden), done.day.between(start, end))
         .group_by(bucket)
     )
     counts = [0] * len(CYCLE_BUCKETS)

@@ -1,8 +1,14 @@
-"""The analytics calls: figures from the aggregates, in the workspace's calendar days."""
+"""The analytics calls: figures from the aggregates, in the workspace's calendar days.
+
+Private projects: a member who is not one of a private project's members (nor an admin or
+owner) gets the workspace's figures without its tasks, and 404 when asking for it by
+`project_id`, as if it did not exist (`Scope.hidden`, from workspaces/access.py's rule).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,18 +41,21 @@ from smarttask.workspaces.roles import Role
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1096  # three years, the history's retention
+MISSING_PROJECT = "There is no such project."
 _FRACTIONS = (0.5, 0.85)
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a call is about: the caller's access, the days, maybe one project."""
+    """What a call is about: the caller's access, the days, maybe one project, and the
+    workspace's private projects whose tasks the figures leave out (hidden from the caller)."""
 
     access: WorkspaceAccess
     start: date
     end: date
     project_id: str | None
     now: datetime
+    hidden: tuple[str, ...]
 
     @property
     def workspace_id(self) -> str:
@@ -94,11 +103,28 @@ async def scope(
         raise _invalid("from", "`from` must not be after `to`.")
     if (end - start).days >= MAX_DAYS:
         raise _invalid("from", f"A range covers at most {MAX_DAYS} days.")
+    hidden = await hidden_from(session, access)
     if project_id is not None:
         project = await projects.get(session, project_id)
-        if project is None or project.workspace_id != workspace_id:
-            raise NotFound("There is no such project.")
-    return Scope(access, start, end, project_id, now)
+        if project is None or project.workspace_id != workspace_id or project_id in hidden:
+            raise NotFound(MISSING_PROJECT)
+    return Scope(access, start, end, project_id, now, hidden)
+
+
+async def hidden_from(session: AsyncSession, access: WorkspaceAccess) -> tuple[str, ...]:
+    """The workspace's private projects the member cannot see (none for admins and owners)."""
+    viewer = access.private_filter_for
+    if viewer is None:
+        return ()
+    return tuple(await repository.hidden_projects(session, access.workspace.id, viewer))
+
+
+def narrowed(where: Scope, hidden: Iterable[str]) -> Scope:
+    """The scope leaving out these projects' tasks too (404 if it is about one of them)."""
+    more = tuple(sorted(set(where.hidden) | set(hidden)))
+    if where.project_id is not None and where.project_id in more:
+        raise NotFound(MISSING_PROJECT)
+    return replace(where, hidden=more)
 
 
 def _hours(seconds: int | None) -> float | None:
@@ -116,14 +142,16 @@ def _rate(part: int, whole: int) -> float | None:
 
 async def dashboard(session: AsyncSession, where: Scope) -> Dashboard:
     """Totals now, created and completed per day, cycle time, and the open work per member."""
-    ws, project = where.workspace_id, where.project_id
-    statuses = await repository.now_by_status(session, ws, project)
-    daily = await repository.per_day(session, ws, project, where.start, where.end)
+    ws, project, hidden = where.workspace_id, where.project_id, where.hidden
+    statuses = await repository.now_by_status(session, ws, project, hidden=hidden)
+    daily = await repository.per_day(session, ws, project, where.start, where.end, hidden=hidden)
     cycle = await repository.cycle_percentiles(
-        session, ws, where.start, where.end, _FRACTIONS, project_id=project
+        session, ws, where.start, where.end, _FRACTIONS, project_id=project, hidden=hidden
     )
-    histogram = await repository.cycle_histogram(session, ws, where.start, where.end, project)
-    open_work = await repository.open_by_assignee(session, ws, project)
+    histogram = await repository.cycle_histogram(
+        session, ws, where.start, where.end, project, hidden=hidden
+    )
+    open_work = await repository.open_by_assignee(session, ws, project, hidden=hidden)
     names = dict(await repository.member_names(session, ws))
     return Dashboard(
         workspace_id=ws,
@@ -136,8 +164,8 @@ async def dashboard(session: AsyncSession, where: Scope) -> Dashboard:
             in_progress=statuses.get("in_progress", 0),
             done=statuses.get("done", 0),
             cancelled=statuses.get("cancelled", 0),
-            overdue=await repository.overdue(session, ws, project, where.now),
-            at_risk=await repository.at_risk(session, ws, project),
+            overdue=await repository.overdue(session, ws, project, where.now, hidden=hidden),
+            at_risk=await repository.at_risk(session, ws, project, hidden=hidden),
         ),
         created_per_day=[DayCount(date=d, count=daily.get(d, (0, 0))[0]) for d in where.days()],
         completed_per_day=[DayCount(date=d, count=daily.get(d, (0, 0))[1]) for d in where.days()],
@@ -159,11 +187,13 @@ async def dashboard(session: AsyncSession, where: Scope) -> Dashboard:
 
 async def team_performance(session: AsyncSession, where: Scope) -> TeamPerformance:
     """Each member's open work now and completions over the range (admins and owners)."""
-    ws = where.workspace_id
-    open_work = await repository.open_by_assignee(session, ws)
-    completions = await repository.completions_by_assignee(session, ws, where.start, where.end)
+    ws, hidden = where.workspace_id, where.hidden
+    open_work = await repository.open_by_assignee(session, ws, hidden=hidden)
+    completions = await repository.completions_by_assignee(
+        session, ws, where.start, where.end, hidden=hidden
+    )
     cycle = await repository.cycle_percentiles(
-        session, ws, where.start, where.end, (0.5,), by_assignee=True
+        session, ws, where.start, where.end, (0.5,), by_assignee=True, hidden=hidden
     )
     members = []
     for user_id, name in await repository.member_names(session, ws):
@@ -186,13 +216,13 @@ async def team_performance(session: AsyncSession, where: Scope) -> TeamPerforman
 
 async def my_figures(session: AsyncSession, where: Scope) -> MyFigures:
     """The caller's own open work, completions and cycle time in the workspace."""
-    ws, me = where.workspace_id, where.access.user.id
-    open_work = await repository.open_by_assignee(session, ws, where.project_id)
+    ws, me, hidden = where.workspace_id, where.access.user.id, where.hidden
+    open_work = await repository.open_by_assignee(session, ws, where.project_id, hidden=hidden)
     daily = await repository.per_day(
-        session, ws, where.project_id, where.start, where.end, assignee_key=me
+        session, ws, where.project_id, where.start, where.end, assignee_key=me, hidden=hidden
     )
     completions = await repository.completions_by_assignee(
-        session, ws, where.start, where.end, where.project_id
+        session, ws, where.start, where.end, where.project_id, hidden=hidden
     )
     completed, due, on_time = completions.get(me, (0, 0, 0))
     cycle = await repository.cycle_percentiles(
@@ -203,6 +233,7 @@ async def my_figures(session: AsyncSession, where: Scope) -> MyFigures:
         _FRACTIONS,
         project_id=where.project_id,
         assignee_key=me,
+        hidden=hidden,
     )
     return MyFigures(
         workspace_id=ws,
@@ -211,7 +242,7 @@ async def my_figures(session: AsyncSession, where: Scope) -> MyFigures:
         to=where.end,
         open_assigned=open_work.get(me, 0),
         overdue_assigned=await repository.overdue(
-            session, ws, where.project_id, where.now, assignee_id=me
+            session, ws, where.project_id, where.now, assignee_id=me, hidden=hidden
         ),
         completed=completed,
         completed_on_time=on_time,
@@ -238,12 +269,14 @@ async def project_progress(session: AsyncSession, where: Scope) -> ProjectProgre
             running[status] = running.get(status, 0) + count
         scope_size = sum(n for status, n in running.items() if status != "cancelled")
         burnup.append(BurnupDay(date=day, scope=scope_size, done=running.get("done", 0)))
-    now = await repository.now_by_status(session, ws, project)
+    now = await repository.now_by_status(session, ws, project, hidden=where.hidden)
     total = sum(n for status, n in now.items() if status != "cancelled")
     done = now.get("done", 0)
     today = today_in(where.timezone, where.now)
     recent_start = today - timedelta(days=forecast.HISTORY_DAYS)
-    recent = await repository.per_day(session, ws, project, recent_start, today - timedelta(1))
+    recent = await repository.per_day(
+        session, ws, project, recent_start, today - timedelta(1), hidden=where.hidden
+    )
     throughput = [
         recent.get(recent_start + timedelta(days=n), (0, 0))[1]
         for n in range(forecast.HISTORY_DAYS)
@@ -284,6 +317,7 @@ async def custom_report(
         metrics=definition.metrics,
         filters=definition.filters,
         project_id=where.project_id,
+        hidden=where.hidden,
     )
     return ReportResult(
         columns=table.columns,

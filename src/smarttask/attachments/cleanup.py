@@ -57,6 +57,7 @@ async def sweep(
                 activity.record(
                     session,
                     workspace_id=row.workspace_id,
+                    task_id=row.task_id,
                     actor_id=None,
                     action="deleted",
                     entity_type="attachment",

@@ -24,7 +24,7 @@ from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFail
 from smarttask.settings import StorageSettings
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
-from smarttask.workspaces.access import require_role
+from smarttask.workspaces.access import require_project_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such attachment."
@@ -46,6 +46,7 @@ def _trail(
     activity.record(
         session,
         workspace_id=attachment.workspace_id,
+        task_id=attachment.task_id,
         actor_id=user.id if user else None,
         action=action,
         entity_type="attachment",
@@ -169,7 +170,15 @@ async def load(
     attachment = await repository.get_visible(session, attachment_id)
     if attachment is None:
         raise NotFound(MISSING)
-    access = await require_role(session, user, attachment.workspace_id, minimum, missing=MISSING)
+    access = await require_project_role(
+        session,
+        user,
+        attachment.workspace_id,
+        None,
+        minimum,
+        task_id=attachment.task_id,
+        missing=MISSING,
+    )
     return attachment, access.role
 
 

@@ -15,6 +15,7 @@ from smarttask.db.dialect import upsert
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import OPEN_STATUSES
+from smarttask.workspaces.access import visible_project_sql
 from smarttask.workspaces.models import Membership, Workspace
 
 
@@ -62,7 +63,9 @@ async def touch(session: AsyncSession, feed_id: str, now: datetime) -> None:
 
 async def dated_open_tasks(session: AsyncSession, user_id: str, limit: int) -> Sequence[Row[Any]]:
     """The open tasks assigned to the user that have a due date, in the workspaces they are
-    still a member of, soonest due first, at most `limit`, with what an event shows.
+    still a member of and the projects they can see now (a private project only as one of its
+    members, or as an admin or owner), soonest due first, at most `limit`, with what an event
+    shows.
 
     One statement; it starts from the index on task (assignee_id, status), joins the
     membership by its primary key and the project and workspace by theirs.
@@ -91,6 +94,7 @@ async def dated_open_tasks(session: AsyncSession, user_id: str, limit: int) -> S
             Task.assignee_id == user_id,
             Task.status.in_(sorted(OPEN_STATUSES)),
             Task.due_at.is_not(None),
+            visible_project_sql(Membership.role, Project.visibility, Project.id, user_id),
         )
         .order_by(Task.due_at, Task.id)
         .limit(limit)

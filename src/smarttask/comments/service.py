@@ -17,7 +17,7 @@ from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
-from smarttask.workspaces.access import require_role
+from smarttask.workspaces.access import check_project, require_role
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such comment."
@@ -119,6 +119,7 @@ async def create(session: AsyncSession, user: User, task: Task, body: str) -> Co
     activity.record(
         session,
         workspace_id=task.workspace_id,
+        project_id=task.project_id,
         actor_id=user.id,
         action="created",
         entity_type="comment",
@@ -135,6 +136,7 @@ async def load(session: AsyncSession, user: User, comment_id: str) -> tuple[Comm
     if comment is None:
         raise NotFound(MISSING)
     access = await require_role(session, user, comment.workspace_id, Role.VIEWER, missing=MISSING)
+    await check_project(session, access, task_id=comment.task_id, missing=MISSING)
     return comment, access.role
 
 
@@ -152,6 +154,7 @@ async def edit(
         activity.record(
             session,
             workspace_id=comment.workspace_id,
+            task_id=comment.task_id,
             actor_id=user.id,
             action="updated",
             entity_type="comment",
@@ -170,6 +173,7 @@ async def delete(session: AsyncSession, user: User, comment: Comment, role: Role
     activity.record(
         session,
         workspace_id=comment.workspace_id,
+        task_id=comment.task_id,
         actor_id=user.id,
         action="deleted",
         entity_type="comment",

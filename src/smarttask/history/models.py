@@ -13,7 +13,16 @@ from smarttask.db.base import Base
 UNASSIGNED = ""
 # What the range reads need beside the key (PostgreSQL INCLUDE: index-only scans; the
 # assignee indexes leave out the first column, their key already).
-DAY_INCLUDE = ["assignee_key", "created", "completed", "completed_due", "completed_on_time"]
+# `project_id` too: a member who cannot see a private project reads the workspace's days
+# without it (workspaces/access.py), still from the index alone.
+DAY_INCLUDE = [
+    "assignee_key",
+    "created",
+    "completed",
+    "completed_due",
+    "completed_on_time",
+    "project_id",
+]
 PROJECT_DAY_INCLUDE = ["status", "tasks", "created", "completed"]
 COMPLETION_INCLUDE = ["assignee_key", "cycle_seconds", "task_id"]
 

@@ -13,7 +13,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smarttask.kit.context import accept_request_id, new_request_id, set_request_id
+from smarttask.kit.context import (
+    accept_request_id,
+    new_request_id,
+    set_request_id,
+    set_request_scope,
+)
 from smarttask.kit.problems import (
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -130,6 +135,7 @@ class EdgeMiddleware:
         if request_id is None:
             request_id = new_request_id()
         set_request_id(request_id)
+        set_request_scope(scope)  # who sent it, for the security log (kit/context.py)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -186,6 +192,7 @@ class EdgeMiddleware:
             if access_log.isEnabledFor(logging.INFO):
                 self._log_access(scope, request_id, status, started)
             set_request_id(None)
+            set_request_scope(None)
 
     @staticmethod
     def _log_access(scope: Scope, request_id: str, status: int, started: float) -> None:

@@ -2,6 +2,12 @@
 
 `may_see` is the one rule deciding whether a viewer receives an event; the polling call and
 every stream (the hub's fan-out and a subscriber's own catch-up) go through it.
+
+Private projects: a workspace's event carries its project (`project_id`); a viewer never
+receives the events of a private project hidden from them (`Viewer.hidden`, the workspace's
+private projects they cannot see, by workspaces/access.py's rule). It is renewed with the
+role, in the same read as each batch of events (`recheck`), so a project made private, or
+a viewer taken out of one, is honoured from the next event on.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from smarttask.events import repository as events
 from smarttask.kit.problems import ProblemError
 from smarttask.live import repository
 from smarttask.live.schemas import EventPage, EventRead
+from smarttask.notifications.visibility import hidden_projects
 from smarttask.workspaces.access import require_role
 from smarttask.workspaces.roles import Role
 
@@ -45,6 +52,7 @@ class Viewer:
     workspace_id: str | None = None
     role: Role | None = None
     allowed: bool = True  # false once a re-check found the access gone
+    hidden: frozenset[str] = frozenset()  # the workspace's private projects hidden from them
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +97,29 @@ def _item(row: Event) -> EventRead:
 
 
 def may_see(viewer: Viewer, event: LiveEvent | Event) -> bool:
-    """Whether the viewer may receive the event (private projects will be decided here)."""
+    """Whether the viewer may receive the event: theirs to read, and not of a private project
+    hidden from them."""
     if not viewer.allowed or event.stream != viewer.stream:
         return False
     if viewer.workspace_id is None:
         return viewer.stream == outbox.user_stream(viewer.user_id)
-    return viewer.role is not None and event.workspace_id == viewer.workspace_id
+    return (
+        viewer.role is not None
+        and event.workspace_id == viewer.workspace_id
+        and (event.project_id is None or event.project_id not in viewer.hidden)
+    )
 
 
 async def workspace_viewer(session: AsyncSession, user: User, workspace_id: str) -> Viewer:
     """The caller as a reader of the workspace's stream; 404 when not a member."""
     access = await require_role(session, user, workspace_id, Role.VIEWER)
+    hidden = await hidden_projects(session, workspace_id, {user.id: access.membership.role})
     return Viewer(
-        user.id, outbox.workspace_stream(workspace_id), workspace_id=workspace_id, role=access.role
+        user.id,
+        outbox.workspace_stream(workspace_id),
+        workspace_id=workspace_id,
+        role=access.role,
+        hidden=hidden[user.id],
     )
 
 
@@ -138,6 +156,8 @@ async def read_page(
     if after is None:
         return EventPage(items=[], next_after=str(position))
     rows = await events.after(session, viewer.stream, position, limit)
+    if viewer.workspace_id is not None and any(row.project_id for row in rows):
+        await recheck(session, [viewer])  # who sees which project, as of these events
     items = [_item(row) for row in rows if may_see(viewer, row)]
     return EventPage(items=items, next_after=str(rows[-1].seq if rows else position))
 
@@ -153,7 +173,8 @@ async def last_numbers(session: AsyncSession, streams: list[str]) -> dict[str, i
 
 
 async def recheck(session: AsyncSession, viewers: list[Viewer]) -> list[Viewer]:
-    """The viewers (all of one stream) who may no longer read it; the others' roles renewed.
+    """The viewers (all of one stream) who may no longer read it; the others' roles and
+    hidden private projects renewed.
 
     A workspace's stream: members whose account is active. A user's own: an active account.
     """
@@ -167,8 +188,10 @@ async def recheck(session: AsyncSession, viewers: list[Viewer]) -> list[Viewer]:
             viewer.allowed = viewer.user_id in active
     else:
         roles = await repository.member_roles(session, workspace_id, user_ids)
+        hidden = await hidden_projects(session, workspace_id, roles)
         for viewer in viewers:
             role = roles.get(viewer.user_id)
             viewer.role = Role(role) if role is not None else None
             viewer.allowed = viewer.role is not None
+            viewer.hidden = hidden.get(viewer.user_id, viewer.hidden)
     return [viewer for viewer in viewers if not viewer.allowed]

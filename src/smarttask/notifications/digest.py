@@ -6,7 +6,7 @@ its mail is queued in one transaction: two runs never send the same day twice, a
 is in at most one digest. The mail itself is delivered at least once (a crash between the
 SMTP server's acceptance and the job's completion sends it again). A run that misses the
 whole hour (no runner) leaves the items for the next day's digest. Items of workspaces the
-person left are dropped, not mailed.
+person left, and of tasks in private projects they can no longer see, are dropped, not mailed.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ async def send_digests(
             continue  # this day's digest went out already
         pending = await queries.pending_items(session, reader.id, MAX_ITEMS)
         member_of = await queries.workspaces_of(session, reader.id)
-        kept = [item for item in pending if item.workspace_id in member_of]
+        seen = await queries.readable_among(session, [item.id for item in pending])
+        kept = [item for item in pending if item.workspace_id in member_of and item.id in seen]
         await queries.mark_digested(session, [item.id for item in pending], now)
         if not kept or not reader.active or not reader.email:
             continue

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.db.dialect import upsert
 from smarttask.notifications.models import Digest, Notification, Reminder
+from smarttask.notifications.sight import readable
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Task
 from smarttask.workspaces.models import Membership
@@ -141,6 +142,14 @@ async def pending_items(session: AsyncSession, user_id: str, limit: int) -> list
         .limit(limit)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def readable_among(session: AsyncSession, ids: Sequence[str]) -> set[str]:
+    """Which of these notifications their reader may still see (notifications/visibility.py)."""
+    if not ids:
+        return set()
+    statement = select(Notification.id).where(Notification.id.in_(list(ids)), readable())
+    return set((await session.scalars(statement)).all())
 
 
 async def workspaces_of(session: AsyncSession, user_id: str) -> set[str]:

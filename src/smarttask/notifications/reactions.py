@@ -124,6 +124,8 @@ async def react(session: AsyncSession, events: Sequence[Published]) -> None:
     by_workspace: dict[str, list[_Change]] = defaultdict(list)
     for change in changes:
         if change.event.workspace_id and (change.task_id is None or change.task_id in facts):
+            if change.task_id is not None:  # where the task is now decides who may hear of it
+                change.project_id = facts[change.task_id].project_id
             by_workspace[change.event.workspace_id].append(change)
     drafts: list[Draft] = []
     for workspace_id, found in by_workspace.items():
@@ -175,7 +177,8 @@ async def _drafts(
         wanted.append((change, told))
     ids = {user_id for _, told in wanted for user_id in told}
     ids |= {c.event.actor_id for c in changes if c.event.actor_id}
-    people = await visibility.audience(session, workspace_id, None, ids) if ids else {}
+    projects = [c.project_id for c in changes]
+    people = await visibility.audience(session, workspace_id, projects, ids) if ids else {}
     drafts: list[Draft] = []
     for change, told in wanted:
         allowed = visibility.visible(people, change.project_id)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.engine import Reader
 from smarttask.notifications.models import Notification
+from smarttask.notifications.sight import readable
 
 BADGE_CAP = 100  # the badge counts this far ("99+"); the partial index answers it
 
@@ -20,6 +21,7 @@ _UNREAD = (
         Notification.user_id == bindparam("user_id", type_=String()),
         Notification.in_app.is_(True),
         Notification.read_at.is_(None),
+        readable(),  # not of a private project the reader no longer sees
     )
     .limit(BADGE_CAP)
     .subquery()

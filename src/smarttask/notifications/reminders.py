@@ -6,7 +6,8 @@ are instants; the assignee's time zone (`user.timezone`) is the one the reminder
 moment in. Overdue reminders are sent for moments at most LOOKBACK old (a task overdue for
 months is not announced when reminders are first switched on). Each (task, kind, due date)
 is recorded under a unique key before anyone is told, so two runs, concurrent or not, send
-it once, and a new due date arms both again.
+it once, and a new due date arms both again. An assignee who can no longer see the task (they
+left the workspace, or its private project is hidden from them) is not reminded.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ async def remind(session: AsyncSession, now: datetime, due_soon_hours: int) -> R
     drafts: list[Draft] = []
     for workspace_id, items in by_workspace.items():
         people = await visibility.audience(
-            session, workspace_id, None, {task.assignee_id for _, task in items}
+            session,
+            workspace_id,
+            {task.project_id for _, task in items},
+            {task.assignee_id for _, task in items},
         )
         for kind, task in items:
             person = people.get(task.assignee_id)

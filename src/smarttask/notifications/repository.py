@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from smarttask.accounts.models import User
 from smarttask.db.dialect import upsert
 from smarttask.notifications.models import Notification, NotificationPreference, TaskWatch
+from smarttask.notifications.sight import readable
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Task
 from smarttask.workspaces.models import Membership
@@ -21,7 +22,8 @@ from smarttask.workspaces.models import Membership
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A user as a notification needs them; `role` in the workspace asked about (None: not in)."""
+    """A user as a notification needs them; `role` in the workspace asked about (None: not in);
+    `hidden`: the private projects asked about that they cannot see (visibility.py)."""
 
     id: str
     name: str
@@ -29,6 +31,7 @@ class Person:
     timezone: str
     role: str | None
     active: bool
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,7 @@ def _unread(user_id: Any) -> Any:
         Notification.user_id == user_id,
         Notification.in_app.is_(True),
         Notification.read_at.is_(None),
+        readable(),
     )
 
 
@@ -235,11 +239,11 @@ async def inbox(
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[Notification]:
-    """A user's inbox, newest first, after a keyset position."""
+    """A user's inbox, newest first, after a keyset position (what they may still see)."""
     position = tuple_(Notification.created_at, Notification.id)
     statement = (
         select(Notification)
-        .where(Notification.user_id == user_id, Notification.in_app.is_(True))
+        .where(Notification.user_id == user_id, Notification.in_app.is_(True), readable())
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
@@ -251,11 +255,12 @@ async def inbox(
 
 
 async def get_own(session: AsyncSession, user_id: str, notification_id: str) -> Notification | None:
-    """One of the user's inbox items (None for anyone else's)."""
+    """One of the user's inbox items (None for anyone else's, or one they may no longer see)."""
     statement = select(Notification).where(
         Notification.id == notification_id,
         Notification.user_id == user_id,
         Notification.in_app.is_(True),
+        readable(),
     )
     return (await session.scalars(statement)).first()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
@@ -17,6 +17,7 @@ class Project(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "key"),
         Index("ix_project_workspace_id_created_at", "workspace_id", "created_at", "id"),
+        CheckConstraint("visibility IN ('workspace', 'private')", name="visibility"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -24,6 +25,11 @@ class Project(Base):
     key: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    # `workspace`: every member sees it; `private`: its project members and the workspace's
+    # admins and owners only (workspaces/access.py).
+    visibility: Mapped[str] = mapped_column(
+        String(16), default="workspace", server_default="workspace"
+    )
     task_counter: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]

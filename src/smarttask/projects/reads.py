@@ -15,12 +15,13 @@ from smarttask.accounts.models import User
 from smarttask.db.engine import Reader
 from smarttask.projects.models import Project
 from smarttask.projects.service import MISSING
-from smarttask.workspaces.access import WorkspaceAccess, allow
+from smarttask.workspaces.access import WorkspaceAccess, allow, project_role_sql
 from smarttask.workspaces.models import Membership, Workspace
 from smarttask.workspaces.roles import Role
 
 # A project with its workspace's name and the caller's (`:user_id`) role there: no row when
-# the project does not exist or the caller is not a member of its workspace.
+# the project does not exist or the caller is not a member of its workspace, a NULL role
+# when it is a private project hidden from them (the access rule's SQL form).
 PROJECT_WITH_ACCESS = (
     select(
         Project.id,
@@ -28,8 +29,11 @@ PROJECT_WITH_ACCESS = (
         Project.key,
         Project.name,
         Project.description,
+        Project.visibility,
         Workspace.name.label("workspace_name"),
-        Membership.role.label("member_role"),
+        project_role_sql(
+            Membership.role, Project.visibility, Project.id, bindparam("user_id", type_=String())
+        ).label("member_role"),
     )
     .join(Workspace, Workspace.id == Project.workspace_id)
     .join(
@@ -60,6 +64,7 @@ async def load_with_access(
         key=row["key"],
         name=row["name"],
         description=row["description"],
+        visibility=row["visibility"],
     )
     workspace = Workspace(id=row["workspace_id"], name=row["workspace_name"])
     membership = Membership(workspace_id=row["workspace_id"], user_id=user.id, role=role.value)

@@ -8,6 +8,7 @@ from sqlalchemy import column, delete, select, table, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.projects.models import Project
+from smarttask.workspaces.access import visible_to_sql
 
 
 async def get(session: AsyncSession, project_id: str) -> Project | None:
@@ -22,15 +23,25 @@ async def get_by_key(session: AsyncSession, workspace_id: str, key: str) -> Proj
 
 
 async def list_in_workspace(
-    session: AsyncSession, workspace_id: str, *, after: tuple[datetime, str] | None, limit: int
+    session: AsyncSession,
+    workspace_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    hidden_for: str | None = None,
 ) -> list[Project]:
-    """A workspace's projects in creation order, after a keyset position."""
+    """A workspace's projects in creation order, after a keyset position.
+
+    `hidden_for`: a member whose hidden private projects are left out (None: all of them).
+    """
     statement = (
         select(Project)
         .where(Project.workspace_id == workspace_id)
         .order_by(Project.created_at, Project.id)
         .limit(limit)
     )
+    if hidden_for is not None:
+        statement = statement.where(visible_to_sql(hidden_for, Project.visibility, Project.id))
     if after is not None:
         statement = statement.where(tuple_(Project.created_at, Project.id) > tuple_(*after))
     return list((await session.execute(statement)).scalars())

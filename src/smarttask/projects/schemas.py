@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -14,6 +14,9 @@ ProjectKey = Annotated[
     str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$", description="2-10 of [A-Z0-9], a letter first")
 ]
 Description = Annotated[str, Field(max_length=10_000)]
+# `workspace`: every member of the workspace sees the project; `private`: only its project
+# members and the workspace's admins and owners do (docs/api.md, Private projects).
+Visibility = Literal["workspace", "private"]
 
 
 class ProjectCreate(InputSchema):
@@ -28,6 +31,7 @@ class ProjectCreate(InputSchema):
     name: ProjectName
     key: ProjectKey
     description: Description | None = None
+    visibility: Visibility = "workspace"
 
 
 class ProjectUpdate(InputSchema):
@@ -39,6 +43,7 @@ class ProjectUpdate(InputSchema):
 
     name: ProjectName | None = None
     description: Description | None = None
+    visibility: Visibility | None = None
 
 
 class ProjectRead(OutputSchema):
@@ -49,6 +54,7 @@ class ProjectRead(OutputSchema):
     key: str
     name: str
     description: str | None
+    visibility: Visibility
     version: int
     created_at: datetime
     updated_at: datetime

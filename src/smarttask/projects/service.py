@@ -16,11 +16,18 @@ from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
-from smarttask.workspaces.access import WorkspaceAccess, require_role
+from smarttask.workspaces.access import (
+    PRIVATE,
+    WorkspaceAccess,
+    require_project_role,
+    require_role,
+)
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such project."
-_FIELDS = ("key", "name", "description")
+_FIELDS = ("key", "name", "description", "visibility")
+# Fields a PATCH may not empty: `null` leaves them as they are.
+_KEPT_WHEN_NULL = ("name", "visibility")
 
 
 def _values(project: Project) -> dict[str, Any]:
@@ -38,6 +45,7 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCr
         key=body.key,
         name=body.name,
         description=body.description,
+        visibility=body.visibility,
         task_counter=0,
         version=1,
         created_at=now,
@@ -51,6 +59,7 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCr
     activity.record(
         session,
         workspace_id=project.workspace_id,
+        project_id=project.id,
         actor_id=access.user.id,
         action="created",
         entity_type="project",
@@ -69,7 +78,7 @@ async def list_in_workspace(
         created_keyset(cursor),
         limit,
         lambda after, size: repository.list_in_workspace(
-            session, workspace_id, after=after, limit=size
+            session, workspace_id, after=after, limit=size, hidden_for=access.private_filter_for
         ),
         by_creation,
     )
@@ -89,17 +98,22 @@ async def load_with_access(
     project = await repository.get(session, project_id)
     if project is None:
         raise NotFound(MISSING)
-    access = await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
+    if project.visibility == PRIVATE:
+        access = await require_project_role(
+            session, user, project.workspace_id, project.id, minimum, missing=MISSING
+        )
+    else:
+        access = await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
     return project, access
 
 
 async def update(
     session: AsyncSession, user: User, project: Project, changes: ProjectUpdate
 ) -> Project:
-    """Rename or describe a project."""
+    """Rename, describe or change the visibility of a project (making it private adds nobody)."""
     before = _values(project)
     for field, value in changes.model_dump(exclude_unset=True).items():
-        if field == "name" and value is None:
+        if field in _KEPT_WHEN_NULL and value is None:
             continue
         setattr(project, field, value)
     changed = activity.diff(before, _values(project))
@@ -109,6 +123,7 @@ async def update(
         activity.record(
             session,
             workspace_id=project.workspace_id,
+            project_id=project.id,
             actor_id=user.id,
             action="updated",
             entity_type="project",
@@ -123,6 +138,7 @@ async def delete(session: AsyncSession, user: User, project: Project) -> None:
     activity.record(
         session,
         workspace_id=project.workspace_id,
+        project_id=project.id,
         actor_id=user.id,
         action="deleted",
         entity_type="project",

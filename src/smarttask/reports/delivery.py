@@ -115,7 +115,7 @@ async def _send(
 ) -> None:
     if report.frequency is None or not report.recipients or report.file_format is None:
         raise Conflict(NO_SCHEDULE)
-    ran = await service.run(session, report, delivery.scheduled_for)
+    ran = await service.run(session, report, delivery.scheduled_for, reader=None)
     result = ran.result
     summary = await summary_of(session, settings.ai, report.workspace_id, result)
     data = await files.render(report.name, result, report.file_format, summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +22,13 @@ async def list_visible(
     session: AsyncSession,
     workspace_id: str,
     user_id: str,
+    hidden_projects: Sequence[str],
     *,
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[SavedReport]:
-    """The workspace's reports the user may see (theirs and shared ones), oldest first."""
+    """The workspace's reports the user may see (theirs and shared ones, but those filtered
+    on one of `hidden_projects`), oldest first."""
     position = tuple_(SavedReport.created_at, SavedReport.id)
     statement = (
         select(SavedReport)
@@ -36,6 +39,9 @@ async def list_visible(
         .order_by(SavedReport.created_at, SavedReport.id)
         .limit(limit)
     )
+    if hidden_projects:
+        project = SavedReport.definition["project_id"].as_string()
+        statement = statement.where(or_(project.is_(None), project.not_in(list(hidden_projects))))
     if after is not None:
         statement = statement.where(position > tuple_(*after))
     return list((await session.scalars(statement)).all())

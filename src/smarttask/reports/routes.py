@@ -133,7 +133,7 @@ async def run_report(
 ) -> ReportResult | Response:
     """Run the report now, as its owner: JSON like the custom report, or a file."""
     report, _ = await service.load(session, user, report_id)
-    ran = await service.run(session, report, utcnow())
+    ran = await service.run(session, report, utcnow(), reader=user)
     if file_format is RunFormat.JSON:
         return ran.result
     name = files.filename(report.name, ran.day, file_format.value)

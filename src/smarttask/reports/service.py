@@ -1,5 +1,11 @@
 """Saved-report rules: members save reports; owners and admins change them; a report runs as
-its owner, with the owner's access, whoever asks for it."""
+its owner, with the owner's access, whoever asks for it.
+
+Private projects (docs/reports.md): a report filtered on a private project does not exist
+for those who cannot see that project (404, and it is left out of their lists); a run
+leaves out the tasks of the private projects its owner cannot see, and, run by someone
+else, those the reader cannot see either. A scheduled delivery runs as the owner alone.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +39,12 @@ from smarttask.reports.schemas import (
     ScheduleWrite,
 )
 from smarttask.workspaces import repository as workspaces
-from smarttask.workspaces.access import WorkspaceAccess, require_role
+from smarttask.workspaces.access import (
+    WorkspaceAccess,
+    check_project,
+    require_project_role,
+    require_role,
+)
 from smarttask.workspaces.models import Workspace
 from smarttask.workspaces.roles import Role
 
@@ -41,8 +52,11 @@ MISSING = "There is no such report."
 OWNER_LEFT = "The report's owner left the workspace."
 OWNER_DISABLED = "The report's owner account is disabled."
 PROJECT_GONE = "The report's project no longer exists."
+PROJECT_HIDDEN = "The report's owner can no longer see its project."
+NO_PROJECT = "There is no such project in this workspace."
+OWNER_CANNOT_SEE = "The report runs as its owner, who cannot see this project."
 # Refusals that stop a schedule: no later run could succeed.
-STOPPING = frozenset({OWNER_LEFT, OWNER_DISABLED, PROJECT_GONE})
+STOPPING = frozenset({OWNER_LEFT, OWNER_DISABLED, PROJECT_GONE, PROJECT_HIDDEN})
 _SCHEDULE_COLUMNS = ("frequency", "run_time", "timezone", "file_format", "recipients", "delivery")
 
 
@@ -82,21 +96,37 @@ def _stored_definition(definition: ReportDefinition) -> dict[str, Any]:
     return definition.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def _project_of(report: SavedReport) -> str | None:
+    """The project a saved definition is filtered on, if any."""
+    found = report.definition.get("project_id") if isinstance(report.definition, dict) else None
+    return str(found) if found else None
+
+
 async def _check_project(
-    session: AsyncSession, workspace_id: str, definition: ReportDefinition
+    session: AsyncSession,
+    user: User,
+    workspace_id: str,
+    definition: ReportDefinition,
+    message: str = NO_PROJECT,
 ) -> None:
-    """A definition's project must be one of the workspace's (422 otherwise)."""
+    """A definition's project must be one of the workspace's that the user can see (422
+    otherwise, a private project hidden from them reading exactly like a missing one)."""
     if definition.project_id is None:
         return
     project = await projects.get(session, definition.project_id)
-    if project is None or project.workspace_id != workspace_id:
-        message = "There is no such project in this workspace."
+    try:
+        if project is None or project.workspace_id != workspace_id:
+            raise NotFound(message)
+        await require_project_role(
+            session, user, workspace_id, project.id, Role.VIEWER, missing=message
+        )
+    except NotFound as missing:
         raise ValidationFailed(
             message,
             errors=[
                 {"loc": ["body", "definition", "project_id"], "msg": message, "type": "value_error"}
             ],
-        )
+        ) from missing
 
 
 def _set_schedule(report: SavedReport, schedule: ScheduleWrite | None, now: datetime) -> None:
@@ -127,7 +157,7 @@ def _trail_values(report: SavedReport) -> dict[str, Any]:
 
 async def create(session: AsyncSession, access: WorkspaceAccess, body: ReportCreate) -> SavedReport:
     """Save a report in the workspace, owned by the caller (members and above)."""
-    await _check_project(session, access.workspace.id, body.definition)
+    await _check_project(session, access.user, access.workspace.id, body.definition)
     now = utcnow()
     report = SavedReport(
         id=new_id(),
@@ -158,12 +188,14 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ReportCre
 async def list_visible(
     session: AsyncSession, access: WorkspaceAccess, cursor: str | None, limit: int
 ) -> Page[ReportRead]:
-    """The caller's own reports and the shared ones, oldest first."""
+    """The caller's own reports and the shared ones, oldest first (but those filtered on a
+    private project hidden from the caller)."""
+    hidden = await analytics.hidden_from(session, access)
     rows = await fetch_page(
         created_keyset(cursor),
         limit,
         lambda after, size: repository.list_visible(
-            session, access.workspace.id, access.user.id, after=after, limit=size
+            session, access.workspace.id, access.user.id, hidden, after=after, limit=size
         ),
         by_creation,
     )
@@ -178,6 +210,9 @@ async def load(session: AsyncSession, user: User, report_id: str) -> tuple[Saved
     access = await require_role(session, user, report.workspace_id, Role.VIEWER, missing=MISSING)
     if report.visibility == "private" and report.owner_id != user.id:
         raise NotFound(MISSING)
+    project_id = _project_of(report)
+    if project_id is not None:
+        await check_project(session, access, project_id, missing=MISSING)
     return report, access.role
 
 
@@ -193,7 +228,13 @@ async def update(
     """Change a report (its owner while a member, or an admin); a new schedule restarts."""
     _check_may_change(user, report, role)
     if body.definition is not None:
-        await _check_project(session, report.workspace_id, body.definition)
+        await _check_project(session, user, report.workspace_id, body.definition)
+        owner = await _owner(session, report)
+        if owner.reason is None and owner.user is not None and owner.user.id != user.id:
+            # It runs as its owner: a project they cannot see would only fail every run.
+            await _check_project(
+                session, owner.user, report.workspace_id, body.definition, OWNER_CANNOT_SEE
+            )
     restarted = "schedule" in body.model_fields_set and body.schedule is not None
     # A schedule cannot restart while its owner cannot run it: it stays stopped.
     reason = await stop_reason(session, report) if restarted else None
@@ -282,8 +323,12 @@ class Run:
     day: date
 
 
-async def run(session: AsyncSession, report: SavedReport, at: datetime) -> Run:
-    """The report's table as its owner sees it, for the run at `at` (409 if it cannot run).
+async def run(
+    session: AsyncSession, report: SavedReport, at: datetime, *, reader: User | None
+) -> Run:
+    """The report's table as its owner sees it, for the run at `at` (409 if it cannot run);
+    for a `reader` other than the owner, without what the reader cannot see either (a
+    scheduled delivery has no reader: its recipients get the owner's figures).
 
     Without `from`/`to`, the range is the `days` (default 30) days up to the run's day in
     the workspace's time zone.
@@ -304,9 +349,15 @@ async def run(session: AsyncSession, report: SavedReport, at: datetime) -> Run:
             days=definition.days or analytics.DEFAULT_DAYS,
         )
     except NotFound as error:
-        raise Conflict(PROJECT_GONE) from error
+        gone = definition.project_id is None or (
+            await projects.get(session, definition.project_id) is None
+        )
+        raise Conflict(PROJECT_GONE if gone else PROJECT_HIDDEN) from error
     except ValidationFailed as error:
         raise Conflict(f"The report cannot run on {day.isoformat()}: {error.detail}") from error
+    if reader is not None and reader.id != owner.user.id:
+        access = await require_role(session, reader, report.workspace_id, Role.VIEWER)
+        where = analytics.narrowed(where, await analytics.hidden_from(session, access))
     return Run(await analytics.custom_report(session, where, definition), day)
 
 

@@ -30,6 +30,9 @@ class TaskQuery:
     sort: str = "created_at"
     descending: bool = True
     after: tuple[Any, str] | None = None
+    # A workspace-wide list leaves out the private projects hidden from this member (None:
+    # the caller sees every project, or the list is one project's, checked before).
+    private_filter_for: str | None = None
 
     @property
     def by_relevance(self) -> bool:

@@ -34,13 +34,19 @@ async def subtasks_page(
 
 
 async def dependencies_page(
-    session: AsyncSession, task: Task, cursor: str | None, limit: int
+    session: AsyncSession,
+    task: Task,
+    cursor: str | None,
+    limit: int,
+    hidden_for: str | None = None,
 ) -> Page[TaskRead]:
-    """The tasks this one depends on, in the order the dependencies were added."""
+    """The tasks this one depends on (in projects the reader sees), in the order added."""
     rows = await fetch_page(
         created_keyset(cursor),
         limit,
-        lambda after, size: repository.depended_on(session, task.id, after=after, limit=size),
+        lambda after, size: repository.depended_on(
+            session, task.id, after=after, limit=size, hidden_for=hidden_for
+        ),
         lambda row: created_cursor(row[2], row[0].id),
     )
     items = await to_read(session, [(found, key) for found, key, _ in rows.items])

@@ -15,6 +15,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks import statements
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
+from smarttask.workspaces.access import visible_to_sql
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -65,10 +66,18 @@ async def children(
 
 
 async def depended_on(
-    session: AsyncSession, task_id: str, *, after: tuple[datetime, str] | None, limit: int
+    session: AsyncSession,
+    task_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    hidden_for: str | None = None,
 ) -> list[tuple[Task, str, datetime]]:
     """The tasks a task depends on, with their project key and when each dependency was
-    added, in that order, after a keyset position (added at, depended-on id)."""
+    added, in that order, after a keyset position (added at, depended-on id).
+
+    `hidden_for`: a member whose hidden private projects' tasks are left out.
+    """
     added = TaskDependency.created_at
     statement = (
         select(Task, Project.key, added)
@@ -80,6 +89,8 @@ async def depended_on(
     )
     if after is not None:
         statement = statement.where(tuple_(added, Task.id) > tuple_(*after))
+    if hidden_for is not None:
+        statement = statement.where(visible_to_sql(hidden_for, Project.visibility, Project.id))
     return [(row[0], row[1], row[2]) for row in await session.execute(statement)]
 
 

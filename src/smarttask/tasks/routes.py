@@ -27,6 +27,7 @@ from smarttask.tasks.schemas import (
     TaskRead,
     TaskUpdate,
 )
+from smarttask.workspaces.access import check_project
 from smarttask.workspaces.deps import WorkspaceViewer
 from smarttask.workspaces.roles import Role
 
@@ -125,8 +126,10 @@ async def list_workspace_tasks(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[TaskRead]:
-    """Every task of a workspace, filtered and sorted, one keyset page at a time."""
-    return await service.list_page(session, filters.query(access.workspace.id, None, cursor), limit)
+    """Every task of a workspace the caller sees, filtered and sorted, one keyset page at a time."""
+    query = filters.query(access.workspace.id, None, cursor)
+    query = replace(query, private_filter_for=access.private_filter_for)
+    return await service.list_page(session, query, limit)
 
 
 @router.get(
@@ -141,6 +144,7 @@ async def read_task_by_key(
     found = await related.find_by_key(session, access.workspace.id, key)
     if found is None:
         raise NotFound(service.MISSING)
+    await check_project(session, access, found[0].project_id, missing=service.MISSING)
     response.headers["ETag"] = etag(found[0].version)
     return await service.read_one(session, *found)
 
@@ -218,9 +222,10 @@ async def add_dependency(
 async def list_dependencies(
     task_id: Id, user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[TaskRead]:
-    """The tasks this one depends on, in the order the dependencies were added."""
-    task, _ = await service.load(session, user, task_id, Role.VIEWER)
-    return await related.dependencies_page(session, task, cursor, limit)
+    """The tasks this one depends on (those the caller sees), in the order they were added."""
+    task, _, access = await service.load_with_access(session, user, task_id, Role.VIEWER)
+    hidden_for = access.private_filter_for
+    return await related.dependencies_page(session, task, cursor, limit, hidden_for)
 
 
 @router.get(

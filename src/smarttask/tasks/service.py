@@ -34,7 +34,12 @@ from smarttask.tasks.schemas import (
 )
 from smarttask.tasks.scoring import service as risk
 from smarttask.workspaces import repository as workspaces
-from smarttask.workspaces.access import WorkspaceAccess, require_role
+from smarttask.workspaces.access import (
+    WorkspaceAccess,
+    check_project,
+    require_project_role,
+    require_role,
+)
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such task."
@@ -139,8 +144,27 @@ async def load_with_access(
     found = await repository.get(session, task_id)
     if found is None:
         raise NotFound(MISSING)
-    access = await require_role(session, user, found[0].workspace_id, minimum, missing=MISSING)
-    return found[0], found[1], access
+    task = found[0]
+    access = await require_project_role(
+        session, user, task.workspace_id, task.project_id, minimum, missing=MISSING
+    )
+    return task, found[1], access
+
+
+async def _sees(
+    session: AsyncSession,
+    user: User,
+    workspace_id: str,
+    project_id: str | None,
+    task_id: str | None,
+) -> bool:
+    """Whether a project (or a task's) of the workspace exists for the user, as a member."""
+    try:
+        access = await require_role(session, user, workspace_id, Role.MEMBER, missing=MISSING)
+        await check_project(session, access, project_id, task_id=task_id, missing=MISSING)
+    except NotFound:
+        return False
+    return True
 
 
 async def _check_assignee(
@@ -170,6 +194,7 @@ async def _apply_labels(session: AsyncSession, user: User, task: Task, names: li
         activity.record(
             session,
             workspace_id=task.workspace_id,
+            project_id=task.project_id,
             actor_id=user.id,
             action="created",
             entity_type="label",
@@ -274,6 +299,7 @@ async def create(
     activity.record(
         session,
         workspace_id=task.workspace_id,
+        project_id=task.project_id,
         actor_id=user.id,
         action="created",
         entity_type="task",
@@ -346,6 +372,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         activity.record(
             session,
             workspace_id=task.workspace_id,
+            project_id=task.project_id,
             actor_id=user.id,
             action="updated",
             entity_type="task",
@@ -365,7 +392,11 @@ async def _move(
     changes.
     """
     target = await projects.get(session, project_id)
-    if target is None or target.workspace_id != task.workspace_id:
+    if (
+        target is None
+        or target.workspace_id != task.workspace_id
+        or not await _sees(session, user, task.workspace_id, target.id, None)
+    ):
         raise _invalid("project_id", "The project must be one of the task's workspace.")
     if task.parent_id is not None:
         raise _invalid(
@@ -387,6 +418,7 @@ async def _move(
         activity.record(
             session,
             workspace_id=task.workspace_id,
+            project_id=task.project_id,
             actor_id=user.id,
             action="updated",
             entity_type="task",
@@ -417,6 +449,7 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
         activity.record(
             session,
             workspace_id=task.workspace_id,
+            project_id=task.project_id,
             actor_id=user.id,
             action="deleted",
             entity_type="task",
@@ -450,7 +483,11 @@ async def delete(session: AsyncSession, user: User, task: Task) -> None:
 async def add_dependency(session: AsyncSession, user: User, task: Task, depends_on_id: str) -> None:
     """Make `task` depend on another task of the same workspace; cycles are refused."""
     other = await repository.get(session, depends_on_id)
-    if other is None or other[0].workspace_id != task.workspace_id:
+    if (
+        other is None
+        or other[0].workspace_id != task.workspace_id
+        or not await _sees(session, user, task.workspace_id, other[0].project_id, None)
+    ):
         raise _invalid("depends_on_id", "The task depended on must be in the same workspace.")
     if depends_on_id == task.id:
         raise _invalid("depends_on_id", "A task cannot depend on itself.")
@@ -461,6 +498,7 @@ async def add_dependency(session: AsyncSession, user: User, task: Task, depends_
         activity.record(
             session,
             workspace_id=task.workspace_id,
+            project_id=task.project_id,
             actor_id=user.id,
             action="created",
             entity_type="dependency",
@@ -479,6 +517,7 @@ async def remove_dependency(
     activity.record(
         session,
         workspace_id=task.workspace_id,
+        project_id=task.project_id,
         actor_id=user.id,
         action="deleted",
         entity_type="dependency",

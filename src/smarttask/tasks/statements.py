@@ -42,6 +42,7 @@ from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import OPEN_STATUSES
+from smarttask.workspaces.access import project_role_sql, visible_project_sql, visible_to_sql
 from smarttask.workspaces.models import Membership
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -126,6 +127,7 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.sort,
         query.descending,
         after,
+        query.private_filter_for is not None,
     )
 
 
@@ -150,6 +152,8 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
         value, params["after_id"] = query.after
         if value is not None:
             params["after_value"] = value
+    if query.private_filter_for is not None:
+        params["viewer_id"] = query.private_filter_for
     return params
 
 
@@ -190,6 +194,10 @@ def page_statement(
                 Label.name_key == _typed("label_key", Label.name_key),
             )
         )
+    if query.private_filter_for is not None:
+        assert with_project, "the project's visibility is on the joined project"
+        viewer = _typed("viewer_id", Membership.user_id)
+        statement = statement.where(visible_to_sql(viewer, Project.visibility, Project.id))
     if query.due_before is not None:
         statement = statement.where(Task.due_at < _typed("due_before", Task.due_at))
     if query.due_after is not None:
@@ -266,6 +274,24 @@ def _membership(workspace_id: Any) -> ColumnElement[bool]:
     )
 
 
+def _caller() -> Any:
+    """The caller, `:user_id`."""
+    return _typed("user_id", Membership.user_id)
+
+
+def member_role() -> ColumnElement[Any]:
+    """The caller's role for the joined project's resources, NULL where it is hidden from them.
+
+    The access rule's SQL form (workspaces/access.py) over the joined membership and project.
+    """
+    return project_role_sql(Membership.role, Project.visibility, Project.id, _caller())
+
+
+def visible_to_member() -> ColumnElement[bool]:
+    """Whether the joined project is visible to the caller, given the joined membership."""
+    return visible_project_sql(Membership.role, Project.visibility, Project.id, _caller())
+
+
 def project_page(query: TaskQuery) -> AnySelect:
     """A project's page with the caller's role, labels and dependencies: one statement.
 
@@ -281,7 +307,7 @@ def project_page(query: TaskQuery) -> AnySelect:
     nullable = query.sort == "due_at"
     return (
         select(
-            Membership.role.label("member_role"),
+            member_role().label("member_role"),
             Project.key.label("project_key"),
             *(rows.c[name] for name in BODY_COLUMNS),
             rows.c.sort_value,
@@ -325,6 +351,7 @@ def assigned_page(after_null: bool | None) -> AnySelect:
         .where(
             Task.assignee_id == _typed("user_id", Task.assignee_id),
             Task.status.in_(sorted(OPEN_STATUSES)),
+            visible_to_member(),
         )
     )
     if after_null is not None:
@@ -373,7 +400,7 @@ def ids_params(ids: list[str]) -> dict[str, str]:
 TASK_READ = (
     select(
         *TASK_COLUMNS,
-        Membership.role.label("member_role"),
+        member_role().label("member_role"),
         labels_list(Task.id).label("labels"),
         dependencies_list(Task.id).label("depends_on"),
     )
@@ -388,7 +415,7 @@ PROJECT_FOR_MEMBER = (
         Project.id,
         Project.workspace_id,
         Project.key,
-        Membership.role.label("member_role"),
+        member_role().label("member_role"),
     )
     .join(Membership, _membership(Project.workspace_id))
     .where(Project.id == _typed("project_id", Project.id))

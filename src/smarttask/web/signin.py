@@ -121,10 +121,32 @@ async def sign_in(
             raise
         user = await repository.get_user_by_email(session, service.normalize_email(email))
         assert user is not None  # login checked the password of this very account
-        step = auth.tokens.issue(
-            user.id, new_id(), utcnow(), kind=SIGN_IN_STEP, ttl_seconds=STEP_SECONDS
-        )
-        return CodeNeeded(step)
+        return _code_needed(auth, user.id)
+    return _opened(auth, tokens)
+
+
+def _code_needed(auth: AuthComponents, user_id: str) -> CodeNeeded:
+    """The TOTP step of a sign-in whose first step was right: a five-minute step token."""
+    step = auth.tokens.issue(
+        user_id, new_id(), utcnow(), kind=SIGN_IN_STEP, ttl_seconds=STEP_SECONDS
+    )
+    return CodeNeeded(step)
+
+
+async def sign_in_verified(
+    session: AsyncSession,
+    auth: AuthComponents,
+    user: User,
+    *,
+    device_token: str | None,
+    second_factor_done: bool,
+    **how: str,
+) -> Opened | CodeNeeded:
+    """Sign in a user a single sign-on provider verified: a session, or (TOTP on, and no
+    second factor the operator trusts at the provider) the same code step as a password's."""
+    if user.totp_enabled and not second_factor_done:
+        return _code_needed(auth, user.id)
+    tokens = await service.open_login(session, auth, user, device_token=device_token, **how)
     return _opened(auth, tokens)
 
 

@@ -205,6 +205,15 @@ async def accept(session: AsyncSession, user: User, token: str) -> tuple[Members
         entity_id=user.id,
         changes=activity.snapshot({"role": invitation.role, "invitation_id": invitation.id}),
     )
+    workspaces.log_member(
+        session,
+        "member.added",
+        user.id,
+        user.id,
+        workspace_id,
+        role=invitation.role,
+        invitation_id=invitation.id,
+    )
     await session.flush()
     return membership, user
 

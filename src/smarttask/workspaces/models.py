@@ -95,3 +95,25 @@ class Invitation(Base):
     accepted_by: Mapped[str | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+
+class ProjectMember(Base):
+    """A workspace member let into a private project (workspaces/access.py reads it).
+
+    Kept beside the workspace membership because the access rule decides from both; the
+    project table belongs to a layer above and is named by its table only.
+    """
+
+    __tablename__ = "project_member"
+    __table_args__ = (
+        Index("ix_project_member_user_id", "user_id", "project_id"),
+        Index("ix_project_member_project_id_created_at", "project_id", "created_at", "user_id"),
+    )
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime]

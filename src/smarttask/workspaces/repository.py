@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import column, delete, exists, func, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
-from smarttask.workspaces.models import Membership, Workspace
+from smarttask.workspaces.models import Membership, ProjectMember, Workspace
 
 
 async def get_with_membership(
@@ -87,3 +87,43 @@ async def delete_workspace(session: AsyncSession, workspace_id: str) -> None:
     """Delete a workspace; what hangs off it goes with it (ON DELETE CASCADE)."""
     await session.execute(delete(Membership).where(Membership.workspace_id == workspace_id))
     await session.execute(delete(Workspace).where(Workspace.id == workspace_id))
+
+
+# The projects of a workspace, by the project table's name only (a layer above).
+_WORKSPACE_PROJECT = table("project", column("id"), column("workspace_id"))
+
+
+async def leave_projects(session: AsyncSession, workspace_id: str, user_id: str) -> list[str]:
+    """Take the user out of every project of the workspace; the ids of those projects."""
+    in_workspace = select(_WORKSPACE_PROJECT.c.id).where(
+        _WORKSPACE_PROJECT.c.workspace_id == workspace_id
+    )
+    mine = (ProjectMember.user_id == user_id, ProjectMember.project_id.in_(in_workspace))
+    left = list((await session.execute(select(ProjectMember.project_id).where(*mine))).scalars())
+    if left:
+        await session.execute(
+            delete(ProjectMember).where(*mine).execution_options(synchronize_session=False)
+        )
+    return left
+
+
+# The project and task tables, read without importing their packages (layers above).
+PROJECT = table("project", column("id"), column("visibility"))
+_TASK = table("task", column("id"), column("project_id"))
+
+
+async def project_privacy(
+    session: AsyncSession,
+    user_id: str,
+    *,
+    project_id: str | None = None,
+    task_id: str | None = None,
+) -> tuple[bool, bool]:
+    """(whether the project, or the task's project, is private; whether the user is in it)."""
+    project: Any = project_id
+    if task_id is not None:
+        project = select(_TASK.c.project_id).where(_TASK.c.id == task_id).scalar_subquery()
+    member = exists().where(ProjectMember.project_id == project, ProjectMember.user_id == user_id)
+    statement = select(PROJECT.c.visibility, member).where(PROJECT.c.id == project)
+    row = (await session.execute(statement)).first()
+    return (row is not None and row[0] == "private", bool(row and row[1]))

@@ -15,6 +15,7 @@ from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
 from smarttask.workspaces import service
+from smarttask.workspaces.access import project_filter
 from smarttask.workspaces.deps import WorkspaceAdmin, WorkspaceOwner, WorkspaceViewer
 from smarttask.workspaces.schemas import (
     MemberAdd,
@@ -161,5 +162,6 @@ async def remove_member(user_id: UserId, access: WorkspaceViewer, session: Sessi
 async def workspace_activity(
     access: WorkspaceViewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ActivityRead]:
-    """Everything that changed in the workspace, newest first."""
-    return await feed.for_workspace(session, access.workspace.id, cursor, limit)
+    """Everything that changed in the workspace (in the projects the caller sees), newest first."""
+    visible = project_filter(access)
+    return await feed.for_workspace(session, access.workspace.id, cursor, limit, visible)

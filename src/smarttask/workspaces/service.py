@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask import securitylog
 from smarttask.accounts import repository as accounts_repository
 from smarttask.accounts.models import User
 from smarttask.accounts.service import normalize_email
@@ -131,7 +132,26 @@ async def create(
         user.id,
         activity.snapshot({"role": Role.OWNER.value}),
     )
+    log_member(session, "member.added", user.id, user.id, workspace.id, role=Role.OWNER.value)
     return workspace, membership
+
+
+def log_member(
+    session: AsyncSession,
+    event: str,
+    actor_id: str,
+    member_id: str,
+    workspace_id: str,
+    **details: str,
+) -> None:
+    """A membership change in the security log, in the change's transaction."""
+    securitylog.record(
+        session,
+        event,
+        actor_id=actor_id,
+        target_id=member_id,
+        details={"workspace_id": workspace_id, **details},
+    )
 
 
 def _trail(
@@ -217,6 +237,9 @@ async def add_member(
         user.id,
         activity.snapshot({"role": role.value}),
     )
+    log_member(
+        session, "member.added", access.user.id, user.id, access.workspace.id, role=role.value
+    )
     return membership, user
 
 
@@ -271,6 +294,15 @@ async def change_role(
         user_id,
         activity.diff({"role": current.value}, {"role": role.value}),
     )
+    log_member(
+        session,
+        "member.role_changed",
+        access.user.id,
+        user_id,
+        access.workspace.id,
+        old_role=current.value,
+        new_role=role.value,
+    )
     return membership, user
 
 
@@ -293,5 +325,25 @@ async def remove_member(session: AsyncSession, access: WorkspaceAccess, user_id:
         user_id,
         activity.removal({"role": membership.role}),
     )
+    log_member(
+        session,
+        "member.removed",
+        access.user.id,
+        user_id,
+        access.workspace.id,
+        role=membership.role,
+    )
+    # Their project memberships in the workspace go with it (projects/members.py).
+    for project_id in await repository.leave_projects(session, access.workspace.id, user_id):
+        activity.record(
+            session,
+            workspace_id=access.workspace.id,
+            actor_id=access.user.id,
+            action="deleted",
+            entity_type="project_member",
+            entity_id=project_id,
+            changes=activity.removal({"user_id": user_id}),
+            project_id=project_id,
+        )
     await session.delete(membership)
     await session.flush()

@@ -1,10 +1,19 @@
-"""The storage protocol: presigned uploads and downloads, existence checks, deletion."""
+"""The storage protocol: presigned uploads and downloads, existence checks, deletion, and
+streamed reads and writes for the server's own files (data exports)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+# Bytes read from or written to the store at a time by the streamed calls.
+CHUNK_BYTES = 1024 * 1024
+
+
+class MissingObject(Exception):
+    """There is no object at the key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,4 +45,15 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
+        ...
+
+    def read_chunks(self, key: str, chunk_size: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
+        """The object's bytes, at most `chunk_size` at a time; MissingObject when there is none.
+
+        Only one chunk is held in memory at a time, whatever the object's size.
+        """
+        ...
+
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Store the file at `path` under `key`, streamed from disk (replacing any object there)."""
         ...

@@ -7,16 +7,18 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-from smarttask.adapters.storage.base import UploadTicket
+from smarttask.adapters.storage.base import CHUNK_BYTES, MissingObject, UploadTicket
 from smarttask.adapters.storage.policy import content_disposition, served_type
 from smarttask.adapters.storage.signing import URLSigner
+from smarttask.adapters.storage.transfer import transfer_thread
 
 TRANSFER_PATH = "/api/v1/storage/objects/"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}(?:/[A-Za-z0-9_-]{1,64}){0,3}$")
@@ -133,6 +135,24 @@ class LocalStorage:
                 temp.unlink()
             raise
 
+    async def read_chunks(self, key: str, chunk_size: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
+        """The file's bytes, one chunk at a time (read on a thread of the transfer's own)."""
+        async with transfer_thread() as thread:
+            try:
+                handle = await thread.run(_open_binary, self.path(key))
+            except FileNotFoundError as error:
+                raise MissingObject(key) from error
+            try:
+                while chunk := await thread.run(handle.read, chunk_size):
+                    yield chunk
+            finally:
+                handle.close()
+
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Copy the file into place (kernel to kernel where it can), replacing any file there."""
+        target = self.path(key)
+        await asyncio.to_thread(_copy_into_place, Path(path), target)
+
     def download_headers(self, filename: str, content_type: str) -> dict[str, str]:
         """Headers that make a browser save the file, never render it.
 
@@ -143,6 +163,24 @@ class LocalStorage:
             "Content-Type": served_type(content_type),
             "Content-Disposition": content_disposition(filename),
         }
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    """The file, open for reading bytes."""
+    return path.open("rb")
+
+
+def _copy_into_place(source: Path, target: Path) -> None:
+    """Copy to a temporary file beside the target, make it durable, then rename it over."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.part")
+    try:
+        shutil.copyfile(source, temp)  # os.sendfile on Linux: no copy through Python
+        with temp.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _finish(handle: BinaryIO, tail: bytes, temp: Path, target: Path) -> None:

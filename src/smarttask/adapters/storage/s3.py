@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smarttask.adapters.storage.base import UploadTicket
+from smarttask.adapters.storage.base import CHUNK_BYTES, MissingObject, UploadTicket
 from smarttask.adapters.storage.policy import content_disposition, served_type
+from smarttask.adapters.storage.transfer import transfer_thread
+
+# Files of the server's own (data exports) go up in parts of this size, two at a time: at
+# most two parts are in memory, whatever the file's size.
+_PART_BYTES = 8 * 1024 * 1024
+_PARTS_AT_ONCE = 2
+_MISSING = ("404", "NoSuchKey", "NotFound")
 
 
 class S3Storage:
@@ -88,7 +96,7 @@ class S3Storage:
         try:
             head = await asyncio.to_thread(self.client().head_object, Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
         return int(head["ContentLength"])
@@ -96,3 +104,40 @@ class S3Storage:
     async def delete(self, key: str) -> None:
         """Delete the object (S3 answers success for a missing key too)."""
         await asyncio.to_thread(self.client().delete_object, Bucket=self.bucket, Key=key)
+
+    async def read_chunks(self, key: str, chunk_size: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
+        """The object's body from one GET, read a chunk at a time on a thread of its own."""
+        from botocore.exceptions import ClientError
+
+        async with transfer_thread() as thread:
+            try:
+                answer = await thread.run(self.client().get_object, Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING:
+                    raise MissingObject(key) from error
+                raise
+            body = answer["Body"]
+            try:
+                while chunk := await thread.run(body.read, chunk_size):
+                    yield chunk
+            finally:
+                body.close()
+
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Upload the file from disk: one PUT when small, else a multipart upload whose parts
+        are read from the file as they are sent (boto3's managed transfer)."""
+        from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
+
+        config = TransferConfig(
+            multipart_threshold=_PART_BYTES,
+            multipart_chunksize=_PART_BYTES,
+            max_concurrency=_PARTS_AT_ONCE,
+        )
+        await asyncio.to_thread(
+            self.client().upload_file,
+            path,
+            self.bucket,
+            key,
+            ExtraArgs={"ContentType": content_type},
+            Config=config,
+        )

@@ -80,8 +80,13 @@ async def login_page(
     """The sign-in form."""
     if caller is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    context = {"next": safe_next(next), "email": "", "error": None}
+    context = {"next": safe_next(next), "email": "", "error": None, **_sso_buttons(request)}
     return render(request, "auth/login.html", {**context, "notice": NOTICES.get(notice or "")})
+
+
+def _sso_buttons(request: Request) -> dict[str, object]:
+    """The single sign-on providers whose buttons the sign-in page shows (web/pages/sso.py)."""
+    return {"sso_providers": request.app.state.settings.sso.providers}
 
 
 def _refusal(problem: ProblemError) -> tuple[int, str]:
@@ -115,7 +120,7 @@ async def login(
         if problem.status not in (401, 429):
             raise
         status, error = _refusal(problem)
-        context = {"next": safe_next(next), "email": email, "error": error}
+        context = {"next": safe_next(next), "email": email, "error": error, **_sso_buttons(request)}
         return render(request, "auth/login.html", context, status=status, headers=problem.headers)
     if isinstance(outcome, signin.CodeNeeded):
         step_context: dict[str, str | None] = {

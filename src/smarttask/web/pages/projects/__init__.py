@@ -1,12 +1,13 @@
-"""Pages of a project: the list view, the board, quick create, moving a card."""
+"""Pages of a project: the list view, the board, quick create, moving a card, its settings."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smarttask.web.pages.projects import board, create, listing
+from smarttask.web.pages.projects import board, create, listing, settings
 
 router = APIRouter(include_in_schema=False)
 router.include_router(listing.router)
 router.include_router(board.router)
 router.include_router(create.router)
+router.include_router(settings.router)

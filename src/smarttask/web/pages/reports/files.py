@@ -35,7 +35,7 @@ async def download(
     """The report run now as a file, the same file `GET /api/v1/reports/{id}/run` answers."""
     opened = await open_report(session, caller, report_id)
     report, file_format = opened.report, format
-    ran = await service.run(session, report, utcnow())
+    ran = await service.run(session, report, utcnow(), reader=caller.user)
     name = files.filename(report.name, ran.day, file_format)
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',

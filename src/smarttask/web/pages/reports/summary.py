@@ -31,7 +31,7 @@ async def report_summary(
     """The summary of the report run now (whoever may see the report)."""
     opened = await open_report(session, caller, report_id)
     report = opened.report
-    result = (await service.run(session, report, utcnow())).result
+    result = (await service.run(session, report, utcnow(), reader=caller.user)).result
     figures = report_figures(result.columns, result.rows, result.from_, result.to)
     summary = await summarise(database, settings.ai, report.workspace_id, figures)
     context = {"summary": summary, "report": report}

@@ -94,7 +94,7 @@ async def report_page(
     owners = await owner_names(session, names, [report.owner_id])
     result, run_error = None, None
     try:
-        ran = await service.run(session, report, utcnow())
+        ran = await service.run(session, report, utcnow(), reader=access.user)
         result = ran.result
     except Conflict as refused:
         run_error = refused.detail

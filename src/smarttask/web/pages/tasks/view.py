@@ -115,7 +115,9 @@ async def gather(
         # Suggestions already made subtasks show as added, not as a button.
         context["added"] = {item.title.casefold() for item in context["subtasks"].items}
     if "dependencies" in wanted:
-        context["dependencies"] = await related.dependencies_page(session, task, None, LIST_SIZE)
+        context["dependencies"] = await related.dependencies_page(
+            session, task, None, LIST_SIZE, access.private_filter_for
+        )
     if "comments" in wanted:
         context["comments"] = await comments.page_for_task(
             session, task, cursors.get("comments"), LIST_SIZE, newest_first=True

@@ -1,0 +1,382 @@
+"""All SQL of what an export reads of one user, each list in keyset pages on an index.
+
+What may be exported is decided in one place, `readable_projects`: tasks, comments, files
+and the activity about them are exported only from projects the user may read today (a
+workspace they are still a member of; a private project only as one of its members or as
+a workspace admin or owner). Of other people only ids appear (an assignee, a reporter, an
+actor), never an email or a name, except as the text of the user's own notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Select, case, func, not_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from smarttask.accounts.models import ApiToken, User
+from smarttask.activity.models import Activity
+from smarttask.attachments.models import Attachment
+from smarttask.attachments.repository import READY
+from smarttask.comments.models import Comment
+from smarttask.notifications.models import Notification, NotificationPreference
+from smarttask.projects.models import Project
+from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.workspaces.access import visible_project_sql
+from smarttask.workspaces.models import Membership, ProjectMember, Workspace
+
+Rows = Sequence[Row[Any]]
+AnySelect = Select[*tuple[Any, ...]]
+# Activity entries about these entities are exported only while the user may read the
+# project they belong to (a dependency's entity is its task).
+_ABOUT_TASKS = ("task", "dependency")
+# The task an activity entry is about, directly or through its comment or file (made once:
+# an alias made per statement would be kept by the ORM's caches, page after page).
+_ENTRY_TASK = aliased(Task, name="entry_task")
+_COMMENT_TASK = aliased(Task, name="comment_task")
+_FILE_TASK = aliased(Task, name="file_task")
+
+
+def readable_projects(user_id: str) -> Select[str]:
+    """The ids of the projects the user may read now: the one rule of what is exported.
+
+    Those of the workspaces they are a member of, a private one only when they are one of
+    its members or a workspace admin or owner (workspaces/access.py).
+    """
+    return (
+        select(Project.id)
+        .join(
+            Membership,
+            (Membership.workspace_id == Project.workspace_id) & (Membership.user_id == user_id),
+        )
+        .where(visible_project_sql(Membership.role, Project.visibility, Project.id, user_id))
+    )
+
+
+def _member_of(user_id: str) -> Select[str]:
+    """The ids of the workspaces the user is a member of."""
+    return select(Membership.workspace_id).where(Membership.user_id == user_id)
+
+
+async def _all(session: AsyncSession, statement: AnySelect) -> Rows:
+    return (await session.execute(statement)).all()
+
+
+async def profile(session: AsyncSession, user_id: str) -> Row[Any]:
+    """The user's own account fields (never the password hash or the TOTP secret)."""
+    statement = select(
+        User.id,
+        User.email,
+        User.name,
+        User.timezone,
+        User.email_verified,
+        User.totp_enabled,
+        User.is_admin,
+        User.is_active,
+        User.created_at,
+        User.updated_at,
+    ).where(User.id == user_id)
+    return cast("Row[Any]", (await session.execute(statement)).one())
+
+
+async def preferences(session: AsyncSession, user_id: str) -> Rows:
+    """The user's notification choices (one row per type they changed; a handful)."""
+    statement = (
+        select(
+            NotificationPreference.type,
+            NotificationPreference.in_app,
+            NotificationPreference.email,
+            NotificationPreference.updated_at,
+        )
+        .where(NotificationPreference.user_id == user_id)
+        .order_by(NotificationPreference.type)
+    )
+    return await _all(session, statement)
+
+
+async def memberships(session: AsyncSession, user_id: str, after: str | None, limit: int) -> Rows:
+    """The user's workspaces and roles, by workspace id."""
+    statement = (
+        select(
+            Membership.workspace_id,
+            Workspace.name.label("workspace_name"),
+            Membership.role,
+            Membership.created_at,
+        )
+        .join(Workspace, Workspace.id == Membership.workspace_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.workspace_id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(Membership.workspace_id > after)
+    return await _all(session, statement)
+
+
+async def project_memberships(
+    session: AsyncSession, user_id: str, after: str | None, limit: int
+) -> Rows:
+    """The private projects the user was made a member of (and may still read), by id."""
+    statement = (
+        select(
+            ProjectMember.project_id,
+            Project.name.label("project_name"),
+            Project.workspace_id,
+            ProjectMember.created_at,
+        )
+        .join(Project, Project.id == ProjectMember.project_id)
+        .where(
+            ProjectMember.user_id == user_id,
+            ProjectMember.project_id.in_(readable_projects(user_id)),
+        )
+        .order_by(ProjectMember.project_id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(ProjectMember.project_id > after)
+    return await _all(session, statement)
+
+
+def _tasks(user_id: str, after: str | None, limit: int) -> AnySelect:
+    statement = (
+        select(
+            Task.id,
+            Task.workspace_id,
+            Task.project_id,
+            Project.key.label("project_key"),
+            Project.name.label("project_name"),
+            Task.number,
+            Task.title,
+            Task.description,
+            Task.status,
+            Task.priority,
+            Task.assignee_id,
+            Task.reporter_id,
+            Task.parent_id,
+            Task.due_at,
+            Task.estimate_minutes,
+            Task.created_at,
+            Task.updated_at,
+            Task.completed_at,
+            Task.risk_level,
+            Task.risk_score,
+        )
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.project_id.in_(readable_projects(user_id)))
+        .order_by(Task.id)
+        .limit(limit)
+    )
+    return statement if after is None else statement.where(Task.id > after)
+
+
+async def tasks_created(session: AsyncSession, user_id: str, after: str | None, limit: int) -> Rows:
+    """The tasks the user created (reported), by id (index on task (reporter_id, id))."""
+    return await _all(session, _tasks(user_id, after, limit).where(Task.reporter_id == user_id))
+
+
+async def tasks_assigned(
+    session: AsyncSession, user_id: str, after: str | None, limit: int
+) -> Rows:
+    """The tasks assigned to the user that someone else created, by id (index on task
+    (assignee_id, id)); with `tasks_created`, each of the user's tasks exactly once."""
+    others = or_(Task.reporter_id.is_(None), Task.reporter_id != user_id)
+    statement = _tasks(user_id, after, limit).where(Task.assignee_id == user_id, others)
+    return await _all(session, statement)
+
+
+async def labels_of(session: AsyncSession, task_ids: Sequence[str]) -> Rows:
+    """(task id, label name) of these tasks, one statement for a page of tasks."""
+    statement = (
+        select(TaskLabel.task_id, Label.name)
+        .join(Label, Label.id == TaskLabel.label_id)
+        .where(TaskLabel.task_id.in_(task_ids))
+        .order_by(TaskLabel.task_id, Label.name)
+    )
+    return await _all(session, statement)
+
+
+async def dependencies_of(session: AsyncSession, task_ids: Sequence[str]) -> Rows:
+    """(task id, the id of a task it depends on) of these tasks, one statement per page."""
+    statement = (
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+        .where(TaskDependency.task_id.in_(task_ids))
+        .order_by(TaskDependency.task_id, TaskDependency.depends_on_id)
+    )
+    return await _all(session, statement)
+
+
+async def comments(
+    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
+) -> Rows:
+    """The user's comments on tasks they may read, oldest first."""
+    statement = (
+        select(
+            Comment.id,
+            Comment.task_id,
+            Project.key.label("project_key"),
+            Task.number,
+            Comment.workspace_id,
+            Comment.body,
+            Comment.created_at,
+            Comment.updated_at,
+        )
+        .join(Task, Task.id == Comment.task_id)
+        .join(Project, Project.id == Task.project_id)
+        .where(Comment.author_id == user_id, Task.project_id.in_(readable_projects(user_id)))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+    return await _all(session, statement)
+
+
+async def activity(
+    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
+) -> Rows:
+    """What the user did, oldest first: in workspaces they are still a member of, about
+    things they may still read.
+
+    An entry about a task, dependency, comment, attachment or project is kept when the
+    project it belongs to is readable; each entry finds its task by primary key (outer
+    joins), so a page costs its own rows, whatever the size of the user's projects.
+    """
+    on_task, on_comment, on_file = _ENTRY_TASK, _COMMENT_TASK, _FILE_TASK
+    typed = ("project", "comment", "attachment", *_ABOUT_TASKS)
+    project_of_entry = func.coalesce(
+        on_task.project_id,
+        on_comment.project_id,
+        on_file.project_id,
+        case((Activity.entity_type == "project", Activity.entity_id)),
+    )
+    statement = (
+        select(
+            Activity.id,
+            Activity.workspace_id,
+            Activity.action,
+            Activity.entity_type,
+            Activity.entity_id,
+            Activity.changes,
+            Activity.created_at,
+        )
+        .outerjoin(
+            on_task,
+            (Activity.entity_type.in_(_ABOUT_TASKS)) & (on_task.id == Activity.entity_id),
+        )
+        .outerjoin(
+            Comment, (Activity.entity_type == "comment") & (Comment.id == Activity.entity_id)
+        )
+        .outerjoin(on_comment, on_comment.id == Comment.task_id)
+        .outerjoin(
+            Attachment,
+            (Activity.entity_type == "attachment") & (Attachment.id == Activity.entity_id),
+        )
+        .outerjoin(on_file, on_file.id == Attachment.task_id)
+        .where(
+            Activity.actor_id == user_id,
+            Activity.workspace_id.in_(_member_of(user_id)),
+            or_(
+                not_(Activity.entity_type.in_(typed)),
+                project_of_entry.in_(readable_projects(user_id)),
+            ),
+        )
+        .order_by(Activity.created_at, Activity.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Activity.created_at, Activity.id) > tuple_(*after))
+    return await _all(session, statement)
+
+
+async def attachments(
+    session: AsyncSession,
+    user_id: str,
+    after: tuple[str, datetime, str] | None,
+    limit: int,
+) -> Rows:
+    """The ready files the user uploaded to tasks they may read, task by task."""
+    statement = (
+        select(
+            Attachment.id,
+            Attachment.task_id,
+            Project.key.label("project_key"),
+            Task.number,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.storage_key,
+            Attachment.created_at,
+        )
+        .join(Task, Task.id == Attachment.task_id)
+        .join(Project, Project.id == Task.project_id)
+        .where(
+            Attachment.uploader_id == user_id,
+            Attachment.status == READY,
+            Task.project_id.in_(readable_projects(user_id)),
+        )
+        .order_by(Attachment.task_id, Attachment.created_at, Attachment.id)
+        .limit(limit)
+    )
+    if after is not None:
+        position = tuple_(Attachment.task_id, Attachment.created_at, Attachment.id)
+        statement = statement.where(position > tuple_(*after))
+    return await _all(session, statement)
+
+
+async def notifications(
+    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
+) -> Rows:
+    """The user's inbox, oldest first: of workspaces they are still a member of, about no
+    task or a task they may still read."""
+    statement = (
+        select(
+            Notification.id,
+            Notification.workspace_id,
+            Notification.task_id,
+            Notification.actor_id,
+            Notification.type,
+            Notification.summary,
+            Notification.created_at,
+            Notification.read_at,
+        )
+        .outerjoin(Task, Task.id == Notification.task_id)  # by primary key, row by row
+        .where(
+            Notification.user_id == user_id,
+            Notification.workspace_id.in_(_member_of(user_id)),
+            or_(
+                Notification.task_id.is_(None),
+                Task.project_id.in_(readable_projects(user_id)),
+            ),
+        )
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    if after is not None:
+        position = tuple_(Notification.created_at, Notification.id)
+        statement = statement.where(position > tuple_(*after))
+    return await _all(session, statement)
+
+
+async def api_tokens(
+    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
+) -> Rows:
+    """The user's API tokens, revoked ones too: metadata only, never the hash."""
+    statement = (
+        select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+        )
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.created_at, ApiToken.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(ApiToken.created_at, ApiToken.id) > tuple_(*after))
+    return await _all(session, statement)
