@@ -178,6 +178,9 @@ async def test_a_forged_or_stale_id_token_is_refused(
     assert "st_session" not in client.cookies
     assert await count(client, User) == 0
     assert await count(client, UserIdentity) == 0
+    [failed] = await rows(client, SecurityEvent, SecurityEvent.event == "login.failed")
+    assert failed.actor_id is None
+    assert failed.details["method"] == "sso"
 
 
 async def test_a_tampered_state_is_refused(client: httpx.AsyncClient, oidc: OidcProvider) -> None:
@@ -261,6 +264,10 @@ async def test_a_disabled_user_cannot_come_back(
     refused(await sso(client, "kc"), 403, "disabled", "administrator")
     assert "st_session" not in client.cookies
     assert await count(client, User) == 1
+    [failed] = await rows(client, SecurityEvent, SecurityEvent.event == "login.failed")
+    [user] = await rows(client, User)
+    assert failed.actor_id == user.id
+    assert failed.details == {"reason": "account_disabled", "method": "sso", "provider": "kc"}
 
 
 async def test_a_deleted_user_cannot_come_back(
@@ -288,6 +295,8 @@ async def test_totp_is_still_asked(client: httpx.AsyncClient, oidc: OidcProvider
     assert "One-time code" in answer.text
     assert 'action="/login/code"' in answer.text
     assert "st_session" not in client.cookies
+    # Not linked by a sign-in whose second factor is still to come.
+    assert await count(client, UserIdentity) == 0
     step = re.search(r'name="step" value="([^"]+)"', answer.text)
     assert step is not None
     form = {

@@ -82,6 +82,21 @@ async def test_a_project_is_managed_only_under_its_own_workspace(browser: Browse
     assert "Site" in (await ada.get(f"/workspaces/{first}")).text
 
 
+async def test_a_private_project_is_made_from_the_form(browser: Browser) -> None:
+    ada = await browser("ada@example.com")
+    workspace_id = await new_workspace(ada, "Engines")
+    form = {"name": "Secret", "key": "SEC", "visibility": "private"}
+    assert (await post(ada, f"/workspaces/{workspace_id}/projects", form)).status_code == 303
+    home = await ada.get(f"/workspaces/{workspace_id}")
+    assert "Secret" in home.text
+    assert "Private" in home.text  # the badge
+    wrong = {"name": "Odd", "key": "ODD", "visibility": "everyone"}
+    refused = await post(ada, f"/workspaces/{workspace_id}/projects", wrong)
+    assert refused.status_code == 422
+    assert 'value="Odd"' in refused.text
+    assert ">Odd<" not in (await ada.get(f"/workspaces/{workspace_id}")).text
+
+
 async def test_the_workspace_limit_is_said_on_the_page(client_with: Any) -> None:
     http = await client_with(max_workspaces_per_user=1)
     http.headers["accept"] = BROWSER_ACCEPT

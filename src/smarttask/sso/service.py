@@ -37,12 +37,21 @@ _AGAIN = "Start again from the sign-in page."
 class SignInRefused(Exception):
     """A sign-in or link the rules refuse: the page says `title` and `message`."""
 
-    def __init__(self, reason: str, title: str, message: str, *, status: int = 403) -> None:
+    def __init__(
+        self,
+        reason: str,
+        title: str,
+        message: str,
+        *,
+        status: int = 403,
+        user_id: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.title = title
         self.message = message
         self.status = status
+        self.user_id = user_id  # the account refused, when known (for the security log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +193,7 @@ def usable(user: User) -> None:
             "account_deleted",
             "This account was deleted",
             "The smarttask account this sign-in belongs to was deleted; it cannot be used again.",
+            user_id=user.id,
         )
     if not user.is_active:
         raise SignInRefused(
@@ -191,6 +201,7 @@ def usable(user: User) -> None:
             "This account is disabled",
             "The smarttask account this sign-in belongs to is disabled; ask an administrator "
             "of this smarttask to enable it.",
+            user_id=user.id,
         )
 
 
@@ -267,11 +278,20 @@ async def _new_user(
     return user
 
 
-async def account_for(session: AsyncSession, provider: SsoProviderSettings, person: Person) -> User:
+async def account_for(
+    session: AsyncSession,
+    provider: SsoProviderSettings,
+    person: Person,
+    *,
+    second_factor_done: bool = False,
+) -> User:
     """The user this verified person signs in as (linked, found by verified email, or new).
 
-    Refused with a page's words when the account is disabled or deleted, the email is
-    missing, unverified or of a domain not allowed, or new users may not be created.
+    An account with TOTP is not linked by a sign-in whose second factor is still to come
+    (the code step may fail): it is found by its verified email each time until its owner
+    links the provider from the sign-in methods page. Refused with a page's words when the
+    account is disabled or deleted, the email is missing, unverified or of a domain not
+    allowed, or new users may not be created.
     """
     known = await repository.identity(session, provider.name, person.subject)
     if known is not None:
@@ -294,6 +314,8 @@ async def account_for(session: AsyncSession, provider: SsoProviderSettings, pers
                 f"Your smarttask account is linked to another {provider.display_name} "
                 "account. Sign in with that one, or with your password.",
             )
+        if user.totp_enabled and not second_factor_done:
+            return user
         await new_identity(session, provider.name, person, user, email)
         user.email_verified = True  # the provider verified it
         user.updated_at = utcnow()

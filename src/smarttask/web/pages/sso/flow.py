@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from smarttask import securitylog
 from smarttask.kit.problems import ProblemError
 from smarttask.settings import SsoProviderSettings, SsoSettings
 from smarttask.sso import links, providers, service
@@ -85,12 +86,26 @@ async def callback(
     try:
         person = await _verified(sso, found, claimed, code=code, error=error, iss=iss)
     except SignInRefused as refused:
+        if claimed.intent not in (LINK, CONFIRM):
+            _sign_in_failed(request, found, refused)
         return refused_page(request, refused, back=back, provider=found.name)
     if claimed.intent == LINK:
         return await _linked(request, found, person, claimed)
     if claimed.intent == CONFIRM:
         return await _confirmed(request, sso, found, person, claimed)
     return await _signed_in(request, found, person, claimed)
+
+
+def _sign_in_failed(request: Request, found: SsoProviderSettings, refused: SignInRefused) -> None:
+    """`login.failed` of a single sign-on the rules refused, written once the request's
+    transaction has ended (it rolls back with the refusal)."""
+    securitylog.record_after(
+        writing(request),
+        "login.failed",
+        actor_id=refused.user_id,
+        target_id=refused.user_id,
+        details={"reason": refused.reason, "method": "sso", "provider": found.name},
+    )
 
 
 async def _verified(
@@ -146,16 +161,18 @@ async def _signed_in(
     """The account of the verified person, signed in (or on to the TOTP step)."""
     session = writing(request)
     auth = auth_of(request)
+    vouched = service.second_factor_done(found, person)
     try:
-        user = await service.account_for(session, found, person)
+        user = await service.account_for(session, found, person, second_factor_done=vouched)
     except SignInRefused as refused:
+        _sign_in_failed(request, found, refused)
         return refused_page(request, refused, provider=found.name)
     outcome = await signin.sign_in_verified(
         session,
         auth,
         user,
         device_token=request.cookies.get(signin.DEVICE_COOKIE),
-        second_factor_done=service.second_factor_done(found, person),
+        second_factor_done=vouched,
         method="sso",
         provider=found.name,
     )

@@ -140,14 +140,20 @@ async def create_project(
     name: Short = "",
     key: Short = "",
     description: Long = "",
+    visibility: Short = "workspace",
 ) -> Response:
     """Create a project (admins, as in the API); back to the workspace, which lists it."""
     found = await access(session, caller, workspace_id, Role.ADMIN)
-    values = {"name": name, "key": key, "description": description}
+    values = {"name": name, "key": key, "description": description, "visibility": visibility}
     try:
         body = forms.parse(
             ProjectCreate,
-            {"name": name, "key": key.strip().upper(), "description": description or None},
+            {
+                "name": name,
+                "key": key.strip().upper(),
+                "description": description or None,
+                "visibility": visibility,
+            },
         )
         await projects.create(session, found, body)
     except ProblemError as problem:
