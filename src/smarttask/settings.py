@@ -491,6 +491,9 @@ class Settings(BaseSettings):
     # Live events: how long the event log keeps an event (Last-Event-ID resumes within it).
     event_retention_hours: int = Field(default=72, ge=24)
     event_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    # A stream ends after this long; EventSource reconnects with Last-Event-ID and misses
+    # nothing (bounds a connection's life behind proxies and across deployments).
+    event_stream_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
 
     # The security log (docs/security.md): days an event is kept; 0 keeps every one forever.
     security_log_retention_days: int = Field(default=365, ge=0, le=36600)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from smarttask.app import create_app
 from smarttask.db.types import utcnow
 from smarttask.events import outbox
 from smarttask.events import repository as event_log
@@ -251,6 +252,31 @@ async def test_stream_delivers_in_order_once_and_resumes_without_loss(
     async with open_stream(http, url, board.viewer.headers, after=seen[-1] + 2) as stream:
         frames = await stream.take(2)
         assert [int(frame.id or 0) for frame in frames] == [seen[-1] + 3, seen[-1] + 4]
+
+
+async def test_a_stream_ends_after_its_lifetime_and_the_reconnect_misses_nothing(
+    settings: Any, clean_database: None
+) -> None:
+    """SMARTTASK_EVENT_STREAM_MAX_SECONDS ends a stream (the hub forgets it); a change made
+    meanwhile comes on the reconnect from the last id the client had."""
+    app = create_app(settings.model_copy(update={"event_stream_max_seconds": 1.0}))
+    try:
+        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            board = await new_board(http)
+            task = await new_task(http, board)
+            stream_url = events_url(board) + "/stream"
+            async with open_stream(http, stream_url, board.viewer.headers) as stream:
+                await rename(http, board, task["id"], "Before the end")
+                last = await stream.next()
+                await stream.wait_end(timeout=10)
+            await rename(http, board, task["id"], "While away")
+            headers = {**board.viewer.headers, "Last-Event-ID": str(last.id)}
+            async with open_stream(http, stream_url, headers) as stream:
+                again = await stream.next()
+                assert again.json["data"]["task"]["title"] == "While away"
+                assert int(again.id or 0) == int(last.id or 0) + 1
+    finally:
+        await app.state.database.dispose()
 
 
 async def test_concurrent_writers_make_a_gap_free_commit_ordered_sequence(

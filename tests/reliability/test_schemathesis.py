@@ -112,6 +112,10 @@ def server_env(database_url: str, storage: Path) -> dict[str, str]:
             # 429s are declared and tested by tests/integration/test_rate_limits.py.
             "SMARTTASK_AUTH_IP_RATE_LIMIT": "1000000/minute",
             "SMARTTASK_COUNTER_RATE_LIMIT": "1000000/minute",
+            # An event stream stays open until the client leaves: Schemathesis would wait for
+            # its request timeout on every case of the two stream calls. Half a second
+            # lets each answer end, events and heartbeats included.
+            "SMARTTASK_EVENT_STREAM_MAX_SECONDS": "0.5",
         }
     )
     return env

@@ -135,6 +135,32 @@ async def test_a_405_allows_the_methods_of_every_route_of_the_path() -> None:
     assert response.headers["allow"] == "DELETE, GET"
 
 
+async def test_a_405_on_a_literal_path_allows_its_own_methods_only() -> None:
+    """`/invitations/accept` (POST) beside `/invitations/{id}` (DELETE): an OPTIONS of the
+    literal path is told POST, the resource the OpenAPI document describes there."""
+    app = FastAPI()
+    router = APIRouter()
+
+    @router.post("/invitations/accept")
+    async def accept() -> str:
+        return "accepted"
+
+    @router.delete("/invitations/{invitation_id}")
+    async def revoke(invitation_id: str) -> None:
+        return None
+
+    app.include_router(router, prefix="/api/v1")
+    index_routes(app.router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        literal = await client.options("/api/v1/invitations/accept")
+        other = await client.options("/api/v1/invitations/7")
+    assert literal.status_code == 405
+    assert literal.headers["allow"] == "POST"
+    assert other.status_code == 405
+    assert other.headers["allow"] == "DELETE"
+
+
 def _two_routers() -> FastAPI:
     app = FastAPI()
     tasks, counters = APIRouter(), APIRouter()

@@ -7,6 +7,7 @@ frames each event as `id:` (its number), `event:` (its type) and `data:` (its JS
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -19,7 +20,7 @@ from smarttask.kit.problems import ProblemError, ValidationFailed
 from smarttask.kit.unit_of_work import unit_of_work
 from smarttask.live import service
 from smarttask.live.hub import Hub, hub_of
-from smarttask.live.service import Viewer
+from smarttask.live.service import LiveEvent, Viewer
 
 RETRY_MS = 3000  # the reconnection delay suggested to EventSource clients
 _MAX_SEQ = 9_223_372_036_854_775_807
@@ -67,6 +68,21 @@ def hub(request: Request) -> Hub:
     return hub_of(request.app.state, request.app.state.database, request.app.state.settings)
 
 
+async def _until(events: AsyncIterator[LiveEvent], seconds: float) -> AsyncIterator[LiveEvent]:
+    """The events that come within `seconds`; then the stream ends (the subscription with
+    it) and the client reconnects from the last id it had."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    try:
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            try:
+                event = await asyncio.wait_for(anext(events), left)
+            except (TimeoutError, StopAsyncIteration):
+                return
+            yield event
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
+
+
 async def respond(
     request: Request, session: AsyncSession, viewer: Viewer, after: int | None
 ) -> EventSourceResponse:
@@ -82,12 +98,14 @@ async def respond(
     # The stream holds no database connection while it waits: give the request's back now.
     await unit_of_work(request.scope).close()
 
+    lifetime = request.app.state.settings.event_stream_max_seconds
+
     async def frames() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=RETRY_MS, comment="connected")
         if gone:
             reset = {"reason": "expired", "next_after": str(position), "detail": service.GONE}
             yield ServerSentEvent(id=str(position), event="reset", data=json.dumps(reset))
-        async for event in subscription.events():
+        async for event in _until(subscription.events(), lifetime):
             yield ServerSentEvent(id=str(event.seq), event=event.type, data=event.json)
 
     return EventSourceResponse(

@@ -65,6 +65,11 @@ def _fits(key: Key, prefixes: tuple[Key, ...] | None) -> bool:
     return prefixes is None or any(key[: len(prefix)] == prefix for prefix in prefixes)
 
 
+def _parameters(route: BaseRoute) -> int:
+    """How many path parameters a route's template has (0 for a literal path)."""
+    return len(getattr(route, "param_convertors", None) or {})
+
+
 def _methods(route: BaseRoute, scope: Scope) -> set[str]:
     """The methods a route that partly matched the request's path answers to."""
     methods = getattr(route, "methods", None)
@@ -137,7 +142,7 @@ def index_routes(router: Router) -> None:
             scope["router"] = router
         partial: BaseRoute | None = None
         partial_scope: Scope | None = None
-        allowed: set[str] = set()
+        allowed: dict[int, set[str]] = {}  # by the number of path parameters of the route
         for route, inclusion in index.candidates(get_route_path(scope)):
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
@@ -150,7 +155,7 @@ def index_routes(router: Router) -> None:
                     )
                 return
             if match == Match.PARTIAL:
-                allowed.update(_methods(route, scope))
+                allowed.setdefault(_parameters(route), set()).update(_methods(route, scope))
                 if partial is None:
                     # An included route stands for its inclusion, as when tried whole.
                     partial, partial_scope = (
@@ -160,8 +165,11 @@ def index_routes(router: Router) -> None:
             private.select(scope, partial, partial_scope)
             if "app" in scope and allowed:
                 # Starlette's 405 names the methods of the first route of the path only;
-                # Allow must list every method the resource has (RFC 9110, 15.5.6).
-                raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+                # Allow must list every method the resource has (RFC 9110, 15.5.6). The
+                # resource is the most literal template that fits: `/invitations/accept`,
+                # not `/invitations/{invitation_id}` (as the OpenAPI document has them).
+                methods = allowed[min(allowed)]
+                raise HTTPException(405, headers={"Allow": ", ".join(sorted(methods))})
             await partial.handle(scope, receive, send)
             return
         await full_scan(scope, receive, send)
