@@ -162,6 +162,27 @@ async def test_lists_leave_a_private_project_out(client: httpx.AsyncClient) -> N
     assert [t["title"] for t in insider_tasks.json()["items"]] == ["t hidden"]
 
 
+async def test_a_deleted_private_projects_trail_stays_hidden(client: httpx.AsyncClient) -> None:
+    """Once a private project is deleted, its activity entries (task titles and all) stay
+    with the workspace's admins and owners: the outsider never sees them."""
+    world, _ = await private_world(client)
+    hidden_task = await client.post(
+        f"/api/v1/projects/{world.project_id}/tasks",
+        json={"title": "t hidden for ever"},
+        headers=world.a.headers,
+    )
+    assert hidden_task.status_code == 201, hidden_task.text
+    deleted = await client.delete(f"/api/v1/projects/{world.project_id}", headers=world.a.headers)
+    assert deleted.status_code == 204, deleted.text
+    feed = f"/api/v1/workspaces/{world.workspace_id}/activity?limit=100"
+    outsider = await client.get(feed, headers=world.b.headers)
+    assert outsider.status_code == 200, outsider.text
+    assert "t hidden for ever" not in outsider.text
+    assert world.project_id not in outsider.text
+    owner = await client.get(feed, headers=world.a.headers)
+    assert "t hidden for ever" in owner.text
+
+
 async def test_moves_and_dependencies_cannot_reach_a_hidden_project(
     client: httpx.AsyncClient,
 ) -> None:

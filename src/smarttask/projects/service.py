@@ -16,6 +16,7 @@ from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
+from smarttask.workspaces import repository as workspace_repository
 from smarttask.workspaces.access import (
     PRIVATE,
     WorkspaceAccess,
@@ -146,5 +147,10 @@ async def delete(session: AsyncSession, user: User, project: Project) -> None:
         changes=activity.removal(_values(project)),
     )
     tasks = await repository.task_ids(session, project.id)
-    await history.forget(session, project.workspace_id, tasks, utcnow())
+    now = utcnow()
+    await history.forget(session, project.workspace_id, tasks, now)
+    if project.visibility == PRIVATE:
+        workspace_repository.remember_deleted_private(
+            session, project.workspace_id, project.id, now
+        )
     await repository.delete_project(session, project.id)

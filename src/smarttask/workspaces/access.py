@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, exists, literal_column, not_, null, or_
+from sqlalchemy import String, and_, case, exists, literal_column, not_, null, or_
 
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.workspaces import repository
-from smarttask.workspaces.models import ProjectMember
+from smarttask.workspaces.models import DeletedPrivateProject, ProjectMember
 from smarttask.workspaces.roles import Role
 
 if TYPE_CHECKING:
@@ -126,15 +126,24 @@ def visible_to_sql(
 def project_id_visible_to_sql(user_id: Any, project_id: TextColumn) -> ColumnElement[bool]:
     """Whether a row naming a project by id (or none) is visible to a non-admin member, in SQL.
 
-    A project that no longer exists hides nothing: its rows stay visible.
+    A deleted project's rows stay visible (its trail outlives it), unless it was private
+    when deleted: those stay with the workspace's admins and owners.
     """
+    project = repository.PROJECT
+    deleted_private = DeletedPrivateProject.__table__
     return or_(
         project_id.is_(None),
-        ~exists().where(
-            repository.PROJECT.c.id == project_id,
-            repository.PROJECT.c.visibility == _constant(PRIVATE),
+        exists().where(
+            project.c.id == project_id,
+            or_(
+                project.c.visibility != _constant(PRIVATE),
+                is_project_member_sql(project_id, user_id),
+            ),
         ),
-        is_project_member_sql(project_id, user_id),
+        and_(
+            ~exists().where(project.c.id == project_id),
+            ~exists().where(deleted_private.c.project_id == project_id),
+        ),
     )
 
 

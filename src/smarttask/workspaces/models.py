@@ -117,3 +117,16 @@ class ProjectMember(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime]
+
+
+class DeletedPrivateProject(Base):
+    """A private project that was deleted: its trail (activity entries naming it) stays
+    hidden from everyone but the workspace's admins and owners (workspaces/access.py)."""
+
+    __tablename__ = "deleted_private_project"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    deleted_at: Mapped[datetime]

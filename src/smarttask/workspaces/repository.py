@@ -9,7 +9,7 @@ from sqlalchemy import column, delete, exists, func, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
-from smarttask.workspaces.models import Membership, ProjectMember, Workspace
+from smarttask.workspaces.models import DeletedPrivateProject, Membership, ProjectMember, Workspace
 
 
 async def get_with_membership(
@@ -110,6 +110,15 @@ async def leave_projects(session: AsyncSession, workspace_id: str, user_id: str)
 # The project and task tables, read without importing their packages (layers above).
 PROJECT = table("project", column("id"), column("visibility"))
 _TASK = table("task", column("id"), column("project_id"))
+
+
+def remember_deleted_private(
+    session: AsyncSession, workspace_id: str, project_id: str, when: datetime
+) -> None:
+    """Note that a private project is being deleted (its trail stays hidden)."""
+    session.add(
+        DeletedPrivateProject(project_id=project_id, workspace_id=workspace_id, deleted_at=when)
+    )
 
 
 async def project_privacy(

@@ -7,9 +7,10 @@ Create Date: 2026-12-11
 `project.visibility` (`workspace` for every existing project, or `private`),
 `project_member`: who, besides the workspace's admins and owners, sees a private project,
 and `activity.project_id`: the project a trail entry belongs to (NULL for the entries
-written before, which belong to no private project yet). The workspace-wide analytics
-indexes include `project_id` on PostgreSQL, so a member who cannot see a private project
-still reads the days from the index alone.
+written before, which belong to no private project yet); `deleted_private_project`
+remembers the private projects that were deleted, whose trail stays hidden. The
+workspace-wide analytics indexes include `project_id` on PostgreSQL, so a member who cannot
+see a private project still reads the days from the index alone.
 The access rule reads a membership by (project_id, user_id), its primary key; a user's
 private projects are found through (user_id, project_id); a project's member list pages
 through (project_id, created_at, user_id).
@@ -82,12 +83,31 @@ def upgrade() -> None:
         ["project_id", "created_at", "user_id"],
     )
     op.add_column("activity", sa.Column("project_id", sa.String(36), nullable=True))
+    op.create_table(
+        "deleted_private_project",
+        sa.Column("project_id", sa.String(36), nullable=False),
+        sa.Column("workspace_id", sa.String(36), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_deleted_private_project_workspace_id_workspace"),
+        ),
+        sa.PrimaryKeyConstraint("project_id", name=op.f("pk_deleted_private_project")),
+    )
+    op.create_index(
+        op.f("ix_deleted_private_project_workspace_id"),
+        "deleted_private_project",
+        ["workspace_id"],
+    )
     _analytics_indexes([*_DAY_INCLUDE, "project_id"])
 
 
 def downgrade() -> None:
     """Drop the project members and the visibility."""
     _analytics_indexes(_DAY_INCLUDE)
+    op.drop_table("deleted_private_project")
     with op.batch_alter_table("activity") as batch:
         batch.drop_column("project_id")
     op.drop_table("project_member")
