@@ -502,6 +502,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Ended deliveries (succeeded, dead, canceled) older than this many days leave the log;
+    # 0 keeps them forever.
+    webhook_delivery_retention_days: int = Field(default=30, ge=0, le=3660)
 
     # Data exports (docs/export.md): how long a finished archive is kept, how many requests
     # one user may make per window, how long one download URL works.

@@ -17,8 +17,10 @@ from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
 from smarttask.events.models import Event
 from smarttask.jobs.models import Job
+from smarttask.jobs.registry import JobContext
 from smarttask.jobs.worker import Worker
 from smarttask.settings import Settings
+from smarttask.webhooks import jobs as webhook_jobs
 from smarttask.webhooks.models import Webhook, WebhookDelivery
 from smarttask.webhooks.service import DELIVER
 from tests.support import job_registry, make_settings
@@ -531,3 +533,42 @@ async def test_a_credential_in_the_url_stays_out_of_the_logs(
     assert receiver.requests[0].path == "/services/T0/B0/tok-very-secret-4711"
     assert "tok-very-secret-4711" not in caplog.text
     assert response.json()["secret"] not in caplog.text
+
+
+async def test_the_daily_job_forgets_ended_deliveries_older_than_the_retention(
+    client: httpx.AsyncClient, receiver: WebhookReceiver, database: Database, settings: Settings
+) -> None:
+    """Succeeded, dead and canceled deliveries older than the retention leave the log; one
+    still waiting for an attempt stays, however old; 0 keeps every delivery."""
+    board = await new_board(client)
+    hook = await subscribe(client, board, receiver)
+    for n in range(5):
+        await new_task(client, board, title=f"task {n}")
+    rows = sorted(await deliveries(client, board, hook), key=lambda d: (d["created_at"], d["id"]))
+    ages = {  # delivery: (status, days old)
+        rows[0]["id"]: ("succeeded", 40),
+        rows[1]["id"]: ("dead", 31),
+        rows[2]["id"]: ("canceled", 31),
+        rows[3]["id"]: ("failed", 90),  # waiting for its next attempt
+        rows[4]["id"]: ("succeeded", 29),
+    }
+    async with database.session() as session:
+        for delivery_id, (status, days) in ages.items():
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id)
+                .values(status=status, created_at=utcnow() - timedelta(days=days))
+            )
+        await session.commit()
+
+    async def prune(days: int) -> set[str]:
+        values = make_settings(settings.database_url, webhook_delivery_retention_days=days)
+        async with database.session() as session:
+            context = JobContext(session, database, values, job_id="probe", attempt=1)
+            await webhook_jobs.prune_deliveries(context, {})
+            await session.commit()
+        return {d["id"] for d in await deliveries(client, board, hook)}
+
+    assert await prune(0) == set(ages)
+    assert await prune(30) == {rows[3]["id"], rows[4]["id"]}
+    assert webhook_jobs.registry.periodic[webhook_jobs.PRUNE].every == timedelta(days=1)

@@ -16,6 +16,7 @@ from smarttask.db.types import JSONDocument
 PENDING, FAILED, SUCCEEDED, DEAD, CANCELED = "pending", "failed", "succeeded", "dead", "canceled"
 STATUSES = (PENDING, FAILED, SUCCEEDED, DEAD, CANCELED)
 WAITING = (PENDING, FAILED)
+ENDED = (SUCCEEDED, DEAD, CANCELED)
 
 
 class Webhook(Base):
@@ -68,6 +69,8 @@ class WebhookDelivery(Base):
             text("created_at DESC"),
             text("id DESC"),
         ),
+        # The retention job: the oldest deliveries first, whatever their webhook.
+        Index("ix_webhook_delivery_created_at", "created_at"),
         UniqueConstraint("webhook_id", "event_id"),
         CheckConstraint(
             "status IN ('pending', 'failed', 'succeeded', 'dead', 'canceled')", name="status"

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
-from smarttask.webhooks.models import CANCELED, WAITING, Webhook, WebhookDelivery
+from smarttask.webhooks.models import CANCELED, ENDED, WAITING, Webhook, WebhookDelivery
 
 # How fresh a webhook's `last_success_at` is kept (see mark_success).
 SUCCESS_GRANULARITY = timedelta(minutes=1)
@@ -141,3 +141,16 @@ async def mark_failing(session: AsyncSession, webhook_id: str, now: datetime) ->
         .values(failing_since=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def prune_deliveries(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete at most `limit` ended deliveries created before `before`, oldest first; how
+    many went (one still waiting for an attempt stays, however old)."""
+    doomed = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.created_at < before, WebhookDelivery.status.in_(ENDED))
+        .order_by(WebhookDelivery.created_at)
+        .limit(limit)
+    )
+    result = await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
