@@ -26,6 +26,11 @@ def vendor() -> Iterator[OpenAIServer]:
     server.stop()
 
 
+# The summary's time limit covers the vendor SDK's first import too (seconds on a loaded
+# 2-core machine); these tests are about answers, not time-outs.
+LOADED = 15.0
+
+
 def _numbers(text: str) -> list[str]:
     return re.findall(r"\d[\d,.\-]*", text)
 
@@ -56,7 +61,9 @@ async def test_local_summary_speaks_only_of_the_dashboards_numbers(
 async def test_a_vendors_invented_number_is_refused_and_the_answer_cached(
     client_with: Any, vendor: OpenAIServer
 ) -> None:
-    client = await client_with(**vendor.settings_overrides(ai_max_retries=0))
+    client = await client_with(
+        **vendor.settings_overrides(ai_max_retries=0, ai_timeout_seconds=LOADED)
+    )
     board = await new_board(client)
     await new_task(client, board, status="done")
     vendor.enqueue(
@@ -83,7 +90,9 @@ async def test_a_vendors_invented_number_is_refused_and_the_answer_cached(
 async def test_a_vendor_that_fails_gives_a_note_and_the_dashboard_answers(
     client_with: Any, vendor: OpenAIServer
 ) -> None:
-    client = await client_with(**vendor.settings_overrides(ai_max_retries=0))
+    client = await client_with(
+        **vendor.settings_overrides(ai_max_retries=0, ai_timeout_seconds=LOADED)
+    )
     board = await new_board(client)
     vendor.default = server_error()
     params = {"workspace_id": board.workspace_id}
