@@ -114,7 +114,8 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
         await application.state.database.dispose()
 
 
-pytest_plugins = ["tests.support.log_scan"]
+# log_scan: the suite-wide secret scan; sso: the local OpenID provider and GitHub fixtures.
+pytest_plugins = ["tests.support.log_scan", "tests.support.sso"]
 
 
 DATABASES = ("sqlite", "postgresql")

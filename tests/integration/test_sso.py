@@ -12,7 +12,6 @@ and unlinking never removes the last way in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,12 +43,12 @@ from tests.support.sso import (
     back,
     begin,
     count,
+    fresh_sso_settings,
     is_signed_in,
     refused,
     rows,
     signed_in,
     sso,
-    sso_settings,
 )
 from tests.support.web import csrf_of
 
@@ -57,29 +56,10 @@ ADA = Account("kc-ada-0001", "ada@example.com", name="Ada Lovelace")
 GRACE = GitHubAccount(583231, "grace", "grace@example.com", name="Grace Hopper")
 
 
-@pytest.fixture(scope="module")
-def oidc() -> Iterator[OidcProvider]:
-    """The local OpenID provider (a Keycloak-like realm), for the module."""
-    provider = OidcProvider().start()
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[GitHubServer]:
-    """The local GitHub, for the module."""
-    server = GitHubServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def settings_overrides(oidc: OidcProvider, github: GitHubServer) -> dict[str, Any]:
     """Five providers on the two servers; each test starts with well-behaved ones."""
-    oidc.reset()
-    github.reset()
-    providers.forget_cached()
-    return sso_settings(oidc, github)
+    return fresh_sso_settings(oidc, github)
 
 
 # --- signing in -----------------------------------------------------------------------------

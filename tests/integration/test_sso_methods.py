@@ -7,7 +7,6 @@ OpenID provider and the local GitHub, on both databases.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +15,6 @@ import httpx
 import pytest
 
 from smarttask.securitylog.models import SecurityEvent
-from smarttask.sso import providers
 from smarttask.sso.models import SsoAttempt, UserIdentity
 from tests.support.accounts import PASSWORD, new_password
 from tests.support.github_server import GitHubAccount, GitHubServer
@@ -26,11 +24,11 @@ from tests.support.sso import (
     at_provider,
     back,
     count,
+    fresh_sso_settings,
     refused,
     rows,
     signed_in,
     sso,
-    sso_settings,
 )
 from tests.support.web import csrf_of, web_register
 
@@ -39,29 +37,10 @@ ADA = Account("kc-ada-0002", "ada@example.com", name="Ada Lovelace")
 GRACE = GitHubAccount(583232, "grace", "grace@example.com", name="Grace Hopper")
 
 
-@pytest.fixture(scope="module")
-def oidc() -> Iterator[OidcProvider]:
-    """The local OpenID provider, for the module."""
-    provider = OidcProvider().start()
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[GitHubServer]:
-    """The local GitHub, for the module."""
-    server = GitHubServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def settings_overrides(oidc: OidcProvider, github: GitHubServer) -> dict[str, Any]:
     """The five providers, well-behaved."""
-    oidc.reset()
-    github.reset()
-    providers.forget_cached()
-    return sso_settings(oidc, github)
+    return fresh_sso_settings(oidc, github)
 
 
 async def methods_page(client: httpx.AsyncClient) -> httpx.Response:

@@ -445,6 +445,8 @@ class _Server(AuthorizationServer):
         return request  # already an OAuth2Request (_Request)
 
     def create_json_request(self, request: Any) -> Any:
+        # Authlib's hook for JSON endpoints (client registration), which this provider
+        # does not serve: no route reaches it.
         raise NotImplementedError
 
     def handle_response(self, status: int, body: Any, headers: Any) -> Response:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
+from smarttask.sso import providers
 from tests.support.accounts import app_of
 from tests.support.github_server import GitHubServer
 from tests.support.log_scan import register_secret
@@ -24,6 +27,30 @@ from tests.support.web import BROWSER_ACCEPT
 APP = "http://testserver"
 BROWSER = {"Accept": BROWSER_ACCEPT}
 OIDC_NAMES = ("kc", "kc-mfa", "acme-only", "invite-only")
+
+
+@pytest.fixture(scope="module")
+def oidc() -> Iterator[OidcProvider]:
+    """The local OpenID provider (a Keycloak-like realm), for the module."""
+    provider = OidcProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="module")
+def github() -> Iterator[GitHubServer]:
+    """The local GitHub, for the module."""
+    server = GitHubServer().start()
+    yield server
+    server.stop()
+
+
+def fresh_sso_settings(oidc: OidcProvider, github: GitHubServer) -> dict[str, Any]:
+    """`sso_settings` with both servers well-behaved again and no provider cached."""
+    oidc.reset()
+    github.reset()
+    providers.forget_cached()
+    return sso_settings(oidc, github)
 
 
 def sso_settings(oidc: OidcProvider, github: GitHubServer) -> dict[str, Any]:
