@@ -25,7 +25,9 @@ from smarttask.comments.models import Comment
 from smarttask.db.statistics import analyze_tables
 from smarttask.db.types import new_id, utcnow
 from smarttask.projects.models import Project
+from smarttask.tasks import ranks
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.workflow import service as workflow
 from smarttask.workspaces.models import Membership, Workspace
 
 DEMO_PASSWORD = "demo-harbour-lantern-2026"  # noqa: S105 - printed to the user on purpose
@@ -210,6 +212,11 @@ async def load_demo(
     ]
     session.add_all(labels)
     await session.flush()
+    # Each project's default states; cards go to the end of their column, in creation order.
+    columns: dict[tuple[str, str], list[str | None]] = {}
+    for project in projects:
+        for state in await workflow.create_defaults(session, workspace.id, project.id, now):
+            columns[(project.id, state.category)] = [state.id, None]
     counters = {p.id: 0 for p in projects}
     done = 0
     previous: list[dict[str, Any]] = []
@@ -218,7 +225,11 @@ async def load_demo(
         for _ in range(min(BATCH, tasks - done)):
             project = rng.choice(projects)
             counters[project.id] += 1
-            rows.append(_task_row(rng, now, workspace.id, project.id, counters[project.id], people))
+            row = _task_row(rng, now, workspace.id, project.id, counters[project.id], people)
+            column = columns[(project.id, row["status"])]
+            column[1] = ranks.between(column[1], None)
+            row["state_id"], row["rank"] = column
+            rows.append(row)
         await _insert_batch(session, rng, rows, previous, [label.id for label in labels], people)
         previous = rows
         done += len(rows)

@@ -99,8 +99,12 @@ DOMAINS: tuple[Domain, ...] = (
         ("routes", "workspaces/*/projects", "projects"),
         ("member_routes", "projects/*/members"),
     ),
+    domain("workflow", ("routes", "projects/*/states", "states")),
     domain(
-        "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
+        "tasks",
+        ("move_routes", "tasks/*/move"),
+        ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks"),
+        jobs=True,
     ),
     domain("risk"),
     domain(

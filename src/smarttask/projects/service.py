@@ -16,6 +16,7 @@ from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
+from smarttask.workflow import service as workflow
 from smarttask.workspaces import repository as workspace_repository
 from smarttask.workspaces.access import (
     PRIVATE,
@@ -57,6 +58,7 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCr
         await session.flush()
     except IntegrityError as error:
         raise Conflict(f"The key {body.key} is already used in this workspace.") from error
+    await workflow.create_defaults(session, project.workspace_id, project.id, now)
     activity.record(
         session,
         workspace_id=project.workspace_id,

@@ -36,6 +36,8 @@ BODY_COLUMNS = (
     "risk_score",
     "risk_level",
     "risk_factors",
+    "state_id",
+    "rank",
 )
 _PRIORITIES = tuple(priority.value for priority in Priority)
 
@@ -48,15 +50,18 @@ class TaskValues(Protocol):
 
 
 class ObjectValues:
-    """An ORM object read as TaskValues."""
+    """An ORM object read as TaskValues, with values read elsewhere (its `state_name`)."""
 
-    __slots__ = ("_obj",)
+    __slots__ = ("_extra", "_obj")
 
-    def __init__(self, obj: object) -> None:
+    def __init__(self, obj: object, **extra: Any) -> None:
         self._obj = obj
+        self._extra = extra
 
     def __getitem__(self, key: str) -> Any:
         """The attribute of that name."""
+        if key in self._extra:
+            return self._extra[key]
         return getattr(self._obj, key)
 
 
@@ -82,7 +87,7 @@ def task_body(
     values: TaskValues, project_key: str, labels: Iterable[str], depends_on: Iterable[str]
 ) -> dict[str, Any]:
     """A task as clients see it: TaskRead's fields from the stored values."""
-    number = values["number"]
+    number, status = values["number"], values["status"]
     return {
         "id": values["id"],
         "key": f"{project_key}-{number}",
@@ -91,7 +96,7 @@ def task_body(
         "workspace_id": values["workspace_id"],
         "title": values["title"],
         "description": values["description"],
-        "status": values["status"],
+        "status": status,
         "priority": _PRIORITIES[values["priority"]],
         "assignee_id": values["assignee_id"],
         "reporter_id": values["reporter_id"],
@@ -105,4 +110,6 @@ def task_body(
         "version": values["version"],
         "risk": _risk(values),
         "depends_on": list(depends_on),
+        "state": {"id": values["state_id"], "name": values["state_name"], "category": status},
+        "rank": values["rank"],
     }

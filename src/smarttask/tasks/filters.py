@@ -68,7 +68,7 @@ async def task_filters(
         str | None,
         Query(
             max_length=20,
-            description="created_at, updated_at, due_at or priority; '-' for descending",
+            description="created_at, updated_at, due_at, priority or rank; '-' for descending",
         ),
     ] = None,
 ) -> TaskFilters:

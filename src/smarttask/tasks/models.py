@@ -34,6 +34,8 @@ REPORT_COLUMNS = [
     "estimate_minutes",
     "risk_level",
 ]
+# A task's rank sorts bytewise (tasks/ranks.py): PostgreSQL compares it in the C collation.
+RANK_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
 # The `risk` filter with the default sort and the due-date sort ("high risk, soonest first").
 RISK_SORTS = ("created_at", "due_at")
 
@@ -72,6 +74,11 @@ class Task(Base):
         ),
         Index("ix_task_assignee_id", "assignee_id", "status"),
         Index("ix_task_parent_id", "parent_id"),
+        # A board column in rank order, and the `sort=rank` lists (tasks/ordering.py).
+        Index("ix_task_project_id_state_id_rank", "project_id", "state_id", "rank", "id"),
+        Index("ix_task_project_id_rank", "project_id", "rank", "id"),
+        Index("ix_task_workspace_id_rank", "workspace_id", "rank", "id"),
+        Index("ix_task_state_id", "state_id"),
         *(
             Index(f"ix_task_project_id_risk_{s}", "project_id", "risk_level", s, "id")
             for s in RISK_SORTS
@@ -109,6 +116,9 @@ class Task(Base):
     risk_level: Mapped[str | None] = mapped_column(String(8))
     risk_factors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     risk_scored_at: Mapped[datetime | None]
+    # Planning (workflow/, tasks/ordering.py): `status` is always the state's category.
+    state_id: Mapped[str] = mapped_column(ForeignKey("workflow_state.id"))
+    rank: Mapped[str] = mapped_column(RANK_TYPE)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -10,7 +10,7 @@ from smarttask.kit.pagination import cursor_timestamp, decode_cursor, encode_cur
 from smarttask.kit.problems import ValidationFailed
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
 
-SORTS = ("created_at", "updated_at", "due_at", "priority")
+SORTS = ("created_at", "updated_at", "due_at", "priority", "rank")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
+from smarttask.workflow.schemas import StateRef
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Description = Annotated[str, Field(max_length=50_000)]
@@ -91,6 +92,9 @@ class TaskCreate(InputSchema):
     parent_id: str | None = Field(default=None, max_length=64)
     due_at: datetime | None = None
     estimate_minutes: Estimate | None = None
+    state_id: str | None = Field(
+        default=None, max_length=64, description="a workflow state of the project"
+    )
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -118,9 +122,21 @@ class TaskUpdate(InputSchema):
         description="move the task, with its subtasks, to another project of its workspace "
         "(it takes that project's next number, so its key changes)",
     )
+    state_id: str | None = Field(
+        default=None, max_length=64, description="a workflow state of the task's project"
+    )
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
+
+
+class TaskMove(InputSchema):
+    """Where to put a card: in `state_id`'s column (default: its own), after the task
+    `after_id` and/or before the task `before_id` (both of that column); neither: last."""
+
+    state_id: str | None = Field(default=None, min_length=1, max_length=64)
+    after_id: str | None = Field(default=None, min_length=1, max_length=64)
+    before_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class RiskLevel(StrEnum):
@@ -185,3 +201,5 @@ class TaskRead(OutputSchema):
     version: int
     risk: RiskRead | None
     depends_on: list[str]
+    state: StateRef
+    rank: str

@@ -20,7 +20,7 @@ from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
-from smarttask.tasks import repository
+from smarttask.tasks import placing, repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.query import TaskQuery, decode_position, encode_position
@@ -33,6 +33,7 @@ from smarttask.tasks.schemas import (
     TaskUpdate,
 )
 from smarttask.tasks.scoring import service as risk
+from smarttask.workflow import repository as workflow
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import (
     WorkspaceAccess,
@@ -54,6 +55,7 @@ _TRACKED = (
     "due_at",
     "estimate_minutes",
     "labels",
+    "state_id",
 )
 
 
@@ -75,9 +77,15 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
     ids = [task.id for task, _ in rows]
     labels = await repository.labels_of(session, ids)
     depends = await repository.dependencies_of(session, ids)
+    names = await workflow.names_of(session, [task.state_id for task, _ in rows])
     return [
         TaskRead.model_validate(
-            task_body(ObjectValues(task), key, labels.get(task.id, ()), depends.get(task.id, ()))
+            task_body(
+                ObjectValues(task, state_name=names.get(task.state_id)),
+                key,
+                labels.get(task.id, ()),
+                depends.get(task.id, ()),
+            )
         )
         for task, key in rows
     ]
@@ -213,6 +221,7 @@ def _event_task(task: Task) -> dict[str, Any]:
         "number": task.number,
         "title": task.title,
         "status": task.status,
+        "state_id": task.state_id,
         "priority": Priority.of_rank(task.priority).value,
         "assignee_id": task.assignee_id,
         "reporter_id": task.reporter_id,
@@ -241,6 +250,11 @@ def _publish(
     )
 
 
+def publish_update(session: AsyncSession, user: User, task: Task, changes: dict[str, Any]) -> None:
+    """Publish `task.updated` with these changes (a change made outside `update`)."""
+    _publish(session, "task.updated", user, task, changes)
+
+
 def _state(task: Task) -> State:
     """What the history keeps of a task."""
     return State(
@@ -266,6 +280,8 @@ async def create(
 ) -> tuple[Task, str]:
     """A new task numbered by the project's counter; the reporter is the caller."""
     await _check_assignee(session, project.workspace_id, body.assignee_id)
+    sent_status = body.status.value if "status" in body.model_fields_set else None
+    state = await placing.for_create(session, project.id, body.state_id, sent_status)
     now = utcnow()
     task = Task(
         id=new_id(),
@@ -274,7 +290,9 @@ async def create(
         number=await projects.next_task_number(session, project.id),
         title=body.title,
         description=body.description,
-        status=body.status.value,
+        status=state.category,
+        state_id=state.id,
+        rank=await placing.end_of(session, project.id, state.id),
         priority=body.priority.rank,
         assignee_id=body.assignee_id,
         reporter_id=user.id,
@@ -325,9 +343,12 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     state_before = _state(task)
     changes = body.model_dump(exclude_unset=True)
     now = utcnow()  # the completion, the update and the history's fact share one instant
-    for required in ("title", "status", "priority", "description", "project_id"):
+    for required in ("title", "status", "priority", "description", "project_id", "state_id"):
         if required in changes and changes[required] is None:
             raise _invalid(required, f"{required} cannot be null.")
+    if "status" in changes:
+        changes["status"] = Status(changes["status"]).value
+    new_rank = await placing.for_update(session, task, changes)
     if "assignee_id" in changes:
         await _check_assignee(session, task.workspace_id, changes["assignee_id"])
     if "parent_id" in changes:
@@ -346,6 +367,8 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     moved: list[history.Change] = []
     if changes.get("project_id", task.project_id) != task.project_id:
         moved = await _move(session, user, task, changes["project_id"], now)
+    if new_rank is not None:
+        task.rank = new_rank
     labels_after = labels_before
     if "labels" in changes:
         labels_after = changes["labels"] or []  # null clears them, like an empty list
@@ -411,6 +434,7 @@ async def _move(
         moving.number = await projects.next_task_number(session, target.id)
     for sub in subtasks:
         sub.updated_at = now
+        await placing.follow_project(session, sub, target.id)
     await session.flush()
     changes = []
     for sub in subtasks:

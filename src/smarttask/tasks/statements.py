@@ -42,6 +42,7 @@ from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import OPEN_STATUSES
+from smarttask.workflow.models import WorkflowState
 from smarttask.workspaces.access import project_role_sql, visible_project_sql, visible_to_sql
 from smarttask.workspaces.models import Membership
 
@@ -51,7 +52,20 @@ SORT_COLUMNS: dict[str, Any] = {
     "updated_at": Task.updated_at,
     "due_at": Task.due_at,
     "priority": Task.priority,
+    "rank": Task.rank,
 }
+
+
+def state_name(state_id: Any) -> Any:
+    """The name of a task's workflow state, as the column `state_name`."""
+    return (
+        select(WorkflowState.name)
+        .where(WorkflowState.id == state_id)
+        .scalar_subquery()
+        .label("state_name")
+    )
+
+
 # What a task body is made of (tasks/bodies.py), plus its project's key.
 TASK_COLUMNS = (
     *(getattr(Task, name) for name in BODY_COLUMNS),
@@ -311,6 +325,7 @@ def project_page(query: TaskQuery) -> AnySelect:
             Project.key.label("project_key"),
             *(rows.c[name] for name in BODY_COLUMNS),
             rows.c.sort_value,
+            state_name(rows.c.state_id),
             labels_list(rows.c.id).label("labels"),
             dependencies_list(rows.c.id).label("depends_on"),
         )
@@ -403,6 +418,7 @@ TASK_READ = (
         member_role().label("member_role"),
         labels_list(Task.id).label("labels"),
         dependencies_list(Task.id).label("depends_on"),
+        state_name(Task.state_id),
     )
     .join(Project, Project.id == Task.project_id)
     .join(Membership, _membership(Task.workspace_id))

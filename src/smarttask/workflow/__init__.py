@@ -1,0 +1,1 @@
+"""Workflow states: the ordered columns of a project, each of one task status category."""
