@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.jobs.queue import enqueue
-from smarttask.kit.problems import ValidationFailed
+from smarttask.kit.problems import Conflict, NotFound, ValidationFailed
 from smarttask.tasks import ordering_sql, ranks
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
@@ -84,6 +84,15 @@ async def move(session: AsyncSession, user: User, task: Task, body: TaskMove) ->
     if state is None or state.project_id != task.project_id:
         raise _invalid("state_id", "The state must be one of the task's project.")
     await states.lock_state(session, state.id)
+    # Read again under the lock: a concurrent move of this card has committed by now.
+    fresh = await ordering_sql.get(session, task.id)
+    if fresh is None:
+        raise NotFound(tasks.MISSING)
+    if fresh.project_id != state.project_id or (
+        body.state_id is None and fresh.state_id != state.id
+    ):
+        raise Conflict("The task moved meanwhile; read the board again and retry.")
+    task = fresh
     after = await _neighbour(session, task, state.id, body.after_id, "after_id")
     before = await _neighbour(session, task, state.id, body.before_id, "before_id")
     rank = await _rank_between(session, task, state.id, after, before)
