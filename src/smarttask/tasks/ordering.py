@@ -96,6 +96,13 @@ async def move(session: AsyncSession, user: User, task: Task, body: TaskMove) ->
     after = await _neighbour(session, task, state.id, body.after_id, "after_id")
     before = await _neighbour(session, task, state.id, body.before_id, "before_id")
     rank = await _rank_between(session, task, state.id, after, before)
+    if len(rank) > ranks.MAX_LENGTH:  # the queued rebalance has not run yet: do it now
+        await rebalance(session, task.project_id, state.id)
+        after, before = (
+            None if found is None else await ordering_sql.get(session, found.id)
+            for found in (after, before)
+        )
+        rank = await _rank_between(session, task, state.id, after, before)
     old_rank = task.rank
     if state.id != task.state_id:
         task = await tasks.update(session, user, task, TaskUpdate(state_id=state.id))
