@@ -58,6 +58,7 @@ class World:
     delivery_id: str = ""
     invitation_id: str = ""
     notification_id: str = ""
+    state_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -87,6 +88,8 @@ async def build_world(client: httpx.AsyncClient) -> World:
     inbox = await client.get("/api/v1/notifications", headers=a.headers)
     assert inbox.status_code == 200, inbox.text
     world.notification_id = inbox.json()["items"][0]["id"]
+    states = await client.get(f"/api/v1/projects/{project_id}/states", headers=a.headers)
+    world.state_id = states.json()["items"][0]["id"]
     return world
 
 
@@ -166,6 +169,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             delivery_id=world.delivery_id,
             invitation_id=world.invitation_id,
             notification_id=world.notification_id,
+            state_id=world.state_id,
         )
         request = client.request(method, url, json=body, headers=world.b.headers)
         try:
@@ -419,6 +423,7 @@ class Team:
     webhook_id: str = ""
     delivery_id: str = ""
     invitation_id: str = ""
+    state_id: str = ""
     role: str = "viewer"
 
 
@@ -843,6 +848,58 @@ BFLA |= {
 }
 
 
+# Planning (docs/planning.md): workflow states and moving cards.
+BOLA |= {
+    ("GET", "/api/v1/projects/{project_id}/states"): (
+        call("GET", "/api/v1/projects/{project_id}/states"),
+        404,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/states"): (
+        call("POST", "/api/v1/projects/{project_id}/states", {"name": "x", "category": "todo"}),
+        404,
+    ),
+    ("GET", "/api/v1/states/{state_id}"): (call("GET", "/api/v1/states/{state_id}"), 404),
+    ("PATCH", "/api/v1/states/{state_id}"): (
+        call("PATCH", "/api/v1/states/{state_id}", {"name": "pwned"}),
+        404,
+    ),
+    ("DELETE", "/api/v1/states/{state_id}"): (call("DELETE", "/api/v1/states/{state_id}"), 404),
+    ("POST", "/api/v1/tasks/{task_id}/move"): (
+        call("POST", "/api/v1/tasks/{task_id}/move", {}),
+        404,
+    ),
+}
+BFLA |= {
+    ("GET", "/api/v1/projects/{project_id}/states"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/states", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/states"): (
+        lambda t: (
+            f"/api/v1/projects/{t.project_id}/states",
+            {"name": f"By {t.role}", "category": "todo"},
+        ),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/states/{state_id}"): (
+        lambda t: (f"/api/v1/states/{t.state_id}", None),
+        ALL_200,
+    ),
+    ("PATCH", "/api/v1/states/{state_id}"): (
+        lambda t: (f"/api/v1/states/{t.state_id}", {"name": f"By {t.role}"}),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/states/{state_id}"): (
+        lambda t: (f"/api/v1/states/{t.state_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/move"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/move", {}),
+        MEMBERS,
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -852,6 +909,8 @@ def test_every_workspace_route_is_in_the_role_matrix() -> None:
         # A webhook and an invitation belong to one workspace: its roles decide.
         "/api/v1/webhooks/",
         "/api/v1/invitations/",
+        # A workflow state belongs to one project.
+        "/api/v1/states/",
     )
     scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)} - COVERED_ELSEWHERE.keys()
     assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
@@ -885,6 +944,13 @@ async def build_team(client: httpx.AsyncClient) -> Team:
         headers=people["owner"].headers,
     )
     assert in_project.status_code == 201, in_project.text
+    review = await client.post(
+        f"/api/v1/projects/{project_id}/states",
+        json={"name": "Review", "category": "in_progress"},
+        headers=people["owner"].headers,
+    )
+    assert review.status_code == 201, review.text
+    team.state_id = review.json()["id"]
     return team
 
 
