@@ -133,7 +133,8 @@ _TASK_COLUMNS = (
     "task.id, task.number, task.project_id, task.workspace_id, task.title, task.description, "
     "task.status, task.priority, task.assignee_id, task.reporter_id, task.parent_id, "
     "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
-    "task.version, task.risk_score, task.risk_level, task.risk_factors, project.key AS project_key"
+    "task.version, task.risk_score, task.risk_level, task.risk_factors, task.state_id, "
+    "task.rank, project.key AS project_key"
 )
 _LABELS = (
     "ARRAY(SELECT label.name AS item \nFROM task_label JOIN label ON label.id = task_label.label_id"
@@ -142,7 +143,9 @@ _LABELS = (
 _DEPENDS = (
     "ARRAY(SELECT task_dependency.depends_on_id AS item \nFROM task_dependency \n"
     "WHERE task_dependency.task_id = {}.id "
-    "ORDER BY task_dependency.created_at, task_dependency.depends_on_id) AS depends_on \n"
+    "ORDER BY task_dependency.created_at, task_dependency.depends_on_id) AS depends_on, "
+    "(SELECT workflow_state.name \nFROM workflow_state \nWHERE workflow_state.id = {}.state_id) "
+    "AS state_name \n"
 )
 # The caller's role, none (NULL) in a private project they are not a project member of,
 # unless they are an admin or owner.
@@ -157,7 +160,7 @@ _ROLE = (
 TASK = (
     f"SELECT {_TASK_COLUMNS}, {_ROLE}, "
     + _LABELS.format("task")
-    + _DEPENDS.format("task")
+    + _DEPENDS.format("task", "task")
     + "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
     "membership.workspace_id = task.workspace_id AND membership.user_id = $1::VARCHAR \n"
     "WHERE task.id = $2::VARCHAR"
@@ -183,6 +186,8 @@ _BODY_NAMES = (
     "risk_score",
     "risk_level",
     "risk_factors",
+    "state_id",
+    "rank",
 )
 _PAGE_COLUMNS = ", ".join(f"task.{name} AS {name}" for name in _BODY_NAMES)
 # The caller's role, the project's key and the page with labels and dependencies: one row
@@ -192,7 +197,7 @@ TASK_PAGE = (
     + ", ".join(f"page.{name}" for name in (*_BODY_NAMES, "sort_value"))
     + ", "
     + _LABELS.format("page")
-    + _DEPENDS.format("page")
+    + _DEPENDS.format("page", "page")
     + "FROM project JOIN membership ON membership.workspace_id = project.workspace_id "
     "AND membership.user_id = $1::VARCHAR LEFT OUTER JOIN "
     f"(SELECT {_PAGE_COLUMNS}, task.created_at AS sort_value \n"
@@ -222,6 +227,8 @@ _TASK_FIELDS = (
     "completed_at",
     "version",
     "depends_on",
+    "state",
+    "rank",
 )
 
 
@@ -298,6 +305,8 @@ def _task_body(row: asyncpg.Record) -> dict[str, Any]:
         "version": row["version"],
         "risk": _risk(row),
         "depends_on": row["depends_on"],
+        "state": {"id": row["state_id"], "name": row["state_name"], "category": row["status"]},
+        "rank": row["rank"],
     }
 
 

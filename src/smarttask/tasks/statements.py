@@ -325,9 +325,9 @@ def project_page(query: TaskQuery) -> AnySelect:
             Project.key.label("project_key"),
             *(rows.c[name] for name in BODY_COLUMNS),
             rows.c.sort_value,
-            state_name(rows.c.state_id),
             labels_list(rows.c.id).label("labels"),
             dependencies_list(rows.c.id).label("depends_on"),
+            state_name(rows.c.state_id),
         )
         .select_from(Project)
         .join(Membership, _membership(Project.workspace_id))
