@@ -98,10 +98,8 @@ async def move(session: AsyncSession, user: User, task: Task, body: TaskMove) ->
     rank = await _rank_between(session, task, state.id, after, before)
     if len(rank) > ranks.MAX_LENGTH:  # the queued rebalance has not run yet: do it now
         await rebalance(session, task.project_id, state.id)
-        after, before = (
-            None if found is None else await ordering_sql.get(session, found.id)
-            for found in (after, before)
-        )
+        after = None if after is None else await ordering_sql.get(session, after.id)
+        before = None if before is None else await ordering_sql.get(session, before.id)
         rank = await _rank_between(session, task, state.id, after, before)
     old_rank = task.rank
     if state.id != task.state_id:
@@ -136,3 +134,8 @@ async def rebalance(session: AsyncSession, project_id: str, state_id: str) -> in
     ids = await ordering_sql.column_ids(session, project_id, state_id)
     await ordering_sql.set_ranks(session, list(zip(ids, ranks.spread(len(ids)), strict=True)))
     return len(ids)
+
+
+async def column_counts(session: AsyncSession, project_id: str) -> dict[str, int]:
+    """How many tasks each state of a project holds (the caller's access is checked)."""
+    return await ordering_sql.count_by_state(session, project_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Table, bindparam, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.tasks.models import Task
@@ -76,3 +76,13 @@ async def set_ranks(session: AsyncSession, ranks: list[tuple[str, str]]) -> None
         update(_TASK).where(_TASK.c.id == bindparam("b_id")).values(rank=bindparam("b_rank"))
     )
     await session.execute(statement, [{"b_id": i, "b_rank": r} for i, r in ranks])
+
+
+async def count_by_state(session: AsyncSession, project_id: str) -> dict[str, int]:
+    """How many tasks of the project are in each state used (one grouped query)."""
+    statement = (
+        select(Task.state_id, func.count())
+        .where(Task.project_id == project_id)
+        .group_by(Task.state_id)
+    )
+    return {str(state_id): int(count) for state_id, count in await session.execute(statement)}

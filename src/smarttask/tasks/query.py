@@ -33,6 +33,8 @@ class TaskQuery:
     # A workspace-wide list leaves out the private projects hidden from this member (None:
     # the caller sees every project, or the list is one project's, checked before).
     private_filter_for: str | None = None
+    # One board column: the tasks of one workflow state (the board's reads, sort=rank).
+    state_id: str | None = None
 
     @property
     def by_relevance(self) -> bool:

@@ -142,6 +142,7 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.descending,
         after,
         query.private_filter_for is not None,
+        query.state_id is not None,
     )
 
 
@@ -168,6 +169,8 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
             params["after_value"] = value
     if query.private_filter_for is not None:
         params["viewer_id"] = query.private_filter_for
+    if query.state_id is not None:
+        params["state_id"] = query.state_id
     return params
 
 
@@ -199,6 +202,8 @@ def page_statement(
         statement = statement.where(Task.assignee_id == _typed("assignee_id", Task.assignee_id))
     if query.risks:
         statement = statement.where(_in(Task.risk_level, "risk", len(query.risks)))
+    if query.state_id is not None:
+        statement = statement.where(Task.state_id == _typed("state_id", Task.state_id))
     if query.label:
         statement = statement.where(
             exists().where(

@@ -97,6 +97,11 @@ async def list_states(
     return rows.read(StateRead.model_validate)
 
 
+async def board_states(session: AsyncSession, project_id: str) -> list[WorkflowState]:
+    """Every state of a project whose access the caller already checked, in board order."""
+    return await repository.of_project(session, project_id)
+
+
 async def load(session: AsyncSession, user: User, state_id: str, minimum: Role) -> WorkflowState:
     """A state the caller may act on with at least `minimum`; 404 or 403 otherwise."""
     state = await repository.get(session, state_id)

@@ -148,10 +148,19 @@
   }
 
   function lists() { return Array.prototype.slice.call(board.querySelectorAll(".board-cards")); }
-  function listOf(status) { return board.querySelector(".board-cards[data-status='" + status + "']"); }
+  function listOf(state) { return board.querySelector(".board-cards[data-state='" + state + "']"); }
   function nameOf(list) { return list.closest("[data-column]").getAttribute("data-name"); }
+  function keyOfColumn(list) { return list.closest("[data-column]").getAttribute("data-column"); }
   function place(card) {
-    return { parent: card.parentNode, next: card.nextSibling, status: card.getAttribute("data-status") };
+    return { parent: card.parentNode, next: card.nextSibling, column: keyOfColumn(card.parentNode) };
+  }
+  // The cards around a card in its column: the server places it between them (by rank).
+  function neighbour(card, forward) {
+    var node = forward ? card.nextElementSibling : card.previousElementSibling;
+    while (node && !node.classList.contains("task-card")) {
+      node = forward ? node.nextElementSibling : node.previousElementSibling;
+    }
+    return node;
   }
 
   function restore(card, origin) {
@@ -164,9 +173,15 @@
   var menu = document.getElementById("move-menu");
   var menuHome = menu.parentNode;
 
-  function send(card, status) {
+  function send(card) {
     var data = new URLSearchParams(new FormData(menu));
-    data.set("status", status);
+    var after = neighbour(card, false);
+    var before = neighbour(card, true);
+    data.set("state_id", card.parentNode.getAttribute("data-state"));
+    if (after) data.set("after_id", after.getAttribute("data-task-id"));
+    else data.delete("after_id");
+    if (before) data.set("before_id", before.getAttribute("data-task-id"));
+    else data.delete("before_id");
     return fetch("/tasks/" + encodeURIComponent(card.getAttribute("data-task-id")) + "/move", {
       method: "POST",
       body: data,
@@ -186,17 +201,18 @@
     });
   }
 
-  // Save a card already shown in its new column; a refusal puts it back and says why.
-  function commit(card, origin, status) {
+  // Save a card already shown in its new place; a refusal puts it back and says why.
+  function commit(card, origin) {
     var hadFocus = card.contains(document.activeElement) || document.activeElement === document.body;
-    if (status === origin.status) {
+    if (card.parentNode === origin.parent && card.nextSibling === origin.next) {
       restore(card, origin);
       return;
     }
     var key = keyOf(card);
-    var target = listOf(status);
+    var target = card.parentNode;
+    var column = keyOfColumn(target);
     card.setAttribute("aria-busy", "true");
-    send(card, status).then(function (answer) {
+    send(card).then(function (answer) {
       if (!answer.ok) {
         restore(card, origin);
         if (answer.html) showError(answer.html);
@@ -211,9 +227,11 @@
         card.replaceWith(fresh);
         card = fresh;
       }
-      bump(origin.status, -1);
-      bump(status, 1);
-      say("Moved " + key + " to " + nameOf(target) + ".");
+      if (column !== origin.column) {
+        bump(origin.column, -1);
+        bump(column, 1);
+      }
+      say("Moved " + key + " to " + nameOf(target) + (column === origin.column ? ", in its new place." : "."));
       if (hadFocus) card.focus();
     }, function () {
       restore(card, origin);
@@ -276,7 +294,7 @@
     card.classList.remove("dragging");
     unmark();
     dragged = null;
-    commit(card, origin, list.getAttribute("data-status"));
+    commit(card, origin);
   });
 
   board.addEventListener("dragend", function () {
@@ -292,7 +310,20 @@
     moving = { card: card, origin: place(card) };
     card.classList.add("moving");
     say("Moving " + keyOf(card) + ", now in " + nameOf(card.parentNode) +
-      ". Left and right arrows choose a column, Enter saves, Escape cancels.");
+      ". Left and right arrows choose a column, up and down a place, Enter saves, Escape cancels.");
+  }
+
+  function shift(up) {
+    var card = moving.card;
+    var other = neighbour(card, !up);
+    if (!other) {
+      say(keyOf(card) + " is " + (up ? "first" : "last") + " in " + nameOf(card.parentNode) + ".");
+      return;
+    }
+    card.parentNode.insertBefore(card, up ? other : other.nextSibling);
+    card.focus();
+    var after = neighbour(card, false);
+    say(after ? "After " + keyOf(after) + "." : "First in " + nameOf(card.parentNode) + ".");
   }
 
   function step(delta) {
@@ -315,7 +346,7 @@
     moving = null;
     current.card.classList.remove("moving");
     if (save) {
-      commit(current.card, current.origin, current.card.parentNode.getAttribute("data-status"));
+      commit(current.card, current.origin);
       return;
     }
     restore(current.card, current.origin);
@@ -326,6 +357,7 @@
   document.addEventListener("keydown", function (event) {
     if (moving) {
       if (event.key === "ArrowLeft" || event.key === "ArrowRight") step(event.key === "ArrowLeft" ? -1 : 1);
+      else if (event.key === "ArrowUp" || event.key === "ArrowDown") shift(event.key === "ArrowUp");
       else if (event.key === "Enter") finish(true);
       else if (event.key === "Escape") finish(false, true);
       else if (event.key === "Tab") { finish(false, true); return; }
@@ -364,10 +396,10 @@
     if (menuCard) closeMenu(false);
     menuCard = card;
     menu.querySelector("[data-move-key]").textContent = keyOf(card);
-    menu.elements.namedItem("status").value = card.getAttribute("data-status");
+    menu.elements.namedItem("state_id").value = card.parentNode.getAttribute("data-state");
     card.appendChild(menu);
     menu.hidden = false;
-    menu.elements.namedItem("status").focus();
+    menu.elements.namedItem("state_id").focus();
   }
 
   board.addEventListener("click", function (event) {
@@ -391,18 +423,18 @@
     event.preventDefault();
     var card = menuCard;
     if (!card) return;
-    var status = menu.elements.namedItem("status").value;
+    var state = menu.elements.namedItem("state_id").value;
     closeMenu(false);
     var origin = place(card);
-    if (status === origin.status) {
+    var list = listOf(state);
+    if (!list || list === card.parentNode) {
       say(keyOf(card) + " is already in " + nameOf(card.parentNode) + ".");
       card.focus();
       return;
     }
-    var list = listOf(status);
     list.insertBefore(card, list.firstChild);
     card.focus();
-    commit(card, origin, status);
+    commit(card, origin);
   });
   // Every handler is attached: the board is interactive (bench/web_load.py waits for this).
   board.setAttribute("data-ready", "");

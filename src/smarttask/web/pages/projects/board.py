@@ -1,8 +1,9 @@
-"""A project's board: a column per status, and moving a card between columns.
+"""A project's board: a column per workflow state, cards in rank order, and moving a card.
 
-The board reads a bounded number of statements whatever the project's size: the counts
-by status, then one page of at most COLUMN_SIZE cards per column (the list's one-statement
-read); a fuller column says how many more there are and links to the list view.
+The board reads a bounded number of statements whatever the project's size: the states,
+the counts by state, then one page of at most COLUMN_SIZE cards per column (the list's
+one-statement read, by rank); a fuller column says how many more there are and links to
+the list view.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from starlette.responses import RedirectResponse, Response
 
 from smarttask.db.types import utcnow
 from smarttask.kit.session import SessionDep
-from smarttask.tasks import reads
+from smarttask.tasks import ordering
 from smarttask.tasks import service as tasks
 from smarttask.tasks.query import TaskQuery
-from smarttask.tasks.schemas import TaskRead, TaskUpdate
+from smarttask.tasks.schemas import TaskMove, TaskRead, TaskUpdate
 from smarttask.web import forms, layout
-from smarttask.web.deps import Id, PageCaller, page_reader
+from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.projects.cards import (
     STATUS_LABELS,
     Body,
@@ -33,6 +34,7 @@ from smarttask.web.pages.projects.cards import (
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
+from smarttask.workflow import service as workflow
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
@@ -42,12 +44,19 @@ COLUMN_SIZE = 100
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One status's column: its first cards and how many tasks it holds in all."""
+    """One state's column: its first cards and how many tasks it holds in all.
 
-    status: str
+    `key` names it in the page: its category for the first state of each category (so
+    `#column-todo` is the first To do column), the state's id for the others.
+    """
+
+    key: str
     name: str
     tasks: Sequence[Body | TaskRead]
     total: int
+    state_id: str = ""
+    category: str = ""
+    color: str = ""
 
     @property
     def more(self) -> int:
@@ -75,16 +84,20 @@ async def render_board(
 ) -> Response:
     """The board page."""
     project = opened.project
-    reader = await page_reader(request)
-    if reader is None:  # the board again after a refused quick create
-        counts = (await tasks.count_by_status(session, project)).model_dump()
-    else:
-        counts = await reads.counts_by_status(reader, project.id)
-    columns = []
-    for value, name in STATUS_LABELS.items():
-        query = TaskQuery(project.workspace_id, project.id, statuses=(value,))
+    states = await workflow.board_states(session, project.id)
+    counts = await ordering.column_counts(session, project.id)
+    columns, seen = [], set()
+    for state in states:
+        key = state.id if state.category in seen else state.category
+        seen.add(state.category)
+        query = TaskQuery(
+            project.workspace_id, project.id, sort="rank", descending=False, state_id=state.id
+        )
         page = await task_page(request, session, caller.user, query, COLUMN_SIZE)
-        columns.append(Column(value, name, page.items, max(counts[value], len(page.items))))
+        total = max(counts.get(state.id, 0), len(page.items))
+        columns.append(
+            Column(key, state.name, page.items, total, state.id, state.category, state.color)
+        )
     context = {"columns": columns, "quick": quick or Quick()}
     return await opened.page(
         request, session, caller, "projects/board.html", context, status=status
@@ -113,13 +126,21 @@ async def move(
     session: SessionDep,
     caller: PageCaller,
     task_id: Id,
-    status: Annotated[str, Form(max_length=20)],
+    status: Annotated[str | None, Form(max_length=20)] = None,
+    state_id: Annotated[str | None, Form(max_length=64)] = None,
+    after_id: Annotated[str | None, Form(max_length=64)] = None,
+    before_id: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
-    """Move a card to another column: the task's new status, by the tasks service's rules."""
+    """Move a card: to a column and between two cards (the board's drag and drop, keys and
+    menu, by the API's move rules), or to a status (the move page without script)."""
     task, key, access = await tasks.load_with_access(session, caller.user, task_id, Role.MEMBER)
-    task = await tasks.update(
-        session, caller.user, task, forms.parse(TaskUpdate, {"status": status})
-    )
+    if state_id or after_id or before_id:
+        place = {"state_id": state_id, "after_id": after_id, "before_id": before_id}
+        body = forms.parse(TaskMove, {name: value for name, value in place.items() if value})
+        task = await ordering.move(session, caller.user, task, body)
+    else:
+        change = forms.parse(TaskUpdate, {"status": status})
+        task = await tasks.update(session, caller.user, task, change)
     if not is_htmx(request):
         return RedirectResponse(f"/projects/{task.project_id}/board#task-{task.id}", 303)
     cards = Cards("board", utcnow(), can_edit=True, people=await people_of(session, access))
