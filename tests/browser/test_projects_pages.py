@@ -159,11 +159,12 @@ async def test_board_moves_by_mouse_keyboard_and_menu_and_they_stay(
     await page.get_by_label("Title").fill("Write the changelog")
     await page.get_by_role("button", name="Create task").click()
     await page.wait_for_selector("#column-todo .task-card >> text=Write the changelog")
+    # Cards come in rank order: a new card goes to the end of its column.
     assert await _titles(page, "#column-todo") == [
-        "Write the changelog",
-        "Plan the launch",
-        "Fix the signup email",
         "Draft the pricing page",
+        "Fix the signup email",
+        "Plan the launch",
+        "Write the changelog",
     ]
     await assert_accessible(page)
 
@@ -205,7 +206,7 @@ async def test_board_moves_by_mouse_keyboard_and_menu_and_they_stay(
     assert not await page.locator("#move-menu").is_visible()
     assert await page.evaluate("document.activeElement.classList.contains('move-link')")
     await move_button.click()
-    await page.get_by_label("Move WEB-3 to").select_option("cancelled")
+    await page.get_by_label("Move WEB-3 to").select_option(label="Cancelled")
     await page.locator(f"#task-{ids[2]}").get_by_role("button", name="Move").click()
     await page.wait_for_selector(f"#column-cancelled #task-{ids[2]}:not([aria-busy])")
     assert await page.locator("#column-todo-title [data-count-for]").inner_text() == "1"
