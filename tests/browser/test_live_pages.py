@@ -47,7 +47,7 @@ async def test_the_board_follows_a_teammates_changes(new_page: Any, server: Live
     # The refreshed board still moves cards (its handlers survived the refresh).
     card = grace.locator(f".task-card[data-task-id='{created['id']}']")
     await card.get_by_role("link", name="Move").click()
-    await grace.get_by_label("Move WEB-3 to").select_option("done")
+    await grace.get_by_label("Move WEB-3 to").select_option(label="Done")
     await grace.locator("#move-menu").get_by_role("button", name="Move").click()
     await expect(grace.locator("#column-done")).to_contain_text("Brand new from Ada")
     await screenshot(grace, "live-board")

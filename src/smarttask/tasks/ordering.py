@@ -20,6 +20,7 @@ from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import TaskMove, TaskUpdate
 from smarttask.workflow import repository as states
+from smarttask.workflow.models import WorkflowState
 
 REBALANCE = "tasks.rebalance_column"
 
@@ -136,6 +137,6 @@ async def rebalance(session: AsyncSession, project_id: str, state_id: str) -> in
     return len(ids)
 
 
-async def column_counts(session: AsyncSession, project_id: str) -> dict[str, int]:
-    """How many tasks each state of a project holds (the caller's access is checked)."""
-    return await ordering_sql.count_by_state(session, project_id)
+async def board_columns(session: AsyncSession, project_id: str) -> list[tuple[WorkflowState, int]]:
+    """A project's states in board order with their task counts (access checked before)."""
+    return await ordering_sql.columns(session, project_id)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.tasks.models import Task
+from smarttask.workflow.models import WorkflowState
 
 _TASK: Table = Task.__table__  # type: ignore[assignment]
 
@@ -78,11 +79,17 @@ async def set_ranks(session: AsyncSession, ranks: list[tuple[str, str]]) -> None
     await session.execute(statement, [{"b_id": i, "b_rank": r} for i, r in ranks])
 
 
-async def count_by_state(session: AsyncSession, project_id: str) -> dict[str, int]:
-    """How many tasks of the project are in each state used (one grouped query)."""
-    statement = (
-        select(Task.state_id, func.count())
-        .where(Task.project_id == project_id)
-        .group_by(Task.state_id)
+async def columns(session: AsyncSession, project_id: str) -> list[tuple[WorkflowState, int]]:
+    """A project's states in board order, each with how many tasks it holds: one statement."""
+    held = (
+        select(func.count())
+        .where(Task.project_id == project_id, Task.state_id == WorkflowState.id)
+        .correlate(WorkflowState)
+        .scalar_subquery()
     )
-    return {str(state_id): int(count) for state_id, count in await session.execute(statement)}
+    statement = (
+        select(WorkflowState, held)
+        .where(WorkflowState.project_id == project_id)
+        .order_by(WorkflowState.position, WorkflowState.id)
+    )
+    return [(row[0], int(row[1])) for row in await session.execute(statement)]

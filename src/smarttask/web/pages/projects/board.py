@@ -1,7 +1,7 @@
 """A project's board: a column per workflow state, cards in rank order, and moving a card.
 
-The board reads a bounded number of statements whatever the project's size: the states,
-the counts by state, then one page of at most COLUMN_SIZE cards per column (the list's
+The board reads a bounded number of statements whatever the project's size: the states
+with their counts, then one page of at most COLUMN_SIZE cards per column (the list's
 one-statement read, by rank); a fuller column says how many more there are and links to
 the list view.
 """
@@ -34,7 +34,6 @@ from smarttask.web.pages.projects.cards import (
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
-from smarttask.workflow import service as workflow
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
@@ -84,17 +83,15 @@ async def render_board(
 ) -> Response:
     """The board page."""
     project = opened.project
-    states = await workflow.board_states(session, project.id)
-    counts = await ordering.column_counts(session, project.id)
     columns, seen = [], set()
-    for state in states:
+    for state, count in await ordering.board_columns(session, project.id):
         key = state.id if state.category in seen else state.category
         seen.add(state.category)
         query = TaskQuery(
             project.workspace_id, project.id, sort="rank", descending=False, state_id=state.id
         )
         page = await task_page(request, session, caller.user, query, COLUMN_SIZE)
-        total = max(counts.get(state.id, 0), len(page.items))
+        total = max(count, len(page.items))
         columns.append(
             Column(key, state.name, page.items, total, state.id, state.category, state.color)
         )

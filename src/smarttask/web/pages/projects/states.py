@@ -51,14 +51,14 @@ async def _states_page(
     values: dict[str, str] | None = None,
     problem: ProblemError | None = None,
 ) -> Response:
-    states = await workflow.board_states(session, project.id)
+    columns = await ordering.board_columns(session, project.id)
     context: dict[str, Any] = {
         "project": project,
         "workspace": access.workspace,
         "view": "states",
         "can_manage": access.role.at_least(Role.ADMIN),
-        "states": states,
-        "counts": await ordering.column_counts(session, project.id),
+        "states": [state for state, _ in columns],
+        "counts": {state.id: count for state, count in columns},
         "categories": CATEGORY_NAMES,
         "form": form,
         "values": values or {},
