@@ -22,23 +22,32 @@ import asyncpg
 import httpx
 
 PASSWORD = "bench-Correct-Horse-7431"
-# Every task gets a status by number (todo, in_progress, done, cancelled in turn) and a
-# priority 0-4; one in five gets the label "bench" and one in ten depends on the task before.
+# Every task gets a status by number (todo, in_progress, done, cancelled in turn), the first
+# workflow state of that status, a rank in number order (a valid fractional index: tasks/
+# ranks.py) and a priority 0-4; one in five gets the label "bench" and one in ten depends on
+# the task before.
 TASKS_SQL = """
 INSERT INTO task (id, workspace_id, project_id, number, title, description, status, priority,
                   assignee_id, reporter_id, parent_id, due_at, estimate_minutes, created_at,
-                  updated_at, completed_at, version)
+                  updated_at, completed_at, version, state_id, rank)
 SELECT gen_random_uuid()::text, $1, $2, n, 'Benchmark task ' || n, '',
-       (ARRAY['todo', 'in_progress', 'done', 'cancelled'])[1 + n % 4], (n * 7 % 5)::smallint,
+       series.status, (n * 7 % 5)::smallint,
        CASE WHEN n % 3 = 0 THEN $3 END, $3, NULL,
        CASE WHEN n % 2 = 0 THEN created + interval '14 days' END,
        CASE WHEN n % 4 = 1 THEN 30 + n % 480 END,
        created, created + interval '1 hour',
-       CASE WHEN n % 4 = 2 THEN created + interval '2 days' END, 1
+       CASE WHEN n % 4 = 2 THEN created + interval '2 days' END, 1,
+       state.id, 'a0' || lpad(to_hex(n), 8, '0') || 'V'
 FROM (
-    SELECT n, now() - interval '365 days' * random() AS created
+    SELECT n, now() - interval '365 days' * random() AS created,
+           (ARRAY['todo', 'in_progress', 'done', 'cancelled'])[1 + n % 4] AS status
     FROM generate_series($4::int, $5::int) AS n
 ) AS series
+JOIN workflow_state AS state ON state.project_id = $2 AND state.category = series.status
+    AND state.position = (
+        SELECT min(position) FROM workflow_state
+        WHERE project_id = $2 AND category = series.status
+    )
 """
 LABELS_SQL = """
 INSERT INTO task_label (task_id, label_id)

@@ -27,7 +27,7 @@ async def move_task(
     task_id: Id, body: TaskMove, user: CurrentUser, session: SessionDep, response: Response
 ) -> TaskRead:
     """Place a task between two cards of a column (members); writes only that task."""
-    task, _ = await service.load(session, user, task_id, Role.MEMBER)
-    task = await ordering.move(session, user, task, body)
+    task, key = await service.load(session, user, task_id, Role.MEMBER)
+    task = await ordering.move(session, user, task, body)  # within its project: same key
     response.headers["ETag"] = etag(task.version)
-    return await service.read_one(session, task, await service.project_key(session, task))
+    return await service.read_one(session, task, key)
