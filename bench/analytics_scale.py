@@ -38,6 +38,8 @@ from smarttask.db.engine import Database
 from smarttask.db.migrate import upgrade_async
 from smarttask.history import service as history
 from smarttask.settings import Settings
+from smarttask.tasks import ranks
+from smarttask.workflow import service as workflow
 
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "smarttask_bench_analytics"
@@ -226,6 +228,12 @@ async def seed(
                 for n, p in enumerate(projects)
             ],
         )
+        # Each project's workflow states (as a project made through the API has them).
+        states = {
+            (p, state.category): state.id
+            for p in projects
+            for state in await workflow.create_defaults(session, workspace_id, p, now)
+        }
         await session.commit()
     numbers = dict.fromkeys(projects, 0)
     dropped = await drop_indexes(database)
@@ -283,6 +291,8 @@ async def seed(
                     "reschedule_count": 0,
                     "risk_level": risk,
                     "risk_score": None if risk is None else 0.9,
+                    "state_id": states[(project, status)],
+                    "rank": ranks.between(None, None) + f"{first:08x}V",
                 }
             )
         async with database.session() as session:
