@@ -103,6 +103,7 @@ DOMAINS: tuple[Domain, ...] = (
         "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
     ),
     domain("risk"),
+    domain("fields", ("routes", "workspaces/*/fields", "fields")),
     domain(
         "analysis",
         ("routes", "tasks/*/analysis"),

@@ -79,7 +79,11 @@ def _risk(values: TaskValues) -> dict[str, Any] | None:
 
 
 def task_body(
-    values: TaskValues, project_key: str, labels: Iterable[str], depends_on: Iterable[str]
+    values: TaskValues,
+    project_key: str,
+    labels: Iterable[str],
+    depends_on: Iterable[str],
+    fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A task as clients see it: TaskRead's fields from the stored values."""
     number = values["number"]
@@ -105,4 +109,5 @@ def task_body(
         "version": values["version"],
         "risk": _risk(values),
         "depends_on": list(depends_on),
+        "fields": fields or {},
     }

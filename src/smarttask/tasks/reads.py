@@ -17,6 +17,7 @@ import orjson
 
 from smarttask.accounts.models import User
 from smarttask.db.engine import Reader, RowLike
+from smarttask.fields import values as field_values
 from smarttask.tasks import statements
 from smarttask.tasks.bodies import task_body
 from smarttask.tasks.query import TaskQuery, encode_position
@@ -32,7 +33,13 @@ def _listed(value: Any) -> Any:
 
 def _body(row: RowLike) -> dict[str, Any]:
     """The task body of a row of TASK_READ or of a project page."""
-    return task_body(row, row["project_key"], _listed(row["labels"]), _listed(row["depends_on"]))
+    return task_body(
+        row,
+        row["project_key"],
+        _listed(row["labels"]),
+        _listed(row["depends_on"]),
+        field_values.decode(_listed(row["fields"])),
+    )
 
 
 async def read_task(

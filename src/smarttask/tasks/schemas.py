@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from smarttask.fields.schemas import FieldValues
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -91,6 +92,7 @@ class TaskCreate(InputSchema):
     parent_id: str | None = Field(default=None, max_length=64)
     due_at: datetime | None = None
     estimate_minutes: Estimate | None = None
+    fields: FieldValues = Field(default_factory=dict, description="custom field id -> value")
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -118,6 +120,7 @@ class TaskUpdate(InputSchema):
         description="move the task, with its subtasks, to another project of its workspace "
         "(it takes that project's next number, so its key changes)",
     )
+    fields: FieldValues | None = Field(default=None, description="custom field id -> value")
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -185,3 +188,4 @@ class TaskRead(OutputSchema):
     version: int
     risk: RiskRead | None
     depends_on: list[str]
+    fields: dict[str, Any] = Field(default_factory=dict)

@@ -14,6 +14,7 @@ from smarttask.activity import service as activity
 from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
 from smarttask.events import outbox
+from smarttask.fields import service as custom_fields
 from smarttask.history import service as history
 from smarttask.history.effects import State
 from smarttask.kit.pagination import Page, fetch_page
@@ -75,9 +76,16 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
     ids = [task.id for task, _ in rows]
     labels = await repository.labels_of(session, ids)
     depends = await repository.dependencies_of(session, ids)
+    fields = await custom_fields.read_values(session, ids)
     return [
         TaskRead.model_validate(
-            task_body(ObjectValues(task), key, labels.get(task.id, ()), depends.get(task.id, ()))
+            task_body(
+                ObjectValues(task),
+                key,
+                labels.get(task.id, ()),
+                depends.get(task.id, ()),
+                fields.get(task.id),
+            )
         )
         for task, key in rows
     ]
@@ -204,6 +212,14 @@ async def _apply_labels(session: AsyncSession, user: User, task: Task, names: li
     await repository.set_labels(session, task.id, list(ids.values()))
 
 
+def _fields(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Custom field changes as one trail entry: {"fields": {old: {...}, new: {...}}}."""
+    if not changes:
+        return {}
+    old = {field_id: change["old"] for field_id, change in changes.items()}
+    return {"fields": {"old": old, "new": {i: c["new"] for i, c in changes.items()}}}
+
+
 def _event_task(task: Task) -> dict[str, Any]:
     """What a task event says of the task (its state after the change)."""
     return {
@@ -293,6 +309,9 @@ async def create(
     session.add(task)
     await session.flush()
     await _apply_labels(session, user, task, body.labels)
+    field_changes = await custom_fields.write_values(
+        session, task.workspace_id, task.id, body.fields
+    )
     await history.record(
         session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
     )
@@ -304,14 +323,14 @@ async def create(
         action="created",
         entity_type="task",
         entity_id=task.id,
-        changes=activity.snapshot(_values(task, body.labels)),
+        changes={**activity.snapshot(_values(task, body.labels)), **_fields(field_changes)},
     )
     _publish(
         session,
         "task.created",
         user,
         task,
-        {},
+        _fields(field_changes),
         key=f"{project.key}-{task.number}",
         description=task.description,
     )
@@ -333,7 +352,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     if "parent_id" in changes:
         await _check_parent(session, task, changes["parent_id"])
     for field, value in changes.items():
-        if field in ("labels", "project_id"):
+        if field in ("labels", "project_id", "fields"):
             continue
         if field == "priority":
             value = Priority(value).rank
@@ -351,6 +370,10 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         labels_after = changes["labels"] or []  # null clears them, like an empty list
         await _apply_labels(session, user, task, labels_after)
     changed = activity.diff(before, _values(task, labels_after))
+    fields = await custom_fields.write_values(
+        session, task.workspace_id, task.id, changes.get("fields")
+    )
+    changed.update(_fields(fields))
     if changed:
         task.updated_at = now  # also bumps the version, even when only labels changed
         await risk.score_task(session, task, now=task.updated_at)

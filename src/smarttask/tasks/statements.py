@@ -37,6 +37,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
+from smarttask.fields import sql as field_sql
 from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
@@ -128,6 +129,8 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.descending,
         after,
         query.private_filter_for is not None,
+        tuple(found.shape for found in query.fields),
+        query.sort_column,
     )
 
 
@@ -154,6 +157,9 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
             params["after_value"] = value
     if query.private_filter_for is not None:
         params["viewer_id"] = query.private_filter_for
+    params.update(field_sql.params(query.fields))
+    if query.sort_field:
+        params["sort_field"] = query.sort_field
     return params
 
 
@@ -202,11 +208,20 @@ def page_statement(
         statement = statement.where(Task.due_at < _typed("due_before", Task.due_at))
     if query.due_after is not None:
         statement = statement.where(Task.due_at > _typed("due_after", Task.due_at))
+    for index, found in enumerate(query.fields):
+        statement = statement.where(field_sql.condition(index, found, Task.id))
     if query.q:
         score, matches, higher_better = relevance(dialect, query.q)
         statement = statement.where(matches)
     if query.by_relevance:
         descending, sort_value, nullable = higher_better, score, False
+    elif query.sort_column:  # a custom field: tasks without a value last
+        statement = statement.outerjoin(field_sql.SORTED, field_sql.sort_join(Task.id))
+        descending, sort_value, nullable = (
+            query.descending,
+            field_sql.sort_column(query.sort_column),
+            True,
+        )
     else:
         descending, nullable = query.descending, query.sort == "due_at"
         sort_value = SORT_COLUMNS[query.sort]
@@ -266,6 +281,11 @@ def dependencies_list(task_id: Any) -> OrderedList:
     )
 
 
+def fields_list(task_id: Any) -> OrderedList:
+    """A task's custom field values, one JSON row each (fields/values.py decodes them)."""
+    return OrderedList(field_sql.values_select(task_id))
+
+
 def _membership(workspace_id: Any) -> ColumnElement[bool]:
     """The caller's (`:user_id`) membership row in that workspace."""
     return and_(
@@ -304,7 +324,7 @@ def project_page(query: TaskQuery) -> AnySelect:
     rows = page_statement(
         query, tuple(getattr(Task, name) for name in BODY_COLUMNS), with_project=False
     ).subquery("page")
-    nullable = query.sort == "due_at"
+    nullable = query.sort == "due_at" or query.sort_column is not None
     return (
         select(
             member_role().label("member_role"),
@@ -313,6 +333,7 @@ def project_page(query: TaskQuery) -> AnySelect:
             rows.c.sort_value,
             labels_list(rows.c.id).label("labels"),
             dependencies_list(rows.c.id).label("depends_on"),
+            fields_list(rows.c.id).label("fields"),
         )
         .select_from(Project)
         .join(Membership, _membership(Project.workspace_id))
@@ -403,6 +424,7 @@ TASK_READ = (
         member_role().label("member_role"),
         labels_list(Task.id).label("labels"),
         dependencies_list(Task.id).label("depends_on"),
+        fields_list(Task.id).label("fields"),
     )
     .join(Project, Project.id == Task.project_id)
     .join(Membership, _membership(Task.workspace_id))
