@@ -139,7 +139,9 @@ async def test_task_values_by_type(client: httpx.AsyncClient) -> None:
     for field_id, value in bad.items():
         refused = await patch_task(client, board, task["id"], {field_id: value})
         assert_problem(refused, 422)
-    assert_problem(await patch_task(client, board, task["id"], {made["text"]["id"]: "x" * 2001}), 422)
+    assert_problem(
+        await patch_task(client, board, task["id"], {made["text"]["id"]: "x" * 2001}), 422
+    )
     other = await new_workspace(client, board.owner, "Other")
     foreign = await client.post(
         f"{API}/workspaces/{other}/fields",
@@ -184,7 +186,9 @@ async def test_filter_and_sort_by_field_walk_every_page(
     """Filtered and sorted by a field, pages of 2 list every matching task once, in order."""
     board = await new_board(client)
     points = await new_field(client, board, "Points", "number")
-    stage = await new_field(client, board, "Stage", "select", options=[{"name": "a"}, {"name": "b"}])
+    stage = await new_field(
+        client, board, "Stage", "select", options=[{"name": "a"}, {"name": "b"}]
+    )
     a, b = (o["id"] for o in stage["options"])
     values = [5, 1, None, 3, 1, None, 8]
     tasks = []
