@@ -71,7 +71,7 @@ async def task_filters(
     sort: Annotated[
         str | None,
         Query(
-            max_length=80,
+            max_length=50,
             description="created_at, updated_at, due_at, priority or field.<custom field id>; "
             "'-' for descending",
         ),
