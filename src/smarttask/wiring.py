@@ -144,6 +144,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.notifications", "notifications", "profile/notifications"),
             ("pages.live", "live", "workspaces/*/live"),
             ("pages.webhooks", "workspaces/*/webhooks", "webhooks"),
+            ("pages.fields", "workspaces/*/fields", "fields", "tasks/*/fields"),
             ("pages.calendar", "profile/calendar"),
             ("pages.sso", "auth/oidc", "profile/sign-in-methods"),
             ("pages.export", "profile/export"),

@@ -117,6 +117,12 @@ async def list_fields(
     return rows.read(to_read)
 
 
+async def all_of(session: AsyncSession, workspace_id: str) -> list[FieldRead]:
+    """Every field of a workspace (at most MAX_FIELDS), oldest first: for forms."""
+    found = await repository.list_for_workspace(session, workspace_id, after=None, limit=MAX_FIELDS)
+    return [to_read(field) for field in found]
+
+
 async def update(
     session: AsyncSession, user: User, field: CustomField, body: FieldUpdate
 ) -> CustomField:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.db.engine import Reader
 from smarttask.fields import query as field_query
 from smarttask.fields import sql as field_sql
 from smarttask.tasks.query import TaskQuery
@@ -32,3 +36,21 @@ async def resolve(query: TaskQuery, workspace_id: str, fetch: Fetch) -> TaskQuer
     if after is not None and after[0] is not None:
         after = (field_query.value(_CURSOR_KINDS.get(column, kind), "cursor", after[0]), after[1])
     return replace(resolved, sort="field", sort_field=sort_id, sort_column=column, after=after)
+
+
+def on_reader(reader: Reader) -> Fetch:
+    """Look the fields' types up on the request's reader (the fast read path)."""
+
+    async def fetch(statement: Any, params: dict[str, str]) -> list[tuple[str, str]]:
+        return [(row["id"], row["type"]) for row in await reader.fetch_all(statement, params)]
+
+    return fetch
+
+
+def on_session(session: AsyncSession) -> Fetch:
+    """Look the fields' types up through the session."""
+
+    async def fetch(statement: Any, params: dict[str, str]) -> list[tuple[str, str]]:
+        return [(row[0], row[1]) for row in await session.execute(statement, params)]
+
+    return fetch

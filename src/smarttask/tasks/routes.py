@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.activity.schemas import ActivityRead
-from smarttask.db.engine import Reader
 from smarttask.kit.deps import ReaderDep, UnitOfWorkDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
@@ -38,20 +36,6 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 TaskKey = Annotated[str, Path(min_length=3, max_length=32)]
 _ERRORS = (401, 404, 503)
 _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
-
-
-def _fetch_on(reader: Reader) -> field_lists.Fetch:
-    async def fetch(statement: Any, params: dict[str, str]) -> list[tuple[str, str]]:
-        return [(row["id"], row["type"]) for row in await reader.fetch_all(statement, params)]
-
-    return fetch
-
-
-def _fetch_in(session: AsyncSession) -> field_lists.Fetch:
-    async def fetch(statement: Any, params: dict[str, str]) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in await session.execute(statement, params)]
-
-    return fetch
 
 
 @router.post(
@@ -101,7 +85,9 @@ async def list_project_tasks(
         project = await reads.project_for_member(
             reader, user, project_id, Role.VIEWER, missing=projects.MISSING
         )
-        query = await field_lists.resolve(query, project["workspace_id"], _fetch_on(reader))
+        query = await field_lists.resolve(
+            query, project["workspace_id"], field_lists.on_reader(reader)
+        )
     if not query.q:
         page = await reads.project_page(
             reader, user, query, limit, Role.VIEWER, missing=projects.MISSING
@@ -150,7 +136,7 @@ async def list_workspace_tasks(
     """Every task of a workspace the caller sees, filtered and sorted, one keyset page at a time."""
     query = filters.query(access.workspace.id, None, cursor)
     query = replace(query, private_filter_for=access.private_filter_for)
-    query = await field_lists.resolve(query, access.workspace.id, _fetch_in(session))
+    query = await field_lists.resolve(query, access.workspace.id, field_lists.on_session(session))
     return await service.list_page(session, query, limit)
 
 
