@@ -125,6 +125,14 @@ def sort_join(task_id: Any) -> ColumnElement[bool]:
     )
 
 
+def has_sort_value(task_id: Any) -> ColumnElement[bool]:
+    """Whether the task has a value of the sorted field (`:sort_field`)."""
+    return exists().where(
+        TaskFieldValue.task_id == task_id,
+        TaskFieldValue.field_id == bindparam("sort_field", type_=String()),
+    )
+
+
 def sort_column(column: str) -> Any:
     """The sorted value of the joined value row."""
     return getattr(SORTED, column)

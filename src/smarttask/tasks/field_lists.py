@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from smarttask.fields import query as field_query
 from smarttask.fields import sql as field_sql
 from smarttask.tasks.query import TaskQuery
 
+R = TypeVar("R")
 # How a cursor's value of each sort column is read back.
 _CURSOR_KINDS = {"value_number": "number", "value_date": "date", "value_bool": "checkbox"}
 # Runs a statement with its parameters: the (id, type) rows of the named fields.
@@ -35,7 +36,30 @@ async def resolve(query: TaskQuery, workspace_id: str, fetch: Fetch) -> TaskQuer
     after = query.after
     if after is not None and after[0] is not None:
         after = (field_query.value(_CURSOR_KINDS.get(column, kind), "cursor", after[0]), after[1])
-    return replace(resolved, sort="field", sort_field=sort_id, sort_column=column, after=after)
+    return replace(
+        resolved,
+        sort="field",
+        sort_field=sort_id,
+        sort_column=column,
+        after=after,
+        sort_nulls=after is not None and after[0] is None,
+    )
+
+
+async def phased(
+    query: TaskQuery, size: int, fetch: Callable[[TaskQuery, int], Awaitable[list[R]]]
+) -> list[R]:
+    """Up to `size` rows of a list; sorted by a custom field, in two phases.
+
+    The tasks with a value come first, through the field's value index; when they do not
+    fill the page, the tasks without one follow, by id (tasks/statements.py, `_by_field`).
+    `fetch` may answer a row without a task (the fast path's empty page): it is counted.
+    """
+    rows = await fetch(query, size)
+    if query.sort_column is None or query.sort_nulls or len(rows) >= size:
+        return rows
+    rest = replace(query, sort_nulls=True, after=None)
+    return rows + await fetch(rest, size - len(rows))
 
 
 def on_reader(reader: Reader) -> Fetch:

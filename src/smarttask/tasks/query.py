@@ -41,6 +41,8 @@ class TaskQuery:
     fields: tuple[FieldFilter, ...] = ()
     sort_field: str | None = None
     sort_column: str | None = None
+    # Sorted by a field: the page's second phase, the tasks without a value (by id).
+    sort_nulls: bool = False
 
     @property
     def needs_fields(self) -> bool:

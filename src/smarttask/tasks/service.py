@@ -21,7 +21,7 @@ from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
-from smarttask.tasks import repository
+from smarttask.tasks import field_lists, repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.query import TaskQuery, decode_position, encode_position
@@ -101,7 +101,11 @@ async def list_page(session: AsyncSession, query: TaskQuery, limit: int) -> Page
     rows = await fetch_page(
         query.after,
         limit,
-        lambda after, size: repository.list_tasks(session, replace(query, after=after), limit=size),
+        lambda after, size: field_lists.phased(
+            replace(query, after=after),
+            size,
+            lambda part, n: repository.list_tasks(session, part, limit=n),
+        ),
         lambda row: encode_position(query.cursor_tag, row[2], row[0].id),
     )
     items = await to_read(session, [(task, key) for task, key, _ in rows.items])

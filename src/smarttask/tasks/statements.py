@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -131,6 +132,7 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.private_filter_for is not None,
         tuple(found.shape for found in query.fields),
         query.sort_column,
+        query.sort_nulls,
     )
 
 
@@ -215,13 +217,8 @@ def page_statement(
         statement = statement.where(matches)
     if query.by_relevance:
         descending, sort_value, nullable = higher_better, score, False
-    elif query.sort_column:  # a custom field: tasks without a value last
-        statement = statement.outerjoin(field_sql.SORTED, field_sql.sort_join(Task.id))
-        descending, sort_value, nullable = (
-            query.descending,
-            field_sql.sort_column(query.sort_column),
-            True,
-        )
+    elif query.sort_column:
+        return _by_field(statement, query)
     else:
         descending, nullable = query.descending, query.sort == "due_at"
         sort_value = SORT_COLUMNS[query.sort]
@@ -232,6 +229,35 @@ def page_statement(
         )
     limit = bindparam("limit", type_=Integer)
     order = _ordering(sort_value, Task.id, descending, nullable)
+    return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
+
+
+def _by_field(statement: Any, query: TaskQuery) -> AnySelect:
+    """A page sorted by a custom field, in two phases (tasks/field_lists.py, `phased`).
+
+    First the tasks with a value, walked in the order of the index (field_id, value_<kind>,
+    task_id); then (`sort_nulls`) those without one, by id: a page never sorts every task.
+    """
+    assert query.sort_column is not None
+    descending = query.descending
+    last_id = _typed("after_id", Task.id)
+    if query.sort_nulls:
+        statement = statement.where(~field_sql.has_sort_value(Task.id))
+        statement = statement.add_columns(null().label("sort_value"))
+        if query.after is not None:
+            statement = statement.where(Task.id < last_id if descending else Task.id > last_id)
+        order = [Task.id.desc() if descending else Task.id.asc()]
+    else:
+        statement = statement.join(field_sql.SORTED, field_sql.sort_join(Task.id))
+        value, key = field_sql.sort_column(query.sort_column), field_sql.SORTED.task_id
+        statement = statement.add_columns(value.label("sort_value"))
+        if query.after is not None:
+            after = tuple_(bindparam("after_value", type_=value.type), last_id)
+            statement = statement.where(
+                tuple_(value, key) < after if descending else tuple_(value, key) > after
+            )
+        order = [value.desc(), key.desc()] if descending else [value.asc(), key.asc()]
+    limit = bindparam("limit", type_=Integer)
     return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
 
 
