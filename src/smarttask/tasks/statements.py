@@ -210,8 +210,11 @@ def page_statement(
         statement = statement.where(Task.due_at < _typed("due_before", Task.due_at))
     if query.due_after is not None:
         statement = statement.where(Task.due_at > _typed("due_after", Task.due_at))
+    # Sorted by a field, the filters test its value row's task: checked before the task is read.
+    by_value = query.sort_column is not None and not query.sort_nulls
+    filtered = field_sql.SORTED.task_id if by_value else Task.id
     for index, found in enumerate(query.fields):
-        statement = statement.where(field_sql.condition(index, found, Task.id))
+        statement = statement.where(field_sql.condition(index, found, filtered))
     if query.q:
         score, matches, higher_better = relevance(dialect, query.q)
         statement = statement.where(matches)
