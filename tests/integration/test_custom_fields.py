@@ -3,12 +3,15 @@ filtered and sorted by a field, on both databases."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from tests.support.accounts import assert_problem
+from smarttask.events.models import Event
+from tests.support.accounts import app_of, assert_problem
 from tests.support.tasks import Board, new_board, new_task, walk
 from tests.support.workspaces import new_workspace, signup
 
@@ -233,3 +236,38 @@ async def test_filter_and_sort_by_field_walk_every_page(
         {f"field.{stage['id']}.gte": a},
     ):
         assert_problem(await client.get(url, params=params, headers=headers), 422)
+
+
+async def test_concurrent_field_writes_never_fail_or_mix(client: httpx.AsyncClient) -> None:
+    """Two writers of one task's multi_select: both win in turn, or the later gets 409."""
+    board = await new_board(client)
+    tags = await new_field(
+        client, board, "Tags", "multi_select", options=[{"name": n} for n in "abcd"]
+    )
+    ids = [o["id"] for o in tags["options"]]
+    task = await new_task(client, board)
+    results = await asyncio.gather(
+        patch_task(client, board, task["id"], {tags["id"]: ids[:2]}),
+        patch_task(client, board, task["id"], {tags["id"]: ids[2:]}),
+    )
+    statuses = sorted(r.status_code for r in results)
+    assert statuses in ([200, 200], [200, 409]), [r.text for r in results]
+    final = await client.get(f"{API}/tasks/{task['id']}", headers=board.viewer.headers)
+    assert final.json()["fields"][tags["id"]] in (sorted(ids[:2]), sorted(ids[2:]))
+
+
+async def test_field_changes_are_in_the_task_event(client: httpx.AsyncClient) -> None:
+    """task.updated carries the fields' old and new values, as the trail does."""
+    board = await new_board(client)
+    flag = await new_field(client, board, "Blocked", "checkbox")
+    task = await new_task(client, board)
+    assert (await patch_task(client, board, task["id"], {flag["id"]: True})).status_code == 200
+    async with app_of(client).state.database.session() as session:
+        rows = await session.scalars(
+            select(Event).where(Event.type == "task.updated").order_by(Event.created_at)
+        )
+        events = [e for e in rows if e.data["task"]["id"] == task["id"]]
+    assert events[-1].data["changes"]["fields"] == {
+        "old": {flag["id"]: None},
+        "new": {flag["id"]: True},
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.db.dialect import upsert
 from smarttask.fields.models import CustomField, TaskFieldValue
 from smarttask.workspaces.models import Membership
 
@@ -21,12 +22,15 @@ async def get(session: AsyncSession, field_id: str) -> CustomField | None:
 async def in_workspace(
     session: AsyncSession, workspace_id: str, field_ids: Iterable[str]
 ) -> dict[str, CustomField]:
-    """The workspace's fields among these ids, by id (others are not there)."""
+    """The workspace's fields among these ids, by id (others are not there), share-locked."""
     ids = list(set(field_ids))
     if not ids:
         return {}
-    statement = select(CustomField).where(
-        CustomField.workspace_id == workspace_id, CustomField.id.in_(ids)
+    # Shared locks (PostgreSQL): a field deleted meanwhile is waited for, then missing (422).
+    statement = (
+        select(CustomField)
+        .where(CustomField.workspace_id == workspace_id, CustomField.id.in_(ids))
+        .with_for_update(read=True)
     )
     return {field.id: field for field in (await session.scalars(statement)).all()}
 
@@ -86,10 +90,20 @@ async def replace_values(
         )
     )
     if rows:
+        # A concurrent writer of the same task may insert the same rows first (PostgreSQL):
+        # skipped here, the task's version check then refuses the later writer with 409.
         await session.execute(
-            TaskFieldValue.__table__.insert(),  # type: ignore[attr-defined]
+            upsert(session, TaskFieldValue).on_conflict_do_nothing(),
             [{"task_id": task_id, "field_id": field_id, **row} for row in rows],
         )
+
+
+async def lock(session: AsyncSession, field_id: str) -> None:
+    """Lock a field before its values change (PostgreSQL): task writers share-lock it first,
+    so both take the field before the values and never wait on each other in a cycle."""
+    await session.execute(
+        select(CustomField.id).where(CustomField.id == field_id).with_for_update()
+    )
 
 
 async def clear_options(session: AsyncSession, field_id: str, option_ids: list[str]) -> None:

@@ -128,6 +128,7 @@ async def update(
 ) -> CustomField:
     """Rename a field or replace its options; removed options leave every task."""
     before = _described(field)
+    await repository.lock(session, field.id)
     if "name" in body.model_fields_set:
         if body.name is None:
             raise _invalid(["name"], "name cannot be null.")
@@ -152,6 +153,7 @@ async def update(
 async def delete(session: AsyncSession, user: User, field: CustomField) -> None:
     """Delete a field and every task's value of it."""
     _record(session, user, field, "deleted", activity.removal(_described(field)))
+    await repository.lock(session, field.id)
     await repository.remove(session, field.id)
     session.expunge(field)
 
