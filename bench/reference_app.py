@@ -145,7 +145,16 @@ _DEPENDS = (
     "WHERE task_dependency.task_id = {}.id "
     "ORDER BY task_dependency.created_at, task_dependency.depends_on_id) AS depends_on, "
     "(SELECT workflow_state.name \nFROM workflow_state \nWHERE workflow_state.id = {}.state_id) "
-    "AS state_name \n"
+    "AS state_name, "
+)
+# Custom field values, one JSON array per value (smarttask's fields/sql.py, values_select).
+_FIELDS = (
+    "ARRAY(SELECT CAST(json_build_array(task_field_value.field_id, custom_field.type, "
+    "task_field_value.value_key, task_field_value.value_text, task_field_value.value_number, "
+    "task_field_value.value_date, task_field_value.value_bool) AS TEXT) AS item \n"
+    "FROM task_field_value JOIN custom_field ON custom_field.id = task_field_value.field_id \n"
+    "WHERE task_field_value.task_id = {}.id ORDER BY custom_field.created_at, "
+    "task_field_value.field_id, task_field_value.item) AS fields \n"
 )
 # The caller's role, none (NULL) in a private project they are not a project member of,
 # unless they are an admin or owner.
@@ -161,6 +170,7 @@ TASK = (
     f"SELECT {_TASK_COLUMNS}, {_ROLE}, "
     + _LABELS.format("task")
     + _DEPENDS.format("task", "task")
+    + _FIELDS.format("task")
     + "FROM task JOIN project ON project.id = task.project_id JOIN membership ON "
     "membership.workspace_id = task.workspace_id AND membership.user_id = $1::VARCHAR \n"
     "WHERE task.id = $2::VARCHAR"
@@ -198,6 +208,7 @@ TASK_PAGE = (
     + ", "
     + _LABELS.format("page")
     + _DEPENDS.format("page", "page")
+    + _FIELDS.format("page")
     + "FROM project JOIN membership ON membership.workspace_id = project.workspace_id "
     "AND membership.user_id = $1::VARCHAR LEFT OUTER JOIN "
     f"(SELECT {_PAGE_COLUMNS}, task.created_at AS sort_value \n"
@@ -229,6 +240,7 @@ _TASK_FIELDS = (
     "depends_on",
     "state",
     "rank",
+    "fields",
 )
 
 
@@ -307,7 +319,24 @@ def _task_body(row: asyncpg.Record) -> dict[str, Any]:
         "depends_on": row["depends_on"],
         "state": {"id": row["state_id"], "name": row["state_name"], "category": row["status"]},
         "rank": row["rank"],
+        "fields": _fields(row["fields"]),
     }
+
+
+def _fields(items: list[str]) -> dict[str, Any]:
+    """A task's custom field values from their JSON rows, as smarttask answers them."""
+    found: dict[str, Any] = {}
+    for item in items:
+        field_id, kind, key, text, number, day, flag = orjson.loads(item)
+        if kind == "multi_select":
+            found.setdefault(field_id, []).append(key)
+        elif kind in ("text", "url"):
+            found[field_id] = text
+        elif kind == "number":
+            found[field_id] = int(number) if float(number).is_integer() else float(number)
+        else:
+            found[field_id] = {"date": day, "checkbox": flag}.get(kind, key)
+    return found
 
 
 def _unauthorized() -> JSONResponse:

@@ -107,6 +107,7 @@ DOMAINS: tuple[Domain, ...] = (
         jobs=True,
     ),
     domain("risk"),
+    domain("fields", ("routes", "workspaces/*/fields", "fields")),
     domain(
         "analysis",
         ("routes", "tasks/*/analysis"),
@@ -147,6 +148,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.notifications", "notifications", "profile/notifications"),
             ("pages.live", "live", "workspaces/*/live"),
             ("pages.webhooks", "workspaces/*/webhooks", "webhooks"),
+            ("pages.fields", "workspaces/*/fields", "fields", "tasks/*/fields"),
             ("pages.calendar", "profile/calendar"),
             ("pages.sso", "auth/oidc", "profile/sign-in-methods"),
             ("pages.export", "profile/export"),

@@ -424,6 +424,7 @@ class Team:
     delivery_id: str = ""
     invitation_id: str = ""
     state_id: str = ""
+    field_id: str = ""
     role: str = "viewer"
 
 
@@ -900,14 +901,76 @@ BFLA |= {
 }
 
 
+# Custom fields (issue 19): admins manage a workspace's fields, everyone in it reads them.
+_FIELD = {"name": "Points", "type": "number"}
+
+
+async def new_field(client: httpx.AsyncClient, workspace_id: str, admin: Account) -> str:
+    """A number field of the workspace; its id."""
+    response = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/fields", json=_FIELD, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def on_field(method: str, body: dict[str, Any] | None = None) -> Call:
+    """A adds a field to its workspace; B calls `method` on it."""
+
+    async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
+        field_id = await new_field(client, world.workspace_id, world.a)
+        url = f"/api/v1/fields/{field_id}"
+        return await client.request(method, url, json=body, headers=world.b.headers)
+
+    return run
+
+
+BOLA |= {
+    ("POST", "/api/v1/workspaces/{workspace_id}/fields"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/fields", _FIELD),
+        404,
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/fields"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/fields"),
+        404,
+    ),
+    ("GET", "/api/v1/fields/{field_id}"): (on_field("GET"), 404),
+    ("PATCH", "/api/v1/fields/{field_id}"): (on_field("PATCH", {"name": "pwned"}), 404),
+    ("DELETE", "/api/v1/fields/{field_id}"): (on_field("DELETE"), 404),
+}
+BFLA |= {
+    ("POST", "/api/v1/workspaces/{workspace_id}/fields"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/fields", _FIELD),
+        {"viewer": 403, "member": 403, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/workspaces/{workspace_id}/fields"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/fields", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/fields/{field_id}"): (
+        lambda t: (f"/api/v1/fields/{t.field_id}", None),
+        ALL_200,
+    ),
+    ("PATCH", "/api/v1/fields/{field_id}"): (
+        lambda t: (f"/api/v1/fields/{t.field_id}", {"name": f"by {t.role}"}),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/fields/{field_id}"): (
+        lambda t: (f"/api/v1/fields/{t.field_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
         "/api/v1/projects/",
         "/api/v1/tasks/",
         "/api/v1/comments/",
-        # A webhook and an invitation belong to one workspace: its roles decide.
+        # A webhook, an invitation and a custom field belong to one workspace: its roles decide.
         "/api/v1/webhooks/",
+        "/api/v1/fields/",
         "/api/v1/invitations/",
         # A workflow state belongs to one project.
         "/api/v1/states/",
@@ -929,6 +992,7 @@ async def build_team(client: httpx.AsyncClient) -> Team:
     team = Team(workspace_id, project_id, people)
     team.webhook_id = await new_webhook(client, workspace_id, people["owner"])
     team.invitation_id = await new_invitation(client, workspace_id, people["owner"])
+    team.field_id = await new_field(client, workspace_id, people["owner"])
     team.task_id, team.comment_id = await task_with_comment(client, project_id, people["member"])
     team.delivery_id = await first_delivery(client, team.webhook_id, people["owner"])
     team.other_task_id, _ = await task_with_comment(client, project_id, people["owner"])

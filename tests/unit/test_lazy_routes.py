@@ -173,6 +173,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.projects.member_routes",
         "smarttask.workflow.routes",
         "smarttask.tasks.move_routes",
+        "smarttask.fields.routes",
         "smarttask.analysis.summary_routes",
         "smarttask.analytics.routes",
         "smarttask.reports.routes",

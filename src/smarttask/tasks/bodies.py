@@ -84,7 +84,11 @@ def _risk(values: TaskValues) -> dict[str, Any] | None:
 
 
 def task_body(
-    values: TaskValues, project_key: str, labels: Iterable[str], depends_on: Iterable[str]
+    values: TaskValues,
+    project_key: str,
+    labels: Iterable[str],
+    depends_on: Iterable[str],
+    fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A task as clients see it: TaskRead's fields from the stored values."""
     number, status = values["number"], values["status"]
@@ -112,4 +116,5 @@ def task_body(
         "depends_on": list(depends_on),
         "state": {"id": values["state_id"], "name": values["state_name"], "category": status},
         "rank": values["rank"],
+        "fields": fields or {},
     }

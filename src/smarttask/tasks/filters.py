@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
+from smarttask.fields.query import PREFIX as FIELD_PREFIX
 from smarttask.kit.schemas import Timestamp
 from smarttask.tasks import query as task_query
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
@@ -26,6 +27,7 @@ class TaskFilters:
     q: str | None
     risk: list[RiskLevel] | None
     sort: str | None
+    field_params: tuple[tuple[str, str], ...] = ()
 
     def query(
         self, workspace_id: str, project_id: str | None, cursor: str | None
@@ -49,10 +51,12 @@ class TaskFilters:
             sort=field,
             descending=descending,
             after=task_query.decode_position(cursor, tag),
+            field_params=self.field_params,
         )
 
 
 async def task_filters(
+    request: Request,
     status: Annotated[list[Status] | None, Query(max_length=4)] = None,
     priority: Annotated[list[Priority] | None, Query(max_length=5)] = None,
     assignee_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -67,13 +71,22 @@ async def task_filters(
     sort: Annotated[
         str | None,
         Query(
-            max_length=20,
-            description="created_at, updated_at, due_at, priority or rank; '-' for descending",
+            max_length=50,
+            description="created_at, updated_at, due_at, priority, rank or field.<custom field "
+            "id>; "
+            "'-' for descending",
         ),
     ] = None,
 ) -> TaskFilters:
     """The list filters of the request (an `async def`: no thread hop, a hot route's dependency)."""
-    return TaskFilters(status, priority, assignee_id, label, due_before, due_after, q, risk, sort)
+    fields = tuple(
+        (name, value)
+        for name, value in request.query_params.multi_items()
+        if name.startswith(FIELD_PREFIX)
+    )
+    return TaskFilters(
+        status, priority, assignee_id, label, due_before, due_after, q, risk, sort, fields
+    )
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]

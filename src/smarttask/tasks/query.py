@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from smarttask.fields.query import PREFIX as FIELD_PREFIX
+from smarttask.fields.query import FieldFilter
 from smarttask.kit.pagination import cursor_timestamp, decode_cursor, encode_cursor
 from smarttask.kit.problems import ValidationFailed
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
@@ -35,6 +37,19 @@ class TaskQuery:
     private_filter_for: str | None = None
     # One board column: the tasks of one workflow state (the board's reads, sort=rank).
     state_id: str | None = None
+    # Custom fields (fields/query.py): the raw `field.*` parameters, and once resolved
+    # against the fields' types (tasks/field_lists.py) the filters and the sorted field.
+    field_params: tuple[tuple[str, str], ...] = ()
+    fields: tuple[FieldFilter, ...] = ()
+    sort_field: str | None = None
+    sort_column: str | None = None
+    # Sorted by a field: the page's second phase, the tasks without a value (by id).
+    sort_nulls: bool = False
+
+    @property
+    def needs_fields(self) -> bool:
+        """Whether the fields' types must be looked up before the list runs."""
+        return bool(self.field_params) or self.sort.startswith(FIELD_PREFIX)
 
     @property
     def by_relevance(self) -> bool:
@@ -44,7 +59,8 @@ class TaskQuery:
     @property
     def cursor_tag(self) -> str:
         """What a cursor is bound to: the same sort, or it is refused."""
-        return ("-" if self.descending else "") + self.sort
+        sort = FIELD_PREFIX + self.sort_field if self.sort_field else self.sort
+        return ("-" if self.descending else "") + sort
 
 
 def _bad(field: str, message: str) -> ValidationFailed:
@@ -59,8 +75,11 @@ def parse_sort(sort: str | None, q: str | None) -> tuple[str, bool]:
         return ("relevance", True) if q else ("created_at", True)
     descending = sort.startswith("-")
     field = sort.removeprefix("-")
-    if field not in SORTS:
-        raise _bad("sort", f"sort must be one of {', '.join(SORTS)}, optionally prefixed by '-'")
+    if field not in SORTS and not (field.startswith(FIELD_PREFIX) and len(field) > 6):
+        raise _bad(
+            "sort",
+            f"sort must be one of {', '.join(SORTS)}, or field.<id>, optionally prefixed by '-'",
+        )
     return field, descending
 
 
@@ -96,6 +115,6 @@ def decode_position(cursor: str | None, tag: str) -> tuple[Any, str] | None:
 
 def encode_position(tag: str, value: Any, row_id: str) -> str:
     """A cursor pointing after the row with this sort value and id."""
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime, or a date field's value
         value = value.isoformat()
     return encode_cursor([tag, value, row_id])

@@ -17,7 +17,8 @@ import orjson
 
 from smarttask.accounts.models import User
 from smarttask.db.engine import Reader, RowLike
-from smarttask.tasks import statements
+from smarttask.fields import values as field_values
+from smarttask.tasks import field_lists, statements
 from smarttask.tasks.bodies import task_body
 from smarttask.tasks.query import TaskQuery, encode_position
 from smarttask.tasks.schemas import Status
@@ -32,7 +33,13 @@ def _listed(value: Any) -> Any:
 
 def _body(row: RowLike) -> dict[str, Any]:
     """The task body of a row of TASK_READ or of a project page."""
-    return task_body(row, row["project_key"], _listed(row["labels"]), _listed(row["depends_on"]))
+    return task_body(
+        row,
+        row["project_key"],
+        _listed(row["labels"]),
+        _listed(row["depends_on"]),
+        field_values.decode(_listed(row["fields"])),
+    )
 
 
 async def read_task(
@@ -64,11 +71,16 @@ async def project_page(
 
     404 or 403 as `project_for_member`, decided from the same statement's rows.
     """
-    params = statements.page_params(query, limit + 1)
-    params["user_id"] = user.id
-    rows = await reader.fetch_all(statements.core_page(query), params)
-    allow(rows[0]["member_role"] if rows else None, minimum, missing=missing)
-    if rows[0]["id"] is None:  # the project, no task on this page
+
+    async def fetch(part: TaskQuery, size: int) -> list[RowLike]:
+        params = statements.page_params(part, size)
+        params["user_id"] = user.id
+        return list(await reader.fetch_all(statements.core_page(part), params))
+
+    found = await field_lists.phased(query, limit + 1, fetch)
+    allow(found[0]["member_role"] if found else None, minimum, missing=missing)
+    rows = [row for row in found if row["id"] is not None]
+    if not rows:  # the project, no task on this page
         return {"items": [], "next_cursor": None}
     cursor = None
     if len(rows) > limit:

@@ -18,7 +18,7 @@ from smarttask.kit.responses import json_response
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
 from smarttask.speed.hotroute import hot_route
-from smarttask.tasks import reads, related, service
+from smarttask.tasks import field_lists, reads, related, service
 from smarttask.tasks.filters import Filters
 from smarttask.tasks.schemas import (
     DependencyCreate,
@@ -81,6 +81,13 @@ async def list_project_tasks(
             reader, user, project_id, Role.VIEWER, missing=projects.MISSING
         )
         raise
+    if query.needs_fields:
+        project = await reads.project_for_member(
+            reader, user, project_id, Role.VIEWER, missing=projects.MISSING
+        )
+        query = await field_lists.resolve(
+            query, project["workspace_id"], field_lists.on_reader(reader)
+        )
     if not query.q:
         page = await reads.project_page(
             reader, user, query, limit, Role.VIEWER, missing=projects.MISSING
@@ -129,6 +136,7 @@ async def list_workspace_tasks(
     """Every task of a workspace the caller sees, filtered and sorted, one keyset page at a time."""
     query = filters.query(access.workspace.id, None, cursor)
     query = replace(query, private_filter_for=access.private_filter_for)
+    query = await field_lists.resolve(query, access.workspace.id, field_lists.on_session(session))
     return await service.list_page(session, query, limit)
 
 

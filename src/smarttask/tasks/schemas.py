@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from smarttask.fields.schemas import FieldValues
 from smarttask.kit.schemas import InputSchema, OutputSchema
 from smarttask.workflow.schemas import StateRef
 
@@ -95,6 +96,7 @@ class TaskCreate(InputSchema):
     state_id: str | None = Field(
         default=None, max_length=64, description="a workflow state of the project"
     )
+    fields: FieldValues = Field(default_factory=dict, description="custom field id -> value")
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -125,6 +127,7 @@ class TaskUpdate(InputSchema):
     state_id: str | None = Field(
         default=None, max_length=64, description="a workflow state of the task's project"
     )
+    fields: FieldValues | None = Field(default=None, description="custom field id -> value")
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -203,3 +206,4 @@ class TaskRead(OutputSchema):
     depends_on: list[str]
     state: StateRef
     rank: str
+    fields: dict[str, Any] = Field(default_factory=dict)

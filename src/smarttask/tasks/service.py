@@ -14,13 +14,14 @@ from smarttask.activity import service as activity
 from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
 from smarttask.events import outbox
+from smarttask.fields import service as custom_fields
 from smarttask.history import service as history
 from smarttask.history.effects import State
 from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
-from smarttask.tasks import placing, repository
+from smarttask.tasks import field_lists, placing, repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.query import TaskQuery, decode_position, encode_position
@@ -78,6 +79,7 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
     labels = await repository.labels_of(session, ids)
     depends = await repository.dependencies_of(session, ids)
     names = await workflow.names_of(session, [task.state_id for task, _ in rows])
+    fields = await custom_fields.read_values(session, ids)
     return [
         TaskRead.model_validate(
             task_body(
@@ -85,6 +87,7 @@ async def to_read(session: AsyncSession, rows: list[tuple[Task, str]]) -> list[T
                 key,
                 labels.get(task.id, ()),
                 depends.get(task.id, ()),
+                fields.get(task.id),
             )
         )
         for task, key in rows
@@ -101,7 +104,11 @@ async def list_page(session: AsyncSession, query: TaskQuery, limit: int) -> Page
     rows = await fetch_page(
         query.after,
         limit,
-        lambda after, size: repository.list_tasks(session, replace(query, after=after), limit=size),
+        lambda after, size: field_lists.phased(
+            replace(query, after=after),
+            size,
+            lambda part, n: repository.list_tasks(session, part, limit=n),
+        ),
         lambda row: encode_position(query.cursor_tag, row[2], row[0].id),
     )
     items = await to_read(session, [(task, key) for task, key, _ in rows.items])
@@ -212,6 +219,14 @@ async def _apply_labels(session: AsyncSession, user: User, task: Task, names: li
     await repository.set_labels(session, task.id, list(ids.values()))
 
 
+def _fields(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Custom field changes as one trail entry: {"fields": {old: {...}, new: {...}}}."""
+    if not changes:
+        return {}
+    old = {field_id: change["old"] for field_id, change in changes.items()}
+    return {"fields": {"old": old, "new": {i: c["new"] for i, c in changes.items()}}}
+
+
 def _event_task(task: Task) -> dict[str, Any]:
     """What a task event says of the task (its state after the change)."""
     return {
@@ -311,6 +326,9 @@ async def create(
     session.add(task)
     await session.flush()
     await _apply_labels(session, user, task, body.labels)
+    field_changes = await custom_fields.write_values(
+        session, task.workspace_id, task.id, body.fields
+    )
     await history.record(
         session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
     )
@@ -322,14 +340,14 @@ async def create(
         action="created",
         entity_type="task",
         entity_id=task.id,
-        changes=activity.snapshot(_values(task, body.labels)),
+        changes={**activity.snapshot(_values(task, body.labels)), **_fields(field_changes)},
     )
     _publish(
         session,
         "task.created",
         user,
         task,
-        {},
+        _fields(field_changes),
         key=f"{project.key}-{task.number}",
         description=task.description,
     )
@@ -354,7 +372,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     if "parent_id" in changes:
         await _check_parent(session, task, changes["parent_id"])
     for field, value in changes.items():
-        if field in ("labels", "project_id"):
+        if field in ("labels", "project_id", "fields"):
             continue
         if field == "priority":
             value = Priority(value).rank
@@ -374,6 +392,10 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         labels_after = changes["labels"] or []  # null clears them, like an empty list
         await _apply_labels(session, user, task, labels_after)
     changed = activity.diff(before, _values(task, labels_after))
+    fields = await custom_fields.write_values(
+        session, task.workspace_id, task.id, changes.get("fields")
+    )
+    changed.update(_fields(fields))
     if changed:
         task.updated_at = now  # also bumps the version, even when only labels changed
         await risk.score_task(session, task, now=task.updated_at)

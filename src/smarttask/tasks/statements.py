@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -37,6 +38,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
+from smarttask.fields import sql as field_sql
 from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
@@ -143,6 +145,9 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         after,
         query.private_filter_for is not None,
         query.state_id is not None,
+        tuple(found.shape for found in query.fields),
+        query.sort_column,
+        query.sort_nulls,
     )
 
 
@@ -171,6 +176,9 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
         params["viewer_id"] = query.private_filter_for
     if query.state_id is not None:
         params["state_id"] = query.state_id
+    params.update(field_sql.params(query.fields))
+    if query.sort_field:
+        params["sort_field"] = query.sort_field
     return params
 
 
@@ -221,11 +229,18 @@ def page_statement(
         statement = statement.where(Task.due_at < _typed("due_before", Task.due_at))
     if query.due_after is not None:
         statement = statement.where(Task.due_at > _typed("due_after", Task.due_at))
+    # Sorted by a field, the filters test its value row's task: checked before the task is read.
+    by_value = query.sort_column is not None and not query.sort_nulls
+    filtered = field_sql.SORTED.task_id if by_value else Task.id
+    for index, found in enumerate(query.fields):
+        statement = statement.where(field_sql.condition(index, found, filtered))
     if query.q:
         score, matches, higher_better = relevance(dialect, query.q)
         statement = statement.where(matches)
     if query.by_relevance:
         descending, sort_value, nullable = higher_better, score, False
+    elif query.sort_column:
+        return _by_field(statement, query)
     else:
         descending, nullable = query.descending, query.sort == "due_at"
         sort_value = SORT_COLUMNS[query.sort]
@@ -236,6 +251,35 @@ def page_statement(
         )
     limit = bindparam("limit", type_=Integer)
     order = _ordering(sort_value, Task.id, descending, nullable)
+    return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
+
+
+def _by_field(statement: Any, query: TaskQuery) -> AnySelect:
+    """A page sorted by a custom field, in two phases (tasks/field_lists.py, `phased`).
+
+    First the tasks with a value, walked in the order of the index (field_id, value_<kind>,
+    task_id); then (`sort_nulls`) those without one, by id: a page never sorts every task.
+    """
+    assert query.sort_column is not None
+    descending = query.descending
+    last_id = _typed("after_id", Task.id)
+    if query.sort_nulls:
+        statement = statement.where(~field_sql.has_sort_value(Task.id))
+        statement = statement.add_columns(null().label("sort_value"))
+        if query.after is not None:
+            statement = statement.where(Task.id < last_id if descending else Task.id > last_id)
+        order = [Task.id.desc() if descending else Task.id.asc()]
+    else:
+        statement = statement.join(field_sql.SORTED, field_sql.sort_join(Task.id))
+        value, key = field_sql.sort_column(query.sort_column), field_sql.SORTED.task_id
+        statement = statement.add_columns(value.label("sort_value"))
+        if query.after is not None:
+            after = tuple_(bindparam("after_value", type_=value.type), last_id)
+            statement = statement.where(
+                tuple_(value, key) < after if descending else tuple_(value, key) > after
+            )
+        order = [value.desc(), key.desc()] if descending else [value.asc(), key.asc()]
+    limit = bindparam("limit", type_=Integer)
     return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
 
 
@@ -285,6 +329,11 @@ def dependencies_list(task_id: Any) -> OrderedList:
     )
 
 
+def fields_list(task_id: Any) -> OrderedList:
+    """A task's custom field values, one JSON row each (fields/values.py decodes them)."""
+    return OrderedList(field_sql.values_select(task_id))
+
+
 def _membership(workspace_id: Any) -> ColumnElement[bool]:
     """The caller's (`:user_id`) membership row in that workspace."""
     return and_(
@@ -323,7 +372,7 @@ def project_page(query: TaskQuery) -> AnySelect:
     rows = page_statement(
         query, tuple(getattr(Task, name) for name in BODY_COLUMNS), with_project=False
     ).subquery("page")
-    nullable = query.sort == "due_at"
+    nullable = query.sort == "due_at" or query.sort_column is not None
     return (
         select(
             member_role().label("member_role"),
@@ -333,6 +382,7 @@ def project_page(query: TaskQuery) -> AnySelect:
             labels_list(rows.c.id).label("labels"),
             dependencies_list(rows.c.id).label("depends_on"),
             state_name(rows.c.state_id),
+            fields_list(rows.c.id).label("fields"),
         )
         .select_from(Project)
         .join(Membership, _membership(Project.workspace_id))
@@ -424,6 +474,7 @@ TASK_READ = (
         labels_list(Task.id).label("labels"),
         dependencies_list(Task.id).label("depends_on"),
         state_name(Task.state_id),
+        fields_list(Task.id).label("fields"),
     )
     .join(Project, Project.id == Task.project_id)
     .join(Membership, _membership(Task.workspace_id))

@@ -30,6 +30,9 @@ class ListFilters:
     """The filters of a list request, and what the form shows of them."""
 
     api: TaskFilters
+    # A custom field filtered on (its id) and the value, as the list's simple control sends them.
+    field_id: str = ""
+    field_value: str = ""
 
     @property
     def q(self) -> str:
@@ -65,7 +68,8 @@ class ListFilters:
         """How many of the folded filters are on."""
         api = self.api
         return sum(
-            bool(x) for x in (api.status, api.priority, api.risk, api.assignee_id, api.label)
+            bool(x)
+            for x in (api.status, api.priority, api.risk, api.assignee_id, api.label, self.field_id)
         )
 
     @property
@@ -84,6 +88,8 @@ class ListFilters:
             "risk": [r.value for r in api.risk or ()],
             "assignee_id": api.assignee_id,
             "label": api.label,
+            "cf": self.field_id,
+            "cf_value": self.field_value,
         }
 
 
@@ -98,9 +104,13 @@ async def list_filters(
     label: Annotated[str | None, Query(max_length=50)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     risk: Annotated[list[RiskLevel] | None, Query(max_length=3)] = None,
-    sort: Annotated[str | None, Query(max_length=20)] = None,
+    sort: Annotated[str | None, Query(max_length=50)] = None,
+    cf: Annotated[str | None, Query(max_length=64)] = None,
+    cf_value: Annotated[str | None, Query(max_length=255)] = None,
 ) -> ListFilters:
     """The list filters of a page request (empty fields: no filter)."""
+    field_id, value = _blank(cf) or "", (cf_value or "").strip()
+    fields = ((f"field.{field_id}", value),) if field_id and value else ()
     return ListFilters(
         TaskFilters(
             status,
@@ -112,7 +122,10 @@ async def list_filters(
             _blank(q),
             risk,
             _blank(sort),
-        )
+            fields,
+        ),
+        field_id if fields else "",
+        value if fields else "",
     )
 
 

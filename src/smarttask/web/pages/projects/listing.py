@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from smarttask.fields import service as custom_fields
 from smarttask.kit.pagination import Cursor
 from smarttask.kit.session import SessionDep
+from smarttask.tasks import field_lists
 from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.projects.cards import page_url, task_page
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
@@ -48,6 +50,7 @@ async def render_list(
     """The list view (or, for htmx's "Load more", its next cards)."""
     project = opened.project
     query = filters.api.query(project.workspace_id, project.id, cursor)
+    query = await field_lists.resolve(query, project.workspace_id, field_lists.on_session(session))
     page = await task_page(request, session, caller.user, query, PAGE_SIZE)
     path = f"/projects/{project.id}"
     next_url = page_url(path, filters.params(), page.next_cursor) if page.next_cursor else None
@@ -66,6 +69,7 @@ async def render_list(
             **context,
             "filters": filters,
             "sorts": SORTS,
+            "custom_fields": await custom_fields.all_of(session, project.workspace_id),
             "people": people,
             "cursor": cursor,
             "first_page": page_url(path, filters.params()),

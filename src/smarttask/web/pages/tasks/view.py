@@ -18,6 +18,7 @@ from smarttask.adapters.storage.factory import build_storage
 from smarttask.analysis import service as analysis
 from smarttask.attachments import service as attachments
 from smarttask.comments import service as comments
+from smarttask.fields import service as custom_fields
 from smarttask.kit.problems import NotFound
 from smarttask.projects import service as projects
 from smarttask.settings import Settings
@@ -104,6 +105,8 @@ async def gather(
         context["people"] = {member.user_id: member.name for member in members.items}
     if full:
         context["project"] = await projects.load(session, user, task.project_id, Role.VIEWER)
+        context["custom_fields"] = await custom_fields.all_of(session, task.workspace_id)
+        context["field_values"] = read.fields
     if "analysis" in wanted:
         try:
             context["analysis"] = analysis.to_read(await analysis.latest(session, task))

@@ -1,0 +1,1 @@
+"""Custom fields: typed values a workspace defines for its tasks (docs/planning.md)."""
