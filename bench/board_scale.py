@@ -50,6 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--loads", type=int, default=50, help="timed board loads")
     parser.add_argument("--moves", type=int, default=300, help="timed moves")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the board and moves of the last seeded run"
+    )
     return parser.parse_args()
 
 
@@ -103,66 +106,81 @@ def _report(name: str, times: list[float], counts: list[int]) -> None:
     )
 
 
+async def _seed(
+    http: httpx.AsyncClient, dsn: str, email: str, tasks: int
+) -> tuple[str, dict[str, str]]:
+    """The account, workspace and project through the API, the tasks by seed_tasks, and a
+    fifth state "Review" holding half of the in-progress tasks."""
+    user_id, token = await seed_tasks.create_account(http, email, "Board Bench")
+    api = {"Authorization": f"Bearer {token}"}
+    created = await http.post("/api/v1/workspaces", json={"name": "B"}, headers=api)
+    workspace = seed_tasks._ok(created)
+    made = await http.post(
+        f"/api/v1/workspaces/{workspace['id']}/projects",
+        json={"name": "Board", "key": "BOARD"},
+        headers=api,
+    )
+    project_id = str(seed_tasks._ok(made)["id"])
+    label = {"title": "label maker", "labels": ["bench"]}
+    seed_tasks._ok(await http.post(f"/api/v1/projects/{project_id}/tasks", json=label, headers=api))
+    project = seed_tasks.Project(user_id, str(workspace["id"]), project_id, email, token)
+    seconds = await seed_tasks.seed(dsn, project, 2, tasks)
+    print(f"seeded {tasks - 1} tasks in {seconds:.1f} s")
+    review = seed_tasks._ok(
+        await http.post(
+            f"/api/v1/projects/{project_id}/states",
+            json={"name": "Review", "category": "in_progress", "position": 2},
+            headers=api,
+        )
+    )
+    connection = await asyncpg.connect(dsn)
+    try:
+        moved = await connection.execute(
+            "UPDATE task SET state_id = $1 WHERE project_id = $2 AND status = 'in_progress' "
+            "AND number % 8 = 1",
+            review["id"],
+            project_id,
+        )
+        await connection.execute("VACUUM ANALYZE task")
+    finally:
+        await connection.close()
+    print(f"Review column: {moved}")
+    return project_id, api
+
+
 async def main(args: argparse.Namespace) -> None:
     """Seed, then time the board and the moves."""
-    dsn = await _fresh_database()
+    if args.reuse:
+        dsn = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_NAME}"
+    else:
+        dsn = await _fresh_database()
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     await upgrade_async(url)
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
         secret_key="bench-board-signing-key-0123456789-abcdefghijkl",
-        auth_ip_rate_limit="1000000/minute",
+        rate_limit_enabled=False,
     )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     rng = random.Random(args.seed)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         email = "board-bench@example.com"
-        user_id, token = await seed_tasks.create_account(http, email, "Board Bench")
-        api = {"Authorization": f"Bearer {token}"}
-        workspace = seed_tasks._ok(
-            await http.post("/api/v1/workspaces", json={"name": "B"}, headers=api)
-        )
-        project_id = str(
-            seed_tasks._ok(
-                await http.post(
-                    f"/api/v1/workspaces/{workspace['id']}/projects",
-                    json={"name": "Board", "key": "BOARD"},
-                    headers=api,
-                )
-            )["id"]
-        )
-        seed_tasks._ok(
-            await http.post(
-                f"/api/v1/projects/{project_id}/tasks",
-                json={"title": "label maker", "labels": ["bench"]},
-                headers=api,
+        if args.reuse:
+            login = {"email": email, "password": seed_tasks.PASSWORD}
+            token = str(
+                seed_tasks._ok(await http.post("/api/v1/auth/login", json=login))["access_token"]
             )
-        )
-        project = seed_tasks.Project(user_id, str(workspace["id"]), project_id, email, token)
-        seconds = await seed_tasks.seed(dsn, project, 2, args.tasks)
-        print(f"seeded {args.tasks - 1} tasks in {seconds:.1f} s")
-        review = seed_tasks._ok(
-            await http.post(
-                f"/api/v1/projects/{project_id}/states",
-                json={"name": "Review", "category": "in_progress", "position": 2},
-                headers=api,
+            api = {"Authorization": f"Bearer {token}"}
+            workspaces = seed_tasks._ok(await http.get("/api/v1/workspaces", headers=api))
+            workspace_id = workspaces["items"][0]["id"]  # type: ignore[index]
+            projects = seed_tasks._ok(
+                await http.get(f"/api/v1/workspaces/{workspace_id}/projects", headers=api)
             )
-        )
-        connection = await asyncpg.connect(dsn)
-        try:
-            moved = await connection.execute(
-                "UPDATE task SET state_id = $1 WHERE project_id = $2 AND status = 'in_progress' "
-                "AND number % 8 = 1",
-                review["id"],
-                project_id,
-            )
-            await connection.execute("VACUUM ANALYZE task")
-        finally:
-            await connection.close()
-        print(f"Review column: {moved}")
-
+            project_id = str(projects["items"][0]["id"])  # type: ignore[index]
+        else:
+            project_id, api = await _seed(http, dsn, email, args.tasks)
         login_page = await http.get("/login")
         csrf = _CSRF.search(login_page.text)
         assert csrf is not None

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from smarttask.db.engine import Database
 from smarttask.jobs.models import Job
 from smarttask.jobs.worker import Worker
-from smarttask.tasks import ordering
+from smarttask.tasks import ordering, ordering_sql
 from smarttask.tasks.models import Task
 from tests.support import job_registry, make_settings
 from tests.support.jobs import job_settings
@@ -171,3 +171,23 @@ async def test_long_ranks_queue_a_rebalance_that_keeps_the_order_and_versions(
         assert await _column(client, board) == [tie[1], tie[0], tie[2], tie[3]]
     finally:
         await database.dispose()
+
+
+async def test_the_board_counts_a_column_up_to_its_cap(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    board = await new_board(client)
+    for i in range(5):
+        await new_task(client, board, title=f"t{i}")
+    await new_task(client, board, title="doing", status="in_progress")
+    database = Database(make_settings(database_url).database)
+    try:
+        async with database.session() as session:
+            capped = await ordering_sql.columns(session, board.project_id, 3)
+            exact = await ordering_sql.columns(session, board.project_id, 10)
+    finally:
+        await database.dispose()
+    assert [(state.name, count) for state, count in capped] == [
+        ("To do", 4), ("In progress", 1), ("Done", 0), ("Cancelled", 0)
+    ]  # fmt: skip
+    assert [count for _, count in exact] == [5, 1, 0, 0]

@@ -23,6 +23,8 @@ from smarttask.workflow import repository as states
 from smarttask.workflow.models import WorkflowState
 
 REBALANCE = "tasks.rebalance_column"
+# The board counts a column's cards exactly up to this many (beyond: "10,000+").
+COUNT_CAP = 10_000
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -138,5 +140,6 @@ async def rebalance(session: AsyncSession, project_id: str, state_id: str) -> in
 
 
 async def board_columns(session: AsyncSession, project_id: str) -> list[tuple[WorkflowState, int]]:
-    """A project's states in board order with their task counts (access checked before)."""
-    return await ordering_sql.columns(session, project_id)
+    """A project's states in board order with their task counts, exact up to COUNT_CAP (a
+    larger count is COUNT_CAP + 1: "more than COUNT_CAP"); access is checked before."""
+    return await ordering_sql.columns(session, project_id, COUNT_CAP)

@@ -79,14 +79,20 @@ async def set_ranks(session: AsyncSession, ranks: list[tuple[str, str]]) -> None
     await session.execute(statement, [{"b_id": i, "b_rank": r} for i, r in ranks])
 
 
-async def columns(session: AsyncSession, project_id: str) -> list[tuple[WorkflowState, int]]:
-    """A project's states in board order, each with how many tasks it holds: one statement."""
-    held = (
-        select(func.count())
+async def columns(
+    session: AsyncSession, project_id: str, cap: int
+) -> list[tuple[WorkflowState, int]]:
+    """A project's states in board order, each with how many tasks it holds, counted up to
+    `cap + 1` (a count past `cap` means "more than cap"): one statement, whose cost does not
+    grow with the columns' sizes beyond the cap."""
+    upto = (
+        select(Task.id)
         .where(Task.project_id == project_id, Task.state_id == WorkflowState.id)
         .correlate(WorkflowState)
-        .scalar_subquery()
+        .limit(cap + 1)
+        .subquery("upto")
     )
+    held = select(func.count()).select_from(upto).scalar_subquery()
     statement = (
         select(WorkflowState, held)
         .where(WorkflowState.project_id == project_id)

@@ -62,6 +62,11 @@ class Column:
         """How many of its tasks the column does not show."""
         return max(0, self.total - len(self.tasks))
 
+    @property
+    def capped(self) -> bool:
+        """Whether the column holds more tasks than the board counts (ordering.COUNT_CAP)."""
+        return self.total > ordering.COUNT_CAP
+
 
 @router.get("/projects/{project_id}/board")
 async def board_view(
