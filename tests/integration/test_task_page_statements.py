@@ -11,7 +11,9 @@ from tests.support.web import web_login
 from tests.support.workspaces import PASSWORD
 
 # What the whole page reads: the session, the frame, the task and each of its lists once.
-MOST_STATEMENTS = 22
+# Custom fields add three: the workspace's fields, and the values of the task's page of
+# tasks, its subtasks' and its dependencies' (one query per list, like labels).
+MOST_STATEMENTS = 25
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str) -> None:
