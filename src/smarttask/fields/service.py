@@ -195,23 +195,7 @@ async def write_values(
     changes = {}
     for field_id, rows in planned.items():
         await repository.replace_values(session, task_id, field_id, rows)
-        new = values.read(fields[field_id].type, _as_rows(rows)) if rows else None
+        new = values.read(fields[field_id].type, values.as_stored(rows)) if rows else None
         if before.get(field_id) != new:
             changes[field_id] = {"old": before.get(field_id), "new": new}
     return changes
-
-
-class _Row:
-    """Planned row values read like a stored row."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(
-            {
-                name: values.get(name)
-                for name in ("value_key", "value_text", "value_number", "value_date", "value_bool")
-            }
-        )
-
-
-def _as_rows(rows: list[dict[str, Any]]) -> Any:
-    return [_Row(row) for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ import orjson
 from smarttask.fields.models import KEY_LENGTH, CustomField, TaskFieldValue
 
 MAX_TEXT = 2000
+_EMPTY = dict.fromkeys(("value_key", "value_text", "value_number", "value_date", "value_bool"))
 MAX_ITEMS = 100  # values of a multi_select in one write
 
 
@@ -98,6 +100,11 @@ def rows(field: CustomField, value: Any, members: set[str]) -> list[dict[str, An
             for option in sorted({_option(field, item) for item in value})
         ]
     return [row]
+
+
+def as_stored(rows: list[dict[str, Any]]) -> list[Any]:
+    """Rows about to be stored, read like stored rows (their unset value columns None)."""
+    return [SimpleNamespace(**{**_EMPTY, **row}) for row in rows]
 
 
 def read(kind: str, stored: list[TaskFieldValue]) -> Any:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from smarttask.fields.schemas import FieldRead
 from smarttask.tasks.filters import TaskFilters
 from smarttask.tasks.schemas import Priority, RiskLevel, Status
 from smarttask.web.pages.projects.cards import PRIORITY_LABELS, RISK_LABELS, STATUS_LABELS
@@ -91,6 +92,19 @@ class ListFilters:
             "cf": self.field_id,
             "cf_value": self.field_value,
         }
+
+
+def option_ids(
+    params: tuple[tuple[str, str], ...], defined: list[FieldRead]
+) -> tuple[tuple[str, str], ...]:
+    """The field filter with an option typed by its name (any case) as its id."""
+    kinds = {f"field.{field.id}": field for field in defined}
+    found = []
+    for name, value in params:
+        field = kinds.get(name)
+        names = {o.name.casefold(): o.id for o in field.options} if field else {}
+        found.append((name, names.get(value.casefold(), value)))
+    return tuple(found)
 
 
 def _blank(value: str | None) -> str | None:

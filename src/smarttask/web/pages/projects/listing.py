@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -13,7 +15,7 @@ from smarttask.tasks import field_lists
 from smarttask.web.deps import Id, PageCaller
 from smarttask.web.pages.projects.cards import page_url, task_page
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
-from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters
+from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters, option_ids
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
 
@@ -49,7 +51,9 @@ async def render_list(
 ) -> Response:
     """The list view (or, for htmx's "Load more", its next cards)."""
     project = opened.project
+    defined = await custom_fields.all_of(session, project.workspace_id)
     query = filters.api.query(project.workspace_id, project.id, cursor)
+    query = replace(query, field_params=option_ids(query.field_params, defined))
     query = await field_lists.resolve(query, project.workspace_id, field_lists.on_session(session))
     page = await task_page(request, session, caller.user, query, PAGE_SIZE)
     path = f"/projects/{project.id}"
@@ -69,7 +73,7 @@ async def render_list(
             **context,
             "filters": filters,
             "sorts": SORTS,
-            "custom_fields": await custom_fields.all_of(session, project.workspace_id),
+            "custom_fields": defined,
             "people": people,
             "cursor": cursor,
             "first_page": page_url(path, filters.params()),
