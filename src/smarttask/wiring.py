@@ -100,7 +100,9 @@ DOMAINS: tuple[Domain, ...] = (
         ("member_routes", "projects/*/members"),
     ),
     domain(
-        "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
+        "tasks",
+        ("recurring_routes", "tasks/*/recurrence"),
+        ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks"),
     ),
     domain("risk"),
     domain(
@@ -112,6 +114,10 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     domain("analysis.risk", models=False, jobs=True),
     domain("comments", ("routes", "tasks/*/comments", "comments")),
+    domain(
+        "timetracking",
+        ("routes", "tasks/*/time-entries", "tasks/*/timer", "time-entries", "users/me/timer"),
+    ),
     domain("activity"),
     domain("analytics", ("routes", "analytics"), models=False),
     domain("reports", ("routes", "workspaces/*/reports", "reports"), jobs=True),

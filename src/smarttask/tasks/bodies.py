@@ -36,6 +36,9 @@ BODY_COLUMNS = (
     "risk_score",
     "risk_level",
     "risk_factors",
+    "recurrence_rule",
+    "recurrence_from",
+    "time_spent_minutes",
 )
 _PRIORITIES = tuple(priority.value for priority in Priority)
 
@@ -105,4 +108,10 @@ def task_body(
         "version": values["version"],
         "risk": _risk(values),
         "depends_on": list(depends_on),
+        "recurrence": (
+            None
+            if values["recurrence_rule"] is None
+            else {"rrule": values["recurrence_rule"], "from": values["recurrence_from"]}
+        ),
+        "time_spent_minutes": values["time_spent_minutes"],
     }

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
+from smarttask.recurrence.schemas import RecurrenceRead, RecurrenceWrite
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Description = Annotated[str, Field(max_length=50_000)]
@@ -91,6 +92,7 @@ class TaskCreate(InputSchema):
     parent_id: str | None = Field(default=None, max_length=64)
     due_at: datetime | None = None
     estimate_minutes: Estimate | None = None
+    recurrence: RecurrenceWrite | None = None
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -118,6 +120,7 @@ class TaskUpdate(InputSchema):
         description="move the task, with its subtasks, to another project of its workspace "
         "(it takes that project's next number, so its key changes)",
     )
+    recurrence: RecurrenceWrite | None = None
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -185,3 +188,5 @@ class TaskRead(OutputSchema):
     version: int
     risk: RiskRead | None
     depends_on: list[str]
+    recurrence: RecurrenceRead | None
+    time_spent_minutes: int
