@@ -30,8 +30,8 @@ def normalise(text: str) -> str:
     rule = rule.upper()
     if not rule or any(c in rule for c in "\r\n") or "DTSTART" in rule:
         raise RuleError("Give one RRULE line (FREQ=...;...), without DTSTART.")
-    parsed = _parse(rule, datetime(2026, 1, 1, tzinfo=UTC))
-    if parsed._freq > DAILY:
+    _parse(rule, datetime(2026, 1, 1, tzinfo=UTC))
+    if _parts(rule).get("FREQ") in _TOO_FREQUENT:
         raise RuleError("A rule may repeat at most daily (no HOURLY, MINUTELY or SECONDLY).")
     return rule
 

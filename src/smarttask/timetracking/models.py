@@ -12,6 +12,9 @@ from smarttask.db.base import Base
 # A running timer: started, not ended (a `{minutes, date}` entry has neither instant).
 RUNNING = "ended_at IS NULL AND started_at IS NOT NULL"
 
+# The type of the `date` fields (a field of that name hides the type in a class body).
+Day = date
+
 
 class TimeEntry(Base):
     """Time someone spent on a task: an interval, a running timer, or minutes on a day."""
@@ -40,7 +43,7 @@ class TimeEntry(Base):
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     minutes: Mapped[int | None]
-    date: Mapped[date]
+    date: Mapped[Day]
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -32,6 +32,9 @@ def check_date(day: date) -> None:
     if day < EARLIEST:
         raise ValueError("date must be 2000-01-01 or later")
 
+# The type of the `date` fields (a field of that name hides the type in a class body).
+Day = date
+
 
 class TimeEntryCreate(InputSchema):
     """Time spent: `{started_at, ended_at}` or `{minutes, date}` (exactly one of the two)."""
@@ -48,7 +51,7 @@ class TimeEntryCreate(InputSchema):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     minutes: Minutes | None = None
-    date: date | None = None
+    date: Day | None = None
     note: Note | None = None
 
     @model_validator(mode="after")
@@ -74,7 +77,7 @@ class TimeEntryUpdate(InputSchema):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     minutes: Minutes | None = None
-    date: date | None = None
+    date: Day | None = None
     note: Note | None = None
 
 
@@ -89,7 +92,7 @@ class TimeEntryRead(OutputSchema):
     started_at: datetime | None
     ended_at: datetime | None
     minutes: int | None
-    date: date
+    date: Day
     note: str | None
     running: bool
     created_at: datetime
