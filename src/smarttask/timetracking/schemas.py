@@ -32,6 +32,7 @@ def check_date(day: date) -> None:
     if day < EARLIEST:
         raise ValueError("date must be 2000-01-01 or later")
 
+
 # The type of the `date` fields (a field of that name hides the type in a class body).
 Day = date
 
