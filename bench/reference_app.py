@@ -133,7 +133,9 @@ _TASK_COLUMNS = (
     "task.id, task.number, task.project_id, task.workspace_id, task.title, task.description, "
     "task.status, task.priority, task.assignee_id, task.reporter_id, task.parent_id, "
     "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
-    "task.version, task.risk_score, task.risk_level, task.risk_factors, project.key AS project_key"
+    "task.version, task.risk_score, task.risk_level, task.risk_factors, "
+    "task.recurrence_rule, task.recurrence_from, task.time_spent_minutes, "
+    "project.key AS project_key"
 )
 _LABELS = (
     "ARRAY(SELECT label.name AS item \nFROM task_label JOIN label ON label.id = task_label.label_id"
@@ -183,6 +185,9 @@ _BODY_NAMES = (
     "risk_score",
     "risk_level",
     "risk_factors",
+    "recurrence_rule",
+    "recurrence_from",
+    "time_spent_minutes",
 )
 _PAGE_COLUMNS = ", ".join(f"task.{name} AS {name}" for name in _BODY_NAMES)
 # The caller's role, the project's key and the page with labels and dependencies: one row
@@ -298,6 +303,12 @@ def _task_body(row: asyncpg.Record) -> dict[str, Any]:
         "version": row["version"],
         "risk": _risk(row),
         "depends_on": row["depends_on"],
+        "recurrence": (
+            None
+            if row["recurrence_rule"] is None
+            else {"rrule": row["recurrence_rule"], "from": row["recurrence_from"]}
+        ),
+        "time_spent_minutes": row["time_spent_minutes"],
     }
 
 
