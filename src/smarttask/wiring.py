@@ -162,6 +162,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.reports", "workspaces/*/reports", "reports"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
+            ("pages.planning", "tasks/*/time", "tasks/*/repeat"),
             ("pages.tasks", "tasks"),
             ("pages.profile", "profile"),
             ("pages.security_log", "admin"),

@@ -89,6 +89,13 @@ async def _next_due(task: Task, zone: str, now: datetime) -> datetime | None:
     return rules.next_from_completion(task.recurrence_rule, zone, start, now)
 
 
+async def upcoming(session: AsyncSession, task: Task, now: datetime) -> datetime | None:
+    """The due date the next occurrence would get if the task were completed now."""
+    if task.recurrence_rule is None:
+        return None
+    return await _next_due(task, await series.zone_of(session, task.workspace_id), now)
+
+
 async def complete(
     session: AsyncSession, user: User, task: Task, now: datetime, create: Create
 ) -> Task | None:

@@ -284,3 +284,18 @@ async def my_timer(session: AsyncSession, user: User) -> TimeEntry:
     if running is None:
         raise NotFound("You have no timer running.")
     return running
+
+
+async def running(session: AsyncSession, user: User) -> TimeEntry | None:
+    """The caller's running timer, if any."""
+    return await repository.running_for(session, user.id)
+
+
+async def recent(session: AsyncSession, task: Task, limit: int) -> list[TimeEntry]:
+    """A task's newest entries (its access already checked)."""
+    return await repository.list_for_task(session, task.id, after=None, limit=limit)
+
+
+async def local_today(session: AsyncSession, workspace_id: str) -> date:
+    """Today in the workspace's time zone."""
+    return (await _today(session, workspace_id, utcnow()))[1]
