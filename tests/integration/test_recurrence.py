@@ -241,3 +241,18 @@ async def test_skip_moves_the_due_date_and_a_series_ends(client: httpx.AsyncClie
     assert no_more.status_code == 422, no_more.text
     await _complete(client, board, second["id"])
     assert _successors(await _tasks(client, board), "Twice") == []
+
+
+async def test_skip_replays_with_an_idempotency_key(client: httpx.AsyncClient) -> None:
+    board = await new_board(client)
+    task = await new_task(
+        client, board, title="Standup", due_at="2027-01-04T09:00:00Z", recurrence=WEEKLY
+    )
+    skip = f"/api/v1/tasks/{task['id']}/recurrence/skip"
+    headers = board.member.headers | {"Idempotency-Key": "skip-once"}
+    first = await client.post(skip, headers=headers)
+    again = await client.post(skip, headers=headers)
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json()["due_at"] == first.json()["due_at"] == "2027-01-11T09:00:00Z"
+    after = await client.get(f"/api/v1/tasks/{task['id']}", headers=board.member.headers)
+    assert after.json()["due_at"] == "2027-01-11T09:00:00Z"

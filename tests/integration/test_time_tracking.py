@@ -274,3 +274,31 @@ async def test_the_custom_report_sums_time_spent(client: httpx.AsyncClient) -> N
     result = answer.json()
     assert result["columns"] == ["status", "time_spent_minutes_sum", "created"]
     assert sorted(result["rows"]) == [["done", 60, 1], ["todo", 45, 1]]
+
+
+async def test_concurrent_logging_keeps_every_minute_and_posts_replay(
+    client: httpx.AsyncClient,
+) -> None:
+    board = await new_board(client)
+    task = await new_task(client, board)
+    answers = await asyncio.gather(
+        *(_log(client, board, task["id"], {"minutes": 10, "date": "2026-12-01"}) for _ in range(8))
+    )
+    assert [answer.status_code for answer in answers] == [201] * 8
+    assert (await _task(client, board, task["id"]))["time_spent_minutes"] == 80
+    # Idempotency-Key: the same POST is answered again, not written again.
+    url = f"/api/v1/tasks/{task['id']}/time-entries"
+    headers = board.member.headers | {"Idempotency-Key": "log-once"}
+    body = {"minutes": 5, "date": "2026-12-01"}
+    first = await client.post(url, json=body, headers=headers)
+    again = await client.post(url, json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert (await _task(client, board, task["id"]))["time_spent_minutes"] == 85
+    timer = f"/api/v1/tasks/{task['id']}/timer"
+    keyed = board.member.headers | {"Idempotency-Key": "start-once"}
+    started = await client.post(timer, headers=keyed)
+    replayed = await client.post(timer, headers=keyed)
+    assert replayed.headers.get("idempotent-replayed") == "true"
+    assert replayed.json()["id"] == started.json()["id"]
