@@ -11,7 +11,7 @@ from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
 from smarttask.kit.session import SessionDep
-from smarttask.timetracking import service
+from smarttask.timetracking import service, timers
 from smarttask.timetracking.schemas import TimeEntryCreate, TimeEntryRead, TimeEntryUpdate
 
 router = APIRouter(tags=["time tracking"])
@@ -62,7 +62,7 @@ async def start_timer(
     task_id: Id, user: CurrentUser, session: SessionDep, response: Response
 ) -> TimeEntryRead:
     """Start the caller's timer on a task; one running elsewhere is stopped first (Toggl-style)."""
-    entry, created = await service.start_timer(session, user, task_id)
+    entry, created = await timers.start_timer(session, user, task_id)
     if not created:
         response.status_code = 200
     return _answer(response, service.to_read(entry))
@@ -75,7 +75,7 @@ async def stop_timer(
     task_id: Id, user: CurrentUser, session: SessionDep, response: Response
 ) -> TimeEntryRead:
     """Stop the caller's timer on this task; the answer is the finished entry (404 if none)."""
-    entry = await service.stop_timer(session, user, task_id)
+    entry = await timers.stop_timer(session, user, task_id)
     return _answer(response, service.to_read(entry))
 
 
@@ -84,7 +84,7 @@ async def read_my_timer(
     user: CurrentUser, session: SessionDep, response: Response
 ) -> TimeEntryRead:
     """The caller's running timer (404 when none runs)."""
-    return _answer(response, service.to_read(await service.my_timer(session, user)))
+    return _answer(response, service.to_read(await timers.my_timer(session, user)))
 
 
 @router.get("/time-entries/{entry_id}", response_model=TimeEntryRead, responses=problems(*_ERRORS))

@@ -11,21 +11,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.pagination import Page, created_cursor, created_keyset, fetch_page
-from smarttask.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from smarttask.kit.problems import Forbidden, NotFound, ValidationFailed
 from smarttask.tasks import series
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.timetracking import repository
 from smarttask.timetracking.models import TimeEntry
 from smarttask.timetracking.schemas import (
-    MAX_SPAN,
     TimeEntryCreate,
     TimeEntryRead,
     TimeEntryUpdate,
@@ -35,7 +33,6 @@ from smarttask.timetracking.schemas import (
 from smarttask.workspaces.roles import Role
 
 MISSING = "There is no such time entry."
-NO_TIMER = "You have no timer running on this task."
 # Clocks differ a little; beyond this, an entry in the future is refused.
 _SKEW = timedelta(minutes=5)
 
@@ -66,7 +63,8 @@ def to_read(entry: TimeEntry) -> TimeEntryRead:
     )
 
 
-def _values(entry: TimeEntry) -> dict[str, Any]:
+def values(entry: TimeEntry) -> dict[str, Any]:
+    """What the audit trail keeps of an entry."""
     return {
         "task_id": entry.task_id,
         "user_id": entry.user_id,
@@ -78,9 +76,10 @@ def _values(entry: TimeEntry) -> dict[str, Any]:
     }
 
 
-def _record(
+def record(
     session: AsyncSession, user: User, entry: TimeEntry, action: Any, changes: dict[str, Any]
 ) -> None:
+    """Add an entry's change to the audit trail."""
     activity.record(
         session,
         workspace_id=entry.workspace_id,
@@ -105,11 +104,13 @@ def _check_not_future(ended_at: datetime | None, day: date, today: date, now: da
         raise _invalid("date", "An entry cannot be dated in the future.")
 
 
-def _interval_minutes(started_at: datetime, ended_at: datetime) -> int:
+def interval_minutes(started_at: datetime, ended_at: datetime) -> int:
+    """Whole minutes between two instants."""
     return int((ended_at - started_at).total_seconds() // 60)
 
 
-def _new_entry(task: Task, user: User, now: datetime, day: date) -> TimeEntry:
+def new_entry(task: Task, user: User, now: datetime, day: date) -> TimeEntry:
+    """A new entry of the user on the task (its times and minutes still to set)."""
     return TimeEntry(
         id=new_id(),
         workspace_id=task.workspace_id,
@@ -130,19 +131,19 @@ async def log(session: AsyncSession, user: User, task_id: str, body: TimeEntryCr
     zone, today = await _today(session, task.workspace_id, now)
     if body.started_at is not None and body.ended_at is not None:
         day = body.started_at.astimezone(ZoneInfo(zone)).date()
-        minutes = _interval_minutes(body.started_at, body.ended_at)
+        minutes = interval_minutes(body.started_at, body.ended_at)
     else:
         assert body.date is not None
         assert body.minutes is not None
         day, minutes = body.date, body.minutes
     _check_not_future(body.ended_at, day, today, now)
-    entry = _new_entry(task, user, now, day)
+    entry = new_entry(task, user, now, day)
     entry.started_at, entry.ended_at, entry.minutes = body.started_at, body.ended_at, minutes
     entry.note = body.note
     session.add(entry)
     await session.flush()
     await repository.add_minutes(session, task.id, minutes)
-    _record(session, user, entry, "created", activity.snapshot(_values(entry)))
+    record(session, user, entry, "created", activity.snapshot(values(entry)))
     return entry
 
 
@@ -191,7 +192,7 @@ async def update(
             raise _invalid(field, f"This entry has no {field}: it is of the other shape.")
     if interval and entry.ended_at is None and ({"started_at", "ended_at"} & changes.keys()):
         raise _invalid("ended_at", "Stop the timer before changing its times.")
-    before = _values(entry)
+    before = values(entry)
     old_minutes = entry.minutes or 0
     now = utcnow()
     zone, today = await _today(session, entry.workspace_id, now)
@@ -202,7 +203,7 @@ async def update(
             check_interval(entry.started_at, entry.ended_at)
         except ValueError as error:
             raise _invalid("ended_at", str(error)) from None
-        entry.minutes = _interval_minutes(entry.started_at, entry.ended_at)
+        entry.minutes = interval_minutes(entry.started_at, entry.ended_at)
         entry.date = entry.started_at.astimezone(ZoneInfo(zone)).date()
     else:
         try:
@@ -210,85 +211,21 @@ async def update(
         except ValueError as error:
             raise _invalid("date", str(error)) from None
     _check_not_future(entry.ended_at if "ended_at" in changes else None, entry.date, today, now)
-    changed = activity.diff(before, _values(entry))
+    changed = activity.diff(before, values(entry))
     if changed:
         entry.updated_at = now
         await session.flush()
         await repository.add_minutes(session, entry.task_id, (entry.minutes or 0) - old_minutes)
-        _record(session, user, entry, "updated", changed)
+        record(session, user, entry, "updated", changed)
     return entry
 
 
 async def delete(session: AsyncSession, user: User, entry: TimeEntry) -> None:
     """Delete an entry; the task's total loses its minutes."""
     await repository.add_minutes(session, entry.task_id, -(entry.minutes or 0))
-    _record(session, user, entry, "deleted", activity.removal(_values(entry)))
+    record(session, user, entry, "deleted", activity.removal(values(entry)))
     await session.delete(entry)
     await session.flush()
-
-
-async def _finish(session: AsyncSession, user: User, entry: TimeEntry, now: datetime) -> bool:
-    """Stop a running timer (at most 24 hours counted); whether this call stopped it."""
-    assert entry.started_at is not None
-    ended_at = min(now, entry.started_at + MAX_SPAN)
-    minutes = max(0, _interval_minutes(entry.started_at, ended_at))
-    if not await repository.stop(session, entry.id, ended_at, minutes):
-        return False
-    await repository.add_minutes(session, entry.task_id, minutes)
-    await session.refresh(entry)
-    after = {"ended_at": ended_at, "minutes": minutes}
-    _record(session, user, entry, "updated", activity.diff(dict.fromkeys(after), after))
-    return True
-
-
-async def start_timer(session: AsyncSession, user: User, task_id: str) -> tuple[TimeEntry, bool]:
-    """Start the caller's timer on a task; a timer running elsewhere is stopped first.
-
-    Already running on this task: that timer, unchanged (False: nothing was created).
-    Two starts at the same moment: the unique index lets one through, the other is a 409.
-    """
-    task, _ = await tasks.load(session, user, task_id, Role.MEMBER)
-    now = utcnow()
-    running = await repository.running_for(session, user.id)
-    if running is not None and running.task_id == task.id:
-        return running, False
-    if running is not None:
-        await _finish(session, user, running, now)
-    _, today = await _today(session, task.workspace_id, now)
-    entry = _new_entry(task, user, now, today)
-    entry.started_at = now
-    try:
-        async with session.begin_nested():
-            session.add(entry)
-            await session.flush()
-    except IntegrityError:
-        raise Conflict("Another timer of yours started at the same moment; try again.") from None
-    _record(session, user, entry, "created", activity.snapshot(_values(entry)))
-    return entry, True
-
-
-async def stop_timer(session: AsyncSession, user: User, task_id: str) -> TimeEntry:
-    """Stop the caller's timer on this task (404 if none runs there)."""
-    task, _ = await tasks.load(session, user, task_id, Role.MEMBER)
-    running = await repository.running_for(session, user.id)
-    if running is None or running.task_id != task.id:
-        raise NotFound(NO_TIMER)
-    if not await _finish(session, user, running, utcnow()):
-        raise NotFound(NO_TIMER)
-    return running
-
-
-async def my_timer(session: AsyncSession, user: User) -> TimeEntry:
-    """The caller's running timer (404 if none)."""
-    running = await repository.running_for(session, user.id)
-    if running is None:
-        raise NotFound("You have no timer running.")
-    return running
-
-
-async def running(session: AsyncSession, user: User) -> TimeEntry | None:
-    """The caller's running timer, if any."""
-    return await repository.running_for(session, user.id)
 
 
 async def recent(session: AsyncSession, task: Task, limit: int) -> list[TimeEntry]:

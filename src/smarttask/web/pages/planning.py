@@ -22,6 +22,7 @@ from smarttask.tasks import recurring
 from smarttask.tasks import service as tasks
 from smarttask.tasks.schemas import TaskUpdate
 from smarttask.timetracking import service as timetracking
+from smarttask.timetracking import timers
 from smarttask.timetracking.schemas import TimeEntryCreate
 from smarttask.web import forms
 from smarttask.web.deps import Id, PageCaller
@@ -48,7 +49,7 @@ async def _time_context(
     session: AsyncSession, caller: WebCaller, task_id: str, error: str = ""
 ) -> dict[str, Any]:
     task, _, access = await tasks.load_with_access(session, caller.user, task_id, Role.VIEWER)
-    running = await timetracking.running(session, caller.user)
+    running = await timers.running(session, caller.user)
     await session.refresh(task, ["time_spent_minutes"])  # moved by SQL increments
     return {
         "task_id": task.id,
@@ -131,9 +132,9 @@ async def timer(
     error = ""
     try:
         if action == "stop":
-            await timetracking.stop_timer(session, caller.user, task_id)
+            await timers.stop_timer(session, caller.user, task_id)
         else:
-            await timetracking.start_timer(session, caller.user, task_id)
+            await timers.start_timer(session, caller.user, task_id)
     except ProblemError as problem:
         if problem.status not in (404, 409):
             raise
