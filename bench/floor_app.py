@@ -33,7 +33,8 @@ _COLUMNS = """
     t.id, t.number, t.project_id, t.workspace_id, t.title, t.description, t.status,
     t.priority, t.assignee_id, t.reporter_id, t.parent_id, t.due_at, t.estimate_minutes,
     t.created_at, t.updated_at, t.completed_at, t.version, t.risk_score, t.risk_level,
-    t.risk_factors, p.key AS project_key,
+    t.risk_factors, t.recurrence_rule, t.recurrence_from, t.time_spent_minutes,
+    p.key AS project_key,
     ARRAY(SELECT l.name FROM task_label tl JOIN label l ON l.id = tl.label_id
           WHERE tl.task_id = t.id ORDER BY l.name_key) AS labels,
     ARRAY(SELECT d.depends_on_id FROM task_dependency d WHERE d.task_id = t.id
@@ -96,6 +97,12 @@ def _task(row: Any) -> dict[str, Any]:
         "version": row["version"],
         "risk": _risk(row),
         "depends_on": row["depends_on"],
+        "recurrence": (
+            None
+            if row["recurrence_rule"] is None
+            else {"rrule": row["recurrence_rule"], "from": row["recurrence_from"]}
+        ),
+        "time_spent_minutes": row["time_spent_minutes"],
     }
 
 

@@ -134,7 +134,8 @@ _TASK_COLUMNS = (
     "task.status, task.priority, task.assignee_id, task.reporter_id, task.parent_id, "
     "task.due_at, task.estimate_minutes, task.created_at, task.updated_at, task.completed_at, "
     "task.version, task.risk_score, task.risk_level, task.risk_factors, task.state_id, "
-    "task.rank, project.key AS project_key"
+    "task.rank, task.recurrence_rule, task.recurrence_from, task.time_spent_minutes, "
+    "project.key AS project_key"
 )
 _LABELS = (
     "ARRAY(SELECT label.name AS item \nFROM task_label JOIN label ON label.id = task_label.label_id"
@@ -198,6 +199,9 @@ _BODY_NAMES = (
     "risk_factors",
     "state_id",
     "rank",
+    "recurrence_rule",
+    "recurrence_from",
+    "time_spent_minutes",
 )
 _PAGE_COLUMNS = ", ".join(f"task.{name} AS {name}" for name in _BODY_NAMES)
 # The caller's role, the project's key and the page with labels and dependencies: one row
@@ -320,6 +324,12 @@ def _task_body(row: asyncpg.Record) -> dict[str, Any]:
         "state": {"id": row["state_id"], "name": row["state_name"], "category": row["status"]},
         "rank": row["rank"],
         "fields": _fields(row["fields"]),
+        "recurrence": (
+            None
+            if row["recurrence_rule"] is None
+            else {"rrule": row["recurrence_rule"], "from": row["recurrence_from"]}
+        ),
+        "time_spent_minutes": row["time_spent_minutes"],
     }
 
 

@@ -103,6 +103,7 @@ DOMAINS: tuple[Domain, ...] = (
     domain(
         "tasks",
         ("move_routes", "tasks/*/move"),
+        ("recurring_routes", "tasks/*/recurrence"),
         ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks"),
         jobs=True,
     ),
@@ -117,6 +118,10 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     domain("analysis.risk", models=False, jobs=True),
     domain("comments", ("routes", "tasks/*/comments", "comments")),
+    domain(
+        "timetracking",
+        ("routes", "tasks/*/time-entries", "tasks/*/timer", "time-entries", "users/me/timer"),
+    ),
     domain("activity"),
     domain("analytics", ("routes", "analytics"), models=False),
     domain("reports", ("routes", "workspaces/*/reports", "reports"), jobs=True),
@@ -162,6 +167,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.reports", "workspaces/*/reports", "reports"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
+            ("pages.planning", "tasks/*/time", "tasks/*/repeat"),
             ("pages.tasks", "tasks"),
             ("pages.profile", "profile"),
             ("pages.security_log", "admin"),

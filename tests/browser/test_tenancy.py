@@ -113,6 +113,10 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/tasks/{task_id}/attachments/{attachment_id}/delete": {},
     "/tasks/{task_id}/analysis": {},
     "/tasks/{task_id}/move": {"status": "done"},
+    # Time tracking and recurrence (docs/planning.md).
+    "/tasks/{task_id}/time/timer": {"action": "start"},
+    "/tasks/{task_id}/time/entries": {"minutes": "30", "date": "2026-12-01"},
+    "/tasks/{task_id}/repeat": {"preset": "weekly", "rrule": "", "origin": "completion"},
     "/projects/{project_id}/tasks": {"title": "Hijack", "view": "board"},
     # A project's settings: its visibility and its members (the tenant's member is one).
     "/projects/{project_id}/settings/visibility": {"visibility": "private"},
@@ -295,6 +299,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "deliveries": f"/api/v1/webhooks/{made.extra['webhook_id']}/deliveries?limit=100",
         "calendar feed": "/api/v1/users/me/calendar-feed",
         "data export": "/api/v1/users/me/export",
+        "time entries": f"/api/v1/tasks/{made.task_id}/time-entries?limit=100",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:

@@ -59,6 +59,7 @@ class World:
     invitation_id: str = ""
     notification_id: str = ""
     state_id: str = ""
+    time_entry_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -90,7 +91,20 @@ async def build_world(client: httpx.AsyncClient) -> World:
     world.notification_id = inbox.json()["items"][0]["id"]
     states = await client.get(f"/api/v1/projects/{project_id}/states", headers=a.headers)
     world.state_id = states.json()["items"][0]["id"]
+    world.time_entry_id = await time_entry(client, world.task_id, a)
     return world
+
+
+async def time_entry(client: httpx.AsyncClient, task_id: str, by: Account) -> str:
+    """Minutes logged on a task; the entry's id."""
+    entry = await client.post(
+        f"/api/v1/tasks/{task_id}/time-entries",
+        json={"minutes": 30, "date": "2026-12-01"},
+        headers=by.headers,
+    )
+    assert entry.status_code == 201, entry.text
+    entry_id: str = entry.json()["id"]
+    return entry_id
 
 
 async def new_webhook(client: httpx.AsyncClient, workspace_id: str, admin: Account) -> str:
@@ -170,6 +184,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             invitation_id=world.invitation_id,
             notification_id=world.notification_id,
             state_id=world.state_id,
+            entry_id=world.time_entry_id,
         )
         request = client.request(method, url, json=body, headers=world.b.headers)
         try:
@@ -425,6 +440,7 @@ class Team:
     invitation_id: str = ""
     state_id: str = ""
     field_id: str = ""
+    time_entry_id: str = ""
     role: str = "viewer"
 
 
@@ -962,6 +978,77 @@ BFLA |= {
 }
 
 
+# Recurring tasks and time tracking (issue 19): B never reaches A's tasks' entries or
+# timers; viewers read time, members log it, an entry is changed by its author or an admin.
+_MINUTES = {"minutes": 30, "date": "2026-12-01"}
+BOLA |= {
+    ("POST", "/api/v1/tasks/{task_id}/recurrence/skip"): (
+        call("POST", "/api/v1/tasks/{task_id}/recurrence/skip"),
+        404,
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/time-entries"): (
+        call("GET", "/api/v1/tasks/{task_id}/time-entries"),
+        404,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/time-entries"): (
+        call("POST", "/api/v1/tasks/{task_id}/time-entries", _MINUTES),
+        404,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/timer"): (call("POST", "/api/v1/tasks/{task_id}/timer"), 404),
+    ("DELETE", "/api/v1/tasks/{task_id}/timer"): (
+        call("DELETE", "/api/v1/tasks/{task_id}/timer"),
+        404,
+    ),
+    ("GET", "/api/v1/time-entries/{entry_id}"): (
+        call("GET", "/api/v1/time-entries/{entry_id}"),
+        404,
+    ),
+    ("PATCH", "/api/v1/time-entries/{entry_id}"): (
+        call("PATCH", "/api/v1/time-entries/{entry_id}", {"minutes": 1}),
+        404,
+    ),
+    ("DELETE", "/api/v1/time-entries/{entry_id}"): (
+        call("DELETE", "/api/v1/time-entries/{entry_id}"),
+        404,
+    ),
+}
+BFLA |= {
+    # The task does not repeat: whoever may write it gets the 422 that says so.
+    ("POST", "/api/v1/tasks/{task_id}/recurrence/skip"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/recurrence/skip", None),
+        {"viewer": 403, "member": 422, "admin": 422, "owner": 422},
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/time-entries"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/time-entries", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/time-entries"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/time-entries", _MINUTES),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/timer"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/timer", None),
+        {"viewer": 403, "member": 200, "admin": 201, "owner": 201},  # the member's runs
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/timer"): (
+        lambda t: (f"/api/v1/tasks/{t.task_id}/timer", None),
+        {"viewer": 403, "member": 200, "admin": 404, "owner": 404},  # only the member's runs
+    ),
+    ("GET", "/api/v1/time-entries/{entry_id}"): (
+        lambda t: (f"/api/v1/time-entries/{t.time_entry_id}", None),
+        ALL_200,
+    ),
+    ("PATCH", "/api/v1/time-entries/{entry_id}"): (
+        lambda t: (f"/api/v1/time-entries/{t.time_entry_id}", {"note": f"by {t.role}"}),
+        {"viewer": 403, "member": 200, "admin": 200, "owner": 200},  # the member's entry
+    ),
+    ("DELETE", "/api/v1/time-entries/{entry_id}"): (
+        lambda t: (f"/api/v1/time-entries/{t.time_entry_id}", None),
+        {"viewer": 403, "member": 204, "admin": 404, "owner": 404},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -969,6 +1056,8 @@ def test_every_workspace_route_is_in_the_role_matrix() -> None:
         "/api/v1/tasks/",
         "/api/v1/comments/",
         # A webhook, an invitation and a custom field belong to one workspace: its roles decide.
+        "/api/v1/time-entries/",
+        # A webhook and an invitation belong to one workspace: its roles decide.
         "/api/v1/webhooks/",
         "/api/v1/fields/",
         "/api/v1/invitations/",
@@ -1015,6 +1104,11 @@ async def build_team(client: httpx.AsyncClient) -> Team:
     )
     assert review.status_code == 201, review.text
     team.state_id = review.json()["id"]
+    team.time_entry_id = await time_entry(client, team.task_id, people["member"])
+    timer = await client.post(
+        f"/api/v1/tasks/{team.task_id}/timer", headers=people["member"].headers
+    )
+    assert timer.status_code == 201, timer.text
     return team
 
 

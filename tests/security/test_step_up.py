@@ -67,6 +67,7 @@ NOT_ACCOUNT_CONTROL = {
     ("GET", f"{ME}/tokens"),
     ("DELETE", f"{ME}/tokens/{{token_id}}"),
     ("GET", f"{ME}/tasks"),
+    ("GET", f"{ME}/timer"),
     ("GET", f"{ME}/notification-preferences"),
     ("PUT", f"{ME}/notification-preferences"),
     ("GET", f"{ME}/calendar-feed"),

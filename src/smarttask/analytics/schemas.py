@@ -172,6 +172,7 @@ class Metric(StrEnum):
     CYCLE_TIME_HOURS_AVG = "cycle_time_hours_avg"
     CYCLE_TIME_HOURS_P50 = "cycle_time_hours_p50"
     ESTIMATE_MINUTES_SUM = "estimate_minutes_sum"
+    TIME_SPENT_MINUTES_SUM = "time_spent_minutes_sum"
 
 
 class ReportFilters(InputSchema):

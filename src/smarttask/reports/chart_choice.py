@@ -44,6 +44,7 @@ _TITLES = {
     "cycle_time_hours_avg": "Cycle time (h, average)",
     "cycle_time_hours_p50": "Cycle time (h, median)",
     "estimate_minutes_sum": "Estimates (minutes)",
+    "time_spent_minutes_sum": "Time spent (minutes)",
 }
 
 

@@ -38,6 +38,9 @@ BODY_COLUMNS = (
     "risk_factors",
     "state_id",
     "rank",
+    "recurrence_rule",
+    "recurrence_from",
+    "time_spent_minutes",
 )
 _PRIORITIES = tuple(priority.value for priority in Priority)
 
@@ -117,4 +120,10 @@ def task_body(
         "state": {"id": values["state_id"], "name": values["state_name"], "category": status},
         "rank": values["rank"],
         "fields": fields or {},
+        "recurrence": (
+            None
+            if values["recurrence_rule"] is None
+            else {"rrule": values["recurrence_rule"], "from": values["recurrence_from"]}
+        ),
+        "time_spent_minutes": values["time_spent_minutes"],
     }

@@ -87,6 +87,8 @@ class Task(Base):
             Index(f"ix_task_workspace_id_risk_{s}", "workspace_id", "risk_level", s, "id")
             for s in RISK_SORTS
         ),
+        # A completed occurrence has at most one next occurrence (recurrence/, tasks/recurring.py).
+        Index("uq_task_recurrence_of", "recurrence_of", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -119,6 +121,14 @@ class Task(Base):
     # Planning (workflow/, tasks/ordering.py): `status` is always the state's category.
     state_id: Mapped[str] = mapped_column(ForeignKey("workflow_state.id"))
     rank: Mapped[str] = mapped_column(RANK_TYPE)
+    # Recurring tasks: an RRULE, counted from "due" or "completion", the series' first start,
+    # and the occurrence whose completion created this one.
+    recurrence_rule: Mapped[str | None] = mapped_column(String(500))
+    recurrence_from: Mapped[str | None] = mapped_column(String(16))
+    recurrence_start: Mapped[datetime | None]
+    recurrence_of: Mapped[str | None] = mapped_column(String(36))
+    # Time tracking (timetracking/): an atomic increment that does not bump `version`.
+    time_spent_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}
 

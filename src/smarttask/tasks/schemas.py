@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.fields.schemas import FieldValues
 from smarttask.kit.schemas import InputSchema, OutputSchema
+from smarttask.recurrence.schemas import RecurrenceRead, RecurrenceWrite
 from smarttask.workflow.schemas import StateRef
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -97,6 +98,7 @@ class TaskCreate(InputSchema):
         default=None, max_length=64, description="a workflow state of the project"
     )
     fields: FieldValues = Field(default_factory=dict, description="custom field id -> value")
+    recurrence: RecurrenceWrite | None = None
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -128,6 +130,7 @@ class TaskUpdate(InputSchema):
         default=None, max_length=64, description="a workflow state of the task's project"
     )
     fields: FieldValues | None = Field(default=None, description="custom field id -> value")
+    recurrence: RecurrenceWrite | None = None
 
     _check_due = field_validator("due_at")(_aware)
     _dedupe = field_validator("labels")(_unique_labels)
@@ -207,3 +210,5 @@ class TaskRead(OutputSchema):
     state: StateRef
     rank: str
     fields: dict[str, Any] = Field(default_factory=dict)
+    recurrence: RecurrenceRead | None
+    time_spent_minutes: int

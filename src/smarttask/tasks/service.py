@@ -21,7 +21,7 @@ from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.projects.models import Project
-from smarttask.tasks import field_lists, placing, repository
+from smarttask.tasks import field_lists, placing, recurring, repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
 from smarttask.tasks.query import TaskQuery, decode_position, encode_position
@@ -70,6 +70,7 @@ def _values(task: Task, labels: list[str]) -> dict[str, Any]:
     values = {field: getattr(task, field) for field in _TRACKED if field != "labels"}
     values["priority"] = Priority.of_rank(task.priority).value
     values["labels"] = sorted(labels, key=str.casefold)
+    values["recurrence"] = recurring.value(task)
     return values
 
 
@@ -291,9 +292,17 @@ def _completion(task: Task, status: str, now: datetime) -> None:
 
 
 async def create(
-    session: AsyncSession, user: User, project: Project, body: TaskCreate
+    session: AsyncSession,
+    user: User,
+    project: Project,
+    body: TaskCreate,
+    *,
+    series_of: Task | None = None,
 ) -> tuple[Task, str]:
-    """A new task numbered by the project's counter; the reporter is the caller."""
+    """A new task numbered by the project's counter; the reporter is the caller.
+
+    `series_of`: the recurring task whose completion this next occurrence follows.
+    """
     await _check_assignee(session, project.workspace_id, body.assignee_id)
     sent_status = body.status.value if "status" in body.model_fields_set else None
     state = await placing.for_create(session, project.id, body.state_id, sent_status)
@@ -322,6 +331,8 @@ async def create(
     _completion(task, task.status, now)
     await _check_parent(session, task, body.parent_id)
     task.parent_id = body.parent_id
+    sent = "recurrence" in body.model_fields_set
+    await recurring.write(session, task, body.recurrence, sent=sent, now=now, series_of=series_of)
     await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
@@ -350,6 +361,7 @@ async def create(
         _fields(field_changes),
         key=f"{project.key}-{task.number}",
         description=task.description,
+        **({"recurrence_of": series_of.id} if series_of is not None else {}),
     )
     return task, project.key
 
@@ -372,7 +384,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     if "parent_id" in changes:
         await _check_parent(session, task, changes["parent_id"])
     for field, value in changes.items():
-        if field in ("labels", "project_id", "fields"):
+        if field in ("labels", "project_id", "fields", "recurrence"):
             continue
         if field == "priority":
             value = Priority(value).rank
@@ -382,6 +394,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
         elif field == "due_at" and task.due_at is not None and value not in (None, task.due_at):
             task.reschedule_count = (task.reschedule_count or 0) + 1
         setattr(task, field, value)
+    await recurring.write(session, task, body.recurrence, sent="recurrence" in changes, now=now)
     moved: list[history.Change] = []
     if changes.get("project_id", task.project_id) != task.project_id:
         moved = await _move(session, user, task, changes["project_id"], now)
@@ -425,6 +438,8 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             changes=changed,
         )
         _publish(session, "task.updated", user, task, changed)
+        if "status" in changed and task.status == Status.DONE:
+            await recurring.complete(session, user, task, now, create)
     return task
 
 

@@ -43,6 +43,7 @@ METRIC_LABELS = {
     Metric.CYCLE_TIME_HOURS_AVG.value: "Cycle time, average (hours)",
     Metric.CYCLE_TIME_HOURS_P50.value: "Cycle time, median (hours)",
     Metric.ESTIMATE_MINUTES_SUM.value: "Estimates (minutes)",
+    Metric.TIME_SPENT_MINUTES_SUM.value: "Time spent (minutes)",
 }
 _FILTER_FIELDS = ("assignee_id", "label", "q", "due_after", "due_before")
 # What a too-short list means on this form.

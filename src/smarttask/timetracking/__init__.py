@@ -1,0 +1,1 @@
+"""Time tracking: time entries and timers on tasks (docs/planning.md, Time tracking)."""
