@@ -102,6 +102,8 @@ DOMAINS: tuple[Domain, ...] = (
     domain(
         "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
     ),
+    domain("tasks.bulk", ("routes", "tasks/bulk", "tasks/bulk-delete"), models=False),
+    domain("tasks.trash", ("routes", "workspaces/*/trash", "tasks/*/restore", "trash"), jobs=True),
     domain("risk"),
     domain(
         "analysis",
