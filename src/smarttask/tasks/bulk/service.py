@@ -60,9 +60,9 @@ async def delete(
     session: AsyncSession, user: User, task_ids: list[str], retention_days: int
 ) -> None:
     """Move every task (with its subtasks) to the trash; a subtask of another goes with it."""
-    gone: set[str] = set()
-    for task in await _load_all(session, user, task_ids):
-        if task.id in gone:
-            continue
-        gone.update(await tasks_repository.subtree_ids(session, task.id))
-        await tasks.delete(session, user, task, retention_days)
+    loaded = await _load_all(session, user, task_ids)
+    trees = {task.id: await tasks_repository.subtree_ids(session, task.id) for task in loaded}
+    inside = {i for root, tree in trees.items() for i in tree if i != root}
+    for task in loaded:
+        if task.id not in inside:
+            await tasks.delete(session, user, task, retention_days)
