@@ -156,6 +156,7 @@ DOMAINS: tuple[Domain, ...] = (
                 "workspaces/*/reports/preview",
             ),
             ("pages.reports", "workspaces/*/reports", "reports"),
+            ("pages.trash", "workspaces/*/trash", "trash"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),
