@@ -311,6 +311,18 @@ async def test_concurrent_restores_restore_once(
     assert len(listed.json()["items"]) == 2
 
 
+async def test_a_restore_replays_with_its_idempotency_key(client: httpx.AsyncClient) -> None:
+    board = await new_board(client)
+    task = await new_task(client, board)
+    await client.delete(f"/api/v1/tasks/{task['id']}", headers=board.member.headers)
+    headers = board.member.headers | {"Idempotency-Key": "restore-1"}
+    first = await client.post(f"/api/v1/tasks/{task['id']}/restore", headers=headers)
+    second = await client.post(f"/api/v1/tasks/{task['id']}/restore", headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert second.json() == first.json()
+
+
 async def test_the_daily_purge_removes_expired_trash_and_its_files(
     client: httpx.AsyncClient, settings: Settings, storage_dir: Path
 ) -> None:

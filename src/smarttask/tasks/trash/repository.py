@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from smarttask.accounts.models import User
 from smarttask.projects.models import Project
@@ -51,6 +52,7 @@ async def page(
         .outerjoin(Project, Project.id == TrashedTask.project_id)
         .outerjoin(User, User.id == TrashedTask.deleted_by)
         .where(TrashedTask.workspace_id == workspace_id)
+        .options(defer(TrashedTask.snapshot))  # a list never needs the rows it holds
         .order_by(TrashedTask.deleted_at.desc(), TrashedTask.id.desc())
         .limit(limit)
     )

@@ -16,13 +16,20 @@ class DeletedBy(OutputSchema):
     name: str | None
 
 
+class ProjectRef(OutputSchema):
+    """The project a trashed task was in (`name` null once the project is deleted)."""
+
+    id: str
+    name: str | None
+
+
 class TrashItem(OutputSchema):
     """A deleted task, restorable until `purge_at`."""
 
     id: str
     key: str
     title: str
-    project: dict[str, Any]
+    project: ProjectRef
     deleted_by: DeletedBy | None
     deleted_at: datetime
     purge_at: datetime

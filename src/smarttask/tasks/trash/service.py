@@ -20,7 +20,7 @@ from smarttask.tasks.models import Task
 from smarttask.tasks.scoring import service as risk
 from smarttask.tasks.trash import repository, snapshot
 from smarttask.tasks.trash.models import TrashedTask
-from smarttask.tasks.trash.schemas import DeletedBy, TrashItem
+from smarttask.tasks.trash.schemas import DeletedBy, ProjectRef, TrashItem
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import (
     WorkspaceAccess,
@@ -42,7 +42,7 @@ def _item(row: tuple[TrashedTask, str | None, str | None, str | None]) -> TrashI
         id=item.id,
         key=item.key,
         title=item.title,
-        project={"id": item.project_id, "name": project_name},
+        project=ProjectRef(id=item.project_id, name=project_name),
         deleted_by=deleter,
         deleted_at=item.deleted_at,
         purge_at=item.purge_at,
