@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.support.tasks import Board, new_board, new_task
+from tests.support.accounts import app_of
+from tests.support.tasks import Board, counting_queries, new_board, new_task
 
 
 async def _titles_and_status(
@@ -146,3 +147,25 @@ async def test_bulk_delete_moves_tasks_to_the_trash_all_or_nothing(
     assert back.status_code == 200
     again = await client.get(f"/api/v1/tasks/{child['id']}", headers=board.member.headers)
     assert again.json()["parent_id"] == parent["id"]
+
+
+async def test_bulk_edit_loads_the_tasks_in_one_query(client: httpx.AsyncClient) -> None:
+    """However many tasks, they are read by id in a fixed number of statements."""
+    board = await new_board(client)
+    ids = [(await new_task(client, board, title=f"t{n}"))["id"] for n in range(12)]
+
+    async def task_reads(task_ids: list[str], title: str) -> int:
+        with counting_queries(app_of(client)) as statements:
+            answer = await client.post(
+                "/api/v1/tasks/bulk",
+                json={"task_ids": task_ids, "changes": {"title": title}},
+                headers=board.member.headers,
+            )
+        assert answer.status_code == 200, answer.text
+        return sum(
+            1 for s in statements if "FROM task JOIN project ON project.id = task.project_id" in s
+        )
+
+    few, many = await task_reads(ids[:2], "few"), await task_reads(ids, "many")
+    # The load and the keys after, plus the notifications' one read of the changed tasks.
+    assert few == many == 3
