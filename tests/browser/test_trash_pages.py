@@ -36,9 +36,9 @@ async def test_the_bulk_bar_changes_the_checked_tasks_all_or_nothing(
     await page.goto(f"/projects/{project.project_id}")
     await _pick(page, "WEB-1", "WEB-2")
     assert await page.locator("[data-bulk-count]").inner_text() == "(2 checked)"
-    await page.get_by_label("Status", exact=True).select_option("in_progress")
-    await page.get_by_label("Labels").fill("q4, ui")
-    await page.get_by_role("button", name="Apply to checked").click()
+    await page.get_by_label("Set status").select_option("in_progress")
+    await page.get_by_label("Set labels").fill("q4, ui")
+    await page.get_by_role("button", name="Update checked tasks").click()
     await page.wait_for_selector("[data-bulk-notice]")
     for task, status in zip(tasks, ("in_progress", "in_progress", "todo"), strict=True):
         body = (await _task(server, project, task["id"])).json()
@@ -52,8 +52,8 @@ async def test_the_bulk_bar_changes_the_checked_tasks_all_or_nothing(
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         gone = await http.delete(f"/api/v1/tasks/{tasks[2]['id']}", headers=project.headers)
         assert gone.status_code == 204
-    await page.get_by_label("Priority", exact=True).select_option("urgent")
-    await page.get_by_role("button", name="Apply to checked").click()
+    await page.get_by_label("Set priority").select_option("urgent")
+    await page.get_by_role("button", name="Update checked tasks").click()
     error = page.locator("[data-bulk-error]")
     await error.wait_for()
     assert "Nothing was changed" in await error.inner_text()
