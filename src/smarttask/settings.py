@@ -92,6 +92,13 @@ class HttpSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TrashSettings:
+    """What the trash needs: how long a deleted task stays restorable."""
+
+    retention_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class JobSettings:
     """What the background job queue and its runners need."""
 
@@ -506,6 +513,9 @@ class Settings(BaseSettings):
     # 0 keeps them forever.
     webhook_delivery_retention_days: int = Field(default=30, ge=0, le=3660)
 
+    # The trash (docs/planning.md): days a deleted task stays restorable before it is purged.
+    trash_retention_days: int = Field(default=30, ge=1, le=3660)
+
     # Data exports (docs/export.md): how long a finished archive is kept, how many requests
     # one user may make per window, how long one download URL works.
     export_retention_hours: int = Field(default=72, ge=1, le=24 * 90)
@@ -685,6 +695,11 @@ class Settings(BaseSettings):
             health_timeout=self.health_timeout,
             retry_after_seconds=self.retry_after_seconds,
         )
+
+    @property
+    def trash(self) -> TrashSettings:
+        """The trash group."""
+        return TrashSettings(retention_days=self.trash_retention_days)
 
     @property
     def jobs(self) -> JobSettings:

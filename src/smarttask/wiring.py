@@ -107,6 +107,8 @@ DOMAINS: tuple[Domain, ...] = (
         ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks"),
         jobs=True,
     ),
+    domain("tasks.bulk", ("routes", "tasks/bulk", "tasks/bulk-delete"), models=False),
+    domain("tasks.trash", ("routes", "workspaces/*/trash", "tasks/*/restore", "trash"), jobs=True),
     domain("risk"),
     domain("fields", ("routes", "workspaces/*/fields", "fields")),
     domain(
@@ -165,6 +167,7 @@ DOMAINS: tuple[Domain, ...] = (
                 "workspaces/*/reports/preview",
             ),
             ("pages.reports", "workspaces/*/reports", "reports"),
+            ("pages.trash", "workspaces/*/trash", "trash"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.planning", "tasks/*/time", "tasks/*/repeat"),

@@ -114,7 +114,7 @@ async def test_list_quick_create_search_filter_and_load_more(page: Any, server: 
     await page.get_by_role("link", name="Clear filters").click()
     await page.wait_for_url(re.compile(rf".*/projects/{project.project_id}$"))
     await page.get_by_text("Filters", exact=True).click()
-    await page.get_by_label("Label").fill("bug")
+    await page.get_by_label("Label", exact=True).fill("bug")
     await page.get_by_role("button", name="Apply").click()
     await page.wait_for_url(re.compile(r".*label=bug"))
     assert await _titles(page) == ["Chore 03"]

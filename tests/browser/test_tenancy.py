@@ -118,6 +118,11 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/tasks/{task_id}/time/entries": {"minutes": "30", "date": "2026-12-01"},
     "/tasks/{task_id}/repeat": {"preset": "weekly", "rrule": "", "origin": "completion"},
     "/projects/{project_id}/tasks": {"title": "Hijack", "view": "board"},
+    # Bulk edit (the form names tasks by id: an outsider cannot even name the project).
+    "/projects/{project_id}/bulk": {"task_ids": ["WEB-1"], "priority": "urgent"},
+    # The trash: the tenant's task is not in it (another tenant's trashed one: the API sweep).
+    "/trash/{task_id}/restore": {},
+    "/trash/{task_id}/delete": {},
     # A project's settings: its visibility and its members (the tenant's member is one).
     "/projects/{project_id}/settings/visibility": {"visibility": "private"},
     "/projects/{project_id}/members": {"user_id": "someone"},

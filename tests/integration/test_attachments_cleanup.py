@@ -1,4 +1,4 @@
-"""The attachments.cleanup job: tombstones, never-completed uploads, files of deleted tasks."""
+"""The attachments.cleanup job: tombstones, never-completed uploads, files of purged tasks."""
 
 from __future__ import annotations
 
@@ -97,6 +97,10 @@ async def test_cleanup_purges_what_is_no_longer_wanted(
     orphan_pending = (await declare(client, doomed_task, board.member, size=10)).json()
     assert (
         await client.delete(f"/api/v1/tasks/{doomed_task}", headers=board.member.headers)
+    ).status_code == 204
+    # In the trash its files stay; deleted from the trash for good, they go.
+    assert (
+        await client.delete(f"/api/v1/trash/{doomed_task}", headers=board.owner.headers)
     ).status_code == 204
     await age(settings, orphan["id"], created=False, upload=True)
 

@@ -125,6 +125,9 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
     ("POST", "/api/v1/projects/{project_id}/members"): lambda w: {"user_id": w.member.id},
     ("POST", "/api/v1/projects/{project_id}/tasks"): lambda w: {"title": "Fuzz"},
     ("PATCH", "/api/v1/tasks/{task_id}"): lambda w: {"title": "t"},
+    ("POST", "/api/v1/tasks/bulk"): lambda w: {"task_ids": [w.task_id], "changes": {"title": "t"}},
+    # An unknown task: the world's tasks stay out of the trash for the other operations.
+    ("POST", "/api/v1/tasks/bulk-delete"): lambda w: {"task_ids": [w.report_id]},
     ("POST", "/api/v1/tasks/{task_id}/dependencies"): lambda w: {"depends_on_id": w.other_task_id},
     ("POST", "/api/v1/tasks/{task_id}/comments"): lambda w: {"body": "c"},
     ("PATCH", "/api/v1/comments/{comment_id}"): lambda w: {"body": "c"},

@@ -60,6 +60,7 @@ class World:
     notification_id: str = ""
     state_id: str = ""
     time_entry_id: str = ""
+    trashed_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -92,6 +93,7 @@ async def build_world(client: httpx.AsyncClient) -> World:
     states = await client.get(f"/api/v1/projects/{project_id}/states", headers=a.headers)
     world.state_id = states.json()["items"][0]["id"]
     world.time_entry_id = await time_entry(client, world.task_id, a)
+    world.trashed_id = await trashed_task(client, project_id, a)
     return world
 
 
@@ -185,6 +187,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             notification_id=world.notification_id,
             state_id=world.state_id,
             entry_id=world.time_entry_id,
+            trashed_id=world.trashed_id,
         )
         request = client.request(method, url, json=body, headers=world.b.headers)
         try:
@@ -363,6 +366,7 @@ async def a_view(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
         f"/api/v1/workspaces/{world.workspace_id}/events",
         f"/api/v1/tasks/{world.task_id}/watch",
         "/api/v1/notifications",
+        f"/api/v1/workspaces/{world.workspace_id}/trash",
     )
     view: dict[str, Any] = {}
     for path in paths:
@@ -441,6 +445,7 @@ class Team:
     state_id: str = ""
     field_id: str = ""
     time_entry_id: str = ""
+    trashed_id: str = ""
     role: str = "viewer"
 
 
@@ -1049,6 +1054,46 @@ BFLA |= {
 }
 
 
+# The trash (docs/planning.md): B never lists, restores or purges A's deleted tasks; every
+# role lists, members restore, admins delete for good.
+async def trashed_task(client: httpx.AsyncClient, project_id: str, by: Account) -> str:
+    """A task of the project, deleted (in the trash); its id."""
+    task = await client.post(
+        f"/api/v1/projects/{project_id}/tasks", json={"title": "binned"}, headers=by.headers
+    )
+    assert task.status_code == 201, task.text
+    deleted = await client.delete(f"/api/v1/tasks/{task.json()['id']}", headers=by.headers)
+    assert deleted.status_code == 204, deleted.text
+    return str(task.json()["id"])
+
+
+BOLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/trash"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/trash"),
+        404,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/restore"): (
+        call("POST", "/api/v1/tasks/{trashed_id}/restore"),
+        404,
+    ),
+    ("DELETE", "/api/v1/trash/{task_id}"): (call("DELETE", "/api/v1/trash/{trashed_id}"), 404),
+}
+BFLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/trash"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/trash", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/restore"): (
+        lambda t: (f"/api/v1/tasks/{t.trashed_id}/restore", None),
+        {"viewer": 403, "member": 200, "admin": 404, "owner": 404},
+    ),
+    ("DELETE", "/api/v1/trash/{task_id}"): (
+        lambda t: (f"/api/v1/trash/{t.trashed_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -1063,6 +1108,7 @@ def test_every_workspace_route_is_in_the_role_matrix() -> None:
         "/api/v1/invitations/",
         # A workflow state belongs to one project.
         "/api/v1/states/",
+        "/api/v1/trash/",
     )
     scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)} - COVERED_ELSEWHERE.keys()
     assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
@@ -1109,6 +1155,7 @@ async def build_team(client: httpx.AsyncClient) -> Team:
         f"/api/v1/tasks/{team.task_id}/timer", headers=people["member"].headers
     )
     assert timer.status_code == 201, timer.text
+    team.trashed_id = await trashed_task(client, project_id, people["owner"])
     return team
 
 

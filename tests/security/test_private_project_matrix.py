@@ -32,6 +32,7 @@ WORKSPACE_LEVEL = {
     ("POST", "/api/v1/workspaces/{workspace_id}/projects"),
     ("GET", "/api/v1/workspaces/{workspace_id}/activity"),
     ("GET", "/api/v1/workspaces/{workspace_id}/tasks"),
+    ("GET", "/api/v1/workspaces/{workspace_id}/trash"),
     ("GET", "/api/v1/workspaces/{workspace_id}/events"),
     ("GET", "/api/v1/workspaces/{workspace_id}/events/stream"),
     ("GET", "/api/v1/workspaces/{workspace_id}/invitations"),

@@ -174,6 +174,8 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.workflow.routes",
         "smarttask.tasks.move_routes",
         "smarttask.tasks.recurring_routes",
+        "smarttask.tasks.bulk.routes",
+        "smarttask.tasks.trash.routes",
         "smarttask.fields.routes",
         "smarttask.analysis.summary_routes",
         "smarttask.timetracking.routes",

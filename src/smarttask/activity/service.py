@@ -12,7 +12,7 @@ from smarttask.activity.models import Activity
 from smarttask.db.types import new_id, utcnow
 from smarttask.kit.context import current_request_id
 
-Action = Literal["created", "updated", "deleted"]
+Action = Literal["created", "updated", "deleted", "restored", "purged"]
 # The task table, read without importing the tasks package (a layer above).
 _TASK = table("task", column("id"), column("project_id"))
 

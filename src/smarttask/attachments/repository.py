@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.attachments.models import Attachment
 from smarttask.tasks.models import Task
+from smarttask.tasks.trash.models import TrashedTaskMember
 from smarttask.workspaces.models import Workspace
 
 PENDING, READY, DELETED = "pending", "ready", "deleted"
@@ -96,11 +97,15 @@ async def purgeable(
     after_id: str,
     limit: int,
 ) -> list[Attachment]:
-    """Rows whose objects must go: tombstones, stale pending uploads, and orphans of deleted tasks.
+    """Rows whose objects must go: tombstones, stale pending uploads, and orphans of purged tasks.
 
     Only rows whose upload URL has expired, so no upload can land after the object is deleted.
     """
-    task_exists = exists().where(Task.id == Attachment.task_id)
+    # A task in the trash keeps its files until the trash is purged.
+    task_exists = or_(
+        exists().where(Task.id == Attachment.task_id),
+        exists().where(TrashedTaskMember.task_id == Attachment.task_id),
+    )
     statement = (
         select(Attachment)
         .where(

@@ -153,6 +153,14 @@ async def drop_completions(session: AsyncSession, task_ids: Sequence[str]) -> No
         )
 
 
+async def drop_deletions(session: AsyncSession, task_ids: Sequence[str]) -> None:
+    """Take back the facts that recorded some tasks' deletion (they are restored)."""
+    if task_ids:
+        await session.execute(
+            delete(TaskFact).where(TaskFact.task_id.in_(list(task_ids)), TaskFact.kind == "deleted")
+        )
+
+
 async def add_completions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Record standing completions."""
     if rows:

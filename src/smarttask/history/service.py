@@ -92,6 +92,28 @@ async def forget(
     await repository.apply(session, workspace_id, effects.negated())
 
 
+async def remember(session: AsyncSession, workspace_id: str, task_ids: list[str]) -> None:
+    """Undo `forget` for restored tasks: their history counts again, as if never deleted."""
+    if not task_ids:
+        return
+    where = zone(await repository.zone_of(session, workspace_id))
+    effects = Effects()
+    completions: list[dict[str, Any]] = []
+    restored: list[str] = []
+    for task_id, facts in (await repository.facts_of(session, task_ids)).items():
+        if not facts or facts[-1][2] != "deleted":
+            continue  # never forgotten
+        live = [(fact_at, kind, state) for _, fact_at, kind, state in facts if kind != "deleted"]
+        done = replay(effects, live, where)
+        if done is not None:
+            completions.append(repository.completion_row(task_id, workspace_id, done))
+        restored.append(task_id)
+    await repository.drop_deletions(session, restored)
+    await repository.drop_completions(session, restored)
+    await repository.add_completions(session, completions)
+    await repository.apply(session, workspace_id, effects)
+
+
 async def rebuild(
     session: AsyncSession, workspace_id: str, progress: Callable[[int], None] | None = None
 ) -> int:

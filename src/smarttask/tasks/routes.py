@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.activity.schemas import ActivityRead
-from smarttask.kit.deps import ReaderDep, UnitOfWorkDep
+from smarttask.kit.deps import ReaderDep, SettingsDep, UnitOfWorkDep
 from smarttask.kit.etag import IfMatch, check_if_match, etag
 from smarttask.kit.openapi import problems
 from smarttask.kit.pagination import Cursor, Limit, Page
@@ -198,12 +198,16 @@ async def update_task(
     responses=problems(*_ERRORS, 403, 412),
 )
 async def delete_task(
-    task_id: Id, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+    task_id: Id,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
 ) -> Response:
-    """Delete a task with its subtasks and comments (members)."""
+    """Move a task with its subtasks and comments to the trash (members)."""
     task, _ = await service.load(session, user, task_id, Role.MEMBER)
     check_if_match(if_match, task.version)
-    await service.delete(session, user, task)
+    await service.delete(session, user, task, settings.trash.retention_days)
     return Response(status_code=204)
 
 

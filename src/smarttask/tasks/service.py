@@ -34,6 +34,7 @@ from smarttask.tasks.schemas import (
     TaskUpdate,
 )
 from smarttask.tasks.scoring import service as risk
+from smarttask.tasks.trash import keeping as trash
 from smarttask.workflow import repository as workflow
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import (
@@ -503,9 +504,10 @@ async def project_key(session: AsyncSession, task: Task) -> str:
     return found[1]
 
 
-async def delete(session: AsyncSession, user: User, task: Task) -> None:
-    """Delete a task with its subtasks, comments and links; each deletion is in the trail."""
+async def delete(session: AsyncSession, user: User, task: Task, retention_days: int) -> None:
+    """Move a task with its subtasks, comments and links to the trash; each is in the trail."""
     doomed = await repository.subtree_ids(session, task.id)
+    await trash.keep(session, user, task, doomed, retention_days)
     for task_id in doomed:
         activity.record(
             session,

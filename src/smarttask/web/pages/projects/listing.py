@@ -13,6 +13,7 @@ from smarttask.kit.pagination import Cursor
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import field_lists
 from smarttask.web.deps import Id, PageCaller
+from smarttask.web.pages.projects.bulk_bar import bulk_bar
 from smarttask.web.pages.projects.cards import page_url, task_page
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters, option_ids
@@ -47,6 +48,7 @@ async def render_list(
     cursor: str | None,
     *,
     quick: Quick | None = None,
+    bulk_error: str | None = None,
     status: int = 200,
 ) -> Response:
     """The list view (or, for htmx's "Load more", its next cards)."""
@@ -78,6 +80,7 @@ async def render_list(
             "cursor": cursor,
             "first_page": page_url(path, filters.params()),
             "quick": quick or Quick(),
+            "bulk": bulk_bar(request, bulk_error),
         },
         status=status,
     )
