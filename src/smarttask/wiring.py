@@ -103,6 +103,7 @@ DOMAINS: tuple[Domain, ...] = (
         "tasks", ("routes", "projects/*/tasks", "workspaces/*/tasks", "tasks", "users/me/tasks")
     ),
     domain("risk"),
+    domain("views", ("routes", "workspaces/*/views", "views")),
     domain(
         "analysis",
         ("routes", "tasks/*/analysis"),

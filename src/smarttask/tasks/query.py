@@ -33,6 +33,9 @@ class TaskQuery:
     # A workspace-wide list leaves out the private projects hidden from this member (None:
     # the caller sees every project, or the list is one project's, checked before).
     private_filter_for: str | None = None
+    # My tasks: the tasks assigned to this user in every workspace they are a member of
+    # (and in the projects they see there), instead of one workspace's or project's.
+    assigned_to: str | None = None
 
     @property
     def by_relevance(self) -> bool:
