@@ -155,6 +155,7 @@ DOMAINS: tuple[Domain, ...] = (
                 "workspaces/*/reports/preview",
             ),
             ("pages.reports", "workspaces/*/reports", "reports"),
+            ("pages.views", "workspaces/*/views", "views"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),

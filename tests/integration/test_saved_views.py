@@ -55,7 +55,8 @@ async def test_create_read_update_delete_with_etags_and_a_trail(
     assert (view["owner_id"], view["workspace_id"]) == (board.member.id, board.workspace_id)
     url = f"{API}/views/{view['id']}"
     read = await client.get(url, headers=board.member.headers)
-    assert read.status_code == 200 and read.json() == view
+    assert read.status_code == 200
+    assert read.json() == view
     etag = read.headers["ETag"]
 
     changed = await client.patch(

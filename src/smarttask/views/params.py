@@ -49,6 +49,11 @@ def _declared() -> dict[str, bool]:
     }
 
 
+def repeatable(name: str) -> bool:
+    """Whether the list takes this parameter more than once (`status=todo&status=done`)."""
+    return _declared().get(name, False)
+
+
 def _error(loc: Sequence[Any], message: str, kind: str = "value_error") -> dict[str, Any]:
     return {"loc": list(loc), "msg": message, "type": kind}
 
