@@ -171,6 +171,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.workspaces.invitation_routes",
         "smarttask.projects.routes",
         "smarttask.projects.member_routes",
+        "smarttask.views.routes",
         "smarttask.analysis.summary_routes",
         "smarttask.analytics.routes",
         "smarttask.reports.routes",

@@ -11,18 +11,12 @@ read by the list dependency from the request's query parameters, so they pass th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi._compat.shared import field_annotation_is_sequence
-from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_dependant, get_flat_params, solve_dependencies
-from fastapi.params import ParamTypes
-from starlette.requests import Request
-
 from smarttask.kit.problems import ValidationFailed
+from smarttask.speed import _fastapi_private as private
 from smarttask.tasks.filters import TaskFilters, task_filters
 
 # Not list parameters but a view's own: its project (a workspace list narrowed to one project).
@@ -35,18 +29,9 @@ ParamValue = str | Sequence[str]
 
 
 @cache
-def _dependant() -> Dependant:
-    return get_dependant(path="", call=task_filters)
-
-
-@cache
 def _declared() -> dict[str, bool]:
     """The list's query parameter names, each with whether it is repeatable."""
-    return {
-        field.alias: field_annotation_is_sequence(field.field_info.annotation)
-        for field in get_flat_params(_dependant())
-        if getattr(field.field_info, "in_", None) is ParamTypes.query
-    }
+    return private.query_parameters(task_filters)
 
 
 def repeatable(name: str) -> bool:
@@ -88,25 +73,13 @@ async def parse(params: Mapping[str, ParamValue], loc: Sequence[str]) -> TaskFil
 
     `loc` is where the parameters sit in the request (errors are reported under it).
     """
-    async with AsyncExitStack() as stack:
-        request = Request(
-            {
-                "type": "http",
-                "method": "GET",
-                "path": "/",
-                "headers": [],
-                "query_string": query_string(params),
-                "fastapi_inner_astack": stack,
-                "fastapi_function_astack": stack,
-            }
+    filters, errors = await private.solve_from_query(task_filters, query_string(params))
+    if errors:
+        raise ValidationFailed(
+            "These filters are not valid.",
+            errors=[
+                _error([*loc, *error["loc"][1:]], error["msg"], error["type"]) for error in errors
+            ],
         )
-        solved = await solve_dependencies(
-            request=request, dependant=_dependant(), async_exit_stack=stack, embed_body_fields=False
-        )
-        if solved.errors:
-            errors = [
-                _error([*loc, *error["loc"][1:]], error["msg"], error["type"])
-                for error in solved.errors
-            ]
-            raise ValidationFailed("These filters are not valid.", errors=errors)
-        return await task_filters(**solved.values)
+    assert isinstance(filters, TaskFilters)
+    return filters
