@@ -194,7 +194,10 @@ async def update(
     if "filters" in sent or "sort" in sent:
         await _checked(session, access, filters, sort)
     before = _values(view)
-    view.filters, view.sort = dict(filters), sort
+    if "filters" in sent and body.filters is not None:
+        view.filters = dict(body.filters)
+    if "sort" in sent:
+        view.sort = body.sort
     if body.name is not None:
         view.name = body.name
     if body.layout is not None:
