@@ -150,3 +150,45 @@ async def test_my_tasks_with_filters(new_page: PageFactory, server: LiveServer) 
     await expect(tasks).not_to_contain_text("Urgent thing")
     await assert_accessible(page)
     assert not page.js_errors
+
+
+async def test_a_viewer_keeps_personal_views_but_cannot_share(
+    new_page: PageFactory, server: LiveServer
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        owner = await person(http, "Olive Owner")
+        viewer = await person(http, "Vera Viewer")
+        made = await http.post(f"{API}/workspaces", json={"name": "Acme"}, headers=owner.headers)
+        workspace_id = made.json()["id"]
+        added = await http.post(
+            f"{API}/workspaces/{workspace_id}/members",
+            json={"email": viewer.email, "role": "viewer"},
+            headers=owner.headers,
+        )
+        assert added.status_code == 201, added.text
+        project_id = await project(http, owner, workspace_id, "Website", "WEB")
+        await task(http, owner, project_id, title="Only task", priority="high")
+
+    page = await _signed_in(new_page, server, viewer.email)
+    await page.goto(f"/projects/{project_id}?priority=high&sort=-updated_at")
+    await page.get_by_text("Save as view").click()
+    await page.get_by_label("View name").fill("Shared attempt")
+    await page.get_by_label("Share with the workspace").check()
+    async with page.expect_response(re.compile(r"/views$")) as refused:
+        await page.get_by_role("button", name="Save view").click()
+    assert (await refused.value).status == 403
+    await expect(page.locator("main")).to_contain_text("The view was not saved")
+    await expect(page.locator("main")).to_contain_text("member role")
+
+    await page.goto(f"/projects/{project_id}?priority=high&sort=-updated_at")
+    await page.get_by_text("Save as view").click()
+    await page.get_by_label("View name").fill("Mine")
+    await page.get_by_role("button", name="Save view").click()
+    await page.wait_for_url(re.compile(r".*/views/[^/?]+\?saved=created$"))
+    await expect(page.locator("table.view-table")).to_contain_text("Only task")
+    await expect(page.locator(".view-filters")).to_contain_text("priority=high")
+    await expect(page.locator(".view-filters")).to_contain_text("-updated_at")
+    # Its owner edits it; sharing is not offered to a viewer.
+    await page.get_by_text("Edit view").click()
+    await expect(page.get_by_label(re.compile("Shared with every member"))).to_have_count(0)
+    assert not page.js_errors
