@@ -148,6 +148,13 @@ async def test_my_tasks_with_filters(new_page: PageFactory, server: LiveServer) 
     await page.goto("/my-tasks?status=done")
     await expect(tasks).to_contain_text("Finished")
     await expect(tasks).not_to_contain_text("Urgent thing")
+    # A sort the lists refuse: the page says so (422), and lists nothing.
+    refused = await page.goto("/my-tasks?sort=title")
+    assert refused is not None
+    assert refused.status == 422
+    await expect(page.get_by_role("alert")).to_contain_text("sort must be one of")
+    await expect(tasks).not_to_contain_text("Urgent thing")
+    await page.goto("/my-tasks")
     await assert_accessible(page)
     assert not page.js_errors
 
