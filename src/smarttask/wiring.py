@@ -111,6 +111,7 @@ DOMAINS: tuple[Domain, ...] = (
     domain("tasks.trash", ("routes", "workspaces/*/trash", "tasks/*/restore", "trash"), jobs=True),
     domain("risk"),
     domain("fields", ("routes", "workspaces/*/fields", "fields")),
+    domain("views", ("routes", "workspaces/*/views", "views")),
     domain(
         "analysis",
         ("routes", "tasks/*/analysis"),
@@ -168,6 +169,7 @@ DOMAINS: tuple[Domain, ...] = (
             ),
             ("pages.reports", "workspaces/*/reports", "reports"),
             ("pages.trash", "workspaces/*/trash", "trash"),
+            ("pages.views", "workspaces/*/views", "views"),
             ("pages.workspaces", "workspaces"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.planning", "tasks/*/time", "tasks/*/repeat"),

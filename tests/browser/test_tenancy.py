@@ -69,6 +69,7 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "invitation_id": lambda t: t.extra["invitation_id"],
     "webhook_id": lambda t: t.extra["webhook_id"],
     "delivery_id": lambda t: t.extra["delivery_id"],
+    "view_id": lambda t: t.extra["view_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
 VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token", "provider": "github"}
@@ -177,6 +178,10 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     # Single sign-on: linking and unlinking a provider (the password is the proof).
     "/profile/sign-in-methods/{provider}/link": {"current_password": PASSWORD},
     "/profile/sign-in-methods/{provider}/unlink": {"current_password": PASSWORD},
+    # Saved views ("Save as view" from a project's list; edit, share, delete).
+    "/workspaces/{workspace_id}/views": {"name": "Hijack", "layout": "list", "label": "x"},
+    "/views/{view_id}/edit": {"name": "Hijacked", "layout": "board", "version": "1"},
+    "/views/{view_id}/delete": {},
     # The data export (with the right password: only the CSRF check may refuse it).
     "/profile/export": {"current_password": PASSWORD},
 }
@@ -305,6 +310,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "calendar feed": "/api/v1/users/me/calendar-feed",
         "data export": "/api/v1/users/me/export",
         "time entries": f"/api/v1/tasks/{made.task_id}/time-entries?limit=100",
+        "views": f"/api/v1/workspaces/{made.workspace_id}/views?limit=100",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -395,6 +401,12 @@ async def _mail_links_and_hooks(
         made.extra["notification_id"] = (await notifications_of(http, made.owner))[0]
         feed = await http.post("/api/v1/users/me/calendar-feed")
         assert feed.status_code == 201, feed.text
+        view = await http.post(
+            f"/api/v1/workspaces/{made.workspace_id}/views",
+            json={"name": f"{made.texts.workspace} view", "shared": True},
+        )
+        assert view.status_code == 201, view.text
+        made.extra["view_id"] = view.json()["id"]
 
 
 @pytest.fixture(scope="module")

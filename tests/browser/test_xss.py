@@ -51,6 +51,8 @@ WEBHOOK_URL = (
     'https://93.184.215.14/hook/"><script>window.__pwned=1</script>'
     "?q={{7*7}}&x=<svg/onload=window.__pwned=1>"
 )
+# A saved view's name; its filters hold a hostile label (the view page shows its filters).
+VIEW_NAME = f"V {SCRIPT} {BREAKOUT} {TEMPLATE}"
 # An invited address: what an address may hold ("&lt" would read as "<" if unescaped).
 INVITED = "a'{{7*7}}&lt=`/@example.com"
 # A User-Agent the security log shows to administrators (anyone can send any).
@@ -79,6 +81,13 @@ async def hostile(server: LiveServer) -> tuple[Tenant, dict[str, str]]:
         made.extra["webhook_id"], _ = await webhook(
             http, made.owner, made.workspace_id, WEBHOOK_URL, ["analysis.completed"]
         )
+        for layout in ("list", "board", "calendar"):
+            view = await http.post(
+                f"/api/v1/workspaces/{made.workspace_id}/views",
+                json={"name": VIEW_NAME, "layout": layout, "filters": {"label": BREAKOUT}},
+            )
+            assert view.status_code == 201, view.text
+            made.extra[f"{layout}_view_id"] = view.json()["id"]
         await project_member(http, made.owner, made.project_id, made.member)
         # The member assigned the owner the subtask and commented: the owner's inbox says so.
         await notifications_of(http, made.owner)
@@ -183,6 +192,10 @@ VIEWS: dict[str, tuple[str, Callable[[Tenant], list[str]]]] = {
     "webhooks": ("/workspaces/{workspace}/webhooks", lambda t: [t.texts.workspace, WEBHOOK_URL]),
     "a webhook": ("/webhooks/{webhook}", lambda t: [t.texts.workspace, WEBHOOK_URL]),
     "webhook deletion": ("/webhooks/{webhook}/delete", lambda t: [WEBHOOK_URL]),
+    "saved views": ("/workspaces/{workspace}/views", lambda t: [t.texts.workspace, VIEW_NAME]),
+    "a view as a list": ("/views/{list_view}", lambda t: [VIEW_NAME, BREAKOUT, t.texts.title]),
+    "a view as a board": ("/views/{board_view}", lambda t: [VIEW_NAME, BREAKOUT, t.texts.title]),
+    "a view as a calendar": ("/views/{calendar_view}", lambda t: [VIEW_NAME, BREAKOUT]),
     "security log": (
         "/admin/security-log?actor_id={owner}",
         lambda t: [t.texts.owner_name, TOKEN_NAME, AGENT],
@@ -199,6 +212,9 @@ def _path(template: str, made: Tenant) -> str:
         report=made.extra.get("report_id", ""),
         webhook=made.extra.get("webhook_id", ""),
         owner=made.owner.id,
+        list_view=made.extra.get("list_view_id", ""),
+        board_view=made.extra.get("board_view_id", ""),
+        calendar_view=made.extra.get("calendar_view_id", ""),
     )
 
 

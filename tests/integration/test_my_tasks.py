@@ -119,3 +119,101 @@ async def test_task_counts_by_status(client: httpx.AsyncClient) -> None:
     missing = await client.get("/api/v1/projects/nope/tasks/counts", headers=board.owner.headers)
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json()["detail"] == missing.json()["detail"]
+
+
+async def test_the_task_list_filters_across_workspaces(client: httpx.AsyncClient) -> None:
+    first, second = await _two_workspaces(client)
+    me = first.member.id
+    bug = await _assigned(client, first, me, title="Crash on save", labels=["bug"], priority="high")
+    other_bug = await _assigned(
+        client, second, me, title="Login bug", labels=["Bug"], due_at=_due(2), priority="low"
+    )
+    done = await _assigned(client, second, me, title="Shipped", status="done", due_at=_due(-1))
+    plain = await _assigned(client, first, me, title="Write docs", due_at=_due(-3))
+    headers = first.member.headers
+
+    async def ids(**params: Any) -> list[str]:
+        answer = await client.get(MINE, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    # The default: open only, soonest due first; `status` opens up the closed ones.
+    assert await ids() == [plain, other_bug, bug]
+    assert await ids(status=["done"]) == [done]
+    assert set(await ids(status=["todo", "done"])) == {bug, other_bug, done, plain}
+    # Labels (case-insensitively), priorities, due dates, search: in both workspaces.
+    assert set(await ids(label="BUG")) == {bug, other_bug}
+    assert await ids(priority=["high"]) == [bug]
+    assert await ids(due_before=_due(0)) == [plain]
+    assert await ids(due_after=_due(0)) == [other_bug]
+    assert await ids(q="crash") == [bug]
+    # Any sort of the task list.
+    assert await ids(sort="-priority") == [bug, other_bug, plain]  # high, low, none
+    assert (await ids(sort="created_at")) == [bug, other_bug, plain]
+    assert (await ids(sort="-created_at")) == [plain, other_bug, bug]
+    # `assignee_id=me` is harmless; anyone else's is refused; bad values are 422s.
+    assert await ids(assignee_id="me") == [plain, other_bug, bug]
+    for params in (
+        {"assignee_id": first.owner.id},
+        {"sort": "title"},
+        {"status": "open"},
+        {"risk": "extreme"},
+        {"due_before": "tomorrow"},
+    ):
+        refused = await client.get(MINE, params=params, headers=headers)
+        assert refused.status_code == 422, params
+
+
+async def test_filtered_and_sorted_pages_walk_without_repeats(client: httpx.AsyncClient) -> None:
+    first, second = await _two_workspaces(client)
+    me = first.member.id
+    for index in range(7):
+        board = first if index % 2 else second
+        await _assigned(client, board, me, priority=("low", "high", "medium")[index % 3])
+    for sort in ("-priority", "created_at", "-updated_at", "due_at"):
+        whole = await client.get(
+            MINE, params={"sort": sort, "limit": 100}, headers=first.member.headers
+        )
+        expected = [item["id"] for item in whole.json()["items"]]
+        assert len(expected) == 7
+        walked = await walk(client, MINE, first.member.headers, sort=sort, limit=2)
+        assert [item["id"] for item in walked] == expected
+    # A cursor of one sort is refused by another.
+    page = await client.get(
+        MINE, params={"sort": "-priority", "limit": 2}, headers=first.member.headers
+    )
+    cursor = page.json()["next_cursor"]
+    other = await client.get(
+        MINE, params={"sort": "created_at", "cursor": cursor}, headers=first.member.headers
+    )
+    assert other.status_code == 422
+
+
+async def test_private_projects_hidden_from_me_are_left_out(client: httpx.AsyncClient) -> None:
+    board = await new_board(client)
+    me = board.member.id
+    visible = await _assigned(client, board, me, title="Open project")
+    secret = await client.post(
+        f"/api/v1/workspaces/{board.workspace_id}/projects",
+        json={"name": "Secret", "key": "SEC"},
+        headers=board.owner.headers,
+    )
+    secret_id = secret.json()["id"]
+    hidden = await client.post(
+        f"/api/v1/projects/{secret_id}/tasks",
+        json={"title": "Hidden", "assignee_id": me},
+        headers=board.owner.headers,
+    )
+    assert hidden.status_code == 201, hidden.text
+    assert len((await client.get(MINE, headers=board.member.headers)).json()["items"]) == 2
+    private = await client.patch(
+        f"/api/v1/projects/{secret_id}",
+        json={"visibility": "private"},
+        headers=board.owner.headers,
+    )
+    assert private.status_code == 200, private.text
+    for params in ({}, {"q": "hidden"}, {"sort": "-created_at"}, {"status": ["todo"]}):
+        answer = await client.get(MINE, params=params, headers=board.member.headers)
+        assert [item["id"] for item in answer.json()["items"]] == (
+            [] if params.get("q") else [visible]
+        ), params

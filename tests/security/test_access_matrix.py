@@ -446,6 +446,7 @@ class Team:
     field_id: str = ""
     time_entry_id: str = ""
     trashed_id: str = ""
+    view_id: str = ""
     role: str = "viewer"
 
 
@@ -1094,6 +1095,65 @@ BFLA |= {
 }
 
 
+# Saved views (issue 19): B never reaches A's, not by workspace nor by view id. A shared
+# view (here a member's): every role reads and runs it; admins and owners change it, other
+# members may not; viewers keep personal views only (sharing: 403).
+_VIEW = {"name": "Team view", "filters": {"status": ["todo"]}, "shared": True}
+
+
+def on_view(method: str, suffix: str = "", body: dict[str, Any] | None = None) -> Call:
+    """A saves a shared view in its workspace; B calls `method` on it."""
+
+    async def run(client: httpx.AsyncClient, world: World) -> httpx.Response:
+        created = await client.post(
+            f"/api/v1/workspaces/{world.workspace_id}/views", json=_VIEW, headers=world.a.headers
+        )
+        assert created.status_code == 201, created.text
+        url = f"/api/v1/views/{created.json()['id']}{suffix}"
+        return await client.request(method, url, json=body, headers=world.b.headers)
+
+    return run
+
+
+BOLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/views"): (
+        call("GET", "/api/v1/workspaces/{workspace_id}/views"),
+        404,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/views"): (
+        call("POST", "/api/v1/workspaces/{workspace_id}/views", {"name": "mine"}),
+        404,
+    ),
+    ("GET", "/api/v1/views/{view_id}"): (on_view("GET"), 404),
+    ("PATCH", "/api/v1/views/{view_id}"): (on_view("PATCH", body={"name": "pwned"}), 404),
+    ("DELETE", "/api/v1/views/{view_id}"): (on_view("DELETE"), 404),
+    ("GET", "/api/v1/views/{view_id}/tasks"): (on_view("GET", "/tasks"), 404),
+}
+BFLA |= {
+    ("GET", "/api/v1/workspaces/{workspace_id}/views"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/views", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/workspaces/{workspace_id}/views"): (
+        lambda t: (f"/api/v1/workspaces/{t.workspace_id}/views", _VIEW),
+        {"viewer": 403, "member": 201, "admin": 201, "owner": 201},
+    ),
+    ("GET", "/api/v1/views/{view_id}"): (lambda t: (f"/api/v1/views/{t.view_id}", None), ALL_200),
+    ("PATCH", "/api/v1/views/{view_id}"): (
+        lambda t: (f"/api/v1/views/{t.view_id}", {"name": f"by {t.role}"}),
+        ADMINS,
+    ),
+    ("DELETE", "/api/v1/views/{view_id}"): (
+        lambda t: (f"/api/v1/views/{t.view_id}", None),
+        {"viewer": 403, "member": 403, "admin": 204, "owner": 404},
+    ),
+    ("GET", "/api/v1/views/{view_id}/tasks"): (
+        lambda t: (f"/api/v1/views/{t.view_id}/tasks", None),
+        ALL_200,
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -1103,12 +1163,14 @@ def test_every_workspace_route_is_in_the_role_matrix() -> None:
         # A webhook, an invitation and a custom field belong to one workspace: its roles decide.
         "/api/v1/time-entries/",
         # A webhook and an invitation belong to one workspace: its roles decide.
+        # A webhook, an invitation and a saved view belong to one workspace: its roles decide.
         "/api/v1/webhooks/",
         "/api/v1/fields/",
         "/api/v1/invitations/",
         # A workflow state belongs to one project.
         "/api/v1/states/",
         "/api/v1/trash/",
+        "/api/v1/views/",
     )
     scoped = {r for r in id_routes() if r[1].startswith(tenant_scoped)} - COVERED_ELSEWHERE.keys()
     assert scoped == set(BFLA), sorted(scoped ^ set(BFLA))
@@ -1156,6 +1218,13 @@ async def build_team(client: httpx.AsyncClient) -> Team:
     )
     assert timer.status_code == 201, timer.text
     team.trashed_id = await trashed_task(client, project_id, people["owner"])
+    view = await client.post(
+        f"/api/v1/workspaces/{workspace_id}/views",
+        json=_VIEW,
+        headers=people["target"].headers,
+    )
+    assert view.status_code == 201, view.text
+    team.view_id = view.json()["id"]
     return team
 
 

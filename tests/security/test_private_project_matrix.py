@@ -53,6 +53,13 @@ WORKSPACE_LEVEL = {
     ("DELETE", "/api/v1/reports/{report_id}"),
     ("GET", "/api/v1/reports/{report_id}/run"),
     ("GET", "/api/v1/reports/{report_id}/deliveries"),
+    # Saved views: workspace-level; what a view's run lists is checked below.
+    ("GET", "/api/v1/workspaces/{workspace_id}/views"),
+    ("POST", "/api/v1/workspaces/{workspace_id}/views"),
+    ("GET", "/api/v1/views/{view_id}"),
+    ("PATCH", "/api/v1/views/{view_id}"),
+    ("DELETE", "/api/v1/views/{view_id}"),
+    ("GET", "/api/v1/views/{view_id}/tasks"),
     ("POST", "/api/v1/notifications/{notification_id}/read"),
     ("GET", "/api/v1/workspaces/{workspace_id}/fields"),
     ("POST", "/api/v1/workspaces/{workspace_id}/fields"),
@@ -166,6 +173,27 @@ async def test_lists_leave_a_private_project_out(client: httpx.AsyncClient) -> N
     assert [t["title"] for t in outsider_tasks.json()["items"]] == ["t in the open"]
     insider_tasks = await client.get("/api/v1/users/me/tasks", headers=insider.headers)
     assert [t["title"] for t in insider_tasks.json()["items"]] == ["t hidden"]
+    # A shared view runs as the list does for whoever runs it: hidden tasks left out, and a
+    # view of the private project itself is a 404 to those outside it.
+    views = f"/api/v1/workspaces/{world.workspace_id}/views"
+    everything = await client.post(
+        views, json={"name": "all", "shared": True}, headers=world.a.headers
+    )
+    private_only = await client.post(
+        views,
+        json={"name": "p", "filters": {"project_id": world.project_id}, "shared": True},
+        headers=world.a.headers,
+    )
+    assert everything.status_code == private_only.status_code == 201, private_only.text
+    run = f"/api/v1/views/{everything.json()['id']}/tasks?limit=100"
+    outsider_run = await client.get(run, headers=world.b.headers)
+    assert outsider_run.status_code == 200
+    assert hidden_task.json()["id"] not in outsider_run.text
+    assert not _mentions(outsider_run.json(), world)
+    assert hidden_task.json()["id"] in (await client.get(run, headers=world.a.headers)).text
+    hidden_run = f"/api/v1/views/{private_only.json()['id']}/tasks"
+    assert (await client.get(hidden_run, headers=world.b.headers)).status_code == 404
+    assert (await client.get(hidden_run, headers=insider.headers)).status_code == 200
 
 
 async def test_a_deleted_private_projects_trail_stays_hidden(client: httpx.AsyncClient) -> None:

@@ -173,3 +173,26 @@ def test_pydantic_v1_checks_are_where_the_guard_looks() -> None:
         assert callable(getattr(shared_module, name))
     for holder in private.PYDANTIC_V1_HOLDERS:
         importlib.import_module(holder)
+
+
+async def filters(
+    status: Annotated[list[str] | None, Query(max_length=2)] = None,
+    label: Annotated[str | None, Query(min_length=1)] = None,
+) -> tuple[list[str] | None, str | None]:
+    """A dependency of query parameters, as the task list's filters are."""
+    return status, label
+
+
+def test_query_parameters_are_read_from_the_dependency_tree() -> None:
+    assert private.query_parameters(filters) == {"status": True, "label": False}
+
+
+async def test_a_dependency_is_solved_from_a_query_string_as_fastapi_does() -> None:
+    value, errors = await private.solve_from_query(filters, b"status=a&status=b&label=x")
+    assert (value, errors) == ((["a", "b"], "x"), [])
+    value, errors = await private.solve_from_query(filters, b"status=a&status=b&status=c&label=")
+    assert value is None
+    assert sorted(tuple(error["loc"]) for error in errors) == [
+        ("query", "label"),
+        ("query", "status"),
+    ]

@@ -177,6 +177,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.tasks.bulk.routes",
         "smarttask.tasks.trash.routes",
         "smarttask.fields.routes",
+        "smarttask.views.routes",
         "smarttask.analysis.summary_routes",
         "smarttask.timetracking.routes",
         "smarttask.analytics.routes",

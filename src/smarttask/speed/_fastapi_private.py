@@ -4,9 +4,11 @@ HotRoute reads FastAPI's dependency tree (`Dependant`, `ModelField`) to solve re
 FastAPI would; the route index and the lazy routes read a request's route path as
 Starlette's routing does, and the route index runs a selected route with the scope
 FastAPI's routing would have given it; the pydantic v1 guard wraps two checks FastAPI
-keeps in `fastapi._compat`. None of that is a documented API, so nothing outside this module
-imports it, and tests/unit/test_fastapi_private.py checks the shape of everything here
-against the installed FastAPI and Starlette: a release that changes it fails that test.
+keeps in `fastapi._compat`; saved views (views/params.py) solve the task list's filter
+dependency from stored query parameters as FastAPI would. None of that is a documented
+API, so nothing outside this module imports it, and tests/unit/test_fastapi_private.py
+checks the shape of everything here against the installed FastAPI and Starlette: a
+release that changes it fails that test.
 
 FastAPI 0.128 keeps a dependant's classification and cache key as properties of
 `Dependant`; later releases (0.165 is the newest tried) compute them with functions of
@@ -20,8 +22,10 @@ here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 from collections.abc import Iterable, Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import routing as _fastapi_routing
@@ -30,9 +34,12 @@ from fastapi._compat import field_annotation_is_sequence as field_annotation_is_
 from fastapi._compat import get_missing_field_error as get_missing_field_error
 from fastapi.dependencies import models as _models
 from fastapi.dependencies.models import Dependant as Dependant
+from fastapi.dependencies.utils import get_dependant, get_flat_params, solve_dependencies
 from fastapi.dependencies.utils import get_validation_alias as get_validation_alias
+from fastapi.params import ParamTypes
 from fastapi.routing import APIRoute, APIRouter
 from starlette._utils import get_route_path as get_route_path
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Scope
 
@@ -290,3 +297,44 @@ def run_included(entry: BaseRoute, context: Any, scope: Scope, child_scope: Scop
     scope["route"] = route
     app: ASGIApp = context.app
     return app
+
+
+@functools.cache
+def _dependant_of(call: Any) -> Dependant:
+    """The dependency tree of a dependency, built once."""
+    return get_dependant(path="", call=call)
+
+
+def query_parameters(call: Any) -> dict[str, bool]:
+    """The query parameter names a dependency (and its sub-dependencies) reads, each with
+    whether it is repeatable (a list), as FastAPI's dependency tree has them."""
+    return {
+        field.alias: field_annotation_is_sequence(field.field_info.annotation)
+        for field in get_flat_params(_dependant_of(call))
+        if getattr(field.field_info, "in_", None) is ParamTypes.query
+    }
+
+
+async def solve_from_query(call: Any, query_string: bytes) -> tuple[Any, list[Any]]:
+    """Solve a dependency as FastAPI would for a GET request with this query string and no
+    path or headers: (its value, no errors) or (None, FastAPI's validation errors)."""
+    dependant = _dependant_of(call)
+    async with AsyncExitStack() as stack:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "headers": [],
+            "query_string": query_string,
+            "fastapi_inner_astack": stack,
+            "fastapi_function_astack": stack,
+        }
+        solved = await solve_dependencies(
+            request=Request(scope),
+            dependant=dependant,
+            async_exit_stack=stack,
+            embed_body_fields=False,
+        )
+        if solved.errors:
+            return None, list(solved.errors)
+        return await call(**solved.values), []

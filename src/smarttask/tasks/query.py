@@ -51,6 +51,10 @@ class TaskQuery:
         """Whether the fields' types must be looked up before the list runs."""
         return bool(self.field_params) or self.sort.startswith(FIELD_PREFIX)
 
+    # My tasks: the tasks assigned to this user in every workspace they are a member of
+    # (and in the projects they see there), instead of one workspace's or project's.
+    assigned_to: str | None = None
+
     @property
     def by_relevance(self) -> bool:
         """Full-text results without an explicit sort come by relevance."""

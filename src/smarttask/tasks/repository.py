@@ -103,19 +103,6 @@ async def list_tasks(
     return [(row[0], row[1], row[2]) for row in await session.execute(statement, params)]
 
 
-async def list_assigned(
-    session: AsyncSession, user_id: str, *, after: tuple[Any, str] | None, limit: int
-) -> list[tuple[Task, str, Any]]:
-    """A page of the user's open assigned tasks in their workspaces, soonest due first."""
-    statement = statements.assigned_page(None if after is None else after[0] is None)
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
-    if after is not None:
-        value, params["after_id"] = after
-        if value is not None:
-            params["after_value"] = value
-    return [(row[0], row[1], row[2]) for row in await session.execute(statement, params)]
-
-
 async def count_by_status(session: AsyncSession, project_id: str) -> dict[str, int]:
     """How many tasks of the project are in each status used (one grouped query)."""
     rows = await session.execute(statements.COUNTS_BY_STATUS, {"project_id": project_id})

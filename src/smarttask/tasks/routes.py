@@ -20,6 +20,7 @@ from smarttask.projects import service as projects
 from smarttask.speed.hotroute import hot_route
 from smarttask.tasks import field_lists, reads, related, service
 from smarttask.tasks.filters import Filters
+from smarttask.tasks.mine import my_query
 from smarttask.tasks.schemas import (
     DependencyCreate,
     TaskCounts,
@@ -115,10 +116,17 @@ async def count_project_tasks(project_id: Id, user: CurrentUser, session: Sessio
 
 @router.get("/users/me/tasks", response_model=Page[TaskRead], responses=problems(*_ERRORS, 422))
 async def list_my_tasks(
-    user: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+    user: CurrentUser,
+    session: SessionDep,
+    filters: Filters,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[TaskRead]:
-    """The caller's open tasks across their workspaces: overdue first, then by due date."""
-    return await service.list_assigned(session, user, cursor, limit)
+    """The caller's assigned tasks across their workspaces, with the task list's filters.
+
+    Without `status`: the open ones; without `sort` (or `q`): soonest due first.
+    """
+    return await service.list_page(session, my_query(filters, user.id, cursor), limit)
 
 
 @router.get(

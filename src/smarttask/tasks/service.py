@@ -24,7 +24,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks import field_lists, placing, recurring, repository
 from smarttask.tasks.bodies import ObjectValues, task_body
 from smarttask.tasks.models import Task
-from smarttask.tasks.query import TaskQuery, decode_position, encode_position
+from smarttask.tasks.query import TaskQuery, encode_position
 from smarttask.tasks.schemas import (
     Priority,
     Status,
@@ -112,29 +112,6 @@ async def list_page(session: AsyncSession, query: TaskQuery, limit: int) -> Page
             lambda part, n: repository.list_tasks(session, part, limit=n),
         ),
         lambda row: encode_position(query.cursor_tag, row[2], row[0].id),
-    )
-    items = await to_read(session, [(task, key) for task, key, _ in rows.items])
-    return Page(items=items, next_cursor=rows.next_cursor)
-
-
-# The order of the caller's assigned tasks: a project list's `sort=due_at` order (the
-# cursors are the same kind), undated last.
-_ASSIGNED_ORDER = "due_at"
-
-
-async def list_assigned(
-    session: AsyncSession, user: User, cursor: str | None, limit: int
-) -> Page[TaskRead]:
-    """The caller's open tasks (to do, in progress) in every workspace they are a member of.
-
-    Soonest due first, so overdue tasks lead; tasks without a due date come last. A task
-    still assigned to someone removed from its workspace is no longer theirs to see.
-    """
-    rows = await fetch_page(
-        decode_position(cursor, _ASSIGNED_ORDER),
-        limit,
-        lambda after, size: repository.list_assigned(session, user.id, after=after, limit=size),
-        lambda row: encode_position(_ASSIGNED_ORDER, row[2], row[0].id),
     )
     items = await to_read(session, [(task, key) for task, key, _ in rows.items])
     return Page(items=items, next_cursor=rows.next_cursor)

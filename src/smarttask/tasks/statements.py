@@ -43,7 +43,6 @@ from smarttask.projects.models import Project
 from smarttask.tasks.bodies import BODY_COLUMNS
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
-from smarttask.tasks.schemas import OPEN_STATUSES
 from smarttask.workflow.models import WorkflowState
 from smarttask.workspaces.access import project_role_sql, visible_project_sql, visible_to_sql
 from smarttask.workspaces.models import Membership
@@ -148,12 +147,15 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         tuple(found.shape for found in query.fields),
         query.sort_column,
         query.sort_nulls,
+        query.assigned_to is not None,
     )
 
 
 def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
     """The values bound to a page statement."""
-    params: dict[str, Any] = {"scope_id": query.project_id or query.workspace_id, "limit": limit}
+    params: dict[str, Any] = {"limit": limit}
+    if query.assigned_to is None:
+        params["scope_id"] = query.project_id or query.workspace_id
     for name, values in (
         ("status", query.statuses),
         ("priority", query.priorities),
@@ -179,6 +181,8 @@ def page_params(query: TaskQuery, limit: int) -> dict[str, Any]:
     params.update(field_sql.params(query.fields))
     if query.sort_field:
         params["sort_field"] = query.sort_field
+    if query.assigned_to is not None:
+        params["user_id"] = query.assigned_to
     return params
 
 
@@ -200,8 +204,15 @@ def page_statement(
     statement: Any = select(*columns).select_from(Task)
     if with_project:
         statement = statement.join(Project, Project.id == Task.project_id)
-    scope = Task.project_id if query.project_id else Task.workspace_id
-    statement = statement.where(scope == _typed("scope_id", Task.id))
+    if query.assigned_to is not None:
+        # My tasks: assigned to `:user_id`, in their workspaces and the projects they see.
+        assert with_project, "the project's visibility is on the joined project"
+        statement = statement.join(Membership, _membership(Task.workspace_id)).where(
+            Task.assignee_id == _typed("user_id", Task.assignee_id), visible_to_member()
+        )
+    else:
+        scope = Task.project_id if query.project_id else Task.workspace_id
+        statement = statement.where(scope == _typed("scope_id", Task.id))
     if query.statuses:
         statement = statement.where(_in(Task.status, "status", len(query.statuses)))
     if query.priorities:
@@ -404,30 +415,6 @@ def core_page(query: TaskQuery) -> AnySelect:
             _pages.clear()
         statement = _pages[shape] = project_page(query)
     return statement
-
-
-@lru_cache(maxsize=4)
-def assigned_page(after_null: bool | None) -> AnySelect:
-    """The open tasks assigned to `:user_id` in workspaces they are a member of: one page.
-
-    (task, project key, due date as `sort_value`), soonest due first (so overdue first),
-    undated last, then by id; `:limit` rows after (`:after_value`, `:after_id`) unless
-    `after_null` is None. Starts from the index on (assignee_id, status).
-    """
-    statement = (
-        select(Task, Project.key, Task.due_at.label("sort_value"))
-        .join(Project, Project.id == Task.project_id)
-        .join(Membership, _membership(Task.workspace_id))
-        .where(
-            Task.assignee_id == _typed("user_id", Task.assignee_id),
-            Task.status.in_(sorted(OPEN_STATUSES)),
-            visible_to_member(),
-        )
-    )
-    if after_null is not None:
-        statement = statement.where(_after(Task.due_at, after_null, False, True))
-    order = _ordering(Task.due_at, Task.id, False, True)
-    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 # (status, number of tasks) of the project `:project_id`, one row per status used.

@@ -1,0 +1,267 @@
+"""Saved views in the web app: a workspace's views, one page per view in its layout (a list
+table, a board by status, a month calendar by due date), "Save as view" from a task list's
+filters, and the controls that rename, re-lay-out, share and delete a view.
+
+Every route goes through `views.service` with the API's own schemas and rules, so a page
+refuses what the API refuses (a filter the lists refuse, sharing as a viewer).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+
+from smarttask.db.types import utcnow
+from smarttask.kit.pagination import Cursor
+from smarttask.kit.problems import PreconditionFailed, ProblemError
+from smarttask.kit.session import SessionDep
+from smarttask.tasks import service as tasks
+from smarttask.tasks.schemas import Status
+from smarttask.views import params, service
+from smarttask.views.models import SavedView
+from smarttask.views.schemas import Layout, ViewCreate, ViewUpdate
+from smarttask.web import forms
+from smarttask.web.deps import PageCaller
+from smarttask.web.layout import page
+from smarttask.web.pages.projects.cards import STATUS_LABELS, people_of
+from smarttask.web.pages.workspaces.common import WorkspaceId, access
+from smarttask.web.signin import WebCaller
+from smarttask.workspaces.access import WorkspaceAccess
+from smarttask.workspaces.roles import Role
+
+router = APIRouter(include_in_schema=False)
+ViewId = Annotated[str, Path(min_length=1, max_length=64)]
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+LIST_SIZE = 50
+# The board and the calendar show one page of the view's tasks, the most a list page holds.
+MANY = 100
+# Fields of the "Save as view" and edit forms that are the view's own, not list filters.
+_OWN = ("csrf_token", "name", "layout", "shared", "sort", "version")
+_SAVED = {
+    "created": "The view is saved.",
+    "updated": "The view is saved.",
+    "deleted": "The view is deleted.",
+}
+
+
+def _filters_of(form: Any) -> dict[str, str | list[str]]:
+    """The list filters a form sent: every field but the view's own, empty ones left out."""
+    found: dict[str, str | list[str]] = {}
+    for name in dict.fromkeys(form.keys()):
+        if name in _OWN:
+            continue
+        values = [str(v).strip() for v in form.getlist(name) if str(v).strip()]
+        if values:
+            several = len(values) > 1 or params.repeatable(name)
+            found[name] = values if several else values[0]
+    return found
+
+
+@router.get("/workspaces/{workspace_id}/views")
+async def views_page(
+    request: Request,
+    session: SessionDep,
+    caller: PageCaller,
+    workspace_id: WorkspaceId,
+    cursor: Cursor = None,
+) -> Response:
+    """The workspace's views the caller sees, and how to make one."""
+    found = await access(session, caller, workspace_id)
+    listed = await service.list_views(session, found, cursor, LIST_SIZE)
+    context = {
+        "workspace": found.workspace,
+        "views": listed,
+        "cursor": cursor,
+        "role": found.role,
+        "notice": _SAVED.get(request.query_params.get("saved", "")),
+    }
+    return await page(
+        request, session, caller, "views/list.html", context, workspace_id=found.workspace.id
+    )
+
+
+@router.post("/workspaces/{workspace_id}/views")
+async def save_view(
+    request: Request, session: SessionDep, caller: PageCaller, workspace_id: WorkspaceId
+) -> Response:
+    """Save a view from a task list's filters ("Save as view")."""
+    found = await access(session, caller, workspace_id)
+    form = await request.form()
+    values = {
+        "name": str(form.get("name", "")),
+        "layout": str(form.get("layout", "list")) or "list",
+        "shared": form.get("shared") == "on",
+        "sort": str(form.get("sort", "")).strip() or None,
+        "filters": _filters_of(form),
+    }
+    try:
+        body = forms.parse(ViewCreate, values)
+        view = await service.create(session, found, body)
+    except ProblemError as problem:
+        if problem.status not in (403, 422):
+            raise
+        context = {"workspace": found.workspace, "values": values, "problem": problem}
+        return await page(
+            request,
+            session,
+            caller,
+            "views/refused.html",
+            context,
+            workspace_id=found.workspace.id,
+            status=problem.status,
+        )
+    return RedirectResponse(f"/views/{view.id}?saved=created", status_code=303)
+
+
+def _month(month: str | None) -> date:
+    if month is None:
+        today = utcnow().date()
+        return today.replace(day=1)
+    year, number = month.split("-")
+    return date(int(year), int(number), 1)
+
+
+def _calendar_weeks(first: date, items: list[Any]) -> list[list[tuple[date | None, list[Any]]]]:
+    """The month as weeks (Monday first) of (day or None, that day's tasks)."""
+    by_day: dict[date, list[Any]] = {}
+    for task in items:
+        if task.due_at is not None:
+            by_day.setdefault(task.due_at.astimezone(UTC).date(), []).append(task)
+    weeks = calendar.Calendar().monthdayscalendar(first.year, first.month)
+    return [
+        [
+            (first.replace(day=d), by_day.get(first.replace(day=d), [])) if d else (None, [])
+            for d in week
+        ]
+        for week in weeks
+    ]
+
+
+@router.get("/views/{view_id}")
+async def view_page(
+    request: Request,
+    session: SessionDep,
+    caller: PageCaller,
+    view_id: ViewId,
+    cursor: Cursor = None,
+    month: Month = None,
+) -> Response:
+    """One view, in its layout."""
+    view, found = await service.load(session, caller.user, view_id)
+    return await _render(request, session, caller, view, found, cursor, month)
+
+
+async def _render(
+    request: Request,
+    session: AsyncSession,
+    caller: WebCaller,
+    view: SavedView,
+    found: WorkspaceAccess,
+    cursor: str | None,
+    month: str | None,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The view's page in its layout (with a refusal's message when there is one)."""
+    query = await service.query_of(session, found, view, cursor)
+    context: dict[str, Any] = {
+        "workspace": found.workspace,
+        "view": service.to_read(view),
+        "people": await people_of(session, found),
+        "statuses": STATUS_LABELS,
+        "may_change": view.owner_id == found.user.id or found.role.at_least(Role.ADMIN),
+        "may_share": found.role.at_least(Role.MEMBER),
+        "layouts": [layout.value for layout in Layout],
+        "notice": _SAVED.get(request.query_params.get("saved", "")),
+        "error": error,
+        "cursor": cursor,
+    }
+    if view.layout == Layout.CALENDAR.value:
+        first = _month(month)
+        following = (first + timedelta(days=32)).replace(day=1)
+        start = datetime(first.year, first.month, 1, tzinfo=UTC) - timedelta(microseconds=1)
+        end = datetime(following.year, following.month, 1, tzinfo=UTC)
+        query = replace(
+            query,
+            due_after=max(query.due_after, start) if query.due_after else start,
+            due_before=min(query.due_before, end) if query.due_before else end,
+            after=None,
+        )
+        found_page = await tasks.list_page(session, query, MANY)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        context |= {
+            "page": found_page,
+            "month": first,
+            "weeks": _calendar_weeks(first, found_page.items),
+            "previous_month": previous.strftime("%Y-%m"),
+            "next_month": following.strftime("%Y-%m"),
+            "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        }
+    elif view.layout == Layout.BOARD.value:
+        found_page = await tasks.list_page(session, query, MANY)
+        columns: dict[str, list[Any]] = {status.value: [] for status in Status}
+        for task in found_page.items:
+            columns[task.status.value].append(task)
+        context |= {"page": found_page, "columns": columns}
+    else:
+        context["page"] = await tasks.list_page(session, query, LIST_SIZE)
+    return await page(
+        request,
+        session,
+        caller,
+        "views/view.html",
+        context,
+        workspace_id=found.workspace.id,
+        status=status,
+    )
+
+
+@router.post("/views/{view_id}/edit")
+async def edit_view(
+    request: Request, session: SessionDep, caller: PageCaller, view_id: ViewId
+) -> Response:
+    """Rename the view, change its layout, share or unshare it (its owner, or an admin)."""
+    view, found = await service.load(session, caller.user, view_id)
+    form = await request.form()
+    try:
+        if str(form.get("version", "")) != str(view.version):
+            raise PreconditionFailed("The view was changed meanwhile; here it is as it is now.")
+        values = {
+            "name": str(form.get("name", "")),
+            "layout": str(form.get("layout", view.layout)),
+            "shared": form.get("shared") == "on",
+        }
+        await service.update(session, found, view, forms.parse(ViewUpdate, values))
+    except ProblemError as problem:
+        if problem.status not in (403, 412, 422):
+            raise
+        await session.refresh(view)
+        return await _render(
+            request,
+            session,
+            caller,
+            view,
+            found,
+            None,
+            None,
+            error=problem.detail,
+            status=problem.status,
+        )
+    return RedirectResponse(f"/views/{view_id}?saved=updated", status_code=303)
+
+
+@router.post("/views/{view_id}/delete")
+async def delete_view(session: SessionDep, caller: PageCaller, view_id: ViewId) -> Response:
+    """Delete the view; back to the workspace's views."""
+    view, found = await service.load(session, caller.user, view_id)
+    await service.delete(session, found, view)
+    return RedirectResponse(
+        f"/workspaces/{found.workspace.id}/views?saved=deleted", status_code=303
+    )
