@@ -271,3 +271,18 @@ async def test_field_changes_are_in_the_task_event(client: httpx.AsyncClient) ->
         "old": {flag["id"]: None},
         "new": {flag["id"]: True},
     }
+
+
+async def test_a_workspace_has_at_most_50_fields(client: httpx.AsyncClient) -> None:
+    """The 51st field is refused; deleting one makes room again."""
+    board = await new_board(client)
+    made = [await new_field(client, board, f"F{i}", "checkbox") for i in range(50)]
+    url = f"{API}/workspaces/{board.workspace_id}/fields"
+    body = {"name": "one too many", "type": "text"}
+    assert_problem(await client.post(url, json=body, headers=board.owner.headers), 422)
+    gone = await client.delete(f"{API}/fields/{made[0]['id']}", headers=board.owner.headers)
+    assert gone.status_code == 204
+    assert (await client.post(url, json=body, headers=board.owner.headers)).status_code == 201
+    pages = await walk(client, url, board.viewer.headers, limit=20)
+    assert len(pages) == 50
+    assert len({f["id"] for f in pages}) == 50

@@ -55,11 +55,13 @@ async def phased(
     fill the page, the tasks without one follow, by id (tasks/statements.py, `_by_field`).
     `fetch` may answer a row without a task (the fast path's empty page): it is counted.
     """
-    rows = await fetch(query, size)
-    if query.sort_column is None or query.sort_nulls or len(rows) >= size:
+    if query.sort_column is None:
+        return await fetch(query, size)
+    rows = await fetch(replace(query, page_size=size), size)
+    if query.sort_nulls or len(rows) >= size:
         return rows
-    rest = replace(query, sort_nulls=True, after=None)
-    return rows + await fetch(rest, size - len(rows))
+    rest = size - len(rows)
+    return rows + await fetch(replace(query, sort_nulls=True, after=None, page_size=rest), rest)
 
 
 def on_reader(reader: Reader) -> Fetch:

@@ -45,6 +45,9 @@ class TaskQuery:
     sort_column: str | None = None
     # Sorted by a field: the page's second phase, the tasks without a value (by id).
     sort_nulls: bool = False
+    # Sorted by a field: the page's LIMIT, written into the statement (not bound), so that
+    # PostgreSQL costs its generic plan right and reuses it instead of planning every call.
+    page_size: int | None = None
 
     @property
     def needs_fields(self) -> bool:

@@ -148,6 +148,7 @@ def page_shape(query: TaskQuery) -> tuple[Any, ...]:
         query.sort_column,
         query.sort_nulls,
         query.assigned_to is not None,
+        query.page_size,
     )
 
 
@@ -290,7 +291,8 @@ def _by_field(statement: Any, query: TaskQuery) -> AnySelect:
                 tuple_(value, key) < after if descending else tuple_(value, key) > after
             )
         order = [value.desc(), key.desc()] if descending else [value.asc(), key.asc()]
-    limit = bindparam("limit", type_=Integer)
+    size = query.page_size
+    limit = bindparam("limit", type_=Integer) if size is None else literal_column(str(int(size)))
     return statement.order_by(*order).limit(limit)  # type: ignore[no-any-return]
 
 
