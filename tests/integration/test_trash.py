@@ -358,3 +358,25 @@ async def test_the_daily_purge_removes_expired_trash_and_its_files(
     assert gone.status_code == 404
     await run_job(settings, "attachments.cleanup")
     assert not (storage_dir / board.workspace_id / file["id"]).exists()
+
+
+async def test_references_the_delete_only_cleared_come_back(client: httpx.AsyncClient) -> None:
+    """A notification about the task outlives the delete without it, and gets it back."""
+    board = await new_board(client)
+    task = await new_task(client, board, assignee_id=board.owner.id)
+
+    async def inbox() -> dict[str, str | None]:
+        found = await client.get("/api/v1/notifications", headers=board.owner.headers)
+        assert found.status_code == 200, found.text
+        return {n["id"]: n["task_id"] for n in found.json()["items"]}
+
+    [assigned] = (await inbox()).keys()
+    assert (await inbox())[assigned] == task["id"]
+    await client.delete(f"/api/v1/tasks/{task['id']}", headers=board.member.headers)
+    assert await inbox() == {assigned: None}
+    restored = await client.post(
+        f"/api/v1/tasks/{task['id']}/restore", headers=board.member.headers
+    )
+    assert restored.status_code == 200
+    # The old notification points at the task again (the restore, a creation, tells anew).
+    assert (await inbox())[assigned] == task["id"]
