@@ -70,6 +70,7 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "webhook_id": lambda t: t.extra["webhook_id"],
     "delivery_id": lambda t: t.extra["delivery_id"],
     "view_id": lambda t: t.extra["view_id"],
+    "state_id": lambda t: t.extra["state_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
 VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token", "provider": "github"}
@@ -128,6 +129,10 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/projects/{project_id}/settings/visibility": {"visibility": "private"},
     "/projects/{project_id}/members": {"user_id": "someone"},
     "/projects/{project_id}/members/{user_id}/remove": {},
+    # A project's workflow states (the tenant's "To do").
+    "/projects/{project_id}/states": {"name": "Hijack", "category": "todo"},
+    "/projects/{project_id}/states/{state_id}": {"name": "Hijacked"},
+    "/projects/{project_id}/states/{state_id}/delete": {},
     "/workspaces/{workspace_id}/reports": {
         "name": "Hijack",
         "visibility": "workspace",
@@ -393,6 +398,9 @@ async def _mail_links_and_hooks(
         )
         receiver.secrets.append(secret)
         http.headers.update(made.owner.headers)
+        states = await http.get(f"/api/v1/projects/{made.project_id}/states")
+        assert states.status_code == 200, states.text
+        made.extra["state_id"] = states.json()["items"][0]["id"]
         if "task.updated" in events:
             changed = await http.patch(f"/api/v1/tasks/{made.task_id}", json={"priority": "low"})
             assert changed.status_code == 200, changed.text

@@ -10,12 +10,19 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.tasks import Board, new_board, new_task
 
 CLIENTS = 8
 CARDS = 16
 SECONDS = 30
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """SQLite writers wait their turn longer: eight of them on a loaded machine."""
+    return {"db_statement_timeout": 30.0}
 
 
 async def _column(http: httpx.AsyncClient, board: Board) -> list[dict[str, Any]]:

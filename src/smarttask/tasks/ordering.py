@@ -64,7 +64,10 @@ async def _rank_between(
     elif after is not None and before is not None:
         if (after.rank, after.id) >= (before.rank, before.id):
             raise _invalid("before_id", "after_id must come before before_id in the column.")
-        low, high = after.rank, before.rank
+        # Right after `after`: a card moved in between since the client read the column
+        # keeps its own rank (never two cards on one rank).
+        following = await ordering_sql.next_in_column(session, project_id, state_id, after, task.id)
+        low, high = after.rank, following
     else:
         low, high = await ordering_sql.last_in_column(session, project_id, state_id, task.id), None
     if low is not None and high is not None and low >= high:
