@@ -93,8 +93,19 @@ async def test_create_read_update_delete_with_etags_and_a_trail(
     )
     entries = [e for e in trail.json()["items"] if e["entity_type"] == "saved_view"]
     assert [e["action"] for e in entries] == ["deleted", "updated", "created"]
-    assert entries[1]["changes"]["name"] == {"old": "Open bugs", "new": "Bugs"}
+    # Every member reads the workspace's trail: a personal view's values stay its owner's.
+    assert entries[1]["changes"]["name"] == {"old": "(personal view)", "new": "(personal view)"}
+    assert "Open bugs" not in trail.text
+    assert "bug" not in trail.text
+    assert entries[2]["changes"]["shared"] == {"old": None, "new": False}
     assert {e["actor_id"] for e in entries} == {board.member.id}
+
+    team = await _created(client, board, board.member, name="Team board", shared=True)
+    trail = await client.get(
+        f"{API}/workspaces/{board.workspace_id}/activity", headers=board.viewer.headers
+    )
+    created = [e for e in trail.json()["items"] if e["entity_id"] == team["id"]]
+    assert created[0]["changes"]["name"] == {"old": None, "new": "Team board"}
 
 
 async def test_personal_views_are_their_owners_and_shared_ones_everyones(

@@ -106,6 +106,24 @@ async def _checked(
         ) from missing
 
 
+# What the workspace's trail shows of a personal view's values: every member reads the trail,
+# and a personal view is its owner's alone (which fields changed stays visible).
+HIDDEN = "(personal view)"
+
+
+def _trail(
+    changes: dict[str, dict[str, Any]], old_personal: bool, new_personal: bool
+) -> dict[str, dict[str, Any]]:
+    """The changes as the trail keeps them: a personal view's values hidden."""
+    return {
+        field: {
+            "old": HIDDEN if old_personal and field != "shared" else change["old"],
+            "new": HIDDEN if new_personal and field != "shared" else change["new"],
+        }
+        for field, change in changes.items()
+    }
+
+
 def _may_share(access: WorkspaceAccess) -> None:
     if not access.role.at_least(Role.MEMBER):
         raise Forbidden("Sharing a view needs the member role or higher in this workspace.")
@@ -139,7 +157,7 @@ async def create(session: AsyncSession, access: WorkspaceAccess, body: ViewCreat
         action="created",
         entity_type=ENTITY,
         entity_id=view.id,
-        changes=activity.snapshot(_values(view)),
+        changes=_trail(activity.snapshot(_values(view)), False, not view.shared),
     )
     return view
 
@@ -193,7 +211,7 @@ async def update(
     sort = body.sort if "sort" in sent else view.sort
     if "filters" in sent or "sort" in sent:
         await _checked(session, access, filters, sort)
-    before = _values(view)
+    before, was_personal = _values(view), not view.shared
     if "filters" in sent and body.filters is not None:
         view.filters = dict(body.filters)
     if "sort" in sent:
@@ -215,7 +233,7 @@ async def update(
             action="updated",
             entity_type=ENTITY,
             entity_id=view.id,
-            changes=changes,
+            changes=_trail(changes, was_personal, not view.shared),
         )
     return view
 
@@ -230,7 +248,7 @@ async def delete(session: AsyncSession, access: WorkspaceAccess, view: SavedView
         action="deleted",
         entity_type=ENTITY,
         entity_id=view.id,
-        changes=activity.removal(_values(view)),
+        changes=_trail(activity.removal(_values(view)), not view.shared, False),
     )
     await repository.remove(session, view.id)
     session.expunge(view)
