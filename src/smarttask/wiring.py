@@ -125,6 +125,12 @@ DOMAINS: tuple[Domain, ...] = (
     domain("webhooks", ("routes", "workspaces/*/webhooks", "webhooks"), jobs=True, reacts=True),
     domain("calendar", ("routes", "users/me/calendar-feed"), pages=(("feed_routes", "calendar"),)),
     domain("exports", ("routes", "users/me/export"), jobs=True),
+    domain(
+        "imports",
+        ("routes", "projects/*/export", "projects/*/import", "projects/*/imports", "imports"),
+        jobs=True,
+        cli=True,
+    ),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(
