@@ -23,7 +23,13 @@ from smarttask.accounts.service import normalize_email
 from smarttask.comments import service as comments
 from smarttask.comments.schemas import CommentCreate
 from smarttask.imports import repository
-from smarttask.imports.ir import ImportedProject, ImportedTask, Mapping, Refusal
+from smarttask.imports.ir import (
+    ImportedComment,
+    ImportedProject,
+    ImportedTask,
+    Mapping,
+    Refusal,
+)
 from smarttask.kit.problems import ValidationFailed
 from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
@@ -117,12 +123,21 @@ def _ordered(parsed: ImportedProject, report: Report) -> list[ImportedTask]:
 
 class _Applier:
     def __init__(
-        self, session: AsyncSession, user: User, project: Project, parsed: ImportedProject
+        self,
+        session: AsyncSession,
+        user: User,
+        project: Project,
+        parsed: ImportedProject,
+        created: dict[str, Task] | None = None,
     ) -> None:
         self.session, self.user, self.project = session, user, project
+        self.parsed = parsed
         self.report = Report(mapped=list(parsed.mapped), refused=list(parsed.refused))
         self.members: dict[str, str] = {}
-        self.created: dict[str, Task] = {}
+        # Imported tasks by ref; shared by the projects of a workspace's import.
+        self.created: dict[str, Task] = {} if created is None else created
+        self.ordered: list[ImportedTask] = []
+        self.existing: set[str] = set()
 
     def map(self, source: str, target: str) -> None:
         if not any(m.source == source and m.target == target for m in self.report.mapped):
@@ -131,8 +146,9 @@ class _Applier:
     def refuse(self, item: str, reason: str) -> None:
         self.report.refused.append(Refusal(item, reason))
 
-    async def run(self, parsed: ImportedProject) -> Report:
-        ordered = _ordered(parsed, self.report)
+    async def create_all(self) -> None:
+        """Create the tasks and their comments (the first pass)."""
+        ordered = self.ordered = _ordered(self.parsed, self.report)
         emails = {
             normalize_email(e)
             for t in ordered
@@ -142,19 +158,22 @@ class _Applier:
         workspace_id = self.project.workspace_id
         self.members = await repository.members_by_email(self.session, workspace_id, emails)
         keys = {name.strip().casefold() for t in ordered for name in t.labels if name.strip()}
-        existing = await repository.existing_label_keys(self.session, workspace_id, keys)
+        self.existing = await repository.existing_label_keys(self.session, workspace_id, keys)
         for task in ordered:
             await self._create(task)
-        for task in ordered:
+
+    async def link_all(self) -> Report:
+        """Add the dependencies (the second pass, once every task exists); the report."""
+        for task in self.ordered:
             await self._link(task)
         used = {
             name.strip().casefold()
-            for t in ordered
+            for t in self.ordered
             if t.ref in self.created
             for name in t.labels
             if name.strip()
         }
-        self.report.created.labels = len(used - existing)
+        self.report.created.labels = len(used - self.existing)
         return self.report
 
     def _member(self, email: str | None, what: str) -> str | None:
@@ -201,7 +220,7 @@ class _Applier:
             await self._comment(task, created, index, comment.body, comment)
 
     async def _comment(
-        self, task: ImportedTask, created: Task, index: int, body: str, source: Any
+        self, task: ImportedTask, created: Task, index: int, body: str, source: ImportedComment
     ) -> None:
         try:
             text = CommentCreate.model_validate({"body": body}).body
@@ -238,4 +257,16 @@ async def apply(
     session: AsyncSession, user: User, project: Project, parsed: ImportedProject
 ) -> Report:
     """Write the parsed file into the project as `user`; the report of what happened."""
-    return await _Applier(session, user, project, parsed).run(parsed)
+    return (await apply_many(session, user, [(project, parsed)]))[0]
+
+
+async def apply_many(
+    session: AsyncSession, user: User, parts: list[tuple[Project, ImportedProject]]
+) -> list[Report]:
+    """Write several projects' files, their tasks' refs shared (a workspace's import:
+    dependencies may cross projects); a report per project."""
+    created: dict[str, Task] = {}
+    appliers = [_Applier(session, user, p, parsed, created) for p, parsed in parts]
+    for one in appliers:
+        await one.create_all()
+    return [await one.link_all() for one in appliers]

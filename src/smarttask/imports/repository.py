@@ -172,3 +172,33 @@ async def members_with_email(session: AsyncSession, workspace_id: str) -> list[t
         .order_by(User.email)
     )
     return [(email or "", role) for email, role in await session.execute(statement)]
+
+
+async def label_names(session: AsyncSession, workspace_id: str) -> list[str]:
+    """Every label name of a workspace."""
+    statement = select(Label.name).where(Label.workspace_id == workspace_id).order_by(Label.name)
+    return list((await session.execute(statement)).scalars())
+
+
+async def first_owner(session: AsyncSession, workspace_id: str) -> User | None:
+    """The workspace's earliest owner."""
+    statement = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id, Membership.role == "owner")
+        .order_by(Membership.created_at)
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    """The user with this (stored-form) email."""
+    statement = select(User).where(User.email == email)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def is_member(session: AsyncSession, workspace_id: str, email: str) -> bool:
+    """Whether the user with this email is a member of the workspace."""
+    found = await members_by_email(session, workspace_id, [email])
+    return bool(found)
