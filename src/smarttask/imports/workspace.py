@@ -113,7 +113,7 @@ async def load(
         actor, workspace_id = owner, made.id
     access = await require_role(session, actor, workspace_id, Role.ADMIN)
     for member in document.get("members") or []:
-        if not isinstance(member, dict) or member.get("role") == "owner":
+        if not isinstance(member, dict) or member.get("role") not in tuple(Role):
             continue
         email = str(member.get("email") or "")
         user = await repository.user_by_email(session, email) if email else None
