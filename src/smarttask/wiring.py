@@ -161,6 +161,7 @@ DOMAINS: tuple[Domain, ...] = (
             ),
             ("pages.reports", "workspaces/*/reports", "reports"),
             ("pages.workspaces", "workspaces"),
+            ("pages.imports", "projects/*/import", "projects/*/export"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.tasks", "tasks"),
             ("pages.profile", "profile"),

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from smarttask.accounts.models import User
 from smarttask.db.types import utcnow
+from smarttask.events import outbox
 from smarttask.imports import applier, repository
 from smarttask.imports.formats.detect import parse
 from smarttask.imports.ir import FormatError
@@ -23,6 +26,8 @@ from smarttask.workspaces.access import require_project_role
 from smarttask.workspaces.roles import Role
 
 log = logging.getLogger("smarttask.imports")
+# On the importing user's own live stream: the import page refreshes its status.
+FINISHED = "import.finished"
 STOPPED = "The import stopped before it finished; nothing of it was imported."
 
 
@@ -45,8 +50,11 @@ async def run(ctx: JobContext, import_id: str) -> None:
     user = await session.get(User, row.user_id) if row.user_id else None
     project = await projects.get(session, row.project_id)
     if user is None or project is None:
-        await repository.finish(session, import_id, FAILED, utcnow(), error="The user is gone.")
+        await repository.finish(
+            session, import_id, FAILED, utcnow(), error="The project or its importer is gone."
+        )
         return
+    user_id, project_id = user.id, project.id  # kept through a rollback
     try:
         await require_project_role(
             session, user, project.workspace_id, project.id, Role.MEMBER, missing=STOPPED
@@ -55,6 +63,7 @@ async def run(ctx: JobContext, import_id: str) -> None:
     except (ProblemError, FormatError) as error:
         reason = error.detail if isinstance(error, ProblemError) else str(error)
         await repository.finish(session, import_id, FAILED, utcnow(), error=reason[:500])
+        _announce(session, user_id, project_id, import_id, FAILED)
         return
     try:
         report = await applier.apply(session, user, project, parsed)
@@ -62,5 +71,20 @@ async def run(ctx: JobContext, import_id: str) -> None:
         log.exception("import failed", extra={"import_id": import_id})
         await session.rollback()
         await repository.finish(session, import_id, FAILED, utcnow(), error=STOPPED)
+        _announce(session, user_id, project_id, import_id, FAILED)
         return
     await repository.finish(session, import_id, DONE, utcnow(), report=report.as_json())
+    _announce(session, user_id, project_id, import_id, DONE)
+
+
+def _announce(
+    session: AsyncSession, user_id: str, project_id: str, import_id: str, status: str
+) -> None:
+    """Tell the importing user's pages that the import ended (with the job's commit)."""
+    outbox.emit(
+        session,
+        FINISHED,
+        {"import": {"id": import_id, "project_id": project_id, "status": status}},
+        workspace_id=None,
+        stream=outbox.user_stream(user_id),
+    )
