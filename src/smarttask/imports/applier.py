@@ -82,7 +82,7 @@ def _reason(error: ValidationError | ValidationFailed) -> str:
 
 
 def _ordered(parsed: ImportedProject, report: Report) -> list[ImportedTask]:
-    """The tasks, each parent before its subtasks; duplicates and orphans refused."""
+    """The tasks, each parent before its subtasks; duplicates, orphans and cycles refused."""
     by_ref: dict[str, ImportedTask] = {}
     for task in parsed.tasks:
         if task.ref in by_ref:
@@ -92,32 +92,38 @@ def _ordered(parsed: ImportedProject, report: Report) -> list[ImportedTask]:
     ordered: list[ImportedTask] = []
     placed: set[str] = set()
     refused: set[str] = set()
-
-    def place(task: ImportedTask, seen: tuple[str, ...]) -> bool:
-        if task.ref in placed:
-            return True
-        if task.ref in refused:
-            return False
-        parent = task.parent_ref
-        if parent is not None:
-            if parent in seen:
+    for task in by_ref.values():
+        # Walk up to the first placed (or top-level) ancestor, then place downwards.
+        chain: list[ImportedTask] = []
+        seen: set[str] = set()
+        current: ImportedTask | None = task
+        reason = ""
+        while current is not None and current.ref not in placed:
+            if current.ref in refused:
+                reason = "its parent is not imported"
+                break
+            if current.ref in seen:
                 reason = "its parents form a cycle"
+                break
+            seen.add(current.ref)
+            chain.append(current)
+            parent = current.parent_ref
+            if parent is None:
+                current = None
             elif parent not in by_ref:
                 reason = f"its parent {parent!r} is not in the file"
-            elif place(by_ref[parent], (*seen, task.ref)):
-                reason = ""
+                break
             else:
-                reason = f"its parent {parent!r} is not imported"
-            if reason:
-                refused.add(task.ref)
-                report.refused.append(Refusal(task.origin, reason))
-                return False
-        placed.add(task.ref)
-        ordered.append(task)
-        return True
-
-    for task in by_ref.values():
-        place(task, ())
+                current = by_ref[parent]
+        if reason:
+            for failed in chain:
+                if failed.ref not in refused:
+                    refused.add(failed.ref)
+                    report.refused.append(Refusal(failed.origin, reason))
+            continue
+        for ready in reversed(chain):
+            placed.add(ready.ref)
+            ordered.append(ready)
     return ordered
 
 

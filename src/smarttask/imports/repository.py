@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from smarttask.accounts.models import User
 from smarttask.comments.models import Comment
@@ -23,11 +24,13 @@ async def add(session: AsyncSession, row: ProjectImport) -> None:
     await session.flush()
 
 
-async def get(session: AsyncSession, import_id: str, *, lock: bool = False) -> ProjectImport | None:
-    """One import (locked for the job that runs it, where the database can)."""
+async def get(
+    session: AsyncSession, import_id: str, *, content: bool = False
+) -> ProjectImport | None:
+    """One import; its file's bytes only when asked for (the job's read)."""
     statement = select(ProjectImport).where(ProjectImport.id == import_id)
-    if lock:
-        statement = statement.with_for_update()
+    if not content:
+        statement = statement.options(defer(ProjectImport.content))
     return (await session.execute(statement)).scalar_one_or_none()
 
 
@@ -35,7 +38,11 @@ async def list_for_project(
     session: AsyncSession, project_id: str, after: tuple[datetime, str] | None, limit: int
 ) -> Sequence[ProjectImport]:
     """A project's imports, newest first, after a keyset position."""
-    statement = select(ProjectImport).where(ProjectImport.project_id == project_id)
+    statement = (
+        select(ProjectImport)
+        .options(defer(ProjectImport.content))
+        .where(ProjectImport.project_id == project_id)
+    )
     if after is not None:
         statement = statement.where(
             tuple_(ProjectImport.created_at, ProjectImport.id) < tuple_(*after)

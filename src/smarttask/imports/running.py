@@ -44,7 +44,7 @@ async def run(ctx: JobContext, import_id: str) -> None:
     if not await _mark_running(ctx, import_id):
         return
     session = ctx.session
-    row = await repository.get(session, import_id)
+    row = await repository.get(session, import_id, content=True)
     if row is None or row.content is None:
         return
     user = await session.get(User, row.user_id) if row.user_id else None
