@@ -108,13 +108,16 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current VmRSS
 
 
+async def _login(http: httpx.AsyncClient) -> dict[str, str]:
+    body = {"email": "bench@example.com", "password": PASSWORD}
+    login = await http.post("/api/v1/auth/login", json=body)
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 async def _setup(http: httpx.AsyncClient) -> tuple[dict[str, str], str]:
     body = {"email": "bench@example.com", "password": PASSWORD, "name": "Bench"}
     assert (await http.post("/api/v1/auth/register", json=body)).status_code == 201
-    login = await http.post(
-        "/api/v1/auth/login", json={"email": body["email"], "password": PASSWORD}
-    )
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = await _login(http)
     made = await http.post("/api/v1/workspaces", json={"name": "Bench"}, headers=headers)
     return headers, str(made.json()["id"])
 
@@ -173,6 +176,7 @@ async def run(args: argparse.Namespace) -> None:
             peak = _rss_kib("VmHWM") - before
             traced_peak = tracemalloc.get_traced_memory()[1] if traced else 0
             tracemalloc.stop()
+            headers = await _login(http)  # the access token may have expired meanwhile
             finished = (await http.get(location, headers=headers)).json()
             assert finished["status"] == "done", finished
             results.append((key, seconds, {"rss": peak, "py": traced_peak, **finished["report"]}))
