@@ -61,22 +61,10 @@ async def export_project(
     status_code=202,
     response_model=ImportRead,
     responses=problems(*_ERRORS, 403, 409, 413, 415, 422),
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-            "required": True,
-        }
-    },
+    description="The file is the body: `multipart/form-data` with the field `file`, or the "
+    "raw file as `text/csv` or `application/json` (at most 20 MiB). It is read as a file, "
+    "not as a JSON body: its format is detected (smarttask CSV or JSON, Todoist CSV, Trello "
+    "JSON) and a job imports it (docs/import-export.md).",
 )
 async def import_file(
     project_id: ProjectId,

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 from smarttask.imports.limits import MAX_UPLOAD_BYTES
 from smarttask.kit.problems import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
-RAW_TYPES = ("text/csv", "application/json", "text/plain")
+RAW_TYPES = ("text/csv", "application/json")
 
 
 def _too_large() -> PayloadTooLarge:
