@@ -118,6 +118,8 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/projects/{project_id}/settings/visibility": {"visibility": "private"},
     "/projects/{project_id}/members": {"user_id": "someone"},
     "/projects/{project_id}/members/{user_id}/remove": {},
+    # A project's import: a file upload (multipart); refused before the file is read.
+    "/projects/{project_id}/import": {},
     "/workspaces/{workspace_id}/reports": {
         "name": "Hijack",
         "visibility": "workspace",

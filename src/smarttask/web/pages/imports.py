@@ -111,7 +111,7 @@ async def import_status(
     session: SessionDep,
     caller: PageCaller,
     project_id: Id,
-    shown: str = Query(alias="import", min_length=1, max_length=64),
+    shown: str | None = Query(default=None, alias="import", max_length=64),
 ) -> Response:
     """One import's status and report alone (htmx refreshes it when the import ends)."""
     project, _ = await members.open_project(session, caller.user, project_id, Role.VIEWER)
