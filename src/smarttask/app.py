@@ -15,6 +15,7 @@ from smarttask import __version__
 from smarttask.accounts.components import AuthComponents
 from smarttask.adapters.storage.local import TRANSFER_PATH
 from smarttask.health.routes import router as health_router
+from smarttask.imports.limits import MAX_UPLOAD_BYTES, UPLOAD_PATHS
 from smarttask.kit.errors import install_exception_handlers
 from smarttask.kit.middleware import EdgeMiddleware
 from smarttask.kit.openapi_problems import install_problem_responses
@@ -44,6 +45,8 @@ UNREPLAYABLE_PREFIXES = (
 )
 # The local store's upload URLs take raw bodies of any size: the JSON body limit skips them.
 RAW_BODY_PREFIXES = (TRANSFER_PATH,)
+# File uploads with a body limit of their own (and any media type): project imports.
+UPLOADS = ((UPLOAD_PATHS, MAX_UPLOAD_BYTES),)
 
 
 async def idempotency_principal(scope: Scope) -> str | None:
@@ -157,6 +160,7 @@ def create_app(
         retry_after=settings.retry_after_seconds,
         max_bytes=settings.max_body_bytes,
         raw_body_prefixes=RAW_BODY_PREFIXES,
+        uploads=UPLOADS,
         page_csp=content_security_policy(settings),
         cors={
             "allow_origins": list(settings.cors_origins),

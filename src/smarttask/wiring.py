@@ -138,6 +138,12 @@ DOMAINS: tuple[Domain, ...] = (
     domain("webhooks", ("routes", "workspaces/*/webhooks", "webhooks"), jobs=True, reacts=True),
     domain("calendar", ("routes", "users/me/calendar-feed"), pages=(("feed_routes", "calendar"),)),
     domain("exports", ("routes", "users/me/export"), jobs=True),
+    domain(
+        "imports",
+        ("routes", "projects/*/export", "projects/*/import", "projects/*/imports", "imports"),
+        jobs=True,
+        cli=True,
+    ),
     domain("counters", ("routes", "counters")),
     domain("attachments", ("routes", "tasks/*/attachments", "attachments", "storage"), jobs=True),
     domain(
@@ -171,6 +177,7 @@ DOMAINS: tuple[Domain, ...] = (
             ("pages.trash", "workspaces/*/trash", "trash"),
             ("pages.views", "workspaces/*/views", "views"),
             ("pages.workspaces", "workspaces"),
+            ("pages.imports", "projects/*/import", "projects/*/export"),
             ("pages.projects", "projects", "tasks/*/move"),
             ("pages.planning", "tasks/*/time", "tasks/*/repeat"),
             ("pages.tasks", "tasks"),

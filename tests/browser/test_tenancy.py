@@ -133,6 +133,8 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/projects/{project_id}/states": {"name": "Hijack", "category": "todo"},
     "/projects/{project_id}/states/{state_id}": {"name": "Hijacked"},
     "/projects/{project_id}/states/{state_id}/delete": {},
+    # A project's import: a file upload (multipart); refused before the file is read.
+    "/projects/{project_id}/import": {},
     "/workspaces/{workspace_id}/reports": {
         "name": "Hijack",
         "visibility": "workspace",

@@ -29,6 +29,7 @@ from sqlalchemy import func, literal, select, union_all
 
 from smarttask.app import UNREPLAYABLE_PREFIXES, create_app
 from smarttask.db.registry import Base
+from smarttask.imports.limits import MAX_UPLOAD_BYTES, UPLOAD_PATHS
 from smarttask.kit.schemas import InputSchema
 from smarttask.speed._fastapi_private import api_routes
 from tests.support import make_settings
@@ -558,7 +559,9 @@ class Fuzz:
                 op = Operation(method.upper(), path, {}, {}, dict)
                 names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
                 url = path.format(**{name: ids.get(name, dummy) for name in names})
-                big = b"[" + b"0," * (MAX_BODY // 2) + b"0]"
+                # A file upload (a project import) has a limit of its own.
+                limit = MAX_UPLOAD_BYTES if UPLOAD_PATHS.match(url) else MAX_BODY
+                big = b"[" + b"0," * (limit // 2) + b"0]"
                 json_type = {"content-type": "application/json"}
                 cases = [
                     Case("transport.bodyless", "over the limit", big, json_type, 413),

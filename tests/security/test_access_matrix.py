@@ -61,6 +61,7 @@ class World:
     state_id: str = ""
     time_entry_id: str = ""
     trashed_id: str = ""
+    import_id: str = ""
 
 
 async def build_world(client: httpx.AsyncClient) -> World:
@@ -80,6 +81,7 @@ async def build_world(client: httpx.AsyncClient) -> World:
     world.task_id, world.comment_id = await task_with_comment(client, project_id, a)
     world.delivery_id = await first_delivery(client, world.webhook_id, a)
     world.invitation_id = await new_invitation(client, workspace_id, a)
+    world.import_id = await new_import(client, project_id, a)
     # The member assigns A a task: A is told (never the one who acted).
     assigned = await client.post(
         f"/api/v1/projects/{project_id}/tasks",
@@ -154,6 +156,19 @@ async def task_with_comment(
     return task.json()["id"], comment.json()["id"]
 
 
+# A file to import: smarttask's own JSON, with no task.
+EMPTY_IMPORT = {"format": "smarttask/1", "tasks": []}
+
+
+async def new_import(client: httpx.AsyncClient, project_id: str, by: Account) -> str:
+    """An import of an empty file into the project; its id."""
+    response = await client.post(
+        f"/api/v1/projects/{project_id}/import", json=EMPTY_IMPORT, headers=by.headers
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
 async def new_project(client: httpx.AsyncClient, workspace_id: str, owner: Account) -> str:
     """A project in the workspace; its id."""
     response = await client.post(
@@ -185,6 +200,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
             delivery_id=world.delivery_id,
             invitation_id=world.invitation_id,
             notification_id=world.notification_id,
+            import_id=world.import_id,
             state_id=world.state_id,
             entry_id=world.time_entry_id,
             trashed_id=world.trashed_id,
@@ -316,6 +332,19 @@ BOLA: dict[tuple[str, str], tuple[Call, int]] = {
         call("DELETE", "/api/v1/users/me/tokens/{token_id}"),
         404,
     ),
+    ("GET", "/api/v1/projects/{project_id}/export"): (
+        call("GET", "/api/v1/projects/{project_id}/export"),
+        404,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/import"): (
+        call("POST", "/api/v1/projects/{project_id}/import", EMPTY_IMPORT),
+        404,
+    ),
+    ("GET", "/api/v1/projects/{project_id}/imports"): (
+        call("GET", "/api/v1/projects/{project_id}/imports"),
+        404,
+    ),
+    ("GET", "/api/v1/imports/{import_id}"): (call("GET", "/api/v1/imports/{import_id}"), 404),
     # Instance-administrator routes: a plain user is refused by function, not by object.
     ("GET", "/api/v1/users/{user_id}"): (call("GET", "/api/v1/users/{user_id}"), 403),
     ("PATCH", "/api/v1/users/{user_id}"): (
@@ -447,6 +476,7 @@ class Team:
     time_entry_id: str = ""
     trashed_id: str = ""
     view_id: str = ""
+    import_id: str = ""
     role: str = "viewer"
 
 
@@ -1154,6 +1184,26 @@ BFLA |= {
 }
 
 
+BFLA |= {
+    ("GET", "/api/v1/projects/{project_id}/export"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/export", None),
+        ALL_200,
+    ),
+    ("POST", "/api/v1/projects/{project_id}/import"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/import", EMPTY_IMPORT),
+        {"viewer": 403, "member": 202, "admin": 202, "owner": 202},
+    ),
+    ("GET", "/api/v1/projects/{project_id}/imports"): (
+        lambda t: (f"/api/v1/projects/{t.project_id}/imports", None),
+        ALL_200,
+    ),
+    ("GET", "/api/v1/imports/{import_id}"): (
+        lambda t: (f"/api/v1/imports/{t.import_id}", None),
+        ALL_200,
+    ),
+}
+
+
 def test_every_workspace_route_is_in_the_role_matrix() -> None:
     tenant_scoped = (
         "/api/v1/workspaces/",
@@ -1167,6 +1217,7 @@ def test_every_workspace_route_is_in_the_role_matrix() -> None:
         "/api/v1/webhooks/",
         "/api/v1/fields/",
         "/api/v1/invitations/",
+        "/api/v1/imports/",
         # A workflow state belongs to one project.
         "/api/v1/states/",
         "/api/v1/trash/",
@@ -1189,6 +1240,7 @@ async def build_team(client: httpx.AsyncClient) -> Team:
     team = Team(workspace_id, project_id, people)
     team.webhook_id = await new_webhook(client, workspace_id, people["owner"])
     team.invitation_id = await new_invitation(client, workspace_id, people["owner"])
+    team.import_id = await new_import(client, project_id, people["member"])
     team.field_id = await new_field(client, workspace_id, people["owner"])
     team.task_id, team.comment_id = await task_with_comment(client, project_id, people["member"])
     team.delivery_id = await first_delivery(client, team.webhook_id, people["owner"])

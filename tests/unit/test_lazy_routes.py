@@ -187,6 +187,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.webhooks.routes",
         "smarttask.calendar.routes",
         "smarttask.exports.routes",
+        "smarttask.imports.routes",
     )
     pages_pending = set(routers.pending) - api_modules
     assert pages_pending == {r.module for r in app_routers() if r.prefix is not None}

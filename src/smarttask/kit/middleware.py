@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -101,13 +102,14 @@ class EdgeMiddleware:
         retry_after: int,
         max_bytes: int,
         raw_body_prefixes: Iterable[str] = (),
+        uploads: Iterable[tuple[re.Pattern[str], int]] = (),
         cors: Mapping[str, Any],
         page_csp: str | None = None,
     ) -> None:
         self.app = app
         self.retry_after = retry_after
         self.body_checked = BodyLimitMiddleware(
-            app, max_bytes=max_bytes, raw_body_prefixes=raw_body_prefixes
+            app, max_bytes=max_bytes, raw_body_prefixes=raw_body_prefixes, uploads=uploads
         )
         self.cors_checked = PreflightCORSMiddleware(self.body_checked, **cors)
         self.api_headers = _security_headers(_API_CSP, hsts=hsts)
@@ -241,11 +243,21 @@ class BodyLimitMiddleware:
     """Refuses bodies over the limit (413) and non-JSON bodies on the API (415)."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, raw_body_prefixes: Iterable[str] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        raw_body_prefixes: Iterable[str] = (),
+        uploads: Iterable[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.raw_body_prefixes = tuple(raw_body_prefixes)
+        # File uploads (paths matching a pattern): a limit of their own, any media type.
+        self.uploads = tuple(uploads)
+
+    def _upload_limit(self, path: str) -> int | None:
+        return next((limit for pattern, limit in self.uploads if pattern.match(path)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared size and type, then count the bytes as they arrive."""
@@ -257,15 +269,18 @@ class BodyLimitMiddleware:
         raw_allowed = (
             scope["path"].startswith(self.raw_body_prefixes) if self.raw_body_prefixes else False
         )
+        upload = self._upload_limit(scope["path"]) if self.uploads else None
+        limit = self.max_bytes if upload is None else upload
         if not raw_allowed:
-            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-                await self._refuse(scope, receive, send, self._too_large())
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                await self._refuse(scope, receive, send, self._too_large(limit))
                 return
             has_body = (declared not in (None, "0")) or "chunked" in headers.get(
                 "transfer-encoding", ""
             )
             if (
                 has_body
+                and upload is None
                 and scope["path"].startswith("/api/")
                 and not _is_json(headers.get("content-type", ""))
             ):
@@ -282,15 +297,15 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing unchanged.
-                    raise HTTPException(413, self._too_large().detail)
+                    raise HTTPException(413, self._too_large(limit).detail)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The body is larger than the limit of {self.max_bytes} bytes.")
+    def _too_large(self, limit: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The body is larger than the limit of {limit} bytes.")
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, problem: Exception) -> None:

@@ -1,0 +1,169 @@
+"""smarttask's own formats, `smarttask/1`: a project as JSON, or its tasks as CSV rows.
+
+JSON: `{"format": "smarttask/1", "project": {name, key, description}, "tasks": [task]}`;
+CSV: one row per task under `CSV_HEADER`, every row saying `smarttask/1` in `format`.
+A task is `{ref, title, description, status, priority, labels, assignee_email, due_at,
+estimate_minutes, parent, depends_on, comments: [{author_email, body, created_at}]}`,
+where `ref` (the task's key, e.g. `WEB-12`) is what `parent` and `depends_on` name.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from smarttask.imports.formats.common import csv_rows, read_rows, timestamp
+from smarttask.imports.ir import FormatError, ImportedComment, ImportedProject, ImportedTask
+
+FORMAT = "smarttask/1"
+JSON_NAME, CSV_NAME = "smarttask-json", "smarttask-csv"
+CSV_HEADER = (
+    "ref",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "labels",
+    "assignee_email",
+    "due_at",
+    "estimate_minutes",
+    "parent",
+    "depends_on",
+    "comments",
+    "format",
+)
+# A spreadsheet runs a cell starting with one of these as a formula: the export writes a
+# leading apostrophe, and the import takes it away again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) or value.startswith("'") else value
+
+
+def unguard(value: str) -> str:
+    """The text of a cell `guard` wrote."""
+    return value[1:] if value.startswith("'") else value
+
+
+def is_csv(header: list[str]) -> bool:
+    """Whether a CSV header is smarttask's."""
+    return "format" in header and "ref" in header and "title" in header
+
+
+def is_json(document: Any) -> bool:
+    """Whether a JSON document says it is smarttask's project format."""
+    return isinstance(document, dict) and document.get("format") == FORMAT
+
+
+def _comment(raw: Any) -> ImportedComment:
+    if not isinstance(raw, dict) or not isinstance(raw.get("body"), str):
+        raise ValueError("a comment needs a text `body`")
+    author = raw.get("author_email")
+    return ImportedComment(
+        body=raw["body"],
+        author_email=author if isinstance(author, str) else None,
+        created_at=timestamp(raw.get("created_at")),
+    )
+
+
+def _strings(raw: Any, name: str) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError(f"`{name}` must be a list of texts")
+    return list(raw)
+
+
+def task_from(raw: Any, origin: str) -> ImportedTask:
+    """One task of the JSON (or of a CSV row read into the same shape); ValueError if bad."""
+    if not isinstance(raw, dict):
+        raise ValueError("a task must be an object")
+    ref, title = raw.get("ref"), raw.get("title")
+    if not isinstance(ref, str) or not ref:
+        raise ValueError("a task needs a `ref`")
+    if not isinstance(title, str):
+        raise ValueError("a task needs a text `title`")
+    estimate = raw.get("estimate_minutes")
+    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, int)):
+        raise ValueError("`estimate_minutes` must be a whole number")
+    comments = raw.get("comments") or []
+    if not isinstance(comments, list):
+        raise ValueError("`comments` must be a list")
+    parent = raw.get("parent")
+    return ImportedTask(
+        ref=ref,
+        title=title,
+        description=str(raw.get("description") or ""),
+        status=str(raw.get("status") or "todo"),
+        priority=str(raw.get("priority") or "none"),
+        due_at=timestamp(raw.get("due_at")),
+        estimate_minutes=estimate,
+        labels=_strings(raw.get("labels"), "labels"),
+        assignee_email=raw.get("assignee_email") or None,
+        parent_ref=parent if isinstance(parent, str) and parent else None,
+        depends_on=_strings(raw.get("depends_on"), "depends_on"),
+        comments=[_comment(c) for c in comments],
+        external_id=ref,
+        origin=origin,
+    )
+
+
+def parse_json(document: dict[str, Any]) -> ImportedProject:
+    """A project of smarttask's JSON format."""
+    tasks = document.get("tasks")
+    if not isinstance(tasks, list):
+        raise FormatError("A smarttask/1 file needs a `tasks` list.")
+    found = document.get("project")
+    project: dict[str, Any] = found if isinstance(found, dict) else {}
+    parsed = ImportedProject(
+        format=JSON_NAME, name=project.get("name"), description=project.get("description")
+    )
+    for index, raw in enumerate(tasks):
+        origin = f"tasks[{index}]"
+        try:
+            parsed.add(task_from(raw, origin))
+        except ValueError as error:
+            parsed.refuse(origin, str(error))
+    return parsed
+
+
+def _json_cell(value: str, name: str) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ValueError(f"`{name}` must be a JSON list") from None
+
+
+def parse_csv(text: str) -> ImportedProject:
+    """The tasks of smarttask's CSV format."""
+    header, rows = csv_rows(text)
+    missing = [name for name in ("ref", "title", "format") if name not in header]
+    if missing:
+        raise FormatError(f"The smarttask CSV header lacks {', '.join(missing)}.")
+    parsed = ImportedProject(format=CSV_NAME)
+    for number, row in read_rows(rows):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: unguard(row[i]) if i < len(row) else "" for i, name in enumerate(header)}
+        origin = f"row {number}"
+        if cells["format"] != FORMAT:
+            parsed.refuse(origin, f"`format` must be {FORMAT}")
+            continue
+        try:
+            raw: dict[str, Any] = {
+                **cells,
+                "estimate_minutes": int(cells["estimate_minutes"])
+                if cells.get("estimate_minutes")
+                else None,
+                "labels": _json_cell(cells.get("labels", ""), "labels"),
+                "depends_on": _json_cell(cells.get("depends_on", ""), "depends_on"),
+                "comments": _json_cell(cells.get("comments", ""), "comments"),
+            }
+            parsed.add(task_from(raw, origin))
+        except ValueError as error:
+            parsed.refuse(origin, str(error))
+    return parsed

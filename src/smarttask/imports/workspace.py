@@ -1,0 +1,130 @@
+"""A whole workspace as one JSON document (`smarttask-workspace/1`), and back: the CLI's.
+
+`{"format": "smarttask-workspace/1", "workspace": {name, timezone}, "members": [{email,
+role}], "labels": [name], "projects": [{name, key, description, visibility, tasks: [task]}]}`
+where a task is the project export's (formats/smarttask.py); refs are `KEY-number`, so a
+dependency may name a task of another project.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smarttask.accounts.models import User
+from smarttask.db.types import utcnow
+from smarttask.imports import applier, exporter, repository
+from smarttask.imports.formats.smarttask import task_from
+from smarttask.imports.ir import FormatError, ImportedProject
+from smarttask.projects import service as projects
+from smarttask.projects.schemas import ProjectCreate
+from smarttask.tasks import repository as task_rows
+from smarttask.workspaces import service as workspaces
+from smarttask.workspaces.access import require_role
+from smarttask.workspaces.models import Workspace
+from smarttask.workspaces.roles import Role
+
+FORMAT = "smarttask-workspace/1"
+
+
+async def chunks(session: AsyncSession, workspace: Workspace) -> AsyncIterator[bytes]:
+    """The workspace as JSON, a project's page of tasks at a time."""
+    members = await repository.members_with_email(session, workspace.id)
+    head = {
+        "format": FORMAT,
+        "workspace": {"name": workspace.name, "timezone": workspace.timezone},
+        "members": [{"email": email, "role": role} for email, role in members],
+        "labels": await repository.label_names(session, workspace.id),
+    }
+    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "projects": [').encode()
+    for index, project in enumerate(await repository.workspace_projects(session, workspace.id)):
+        record = {**exporter.project_record(project), "visibility": project.visibility}
+        yield (("," if index else "") + "\n" + json.dumps(record)[:-1] + ', "tasks": [').encode()
+        first = True
+        async for task in exporter.task_records(session, project):
+            yield (("" if first else ",") + "\n" + json.dumps(task, ensure_ascii=False)).encode()
+            first = False
+        yield b"]}"
+    yield b"\n]}\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What a workspace import made."""
+
+    workspace_id: str
+    projects: int
+    reports: list[applier.Report]
+
+
+def _project_part(raw: Any, index: int) -> tuple[ProjectCreate, ImportedProject]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("tasks"), list):
+        raise FormatError(f"projects[{index}] needs a `tasks` list.")
+    body = ProjectCreate.model_validate(
+        {k: raw.get(k) for k in ("name", "key", "description", "visibility") if k in raw}
+    )
+    parsed = ImportedProject(format=FORMAT, name=body.name)
+    for number, task in enumerate(raw["tasks"]):
+        origin = f"{body.key} tasks[{number}]"
+        try:
+            parsed.add(task_from(task, origin))
+        except ValueError as error:
+            parsed.refuse(origin, str(error))
+    return body, parsed
+
+
+async def load(
+    session: AsyncSession,
+    document: Any,
+    *,
+    workspace_id: str | None,
+    owner: User | None,
+    max_workspaces: int,
+) -> Loaded:
+    """Load a workspace document into an empty workspace (as one of its owners) or into a
+    new one owned by `owner`; one transaction, the caller's to commit."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise FormatError(f"The file is not of format {FORMAT}.")
+    raw_projects = document.get("projects")
+    if not isinstance(raw_projects, list):
+        raise FormatError("The file needs a `projects` list.")
+    parts = [_project_part(raw, i) for i, raw in enumerate(raw_projects)]
+    if workspace_id is not None:
+        actor = await repository.first_owner(session, workspace_id)
+        if actor is None:
+            raise FormatError("There is no such workspace (or it has no owner).")
+        if await repository.workspace_projects(session, workspace_id):
+            raise FormatError("The workspace is not empty: it has projects.")
+    else:
+        assert owner is not None
+        found = document.get("workspace")
+        info: dict[str, Any] = found if isinstance(found, dict) else {}
+        made, _ = await workspaces.create(
+            session,
+            owner,
+            str(info.get("name") or "Imported workspace"),
+            max_workspaces=max_workspaces,
+            timezone=str(info.get("timezone") or "UTC"),
+        )
+        actor, workspace_id = owner, made.id
+    access = await require_role(session, actor, workspace_id, Role.ADMIN)
+    for member in document.get("members") or []:
+        if not isinstance(member, dict) or member.get("role") not in tuple(Role):
+            continue
+        email = str(member.get("email") or "")
+        user = await repository.user_by_email(session, email) if email else None
+        if user is not None and not await repository.is_member(session, workspace_id, email):
+            await workspaces.add_member(session, access, email, Role(member["role"]))
+    names = [n for n in document.get("labels") or [] if isinstance(n, str) and n.strip()]
+    await task_rows.ensure_labels(session, workspace_id, names, utcnow())
+    made_projects = [await projects.create(session, access, body) for body, _ in parts]
+    reports = await applier.apply_many(
+        session,
+        actor,
+        [(project, parsed) for project, (_, parsed) in zip(made_projects, parts, strict=True)],
+    )
+    return Loaded(workspace_id, len(made_projects), reports)

@@ -1,0 +1,118 @@
+"""Helpers of the import tests: a rich project to export, uploads, and a comparable view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.analysis import drain
+from tests.support.tasks import Board
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
+
+
+async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
+    """Tasks with every property an export carries: subtasks, labels, a member assigned, a
+    due date, an estimate, statuses, priorities, comments by two people, dependencies."""
+    base = f"/api/v1/projects/{board.project_id}/tasks"
+    who = board.member.headers
+
+    async def task(**body: Any) -> str:
+        made = await client.post(base, json=body, headers=who)
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    launch = await task(
+        title="Launch the site",
+        description='All of it, *today*.\nWith a second line, and "quotes".',
+        priority="urgent",
+        labels=["Release", "web"],
+        assignee_id=board.member.id,
+        due_at="2026-12-20T09:30:00Z",
+        estimate_minutes=120,
+    )
+    design = await task(title="=Design, the pages", status="done", parent_id=launch)
+    await task(title="Write copy", status="in_progress", parent_id=design, labels=["web"])
+    review = await task(title="Review", priority="low", status="cancelled")
+    await task(title="Plain")
+    for task_id, depends_on in ((launch, review), (design, review)):
+        linked = await client.post(
+            f"/api/v1/tasks/{task_id}/dependencies", json={"depends_on_id": depends_on}, headers=who
+        )
+        assert linked.status_code in (200, 201, 204), linked.text
+    for task_id, author, body in (
+        (launch, board.member, "First, from the member"),
+        (launch, board.owner, "Then the owner, @here"),
+        (review, board.member, "A comment\nover lines"),
+    ):
+        said = await client.post(
+            f"/api/v1/tasks/{task_id}/comments", json={"body": body}, headers=author.headers
+        )
+        assert said.status_code == 201, said.text
+
+
+def titles_of(*documents: dict[str, Any]) -> dict[str, str]:
+    """The title of each task ref of the exports."""
+    return {task["ref"]: task["title"] for document in documents for task in document["tasks"]}
+
+
+def comparable(
+    document: dict[str, Any], titles: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """An export's tasks with refs replaced by titles (numbers may differ), sorted by title;
+    `titles` names the refs of other projects' tasks (a workspace's export)."""
+    titles = titles or titles_of(document)
+    view = []
+    for task in document["tasks"]:
+        same = {k: v for k, v in task.items() if k not in ("ref", "created_at", "completed_at")}
+        same["parent"] = titles.get(task["parent"]) if task["parent"] else None
+        same["depends_on"] = sorted(titles[ref] for ref in task["depends_on"])
+        same["done"] = task["completed_at"] is not None
+        view.append(same)
+    return sorted(view, key=lambda task: task["title"])
+
+
+async def new_project(client: httpx.AsyncClient, board: Board, key: str) -> str:
+    """An empty project of the board's workspace; its id."""
+    made = await client.post(
+        f"/api/v1/workspaces/{board.workspace_id}/projects",
+        json={"name": f"Copy {key}", "key": key},
+        headers=board.owner.headers,
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+async def export_json(client: httpx.AsyncClient, project_id: str, board: Board) -> dict[str, Any]:
+    """The project's JSON export, read as a viewer."""
+    response = await client.get(
+        f"/api/v1/projects/{project_id}/export",
+        params={"format": "json"},
+        headers=board.viewer.headers,
+    )
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = json.loads(response.content)
+    return document
+
+
+async def run_import(
+    client: httpx.AsyncClient, app: Any, project_id: str, board: Board, **upload: Any
+) -> dict[str, Any]:
+    """Upload a file, check the 202, run the job, and answer the finished import."""
+    started = await client.post(
+        f"/api/v1/projects/{project_id}/import",
+        headers=board.member.headers | upload.pop("headers", {}),
+        **upload,
+    )
+    assert started.status_code == 202, started.text
+    body = started.json()
+    assert body["status"] == "pending"
+    assert started.headers["Location"] == f"/api/v1/imports/{body['id']}"
+    await drain(app)
+    finished = await client.get(started.headers["Location"], headers=board.viewer.headers)
+    assert finished.status_code == 200, finished.text
+    result: dict[str, Any] = finished.json()
+    return result
