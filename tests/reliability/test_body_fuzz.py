@@ -67,6 +67,7 @@ class World:
     upload: dict[str, Any]
     report_id: str = "00000000-0000-4000-8000-000000000000"
     webhook_id: str = "00000000-0000-4000-8000-000000000000"
+    state_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 def _unique(prefix: str) -> str:
@@ -122,6 +123,13 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
         "key": _project_key(),
     },
     ("PATCH", "/api/v1/projects/{project_id}"): lambda w: {"name": "Web"},
+    # Planning: a new state each time (names are unique); a state id that is nobody's.
+    ("POST", "/api/v1/projects/{project_id}/states"): lambda w: {
+        "name": _unique("State "),
+        "category": "todo",
+    },
+    ("PATCH", "/api/v1/states/{state_id}"): lambda w: {"color": "#112233"},
+    ("POST", "/api/v1/tasks/{task_id}/move"): lambda w: {},
     # The first accepted one lets the member in; the next ones are 409s (already in).
     ("POST", "/api/v1/projects/{project_id}/members"): lambda w: {"user_id": w.member.id},
     ("POST", "/api/v1/projects/{project_id}/tasks"): lambda w: {"title": "Fuzz"},
@@ -181,6 +189,7 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "attachment_id": lambda w: w.attachment_id,
     "report_id": lambda w: w.report_id,
     "webhook_id": lambda w: w.webhook_id,
+    "state_id": lambda w: w.state_id,
 }
 
 

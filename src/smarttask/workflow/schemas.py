@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
 StateName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True)]
+Color = Annotated[str, StringConstraints(max_length=7, pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True)]
 Position = Annotated[int, Field(ge=0, le=1000)]
 
 
