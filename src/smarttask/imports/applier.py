@@ -30,6 +30,7 @@ from smarttask.imports.ir import (
     Mapping,
     Refusal,
 )
+from smarttask.imports.planning import Planning
 from smarttask.kit.problems import ValidationFailed
 from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
@@ -144,6 +145,7 @@ class _Applier:
         self.created: dict[str, Task] = {} if created is None else created
         self.ordered: list[ImportedTask] = []
         self.existing: set[str] = set()
+        self.planning = Planning(session, user, project, parsed, self.map, self.refuse)
 
     def map(self, source: str, target: str) -> None:
         if not any(m.source == source and m.target == target for m in self.report.mapped):
@@ -160,13 +162,15 @@ class _Applier:
             for t in ordered
             for e in (t.assignee_email, *(c.author_email for c in t.comments))
             if e
-        }
+        } | self.planning.emails(ordered)
         workspace_id = self.project.workspace_id
         self.members = await repository.members_by_email(self.session, workspace_id, emails)
         keys = {name.strip().casefold() for t in ordered for name in t.labels if name.strip()}
         self.existing = await repository.existing_label_keys(self.session, workspace_id, keys)
+        await self.planning.load(ordered, self.members)
         for task in ordered:
             await self._create(task)
+        await self.planning.reorder(self.created)
 
     async def link_all(self) -> Report:
         """Add the dependencies (the second pass, once every task exists); the report."""
@@ -191,11 +195,16 @@ class _Applier:
 
     def _task_body(self, task: ImportedTask, parent: Task | None) -> TaskCreate:
         """The task as the tasks service takes it (states, fields, recurrence plug in here)."""
+        state_id = self.planning.state_id(task)
+        recurrence = self.planning.recurrence(task)
         return TaskCreate.model_validate(
             {
                 "title": task.title,
                 "description": task.description,
-                "status": task.status,
+                # A state found sets the status (its category); otherwise the status places it.
+                **({"state_id": state_id} if state_id else {"status": task.status}),
+                **({"recurrence": recurrence} if recurrence else {}),
+                "fields": self.planning.values(task),
                 "priority": task.priority,
                 "assignee_id": self._member(task.assignee_email, "user"),
                 "labels": [name for name in task.labels if name.strip()],
