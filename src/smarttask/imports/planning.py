@@ -215,7 +215,9 @@ class Planning:
         if not task.state_name:
             return None
         found = self.states.get(task.state_name.casefold())
-        return found.id if found is not None else None
+        if found is None or found.category != task.status:
+            return None  # the status wins: the first state of its category
+        return found.id
 
     def values(self, task: ImportedTask) -> dict[str, Any]:
         """The task's custom field values by field id (options and users as ids)."""
