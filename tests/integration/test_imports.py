@@ -26,6 +26,7 @@ from tests.support.imports import (
     FIXTURES,
     comparable,
     export_json,
+    make_fields,
     make_rich_project,
     new_project,
     order_in_states,
@@ -511,13 +512,24 @@ async def test_another_workspace_maps_states_and_fields_by_name(
     assert stage["options"] == ["Idea", "Build", "Unused"]
 
 
-async def test_a_bad_recurrence_is_refused_and_the_task_kept(
+async def test_a_bad_recurrence_or_field_value_is_refused_and_the_task_kept(
     client: httpx.AsyncClient, app: Any
 ) -> None:
     board = await new_board(client)
+    await make_fields(client, board)
     document = {
         "format": "smarttask/1",
+        "fields": [
+            {"name": "Points", "type": "number"},
+            {"name": "Spec", "type": "url"},
+            {"name": "Stage", "type": "select", "options": ["Idea", "Nope"]},
+        ],
         "tasks": [
+            {
+                "ref": "A-0",
+                "title": "Bad values",
+                "fields": {"Points": "many", "Spec": "not a url", "Stage": "Nope", "Note": "x"},
+            },
             {"ref": "A-1", "title": "No due", "recurrence": {"rrule": "FREQ=DAILY"}},
             {"ref": "A-2", "title": "Bad rule", "recurrence": {"rrule": "FREQ=SOMETIMES"}},
             {
@@ -537,11 +549,20 @@ async def test_a_bad_recurrence_is_refused_and_the_task_kept(
         headers={"Content-Type": "application/json"},
     )
     assert finished["status"] == "done", finished
-    assert finished["report"]["created"]["tasks"] == 3
+    assert finished["report"]["created"]["tasks"] == 4
     refused = {item for item, _ in _pairs(finished["report"], "refused")}
-    assert refused == {"tasks[0] recurrence", "tasks[1] recurrence"}
+    assert refused == {
+        "tasks[0] field Points",
+        "tasks[0] field Spec",
+        "tasks[0] field Stage",  # a member's import adds no option
+        "field note",  # the file does not describe it
+        "tasks[1] recurrence",
+        "tasks[2] recurrence",
+    }
     again = await export_json(client, board.project_id, board)
+    assert next(t for t in again["tasks"] if t["title"] == "Bad values")["fields"] == {}
     assert {t["title"]: t["recurrence"] for t in again["tasks"]} == {
+        "Bad values": None,
         "No due": None,
         "Bad rule": None,
         "Fine": {"rrule": "FREQ=DAILY", "from": "due"},

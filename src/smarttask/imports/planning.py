@@ -21,6 +21,7 @@ from smarttask.accounts.models import User
 from smarttask.accounts.service import normalize_email
 from smarttask.fields import repository as field_rows
 from smarttask.fields import service as fields
+from smarttask.fields import values as field_values
 from smarttask.fields.models import CustomField
 from smarttask.fields.schemas import MAX_FIELDS, FieldCreate, FieldUpdate
 from smarttask.imports.ir import ImportedField, ImportedProject, ImportedState, ImportedTask
@@ -227,7 +228,7 @@ class Planning:
             if field is None:
                 continue
             try:
-                found[field.id] = self._value(field, value)
+                found[field.id] = self._checked(field, value)
             except ValueError as error:
                 self.refuse(f"{task.origin} field {name}", str(error))
         return found
@@ -249,6 +250,13 @@ class Planning:
             raise ValueError(f"the field has no option {missing[0]!r}")
         chosen = [ids[n.casefold()] for n in names]
         return chosen if field.type == "multi_select" else chosen[0]
+
+    def _checked(self, field: CustomField, value: Any) -> Any:
+        """The value as the API takes it, checked as the fields part checks it (so that
+        a bad value is refused alone, before the task is written)."""
+        found = self._value(field, value)
+        field_values.rows(field, found, set(self.members.values()))  # BadValue: a ValueError
+        return found
 
     def recurrence(self, task: ImportedTask) -> dict[str, Any] | None:
         """The task's recurrence as the API takes it; a bad one refused (the task stays)."""
