@@ -239,9 +239,23 @@ async def test_trello_board_imports_with_its_report(client: httpx.AsyncClient, a
     plain = (FIXTURES / "trello_one_column_two_cards.json").read_bytes()
     other = await new_project(client, board, "TRL")
     simple = await run_import(
-        client, app, other, board, content=plain, headers={"Content-Type": "application/json"}
+        client,
+        app,
+        other,
+        board,
+        content=plain,
+        headers={"Content-Type": "application/json"},
+        by=board.owner,
     )
     assert simple["report"]["created"]["tasks"] == 2
+    # An admin's import keeps the lists as the project's workflow states.
+    assert ("state List One", "created") in _pairs(simple["report"], "mapped")
+    cards = (
+        await client.get(
+            f"/api/v1/projects/{other}/tasks", params={"limit": 100}, headers=board.viewer.headers
+        )
+    ).json()["items"]
+    assert {card["state"]["name"] for card in cards} == {"List One"}
 
 
 async def test_bad_files_are_refused_and_create_nothing(
