@@ -4,10 +4,9 @@ Everything runs in the caller's transaction: the job commits once at the end, or
 whole import back, so an import never half-applies. A row the services refuse (a bad
 title, a cycle) is left out with its reason; the rest is applied.
 
-Where the planning parts plug in (each one line): workflow states in `_task_body`
-(`state_name` -> `state_id` of the project's state of that name), custom fields in
-`_task_body` (`custom_fields` by name -> `fields` by id), rank by the order of `_ordered`,
-recurrence in `_task_body` (`recurrence`), time entries after `tasks.create` in `_create`.
+States, custom fields, ranks and recurrence are mapped by `planning.Planning`: loaded once
+per project before the first task, used in `_task_body`, and the order of each column set
+once every task exists.
 """
 
 from __future__ import annotations
