@@ -569,7 +569,7 @@ async def test_a_bad_recurrence_or_field_value_is_refused_and_the_task_kept(
         "tasks[0] field Points",
         "tasks[0] field Spec",
         "tasks[0] field Stage",  # a member's import adds no option
-        "field note",  # the file does not describe it
+        "field Note",  # the file does not describe it
         "tasks[1] recurrence",
         "tasks[2] recurrence",
     }

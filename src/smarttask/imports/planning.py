@@ -143,7 +143,8 @@ class Planning:
             self.note(f"state {state.name}", "created")
 
     async def _fields(self, tasks: list[ImportedTask], access: WorkspaceAccess | None) -> None:
-        used = {name.casefold() for task in tasks for name in task.custom_fields}
+        named = {name.casefold(): name for task in tasks for name in task.custom_fields}
+        used = set(named)
         if not used:
             return
         existing = await field_rows.list_for_workspace(
@@ -170,7 +171,7 @@ class Planning:
             self.fields[key] = found
         for key in used - self.fields.keys():
             if key not in {f.name.casefold() for f in self.parsed.fields}:
-                self.refuse(f"field {key}", "the file does not describe this field")
+                self.refuse(f"field {named[key]}", "the file does not describe this field")
 
     async def _create_field(
         self, access: WorkspaceAccess, wanted: ImportedField
