@@ -26,8 +26,10 @@ from tests.support.imports import (
     FIXTURES,
     comparable,
     export_json,
+    make_fields,
     make_rich_project,
     new_project,
+    order_in_states,
     run_import,
     titles_of,
 )
@@ -57,10 +59,17 @@ async def test_json_round_trip_gives_the_same_tasks(client: httpx.AsyncClient, a
     copy = await new_project(client, board, "CPY")
     data = json.dumps(original).encode()
     finished = await run_import(
-        client, app, copy, board, content=data, headers={"Content-Type": "application/json"}
+        client,
+        app,
+        copy,
+        board,
+        content=data,
+        headers={"Content-Type": "application/json"},
+        by=board.owner,
     )
     assert finished["status"] == "done", finished
     assert finished["format"] == "smarttask-json"
+    assert ("state Waiting", "created") in _pairs(finished["report"], "mapped")
     assert finished["report"]["created"] == {
         "tasks": 5,
         "labels": 0,  # the workspace has them already
@@ -70,7 +79,25 @@ async def test_json_round_trip_gives_the_same_tasks(client: httpx.AsyncClient, a
     assert finished["report"]["refused"] == []
     again = await export_json(client, copy, board)
     assert comparable(again) == comparable(original)
+    assert again["states"] == original["states"]
+    assert again["fields"] == original["fields"]
+    assert order_in_states(again) == order_in_states(original)
+    assert order_in_states(original)["To do"] == ["Plain", "Launch the site"]
     launch = next(t for t in comparable(again) if t["title"] == "Launch the site")
+    assert launch["state"] == "To do"
+    assert launch["recurrence"] == {"rrule": "FREQ=WEEKLY;BYDAY=MO", "from": "due"}
+    assert launch["fields"] == {
+        "Stage": "Build",
+        "Areas": ["Back", "Front"],
+        "Points": 5,
+        "Owner": board.owner.email,
+        "Signed": True,
+        "Ship on": "2026-12-24",
+        "Spec": "https://example.com/spec",
+        "Note": "=not a formula",
+    }
+    copy_text = next(t for t in comparable(again) if t["title"] == "Write copy")
+    assert (copy_text["state"], copy_text["status"]) == ("Waiting", "in_progress")
     assert launch["assignee_email"] == board.member.email
     assert [c["author_email"] for c in launch["comments"]] == [
         board.member.email,
@@ -97,13 +124,24 @@ async def test_csv_round_trip_through_a_multipart_upload(
     assert {row["title"] for row in rows} >= {"'=Design, the pages", "Write copy"}
     copy = await new_project(client, board, "CSV")
     finished = await run_import(
-        client, app, copy, board, files={"file": ("web.csv", exported.content, "text/csv")}
+        client,
+        app,
+        copy,
+        board,
+        files={"file": ("web.csv", exported.content, "text/csv")},
+        by=board.owner,
     )
     assert finished["status"] == "done", finished
     assert finished["filename"] == "web.csv"
     assert finished["report"]["created"]["tasks"] == 5
     original = await export_json(client, board.project_id, board)
-    assert comparable(await export_json(client, copy, board)) == comparable(original)
+    again = await export_json(client, copy, board)
+    assert comparable(again) == comparable(original)
+    assert order_in_states(again) == order_in_states(original)
+    # A CSV carries no colour: the state made for it has the default one.
+    assert [(s["name"], s["category"]) for s in again["states"]] == [
+        (s["name"], s["category"]) for s in original["states"]
+    ]
 
 
 async def test_todoist_csv_imports_with_its_report(client: httpx.AsyncClient, app: Any) -> None:
@@ -201,9 +239,23 @@ async def test_trello_board_imports_with_its_report(client: httpx.AsyncClient, a
     plain = (FIXTURES / "trello_one_column_two_cards.json").read_bytes()
     other = await new_project(client, board, "TRL")
     simple = await run_import(
-        client, app, other, board, content=plain, headers={"Content-Type": "application/json"}
+        client,
+        app,
+        other,
+        board,
+        content=plain,
+        headers={"Content-Type": "application/json"},
+        by=board.owner,
     )
     assert simple["report"]["created"]["tasks"] == 2
+    # An admin's import keeps the lists as the project's workflow states.
+    assert ("state List One", "created") in _pairs(simple["report"], "mapped")
+    cards = (
+        await client.get(
+            f"/api/v1/projects/{other}/tasks", params={"limit": 100}, headers=board.viewer.headers
+        )
+    ).json()["items"]
+    assert {card["state"]["name"] for card in cards} == {"List One"}
 
 
 async def test_bad_files_are_refused_and_create_nothing(
@@ -409,11 +461,123 @@ async def test_workspace_round_trip_through_the_commands(
     assert len(copied["projects"]) == 2
     titles_before = titles_of(*document["projects"])
     titles_after = titles_of(*copied["projects"])
+    assert copied["fields"] == document["fields"]
     for before, after in zip(document["projects"], copied["projects"], strict=True):
         assert (after["name"], after["key"]) == (before["name"], before["key"])
+        assert after["states"] == before["states"]
         assert comparable(after, titles_after) == comparable(before, titles_before)
+        assert order_in_states(after) == order_in_states(before)
     deploy = copied["projects"][1]["tasks"][0]
     assert [titles_after[ref] for ref in deploy["depends_on"]] == [launch["title"]]
     refused = _cli(["import", str(out), "--workspace", workspace_id], database_url, tmp_path)
     assert refused.returncode == 1
     assert "not empty" in refused.stderr
+
+
+async def test_another_workspace_maps_states_and_fields_by_name(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    board = await new_board(client)
+    await make_rich_project(client, board)
+    data = json.dumps(await export_json(client, board.project_id, board)).encode()
+    other = await new_board(client)
+    json_type = {"Content-Type": "application/json"}
+    # A member of the other workspace may not create states or fields: mapped and refused.
+    by_member = await run_import(
+        client, app, other.project_id, other, content=data, headers=json_type
+    )
+    assert by_member["status"] == "done", by_member
+    report = by_member["report"]
+    assert ("state Waiting", "first state of in_progress") in _pairs(report, "mapped")
+    assert (
+        "field Stage",
+        "the workspace has no field of this name and type (an admin's import creates it)",
+    ) in _pairs(report, "refused")
+    tasks = (
+        await client.get(
+            f"/api/v1/projects/{other.project_id}/tasks",
+            params={"limit": 100},
+            headers=other.viewer.headers,
+        )
+    ).json()["items"]
+    copy_text = next(t for t in tasks if t["title"] == "Write copy")
+    assert (copy_text["state"]["name"], copy_text["fields"]) == ("In progress", {})
+    # The owner's import creates the state, the fields and their options; a user value
+    # naming someone who is not a member is refused, the rest of the task kept.
+    second = await new_project(client, other, "TWO")
+    by_owner = await run_import(
+        client, app, second, other, content=data, headers=json_type, by=other.owner
+    )
+    assert by_owner["status"] == "done", by_owner
+    pairs = _pairs(by_owner["report"], "mapped")
+    assert {("state Waiting", "created"), ("field Stage", "created")} <= pairs
+    assert (
+        "tasks[0] field Owner",
+        f"{board.owner.email} is not a member of the workspace",
+    ) in _pairs(by_owner["report"], "refused")
+    again = await export_json(client, second, other)
+    launch = next(t for t in again["tasks"] if t["title"] == "Launch the site")
+    assert launch["fields"]["Stage"] == "Build"
+    assert launch["fields"]["Areas"] == ["Back", "Front"]
+    assert "Owner" not in launch["fields"]
+    assert launch["recurrence"] == {"rrule": "FREQ=WEEKLY;BYDAY=MO", "from": "due"}
+    stage = next(f for f in again["fields"] if f["name"] == "Stage")
+    # Only the options the file's definition lists (all three, used or not).
+    assert stage["options"] == ["Idea", "Build", "Unused"]
+
+
+async def test_a_bad_recurrence_or_field_value_is_refused_and_the_task_kept(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    board = await new_board(client)
+    await make_fields(client, board)
+    document = {
+        "format": "smarttask/1",
+        "fields": [
+            {"name": "Points", "type": "number"},
+            {"name": "Spec", "type": "url"},
+            {"name": "Stage", "type": "select", "options": ["Idea", "Nope"]},
+        ],
+        "tasks": [
+            {
+                "ref": "A-0",
+                "title": "Bad values",
+                "fields": {"Points": "many", "Spec": "not a url", "Stage": "Nope", "Note": "x"},
+            },
+            {"ref": "A-1", "title": "No due", "recurrence": {"rrule": "FREQ=DAILY"}},
+            {"ref": "A-2", "title": "Bad rule", "recurrence": {"rrule": "FREQ=SOMETIMES"}},
+            {
+                "ref": "A-3",
+                "title": "Fine",
+                "due_at": "2026-12-20T09:30:00Z",
+                "recurrence": {"rrule": "FREQ=DAILY", "from": "due"},
+            },
+        ],
+    }
+    finished = await run_import(
+        client,
+        app,
+        board.project_id,
+        board,
+        content=json.dumps(document).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert finished["status"] == "done", finished
+    assert finished["report"]["created"]["tasks"] == 4
+    refused = {item for item, _ in _pairs(finished["report"], "refused")}
+    assert refused == {
+        "tasks[0] field Points",
+        "tasks[0] field Spec",
+        "tasks[0] field Stage",  # a member's import adds no option
+        "field Note",  # the file does not describe it
+        "tasks[1] recurrence",
+        "tasks[2] recurrence",
+    }
+    again = await export_json(client, board.project_id, board)
+    assert next(t for t in again["tasks"] if t["title"] == "Bad values")["fields"] == {}
+    assert {t["title"]: t["recurrence"] for t in again["tasks"]} == {
+        "Bad values": None,
+        "No due": None,
+        "Bad rule": None,
+        "Fine": {"rrule": "FREQ=DAILY", "from": "due"},
+    }

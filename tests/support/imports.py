@@ -19,6 +19,13 @@ async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
     due date, an estimate, statuses, priorities, comments by two people, dependencies."""
     base = f"/api/v1/projects/{board.project_id}/tasks"
     who = board.member.headers
+    fields = await make_fields(client, board)
+    waiting = await client.post(
+        f"/api/v1/projects/{board.project_id}/states",
+        json={"name": "Waiting", "category": "in_progress", "color": "#aa00cc"},
+        headers=board.owner.headers,
+    )
+    assert waiting.status_code == 201, waiting.text
 
     async def task(**body: Any) -> str:
         made = await client.post(base, json=body, headers=who)
@@ -33,11 +40,33 @@ async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
         assignee_id=board.member.id,
         due_at="2026-12-20T09:30:00Z",
         estimate_minutes=120,
+        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=MO", "from": "due"},
+        fields={
+            fields["Stage"]["id"]: fields["Stage"]["options"][1]["id"],
+            fields["Areas"]["id"]: [o["id"] for o in fields["Areas"]["options"]],
+            fields["Points"]["id"]: 5,
+            fields["Owner"]["id"]: board.owner.id,
+            fields["Signed"]["id"]: True,
+            fields["Ship on"]["id"]: "2026-12-24",
+            fields["Spec"]["id"]: "https://example.com/spec",
+            fields["Note"]["id"]: "=not a formula",
+        },
     )
     design = await task(title="=Design, the pages", status="done", parent_id=launch)
-    await task(title="Write copy", status="in_progress", parent_id=design, labels=["web"])
+    await task(
+        title="Write copy",
+        state_id=waiting.json()["id"],
+        parent_id=design,
+        labels=["web"],
+        fields={fields["Stage"]["id"]: fields["Stage"]["options"][0]["id"]},
+    )
     review = await task(title="Review", priority="low", status="cancelled")
-    await task(title="Plain")
+    plain = await task(title="Plain", recurrence={"rrule": "FREQ=DAILY", "from": "completion"})
+    # Plain goes before Launch in their column: the order is not the creation order.
+    moved = await client.post(
+        f"/api/v1/tasks/{plain}/move", json={"before_id": launch}, headers=who
+    )
+    assert moved.status_code == 200, moved.text
     for task_id, depends_on in ((launch, review), (design, review)):
         linked = await client.post(
             f"/api/v1/tasks/{task_id}/dependencies", json={"depends_on_id": depends_on}, headers=who
@@ -54,6 +83,40 @@ async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
         assert said.status_code == 201, said.text
 
 
+async def make_fields(client: httpx.AsyncClient, board: Board) -> dict[str, dict[str, Any]]:
+    """One custom field of each type in the board's workspace, by name."""
+    made: dict[str, dict[str, Any]] = {}
+    for name, kind, options in (
+        ("Stage", "select", ["Idea", "Build", "Unused"]),
+        ("Areas", "multi_select", ["Front", "Back"]),
+        ("Points", "number", None),
+        ("Owner", "user", None),
+        ("Signed", "checkbox", None),
+        ("Ship on", "date", None),
+        ("Spec", "url", None),
+        ("Note", "text", None),
+    ):
+        body: dict[str, Any] = {"name": name, "type": kind}
+        if options:
+            body["options"] = [{"name": option} for option in options]
+        response = await client.post(
+            f"/api/v1/workspaces/{board.workspace_id}/fields",
+            json=body,
+            headers=board.owner.headers,
+        )
+        assert response.status_code == 201, response.text
+        made[name] = response.json()
+    return made
+
+
+def order_in_states(document: dict[str, Any]) -> dict[str, list[str]]:
+    """The titles of each state's tasks in rank order (the board's columns)."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for task in document["tasks"]:
+        columns.setdefault(task["state"], []).append((task["rank"], task["title"]))
+    return {state: [title for _, title in sorted(cards)] for state, cards in columns.items()}
+
+
 def titles_of(*documents: dict[str, Any]) -> dict[str, str]:
     """The title of each task ref of the exports."""
     return {task["ref"]: task["title"] for document in documents for task in document["tasks"]}
@@ -67,7 +130,8 @@ def comparable(
     titles = titles or titles_of(document)
     view = []
     for task in document["tasks"]:
-        same = {k: v for k, v in task.items() if k not in ("ref", "created_at", "completed_at")}
+        dropped = ("ref", "created_at", "completed_at", "rank")  # rank: `order_in_states`
+        same = {k: v for k, v in task.items() if k not in dropped}
         same["parent"] = titles.get(task["parent"]) if task["parent"] else None
         same["depends_on"] = sorted(titles[ref] for ref in task["depends_on"])
         same["done"] = task["completed_at"] is not None
@@ -101,10 +165,12 @@ async def export_json(client: httpx.AsyncClient, project_id: str, board: Board) 
 async def run_import(
     client: httpx.AsyncClient, app: Any, project_id: str, board: Board, **upload: Any
 ) -> dict[str, Any]:
-    """Upload a file, check the 202, run the job, and answer the finished import."""
+    """Upload a file (as `by`, the member by default), check the 202, run the job, and
+    answer the finished import."""
+    by = upload.pop("by", board.member)
     started = await client.post(
         f"/api/v1/projects/{project_id}/import",
-        headers=board.member.headers | upload.pop("headers", {}),
+        headers=by.headers | upload.pop("headers", {}),
         **upload,
     )
     assert started.status_code == 202, started.text

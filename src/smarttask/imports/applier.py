@@ -4,10 +4,9 @@ Everything runs in the caller's transaction: the job commits once at the end, or
 whole import back, so an import never half-applies. A row the services refuse (a bad
 title, a cycle) is left out with its reason; the rest is applied.
 
-Where the planning parts plug in (each one line): workflow states in `_task_body`
-(`state_name` -> `state_id` of the project's state of that name), custom fields in
-`_task_body` (`custom_fields` by name -> `fields` by id), rank by the order of `_ordered`,
-recurrence in `_task_body` (`recurrence`), time entries after `tasks.create` in `_create`.
+States, custom fields, ranks and recurrence are mapped by `planning.Planning`: loaded once
+per project before the first task, used in `_task_body`, and the order of each column set
+once every task exists.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from smarttask.imports.ir import (
     Mapping,
     Refusal,
 )
+from smarttask.imports.planning import Planning
 from smarttask.kit.problems import ValidationFailed
 from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
@@ -144,6 +144,7 @@ class _Applier:
         self.created: dict[str, Task] = {} if created is None else created
         self.ordered: list[ImportedTask] = []
         self.existing: set[str] = set()
+        self.planning = Planning(session, user, project, parsed, self.map, self.refuse)
 
     def map(self, source: str, target: str) -> None:
         if not any(m.source == source and m.target == target for m in self.report.mapped):
@@ -160,13 +161,15 @@ class _Applier:
             for t in ordered
             for e in (t.assignee_email, *(c.author_email for c in t.comments))
             if e
-        }
+        } | self.planning.emails(ordered)
         workspace_id = self.project.workspace_id
         self.members = await repository.members_by_email(self.session, workspace_id, emails)
         keys = {name.strip().casefold() for t in ordered for name in t.labels if name.strip()}
         self.existing = await repository.existing_label_keys(self.session, workspace_id, keys)
+        await self.planning.load(ordered, self.members)
         for task in ordered:
             await self._create(task)
+        await self.planning.reorder(self.created)
 
     async def link_all(self) -> Report:
         """Add the dependencies (the second pass, once every task exists); the report."""
@@ -191,11 +194,16 @@ class _Applier:
 
     def _task_body(self, task: ImportedTask, parent: Task | None) -> TaskCreate:
         """The task as the tasks service takes it (states, fields, recurrence plug in here)."""
+        state_id = self.planning.state_id(task)
+        recurrence = self.planning.recurrence(task)
         return TaskCreate.model_validate(
             {
                 "title": task.title,
                 "description": task.description,
-                "status": task.status,
+                # A state found sets the status (its category); otherwise the status places it.
+                **({"state_id": state_id} if state_id else {"status": task.status}),
+                **({"recurrence": recurrence} if recurrence else {}),
+                "fields": self.planning.values(task),
                 "priority": task.priority,
                 "assignee_id": self._member(task.assignee_email, "user"),
                 "labels": [name for name in task.labels if name.strip()],

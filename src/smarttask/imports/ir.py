@@ -50,6 +50,8 @@ class ImportedTask:
     # By field name; the custom fields part maps them to its field ids.
     custom_fields: dict[str, Any] = field(default_factory=dict)
     recurrence: dict[str, Any] | None = None
+    # The task's place in its column (a rank key of the source); None: file order.
+    rank: str | None = None
     external_id: str | None = None
     # Where in the file it came from (a row number, a card id), for the report.
     origin: str = ""
@@ -72,6 +74,24 @@ class Refusal:
 
 
 @dataclass(slots=True)
+class ImportedState:
+    """A workflow state of the source project."""
+
+    name: str
+    category: str = "todo"
+    color: str | None = None
+
+
+@dataclass(slots=True)
+class ImportedField:
+    """A custom field the file's tasks use, by name, with its options' names."""
+
+    name: str
+    type: str
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ImportedProject:
     """What one file holds: a project's tasks, and what parsing it already decided."""
 
@@ -79,6 +99,9 @@ class ImportedProject:
     name: str | None = None
     description: str | None = None
     tasks: list[ImportedTask] = field(default_factory=list)
+    # In board order; fields by name (the smarttask format carries them).
+    states: list[ImportedState] = field(default_factory=list)
+    fields: list[ImportedField] = field(default_factory=list)
     mapped: list[Mapping] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 

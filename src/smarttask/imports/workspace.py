@@ -1,7 +1,8 @@
 """A whole workspace as one JSON document (`smarttask-workspace/1`), and back: the CLI's.
 
 `{"format": "smarttask-workspace/1", "workspace": {name, timezone}, "members": [{email,
-role}], "labels": [name], "projects": [{name, key, description, visibility, tasks: [task]}]}`
+role}], "labels": [name], "fields": [{name, type, options}], "projects": [{name, key,
+description, visibility, states: [{name, category, color, position}], tasks: [task]}]}`
 where a task is the project export's (formats/smarttask.py); refs are `KEY-number`, so a
 dependency may name a task of another project.
 """
@@ -13,13 +14,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.db.types import utcnow
+from smarttask.fields import repository as field_rows
+from smarttask.fields import service as fields
+from smarttask.fields.schemas import MAX_FIELDS, FieldCreate
 from smarttask.imports import applier, exporter, repository
-from smarttask.imports.formats.smarttask import task_from
-from smarttask.imports.ir import FormatError, ImportedProject
+from smarttask.imports.formats.smarttask import planning_from, task_from
+from smarttask.imports.ir import FormatError, ImportedField, ImportedProject
 from smarttask.projects import service as projects
 from smarttask.projects.schemas import ProjectCreate
 from smarttask.tasks import repository as task_rows
@@ -39,17 +44,30 @@ async def chunks(session: AsyncSession, workspace: Workspace) -> AsyncIterator[b
         "workspace": {"name": workspace.name, "timezone": workspace.timezone},
         "members": [{"email": email, "role": role} for email, role in members],
         "labels": await repository.label_names(session, workspace.id),
+        "fields": await _field_definitions(session, workspace.id),
     }
     yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "projects": [').encode()
     for index, project in enumerate(await repository.workspace_projects(session, workspace.id)):
-        record = {**exporter.project_record(project), "visibility": project.visibility}
+        planning = await exporter.Planning.of(session, project)
+        record = {
+            **exporter.project_record(project),
+            "visibility": project.visibility,
+            "states": planning.head()["states"],
+        }
         yield (("," if index else "") + "\n" + json.dumps(record)[:-1] + ', "tasks": [').encode()
         first = True
-        async for task in exporter.task_records(session, project):
+        async for task in exporter.task_records(session, project, planning):
             yield (("" if first else ",") + "\n" + json.dumps(task, ensure_ascii=False)).encode()
             first = False
         yield b"]}"
     yield b"\n]}\n"
+
+
+async def _field_definitions(session: AsyncSession, workspace_id: str) -> list[dict[str, Any]]:
+    found = await field_rows.list_for_workspace(session, workspace_id, after=None, limit=MAX_FIELDS)
+    return [
+        {"name": f.name, "type": f.type, "options": [o["name"] for o in f.options]} for f in found
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +79,16 @@ class Loaded:
     reports: list[applier.Report]
 
 
-def _project_part(raw: Any, index: int) -> tuple[ProjectCreate, ImportedProject]:
+def _project_part(
+    raw: Any, index: int, document: dict[str, Any]
+) -> tuple[ProjectCreate, ImportedProject]:
     if not isinstance(raw, dict) or not isinstance(raw.get("tasks"), list):
         raise FormatError(f"projects[{index}] needs a `tasks` list.")
     body = ProjectCreate.model_validate(
         {k: raw.get(k) for k in ("name", "key", "description", "visibility") if k in raw}
     )
     parsed = ImportedProject(format=FORMAT, name=body.name)
+    planning_from({"states": raw.get("states"), "fields": document.get("fields")}, parsed)
     for number, task in enumerate(raw["tasks"]):
         origin = f"{body.key} tasks[{number}]"
         try:
@@ -75,6 +96,11 @@ def _project_part(raw: Any, index: int) -> tuple[ProjectCreate, ImportedProject]
         except ValueError as error:
             parsed.refuse(origin, str(error))
     return body, parsed
+
+
+def _field_body(wanted: ImportedField) -> dict[str, Any]:
+    options = [{"name": name} for name in wanted.options]
+    return {"name": wanted.name, "type": wanted.type, **({"options": options} if options else {})}
 
 
 async def load(
@@ -92,7 +118,7 @@ async def load(
     raw_projects = document.get("projects")
     if not isinstance(raw_projects, list):
         raise FormatError("The file needs a `projects` list.")
-    parts = [_project_part(raw, i) for i, raw in enumerate(raw_projects)]
+    parts = [_project_part(raw, i, document) for i, raw in enumerate(raw_projects)]
     if workspace_id is not None:
         actor = await repository.first_owner(session, workspace_id)
         if actor is None:
@@ -121,6 +147,12 @@ async def load(
             await workspaces.add_member(session, access, email, Role(member["role"]))
     names = [n for n in document.get("labels") or [] if isinstance(n, str) and n.strip()]
     await task_rows.ensure_labels(session, workspace_id, names, utcnow())
+    for wanted in parts[0][1].fields if parts else []:  # every field, even one no task uses
+        try:
+            body = FieldCreate.model_validate(_field_body(wanted))
+        except ValidationError as error:
+            raise FormatError(f"The field {wanted.name!r} is not valid: {error}") from None
+        await fields.create(session, access, body)
     made_projects = [await projects.create(session, access, body) for body, _ in parts]
     reports = await applier.apply_many(
         session,

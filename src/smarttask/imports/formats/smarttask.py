@@ -3,8 +3,11 @@
 JSON: `{"format": "smarttask/1", "project": {name, key, description}, "tasks": [task]}`;
 CSV: one row per task under `CSV_HEADER`, every row saying `smarttask/1` in `format`.
 A task is `{ref, title, description, status, priority, labels, assignee_email, due_at,
-estimate_minutes, parent, depends_on, comments: [{author_email, body, created_at}]}`,
-where `ref` (the task's key, e.g. `WEB-12`) is what `parent` and `depends_on` name.
+estimate_minutes, parent, depends_on, comments: [{author_email, body, created_at}], state,
+rank, fields: {name: value}, recurrence: {rrule, from}}`, where `ref` (the task's key, e.g.
+`WEB-12`) is what `parent` and `depends_on` name. The JSON's head lists the project's
+`states` [{name, category, color, position}] and the `fields` [{name, type, options}] the
+values name; a CSV row carries each value as {name, type, value}.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ import json
 from typing import Any
 
 from smarttask.imports.formats.common import csv_rows, read_rows, timestamp
-from smarttask.imports.ir import FormatError, ImportedComment, ImportedProject, ImportedTask
+from smarttask.imports.ir import (
+    FormatError,
+    ImportedComment,
+    ImportedField,
+    ImportedProject,
+    ImportedState,
+    ImportedTask,
+)
 
 FORMAT = "smarttask/1"
 JSON_NAME, CSV_NAME = "smarttask-json", "smarttask-csv"
@@ -30,6 +40,10 @@ CSV_HEADER = (
     "parent",
     "depends_on",
     "comments",
+    "state",
+    "rank",
+    "fields",
+    "recurrence",
     "format",
 )
 # A spreadsheet runs a cell starting with one of these as a formula: the export writes a
@@ -92,6 +106,13 @@ def task_from(raw: Any, origin: str) -> ImportedTask:
     if not isinstance(comments, list):
         raise ValueError("`comments` must be a list")
     parent = raw.get("parent")
+    state, rank = raw.get("state"), raw.get("rank")
+    values = raw.get("fields") or {}
+    if not isinstance(values, dict):
+        raise ValueError("`fields` must be an object of values by field name")
+    recurrence = raw.get("recurrence")
+    if recurrence is not None and not isinstance(recurrence, dict):
+        raise ValueError("`recurrence` must be an object {rrule, from}")
     return ImportedTask(
         ref=ref,
         title=title,
@@ -105,9 +126,37 @@ def task_from(raw: Any, origin: str) -> ImportedTask:
         parent_ref=parent if isinstance(parent, str) and parent else None,
         depends_on=_strings(raw.get("depends_on"), "depends_on"),
         comments=[_comment(c) for c in comments],
+        state_name=state if isinstance(state, str) and state else None,
+        rank=rank if isinstance(rank, str) and rank else None,
+        custom_fields=dict(values),
+        recurrence=recurrence or None,
         external_id=ref,
         origin=origin,
     )
+
+
+def planning_from(document: dict[str, Any], parsed: ImportedProject) -> None:
+    """The `states` and `fields` lists of a file's head (bad entries refused)."""
+    for index, raw in enumerate(document.get("states") or []):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            parsed.refuse(f"states[{index}]", "a state needs a text `name`")
+            continue
+        color = raw.get("color")
+        parsed.states.append(
+            ImportedState(
+                raw["name"],
+                str(raw.get("category") or "todo"),
+                color if isinstance(color, str) else None,
+            )
+        )
+    for index, raw in enumerate(document.get("fields") or []):
+        if not isinstance(raw, dict) or not all(
+            isinstance(raw.get(k), str) for k in ("name", "type")
+        ):
+            parsed.refuse(f"fields[{index}]", "a field needs a text `name` and `type`")
+            continue
+        options = [o for o in raw.get("options") or [] if isinstance(o, str)]
+        parsed.fields.append(ImportedField(raw["name"], raw["type"], options))
 
 
 def parse_json(document: dict[str, Any]) -> ImportedProject:
@@ -120,6 +169,7 @@ def parse_json(document: dict[str, Any]) -> ImportedProject:
     parsed = ImportedProject(
         format=JSON_NAME, name=project.get("name"), description=project.get("description")
     )
+    planning_from(document, parsed)
     for index, raw in enumerate(tasks):
         origin = f"tasks[{index}]"
         try:
@@ -135,7 +185,32 @@ def _json_cell(value: str, name: str) -> Any:
     try:
         return json.loads(value)
     except ValueError:
-        raise ValueError(f"`{name}` must be a JSON list") from None
+        raise ValueError(f"`{name}` must be JSON") from None
+
+
+def _csv_fields(cell: str, parsed: ImportedProject) -> dict[str, Any]:
+    """A row's `fields` cell ([{name, type, value}]) as values by name; each field's
+    definition (its options: every option name the file uses) joins the file's."""
+    items = _json_cell(cell, "fields") or []
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("name"), str) and isinstance(i.get("type"), str)
+        for i in items
+    ):
+        raise ValueError("`fields` must be a JSON list of {name, type, value}")
+    known = {f.name.casefold(): f for f in parsed.fields}
+    values: dict[str, Any] = {}
+    for item in items:
+        name, kind, value = item["name"], item["type"], item.get("value")
+        field = known.get(name.casefold())
+        if field is None:
+            field = known[name.casefold()] = ImportedField(name, kind)
+            parsed.fields.append(field)
+        if kind in ("select", "multi_select"):
+            for option in value if isinstance(value, list) else [value]:
+                if isinstance(option, str) and option not in field.options:
+                    field.options.append(option)
+        values[name] = value
+    return values
 
 
 def parse_csv(text: str) -> ImportedProject:
@@ -162,6 +237,8 @@ def parse_csv(text: str) -> ImportedProject:
                 "labels": _json_cell(cells.get("labels", ""), "labels"),
                 "depends_on": _json_cell(cells.get("depends_on", ""), "depends_on"),
                 "comments": _json_cell(cells.get("comments", ""), "comments"),
+                "fields": _csv_fields(cells.get("fields", ""), parsed),
+                "recurrence": _json_cell(cells.get("recurrence", ""), "recurrence"),
             }
             parsed.add(task_from(raw, origin))
         except ValueError as error:
