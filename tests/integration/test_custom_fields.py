@@ -8,9 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from smarttask.accounts.models import User
 from smarttask.events.models import Event
+from smarttask.kit.problems import ValidationFailed
+from smarttask.projects import repository as projects
+from smarttask.tasks import service as tasks
+from smarttask.tasks.models import Task
+from smarttask.tasks.schemas import TaskCreate
 from tests.support.accounts import app_of, assert_problem
 from tests.support.tasks import Board, new_board, new_task, walk
 from tests.support.workspaces import new_workspace, signup
@@ -286,3 +292,28 @@ async def test_a_workspace_has_at_most_50_fields(client: httpx.AsyncClient) -> N
     pages = await walk(client, url, board.viewer.headers, limit=20)
     assert len(pages) == 50
     assert len({f["id"] for f in pages}) == 50
+
+
+async def test_a_refused_value_leaves_no_task_in_a_going_transaction(
+    client: httpx.AsyncClient,
+) -> None:
+    """A caller that goes on after a refusal (an import) finds no half-made task: the values
+    are checked before the task is written."""
+    board = await new_board(client)
+    points = await new_field(client, board, "Points", "number")
+    async with app_of(client).state.database.session() as session:
+        user = await session.get(User, board.member.id)
+        project = await projects.get(session, board.project_id)
+        assert user is not None
+        assert project is not None
+        body = TaskCreate(title="Half", fields={points["id"]: "many"})
+        with pytest.raises(ValidationFailed):
+            await tasks.create(session, user, project, body)
+        count = select(func.count()).select_from(Task).where(Task.project_id == project.id)
+        assert await session.scalar(count) == 0
+        made, _ = await tasks.create(session, user, project, TaskCreate(title="Whole"))
+        await session.commit()
+    listed = await client.get(
+        f"{API}/projects/{board.project_id}/tasks", headers=board.member.headers
+    )
+    assert [task["id"] for task in listed.json()["items"]] == [made.id]

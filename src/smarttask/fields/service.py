@@ -4,6 +4,7 @@ viewers read them; task values are checked by type and kept in the task's trail.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -169,16 +170,24 @@ async def read_values(session: AsyncSession, task_ids: list[str]) -> dict[str, d
     }
 
 
-async def write_values(
-    session: AsyncSession, workspace_id: str, task_id: str, given: dict[str, Any] | None
-) -> dict[str, dict[str, Any]]:
-    """Apply a partial map of values to a task (null clears one); the changes made.
+@dataclass(frozen=True, slots=True)
+class PlannedValues:
+    """Checked values of some fields, ready to be written to a task."""
+
+    fields: dict[str, CustomField]
+    rows: dict[str, list[dict[str, Any]]]
+
+
+async def plan_values(
+    session: AsyncSession, workspace_id: str, given: dict[str, Any] | None
+) -> PlannedValues:
+    """Check a partial map of values (null clears one) without writing anything.
 
     Unknown fields and those of other workspaces, and values that do not fit their type,
-    are refused (422) before anything is written. The changes are {field id: {old, new}}.
+    are refused (422): a new task checks its values before it is written.
     """
     if not given:
-        return {}
+        return PlannedValues({}, {})
     fields = await repository.in_workspace(session, workspace_id, given)
     for field_id in given:
         if field_id not in fields:
@@ -191,11 +200,30 @@ async def write_values(
             planned[field_id] = values.rows(fields[field_id], value, members)
         except values.BadValue as bad:
             raise _invalid(["fields", field_id], f"{fields[field_id].name} {bad}.") from bad
+    return PlannedValues(fields, planned)
+
+
+async def write_planned(
+    session: AsyncSession, task_id: str, plan: PlannedValues
+) -> dict[str, dict[str, Any]]:
+    """Write checked values to a task; the changes made, {field id: {old, new}}."""
+    if not plan.rows:
+        return {}
     before = (await read_values(session, [task_id])).get(task_id, {})
     changes = {}
-    for field_id, rows in planned.items():
+    for field_id, rows in plan.rows.items():
         await repository.replace_values(session, task_id, field_id, rows)
-        new = values.read(fields[field_id].type, values.as_stored(rows)) if rows else None
+        kind = plan.fields[field_id].type
+        new = values.read(kind, values.as_stored(rows)) if rows else None
         if before.get(field_id) != new:
             changes[field_id] = {"old": before.get(field_id), "new": new}
     return changes
+
+
+async def write_values(
+    session: AsyncSession, workspace_id: str, task_id: str, given: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """Check, then apply a partial map of values to a task; the changes made (422 before
+    anything is written when a value does not fit)."""
+    plan = await plan_values(session, workspace_id, given)
+    return await write_planned(session, task_id, plan)

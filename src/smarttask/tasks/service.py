@@ -309,15 +309,16 @@ async def create(
     _completion(task, task.status, now)
     await _check_parent(session, task, body.parent_id)
     task.parent_id = body.parent_id
+    # Every check before the task is written: a refusal leaves nothing behind, even for a
+    # caller that goes on in the same transaction (an import).
+    planned_fields = await custom_fields.plan_values(session, task.workspace_id, body.fields)
     sent = "recurrence" in body.model_fields_set
     await recurring.write(session, task, body.recurrence, sent=sent, now=now, series_of=series_of)
     await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
     await _apply_labels(session, user, task, body.labels)
-    field_changes = await custom_fields.write_values(
-        session, task.workspace_id, task.id, body.fields
-    )
+    field_changes = await custom_fields.write_planned(session, task.id, planned_fields)
     await history.record(
         session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
     )
