@@ -408,6 +408,17 @@ async def test_workspace_round_trip_through_the_commands(
 ) -> None:
     board = await new_board(client)
     await make_rich_project(client, board)
+    # The defaults renamed, recoloured and reordered: the copy has these states, no others.
+    states = await client.get(
+        f"/api/v1/projects/{board.project_id}/states", headers=board.owner.headers
+    )
+    todo = next(s for s in states.json()["items"] if s["category"] == "todo")
+    renamed = await client.patch(
+        f"/api/v1/states/{todo['id']}",
+        json={"name": "Backlog", "color": "#123456", "position": 2},
+        headers=board.owner.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
     second = await new_project(client, board, "OPS")
     cross = await client.post(
         f"/api/v1/projects/{second}/tasks", json={"title": "Deploy"}, headers=board.member.headers

@@ -24,10 +24,14 @@ from smarttask.fields import service as fields
 from smarttask.fields.schemas import MAX_FIELDS, FieldCreate
 from smarttask.imports import applier, exporter, repository
 from smarttask.imports.formats.smarttask import planning_from, task_from
-from smarttask.imports.ir import FormatError, ImportedField, ImportedProject
+from smarttask.imports.ir import FormatError, ImportedField, ImportedProject, ImportedState
 from smarttask.projects import service as projects
+from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate
 from smarttask.tasks import repository as task_rows
+from smarttask.workflow import repository as state_rows
+from smarttask.workflow import service as workflow
+from smarttask.workflow.schemas import StateCreate, StateUpdate
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import require_role
 from smarttask.workspaces.models import Workspace
@@ -98,6 +102,36 @@ def _project_part(
     return body, parsed
 
 
+async def _same_states(
+    session: AsyncSession, actor: User, project: Project, wanted: list[ImportedState]
+) -> None:
+    """A new project's default states become the file's, in the file's order: each default
+    takes the name and colour of the file's first state of its category, the others are
+    added (the project holds no task yet, and the file has a state of every category)."""
+    if not wanted:
+        return
+    defaults = await state_rows.of_project(session, project.id)
+    for default in defaults:  # out of the way of the file's names first
+        await workflow.update(session, actor, default, StateUpdate(name=f"~{default.id}"[:50]))
+    try:
+        for position, state in enumerate(wanted):
+            claimed = next((d for d in defaults if d.category == state.category), None)
+            color = {"color": state.color} if state.color else {}
+            if claimed is None:
+                body = {"name": state.name, "category": state.category, "position": position}
+                created = StateCreate.model_validate(body | color)
+                await workflow.create(session, actor, project.id, created)
+                continue
+            defaults.remove(claimed)
+            change = StateUpdate.model_validate({"name": state.name, "position": position} | color)
+            await workflow.update(session, actor, claimed, change)
+    except ValidationError as error:
+        raise FormatError(f"The states of project {project.key} are not valid: {error}") from None
+    if defaults:
+        missing = ", ".join(sorted({d.category for d in defaults}))
+        raise FormatError(f"The states of project {project.key} have no {missing} state.")
+
+
 def _field_body(wanted: ImportedField) -> dict[str, Any]:
     options = [{"name": name} for name in wanted.options]
     return {"name": wanted.name, "type": wanted.type, **({"options": options} if options else {})}
@@ -154,6 +188,8 @@ async def load(
             raise FormatError(f"The field {wanted.name!r} is not valid: {error}") from None
         await fields.create(session, access, body)
     made_projects = [await projects.create(session, access, body) for body, _ in parts]
+    for project, (_, parsed) in zip(made_projects, parts, strict=True):
+        await _same_states(session, actor, project, parsed.states)
     reports = await applier.apply_many(
         session,
         actor,
