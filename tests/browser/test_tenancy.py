@@ -71,6 +71,7 @@ IDS: dict[str, Callable[[Tenant], str]] = {
     "delivery_id": lambda t: t.extra["delivery_id"],
     "view_id": lambda t: t.extra["view_id"],
     "state_id": lambda t: t.extra["state_id"],
+    "field_id": lambda t: t.extra["field_id"],
 }
 # Path parameters that are not ids: a value the route accepts.
 VALUES = {"name": "comments", "format": "csv", "token": "not-a-feed-token", "provider": "github"}
@@ -189,6 +190,11 @@ FORMS: dict[str, dict[str, str | list[str]]] = {
     "/workspaces/{workspace_id}/views": {"name": "Hijack", "layout": "list", "label": "x"},
     "/views/{view_id}/edit": {"name": "Hijacked", "layout": "board", "version": "1"},
     "/views/{view_id}/delete": {},
+    # Custom fields: the workspace's (admins) and a task's values (members).
+    "/workspaces/{workspace_id}/fields": {"name": "Hijack", "type": "text"},
+    "/fields/{field_id}": {"name": "Hijacked", "version": "1"},
+    "/fields/{field_id}/delete": {},
+    "/tasks/{task_id}/fields": {"version": "1"},
     # The data export (with the right password: only the CSRF check may refuse it).
     "/profile/export": {"current_password": PASSWORD},
 }
@@ -318,6 +324,7 @@ async def snapshot(base_url: str, made: Tenant) -> dict[str, Any]:
         "data export": "/api/v1/users/me/export",
         "time entries": f"/api/v1/tasks/{made.task_id}/time-entries?limit=100",
         "views": f"/api/v1/workspaces/{made.workspace_id}/views?limit=100",
+        "fields": f"/api/v1/workspaces/{made.workspace_id}/fields?limit=100",
     }
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=made.owner.headers) as http:
@@ -417,6 +424,12 @@ async def _mail_links_and_hooks(
         )
         assert view.status_code == 201, view.text
         made.extra["view_id"] = view.json()["id"]
+        field = await http.post(
+            f"/api/v1/workspaces/{made.workspace_id}/fields",
+            json={"name": f"{made.texts.workspace} field", "type": "text"},
+        )
+        assert field.status_code == 201, field.text
+        made.extra["field_id"] = field.json()["id"]
 
 
 @pytest.fixture(scope="module")
