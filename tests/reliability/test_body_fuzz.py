@@ -130,6 +130,20 @@ BASE_BODIES: dict[tuple[str, str], Base_] = {
     },
     ("PATCH", "/api/v1/states/{state_id}"): lambda w: {"color": "#112233"},
     ("POST", "/api/v1/tasks/{task_id}/move"): lambda w: {},
+    # Custom fields (a new name each time), views, logged time; field, view and entry ids
+    # that are nobody's (the bodies are checked either way).
+    ("POST", "/api/v1/workspaces/{workspace_id}/fields"): lambda w: {
+        "name": _unique("Field "),
+        "type": "text",
+    },
+    ("PATCH", "/api/v1/fields/{field_id}"): lambda w: {"name": "Field"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/views"): lambda w: {"name": "View"},
+    ("PATCH", "/api/v1/views/{view_id}"): lambda w: {"name": "View"},
+    ("POST", "/api/v1/tasks/{task_id}/time-entries"): lambda w: {
+        "minutes": 30,
+        "date": "2026-12-01",
+    },
+    ("PATCH", "/api/v1/time-entries/{entry_id}"): lambda w: {"minutes": 5},
     # The first accepted one lets the member in; the next ones are 409s (already in).
     ("POST", "/api/v1/projects/{project_id}/members"): lambda w: {"user_id": w.member.id},
     ("POST", "/api/v1/projects/{project_id}/tasks"): lambda w: {"title": "Fuzz"},
@@ -190,6 +204,9 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "report_id": lambda w: w.report_id,
     "webhook_id": lambda w: w.webhook_id,
     "state_id": lambda w: w.state_id,
+    "field_id": lambda w: w.state_id,
+    "view_id": lambda w: w.state_id,
+    "entry_id": lambda w: w.state_id,
 }
 
 

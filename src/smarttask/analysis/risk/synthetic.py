@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.db.types import new_id
 from smarttask.risk.history import History, HistoryTask
 from smarttask.tasks.models import Task, TaskDependency
+from smarttask.tasks.ranks import spread
+from smarttask.workflow import repository as workflow
 
 CHRONICALLY_LATE = 2
 
@@ -106,7 +108,14 @@ async def insert_history(
     people: dict[str, str],
     first_number: int = 1,
 ) -> int:
-    """Write a synthetic history as tasks of a project (person ids mapped to user ids)."""
+    """Write a synthetic history as tasks of a project (person ids mapped to user ids).
+
+    Each task is in its project's first workflow state of its status, ranked in number order.
+    """
+    first_state: dict[str, str] = {}
+    for state in await workflow.of_project(session, project_id):  # in board order
+        first_state.setdefault(state.category, state.id)
+    ranks = spread(len(history.tasks))
     rows: list[dict[str, Any]] = [
         {
             "id": t.id,
@@ -127,6 +136,8 @@ async def insert_history(
             "completed_at": t.completed_at,
             "version": 1,
             "reschedule_count": t.reschedules,
+            "state_id": first_state[t.status],
+            "rank": ranks[i],
         }
         for i, t in enumerate(history.tasks)
     ]
