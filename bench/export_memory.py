@@ -77,6 +77,8 @@ async def seed(database_url: str, storage: Path, tasks: int, mib: int) -> str:
     from smarttask.notifications.models import Notification
     from smarttask.projects.models import Project
     from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+    from smarttask.tasks.ranks import spread
+    from smarttask.workflow.service import create_defaults
     from smarttask.workspaces.models import Membership, Workspace
 
     database = Database(_settings(database_url, str(storage)).database)
@@ -115,6 +117,9 @@ async def seed(database_url: str, storage: Path, tasks: int, mib: int) -> str:
                 updated_at=now,
             )
         )
+        states = await create_defaults(session, workspace_id, project_id, now)
+        state_of = {state.category: state.id for state in states}
+        ranks = spread(tasks)
         await session.execute(
             insert(Label).values(
                 id=label_id,
@@ -147,6 +152,8 @@ async def seed(database_url: str, storage: Path, tasks: int, mib: int) -> str:
                         "updated_at": created,
                     }
                 )
+                rows[-1]["state_id"] = state_of[rows[-1]["status"]]
+                rows[-1]["rank"] = ranks[n]
                 if n % 5 == 0:
                     labels.append({"task_id": ids[n], "label_id": label_id})
                 if n % 10 == 0 and n:

@@ -180,7 +180,9 @@ async def bench_rescore(url: str, n: int) -> None:
     from smarttask.projects.models import Project
     from smarttask.settings import Settings
     from smarttask.tasks.models import Task
+    from smarttask.tasks.ranks import spread
     from smarttask.tasks.scoring import service
+    from smarttask.workflow.repository import of_project as states_of
 
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     database = Database(settings.database)
@@ -188,6 +190,8 @@ async def bench_rescore(url: str, n: int) -> None:
     now = datetime.now(UTC)
     async with database.session() as session:
         project = (await session.execute(select(Project).limit(1))).scalar_one()
+        todo = next(s for s in await states_of(session, project.id) if s.category == "todo")
+        ranks = spread(n)
         users = [None]
         rows = [
             {
@@ -205,6 +209,8 @@ async def bench_rescore(url: str, n: int) -> None:
                 "updated_at": now,
                 "version": 1,
                 "reschedule_count": 0,
+                "state_id": todo.id,
+                "rank": ranks[i],
             }
             for i in range(n)
         ]
