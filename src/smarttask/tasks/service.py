@@ -226,7 +226,7 @@ def _event_task(task: Task) -> dict[str, Any]:
     }
 
 
-def _publish(
+def publish(
     session: AsyncSession,
     type: str,
     user: User,
@@ -234,6 +234,7 @@ def _publish(
     changes: dict[str, Any],
     **extra: Any,
 ) -> None:
+    """Publish a task event (`type`) with the task's state after the change."""
     outbox.emit(
         session,
         type,
@@ -246,7 +247,7 @@ def _publish(
 
 def publish_update(session: AsyncSession, user: User, task: Task, changes: dict[str, Any]) -> None:
     """Publish `task.updated` with these changes (a change made outside `update`)."""
-    _publish(session, "task.updated", user, task, changes)
+    publish(session, "task.updated", user, task, changes)
 
 
 def _state(task: Task) -> State:
@@ -332,7 +333,7 @@ async def create(
         entity_id=task.id,
         changes={**activity.snapshot(_values(task, body.labels)), **_fields(field_changes)},
     )
-    _publish(
+    publish(
         session,
         "task.created",
         user,
@@ -416,7 +417,7 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
             entity_id=task.id,
             changes=changed,
         )
-        _publish(session, "task.updated", user, task, changed)
+        publish(session, "task.updated", user, task, changed)
         if "status" in changed and task.status == Status.DONE:
             await recurring.complete(session, user, task, now, create)
     return task
@@ -465,7 +466,7 @@ async def _move(
             entity_id=sub.id,
             changes={"project_id": {"old": befores[sub.id].project_id, "new": target.id}},
         )
-        _publish(
+        publish(
             session,
             "task.updated",
             user,

@@ -139,7 +139,7 @@ async def restore(
             if task.id == trash_id and todo.dropped
             else {},
         )
-        tasks._publish(
+        tasks.publish(
             session,
             "task.created",
             user,
