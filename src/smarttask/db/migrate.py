@@ -29,3 +29,10 @@ def upgrade(database_url: str | None = None, revision: str = "head") -> None:
 async def upgrade_async(database_url: str | None = None) -> None:
     """Migrate from async code without blocking the event loop."""
     await asyncio.to_thread(upgrade, database_url)
+
+
+def head_revision() -> str:
+    """The newest revision the packaged migrations define."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
