@@ -121,12 +121,16 @@ pytest_plugins = ["tests.support.log_scan", "tests.support.sso"]
 DATABASES = ("sqlite", "postgresql")
 
 
-def _half(item: pytest.Item) -> str:
-    """`even` or `odd`: which process of tests/run_suite.py runs a database-free test."""
+def _share(item: pytest.Item) -> str:
+    """`sqlite` or `postgresql`: which process of tests/run_suite.py runs a database-free test.
+
+    PostgreSQL's process takes a third of them (and those that bring their own PostgreSQL):
+    its own database-bound tests take longer than SQLite's, so this evens the two out.
+    """
     if item.get_closest_marker("postgres_only"):
-        return "odd"
+        return "postgresql"
     name = f"{item.path.relative_to(item.config.rootpath)}::{getattr(item, 'originalname', '')}"
-    return "odd" if zlib.crc32(name.encode()) % 2 else "even"
+    return "postgresql" if zlib.crc32(name.encode()) % 3 == 0 else "sqlite"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -140,9 +144,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     # tests/run_suite.py runs one process per backend; each test that does not depend on the
     # database runs in one of them only. SMARTTASK_TEST_SHARED is `1` (all of them, the
-    # default), `0` (none), or `even` / `odd`: half of them each, by a stable hash of the
+    # default), `0` (none), or `sqlite` / `postgresql`: a share each, by a stable hash of the
     # test function (all its parametrizations together), those that bring their own
-    # PostgreSQL going with `odd`.
+    # PostgreSQL going with `postgresql`.
     shared = os.environ.get("SMARTTASK_TEST_SHARED", "1")
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -153,7 +157,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             (params[name] for name in ("backend", "server") if params.get(name) in DATABASES),
             None,
         )
-        if backend is None and shared != "1" and _half(item) != shared:
+        if backend is None and shared != "1" and _share(item) != shared:
             dropped.append(item)
             continue
         if backend is None and "postgresql" not in BACKENDS:

@@ -3,8 +3,8 @@
 `make test` calls this. Most tests wait on something real (a server, a timeout, a browser)
 more than they compute, so two processes finish in a little more than half the time of
 one. Each process gets one backend (SMARTTASK_TEST_BACKENDS); the tests that do not depend
-on the database (unit tests, tests that bring their own server) run once, half in each
-process (SMARTTASK_TEST_SHARED, see tests/conftest.py). Every output line is
+on the database (unit tests, tests that bring their own server) run once, shared between
+the processes (SMARTTASK_TEST_SHARED, see tests/conftest.py). Every output line is
 prefixed with its backend; the exit status is the worst of the processes'.
 
     python tests/run_suite.py [pytest arguments...]
@@ -39,9 +39,9 @@ def main(arguments: list[str]) -> int:
     for backend in backends:
         environment = os.environ | {
             "SMARTTASK_TEST_BACKENDS": backend,
-            # The tests without a database: half each, by a stable hash of their function
-            # (PostgreSQL's process takes those that bring their own PostgreSQL).
-            "SMARTTASK_TEST_SHARED": "odd" if backend == "postgresql" else "even",
+            # The tests without a database: a share each, by a stable hash of their function
+            # (PostgreSQL's process takes a third, and those that bring their own PostgreSQL).
+            "SMARTTASK_TEST_SHARED": backend,
         }
         process = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
