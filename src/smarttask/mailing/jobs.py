@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
-from smarttask.kit import metrics
 from smarttask.mailing.service import SEND, deliver, message_of
 
 registry = JobSet()
@@ -19,11 +18,5 @@ async def send(ctx: JobContext, payload: dict[str, Any]) -> None:
         await deliver(ctx.settings.mail, message_of(payload))
     except RetryLater as error:
         if ctx.attempt >= ctx.settings.mail.max_attempts:
-            metrics.mail_finished("failed")
             raise PermanentFailure(f"{error} (gave up after {ctx.attempt} attempts)") from error
-        metrics.mail_finished("retry")
         raise
-    except PermanentFailure:
-        metrics.mail_finished("failed")
-        raise
-    metrics.mail_finished("sent")
