@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
-from starlette.routing import Route
 
 from smarttask.kit.metrics import Instruments
 from smarttask.kit.problems import problem_response
 from smarttask.metrics.collectors import Joined, forget_dead_workers, job_families, record_pool
 from smarttask.runtime import Runtime
 
-log = logging.getLogger("smarttask.metrics")
 PATH = "/metrics"
 
 
@@ -30,8 +29,8 @@ def _authorised(request: Request, token: bytes | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token)
 
 
-def metrics_route(runtime: Runtime, instruments: Instruments) -> Route:
-    """The /metrics route of this runtime (its pool, its job registry's kinds)."""
+def metrics_endpoint(runtime: Runtime, instruments: Instruments) -> Callable[..., Any]:
+    """The /metrics endpoint of this runtime (its pool, its job registry's kinds)."""
     secret = runtime.settings.metrics_token
     token = secret.get_secret_value().encode() if secret is not None else None
     directory = instruments.multiprocess_dir
@@ -58,9 +57,11 @@ def metrics_route(runtime: Runtime, instruments: Instruments) -> Route:
         body = await asyncio.to_thread(generate_latest, Joined(source, families))
         return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
-    return Route(PATH, metrics, methods=["GET"], include_in_schema=False)
+    return metrics
 
 
 def install_route(app: FastAPI, runtime: Runtime, instruments: Instruments) -> None:
-    """Add GET /metrics to the app (before its routes are indexed)."""
-    app.router.routes.append(metrics_route(runtime, instruments))
+    """Add GET /metrics to the app (before its routes are indexed); not in the OpenAPI
+    document, which describes the JSON API."""
+    endpoint = metrics_endpoint(runtime, instruments)
+    app.add_api_route(PATH, endpoint, methods=["GET"], include_in_schema=False)
