@@ -10,6 +10,7 @@ The metric list, with each label's values, is in docs/operations.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -133,3 +134,21 @@ def label_children(instruments: Instruments, method: str, route: str, status: in
         instruments.requests.labels(method, route, str(status)),
         instruments.latency.labels(method, route, f"{status // 100}xx"),
     )
+
+
+PROVIDERS = ("local", "openai", "gemini", "bedrock")
+
+
+def start_at_zero(instruments: Instruments, job_kinds: Iterable[str]) -> None:
+    """Create every outcome series at 0, so that rates and alerts see them before the first
+    event (Prometheus' advice for label values known in advance)."""
+    for kind in job_kinds:
+        for outcome in JOB_OUTCOMES:
+            instruments.jobs.labels(kind, outcome)
+    for provider in PROVIDERS:
+        for outcome in ANALYSIS_OUTCOMES:
+            instruments.analyses.labels(provider, outcome)
+    for outcome in MAIL_OUTCOMES:
+        instruments.mails.labels(outcome)
+    for outcome in WEBHOOK_OUTCOMES:
+        instruments.webhooks.labels(outcome)

@@ -14,6 +14,7 @@ from smarttask.runtime import Runtime
 def install_metrics_route(app: FastAPI, runtime: Runtime) -> None:
     """Enable this process's instruments and add GET /metrics (before routes are indexed)."""
     instruments = metrics.enable(runtime.settings.metrics_multiproc_dir)
+    metrics.start_at_zero(instruments, runtime.jobs.handlers)
     install_route(app, runtime, instruments)
 
 
@@ -25,5 +26,7 @@ def install_metrics_middleware(app: FastAPI, runtime: Runtime) -> None:
         # Other workers cannot see this one's pool: it writes its gauges after each request.
         def after() -> None:
             record_pool(instruments, runtime.database)
+
+        after()  # from the start: each live worker's pool size counts in the sum
 
     app.add_middleware(MetricsMiddleware, instruments=instruments, after_request=after)
