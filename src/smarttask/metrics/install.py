@@ -1,19 +1,26 @@
-"""Turning metrics on for one app: the instruments, the route and the middleware."""
+"""Turning metrics on for one app: the instruments, the route and the middleware.
+
+The modules that import prometheus_client are imported only after `metrics.enable` has
+named the multi-process folder: prometheus_client picks its value store on first import.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 from smarttask.kit import metrics
-from smarttask.metrics.collectors import record_pool
-from smarttask.metrics.middleware import MetricsMiddleware
-from smarttask.metrics.routes import install_route
-from smarttask.runtime import Runtime
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from smarttask.runtime import Runtime
 
 
 def install_metrics_route(app: FastAPI, runtime: Runtime) -> None:
     """Enable this process's instruments and add GET /metrics (before routes are indexed)."""
     instruments = metrics.enable(runtime.settings.metrics_multiproc_dir)
+    from smarttask.metrics.routes import install_route
+
     metrics.start_at_zero(instruments, runtime.jobs.handlers)
     install_route(app, runtime, instruments)
 
@@ -21,6 +28,9 @@ def install_metrics_route(app: FastAPI, runtime: Runtime) -> None:
 def install_metrics_middleware(app: FastAPI, runtime: Runtime) -> None:
     """Add the request middleware as the outermost layer (call after every other one)."""
     instruments = metrics.enable(runtime.settings.metrics_multiproc_dir)
+    from smarttask.metrics.collectors import record_pool
+    from smarttask.metrics.middleware import MetricsMiddleware
+
     after = None
     if instruments.multiprocess_dir:
         # Other workers cannot see this one's pool: it writes its gauges after each request.
