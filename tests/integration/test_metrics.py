@@ -25,13 +25,13 @@ from smarttask.db.types import utcnow
 from smarttask.jobs.models import Job
 from smarttask.jobs.queue import enqueue
 from smarttask.mailing.service import send_later
-from smarttask.settings import Settings
 from tests.support import free_port
 from tests.support.analysis import drain, request_analysis
 from tests.support.log_scan import register_secret
 from tests.support.mail import REFUSED_DOMAIN, Inbox
 from tests.support.tasks import new_board, new_task
 from tests.support.webhook_receiver import WebhookReceiver
+from tests.support.workspaces import signup
 
 API = "/api/v1"
 TOKEN = "metrics-test-token-0123456789abcdef"
@@ -201,31 +201,25 @@ async def test_metrics_are_a_404_unless_enabled(client: httpx.AsyncClient) -> No
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_the_token_is_required_when_set(client_with: Any, settings: Settings) -> None:
+async def test_the_token_is_required_when_set(client_with: Any) -> None:
     register_secret(TOKEN)  # the suite fails if it ever reaches a log line
     client = await client_with(metrics_enabled=True, metrics_token=TOKEN)
-    for headers in (
-        {},
-        {"Authorization": "Bearer wrong-token-0123456789"},
-        {"Authorization": TOKEN},
-    ):
+    before = await scrape(client, Authorization=f"Bearer {TOKEN}")
+    user = await signup(client, "curious")
+    wrong = "Bearer wrong-token-0123456789"
+    for headers in ({}, {"Authorization": wrong}, {"Authorization": TOKEN}, user.headers):
         refused = await client.get("/metrics", headers=headers)
         assert refused.status_code == 401, headers
         assert refused.headers["www-authenticate"].startswith("Bearer")
         assert refused.headers["content-type"] == "application/problem+json"
         assert TOKEN not in refused.text
-    found = await scrape(client, Authorization=f"Bearer {TOKEN}")
-    assert ("smarttask_db_pool", (("use", "size"),)) in found
+    after = await scrape(client, Authorization=f"Bearer {TOKEN}")
+    assert ("smarttask_db_pool", (("use", "size"),)) in after
     # The refusals were counted under the route's template like any other answer.
-    assert (
-        found[
-            (
-                "smarttask_http_requests_total",
-                (("method", "GET"), ("route", "/metrics"), ("status", "401")),
-            )
-        ]
-        >= 3
-    )
+    metrics_route = {"method": "GET", "route": "/metrics"}
+    requests = "smarttask_http_requests_total"
+    assert delta(after, before, requests, **metrics_route, status="401") == 4
+    assert delta(after, before, requests, **metrics_route, status="200") == 1
 
 
 def test_a_short_token_is_refused_at_start(database_url: str) -> None:
