@@ -21,11 +21,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from smarttask.adapters.mail.base import Message
+from smarttask.app import create_app
 from smarttask.db.types import utcnow
 from smarttask.jobs.models import Job
 from smarttask.jobs.queue import enqueue
 from smarttask.mailing.service import send_later
-from tests.support import free_port
+from tests.support import free_port, make_settings
 from tests.support.analysis import drain, request_analysis
 from tests.support.log_scan import register_secret
 from tests.support.mail import REFUSED_DOMAIN, Inbox
@@ -254,3 +255,27 @@ async def test_alerts_and_dashboard_use_only_exported_metrics(
     # Counters appear with _total, histograms with _bucket/_count/_sum: all are sample names.
     missing = used - exported
     assert not missing, missing
+
+
+async def test_a_database_outage_is_counted_as_5xx_and_metrics_still_answer(
+    backend: str, tmp_path: Path
+) -> None:
+    if backend == "sqlite":  # a database file that cannot be opened (it is a folder)
+        (tmp_path / "gone.db").mkdir()
+        url = f"sqlite+aiosqlite:///{tmp_path / 'gone.db'}"
+    else:  # a PostgreSQL address nothing listens on: every connection is refused
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/gone"
+    app = create_app(make_settings(url, metrics_enabled=True, db_connect_timeout=1.0))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        before = await scrape(client)
+        for _ in range(2):
+            down = await client.get(f"{API}/counters/outage")
+            assert down.status_code == 503
+        after = await scrape(client)
+    await app.state.database.dispose()
+    route = {"method": "GET", "route": "/api/v1/counters/{name}"}
+    assert delta(after, before, "smarttask_http_requests_total", **route, status="503") == 2
+    latency = "smarttask_http_request_duration_seconds_count"
+    assert delta(after, before, latency, **route, status_class="5xx") == 2
+    assert not any(name == "smarttask_jobs" for name, _ in after)  # the table is unreachable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from smarttask.kit.problems import problem_response
 from smarttask.metrics.collectors import Joined, forget_dead_workers, job_families, record_pool
 from smarttask.runtime import Runtime
 
+log = logging.getLogger("smarttask.metrics")
 PATH = "/metrics"
 
 
@@ -49,8 +51,13 @@ def metrics_endpoint(runtime: Runtime, instruments: Instruments) -> Callable[...
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         record_pool(instruments, runtime.database)
-        kinds = runtime.jobs.handlers.keys()
-        families = await job_families(runtime.database, kinds)
+        try:
+            families = await job_families(runtime.database, runtime.jobs.handlers.keys())
+        except Exception as error:  # an outage is when metrics matter most: serve the rest
+            log.warning(
+                "metrics: job table not readable", extra={"error_type": type(error).__name__}
+            )
+            families = []
         if directory:
             await asyncio.to_thread(forget_dead_workers, directory)
         # Reading the multi-process files is file I/O: off the event loop.
