@@ -5,6 +5,8 @@ start with metrics off never imports prometheus_client."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import free_port
-from tests.support.faults import ServerProcess, base_env
+from tests.support.faults import ServerProcess, base_env, wait_until
 from tests.support.lambda_events import run_cold_handler
 
 LIVE = "/health/live"
@@ -89,8 +91,35 @@ async def test_two_workers_counts_are_summed(database_url: str, tmp_path: Path) 
         # The job backlog is read from the database once, not summed per worker.
         jobs = (("kind", "mail.send"), ("state", "queued"))
         assert values[("smarttask_jobs", jobs)] == 0
+
+        # A worker dies; uvicorn starts another. Its counts stay, its pool leaves the sum.
+        first = server.children()  # the workers, and multiprocessing's resource tracker
+        os.kill(int(min(per_process)), signal.SIGKILL)  # a worker: it has counted
+
+        async def replaced() -> bool:
+            workers = server.children()
+            new = workers - first
+            started = all((folder / f"gauge_livesum_{pid}.db").exists() for pid in new)
+            return len(workers) == len(first) and len(new) == 1 and started
+
+        await wait_until(replaced, "a new worker with its pool gauges", 120, 0.5)
+        values = await scrape(server.base_url)
+        assert values[("smarttask_http_requests_total", key)] == sent
+        assert values[("smarttask_db_pool", (("use", "size"),))] == 2 * POOL_SIZE
     finally:
         server.stop()
+
+
+async def scrape(base_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of one scrape, by name and sorted labels."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        scraped = await http.get("/metrics")
+    assert scraped.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+    }
 
 
 _COLD = """
