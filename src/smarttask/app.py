@@ -132,6 +132,10 @@ def create_app(
     app.state.auth = auth
 
     app.include_router(health_router)
+    if settings.metrics_enabled:  # else prometheus_client is never imported (docs/operations.md)
+        from smarttask.metrics.install import install_metrics_route
+
+        install_metrics_route(app, runtime)
     routers = LazyRouters(app, API_PREFIX, app_routers())
     if not lazy_routes:
         routers.include_all()
@@ -187,4 +191,8 @@ def create_app(
             "max_age": 600,
         },
     )
+    if settings.metrics_enabled:  # outermost: it sees every answer, the edge's own included
+        from smarttask.metrics.install import install_metrics_middleware
+
+        install_metrics_middleware(app, runtime)
     return app

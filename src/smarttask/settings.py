@@ -544,6 +544,19 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     demo_data: bool = False
 
+    # Prometheus metrics (docs/operations.md): GET /metrics answers 404 unless enabled; with a
+    # token set it asks for `Authorization: Bearer <token>`. Several server workers share
+    # their counters through files in the multi-process folder (`smarttask serve --workers N`
+    # makes and empties <data_dir>/prometheus when none is given).
+    metrics_enabled: bool = False
+    metrics_token: SecretStr | None = None
+    metrics_multiproc_dir: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "SMARTTASK_METRICS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", "metrics_multiproc_dir"
+        ),
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -622,6 +635,15 @@ class Settings(BaseSettings):
     def secret_key_file(self) -> str:
         """Where a generated signing key is kept."""
         return str(Path(self.data_dir) / keyfile.FILE_NAME)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("SMARTTASK_METRICS_TOKEN must be at least 16 characters")
+        return value
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Settings:

@@ -28,6 +28,7 @@ from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
 from smarttask.events import outbox
 from smarttask.jobs.registry import JobContext, JobSet, PermanentFailure, RetryLater
+from smarttask.kit import metrics
 from smarttask.settings import AISettings
 from smarttask.tasks import repository as tasks
 
@@ -87,6 +88,11 @@ def _failed(message: str, now: datetime) -> dict[str, Any]:
 
 async def _fail(database: Database, analysis_id: str, attempt: int, message: str) -> None:
     await _write(database, analysis_id, attempt, **_failed(message, utcnow()))
+
+
+def review_outcome(status: str) -> str:
+    """The metrics' outcome of a stored answer: done, or rejected by the guardrail."""
+    return "done" if status == "done" else "rejected"
 
 
 def _completed(session: AsyncSession, prepared: Prepared, status: str) -> None:
@@ -199,6 +205,7 @@ async def _store(ctx: JobContext, prepared: Prepared, answer: ProviderAnswer) ->
         ctx.session, prepared.analysis_id, only_if=("running",), attempt=ctx.attempt, **values
     ):
         _completed(ctx.session, prepared, values["status"])
+        metrics.analysis_finished(ctx.settings.ai.provider, review_outcome(values["status"]))
         await budget.spend(
             ctx.session,
             prepared.workspace_id,
@@ -224,11 +231,13 @@ async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
             await _write(
                 ctx.database, analysis_id, ctx.attempt, status="pending", error=error.message
             )
+            metrics.analysis_finished(ctx.settings.ai.provider, "retry")
             raise RetryLater(error.message, after_seconds=error.retry_after) from error
         message = error.message
         if error.retryable:
             message = f"{message} (gave up after {ctx.attempt} attempts)"
         await _fail_billed(ctx.database, prepared, ctx.attempt, message, error)
+        metrics.analysis_finished(ctx.settings.ai.provider, "failed")
         raise PermanentFailure(message) from error
     except Exception as error:  # a bug or an SDK surprise: fail clearly, never leave it running
         message = f"The analysis failed unexpectedly ({type(error).__name__})."
@@ -243,5 +252,6 @@ async def run_analysis(ctx: JobContext, payload: dict[str, Any]) -> None:
             ):
                 _completed(session, prepared, "failed")
             await session.commit()
+        metrics.analysis_finished(ctx.settings.ai.provider, "error")
         raise PermanentFailure(message) from error
     await _store(ctx, prepared, answer)

@@ -294,3 +294,19 @@ class Database:
         self._read_core = None
         self._engine = None
         self._read_engine = None
+
+    def pool_use(self) -> dict[str, int]:
+        """The writers' pool now: its size, connections checked out (the fast read path's
+        idle ones included), overflow connections open, readers waiting (for metrics)."""
+        if self._core is None:
+            return {"size": self.settings.pool_size, "checked_out": 0, "overflow": 0, "waiting": 0}
+        pool: Any = self._core.pool
+        checked_out = pool.checkedout() if hasattr(pool, "checkedout") else 0
+        overflow = max(0, pool.overflow()) if hasattr(pool, "overflow") else 0
+        size = pool.size() if hasattr(pool, "size") else self.settings.pool_size
+        return {
+            "size": size,
+            "checked_out": checked_out,
+            "overflow": overflow,
+            "waiting": self._idle.waiting,
+        }

@@ -60,11 +60,19 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if settings.database.is_sqlite and settings.auto_migrate:
         upgrade()
+    workers = args.workers or settings.workers
+    if settings.metrics_enabled and (workers > 1 or settings.metrics_multiproc_dir):
+        from smarttask.metrics.multiprocess import prepare_folder
+
+        # The workers (new processes) read it from their settings: they count into files.
+        os.environ["SMARTTASK_METRICS_MULTIPROC_DIR"] = prepare_folder(
+            settings.metrics_multiproc_dir, settings.data_dir
+        )
     uvicorn.run(
         "smarttask.entrypoints.asgi:app",
         host=host,
         port=args.port or settings.port,
-        workers=args.workers or settings.workers,
+        workers=workers,
         log_config=None,
         access_log=False,
         # Proxy headers only from the proxies the operator named; uvicorn's own default

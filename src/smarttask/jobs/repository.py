@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -196,3 +196,17 @@ async def delete_finished(session: AsyncSession, *, state: str, before: datetime
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_BACKLOG = (
+    select(Job.state, Job.kind, func.count(), func.min(Job.run_at))
+    .where(Job.state.in_((QUEUED, RUNNING, DEAD)))
+    .group_by(Job.state, Job.kind)
+)
+
+
+async def backlog(session: AsyncSession) -> list[tuple[str, str, int, datetime | None]]:
+    """Queued, running and dead jobs by state and kind, each group's earliest `run_at`
+    (the metrics' queue depth and age; the state index bounds it to unfinished and dead jobs)."""
+    rows = await session.execute(_BACKLOG)
+    return [(row[0], row[1], int(row[2]), row[3]) for row in rows]

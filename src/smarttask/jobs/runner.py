@@ -18,6 +18,7 @@ from smarttask.jobs import repository
 from smarttask.jobs.models import Job
 from smarttask.jobs.registry import JobContext, JobRegistry, PermanentFailure, RetryLater
 from smarttask.jobs.retry import backoff_seconds, describe_error, upstream_delay
+from smarttask.kit import metrics
 from smarttask.kit.context import set_request_id
 from smarttask.settings import Settings
 
@@ -45,6 +46,7 @@ class JobRunner:
         set_request_id(job.request_id)
         started = time.perf_counter()
         outcome, error = await self._attempt(job, token)
+        metrics.job_finished(job.kind if job.kind in self.registry.handlers else "unknown", outcome)
         log.log(
             logging.INFO if outcome == "done" else logging.WARNING,
             "job %s",

@@ -10,6 +10,7 @@ from smarttask.adapters.mail.base import MailError, Message
 from smarttask.adapters.mail.factory import build_mailer
 from smarttask.jobs.queue import enqueue
 from smarttask.jobs.registry import PermanentFailure, RetryLater
+from smarttask.kit import metrics
 from smarttask.settings import MailSettings
 
 SEND = "mail.send"
@@ -60,10 +61,20 @@ async def send_later(
     )
 
 
+async def send_now(settings: MailSettings, message: Message) -> None:
+    """Send through the configured mailer, counted by outcome; MailError as the mailer raises."""
+    try:
+        await build_mailer(settings).send(message)
+    except MailError as error:
+        metrics.mail_finished("deferred" if error.retryable else "failed")
+        raise
+    metrics.mail_finished("sent")
+
+
 async def deliver(settings: MailSettings, message: Message) -> None:
     """Send now, for a job: RetryLater when another attempt may succeed, else PermanentFailure."""
     try:
-        await build_mailer(settings).send(message)
+        await send_now(settings, message)
     except MailError as error:
         if error.retryable:
             raise RetryLater(error.reason) from error

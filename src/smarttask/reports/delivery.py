@@ -16,7 +16,6 @@ from urllib.parse import urljoin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.adapters.mail.base import Attachment, MailError, Message
-from smarttask.adapters.mail.factory import build_mailer
 from smarttask.adapters.storage.base import Storage
 from smarttask.adapters.storage.factory import build_storage
 from smarttask.adapters.storage.local import AlreadyStored, LocalStorage
@@ -25,6 +24,7 @@ from smarttask.db.types import utcnow
 from smarttask.jobs.registry import PermanentFailure, RetryLater
 from smarttask.jobs.retry import describe_error
 from smarttask.kit.problems import Conflict
+from smarttask.mailing.service import send_now
 from smarttask.reports import files, repository, service
 from smarttask.reports.models import FAILED, PENDING, SENT, ReportDelivery, SavedReport
 from smarttask.reports.scheduler import stop
@@ -149,7 +149,7 @@ async def _send(
         html=files.mail_html(heading, summary, result, note),
         attachments=attachments,
     )
-    await build_mailer(settings.mail).send(message)
+    await send_now(settings.mail, message)
 
 
 async def _store(storage: Storage, key: str, data: bytes, media_type: str) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.db.engine import Database
 from smarttask.db.types import new_id, utcnow
 from smarttask.jobs.retry import describe_error
+from smarttask.kit import metrics
 from smarttask.settings import Settings
 from smarttask.webhooks import repository, secrets, service, signing, targets
 from smarttask.webhooks.models import CANCELED, DEAD, FAILED, SUCCEEDED, WAITING
@@ -217,7 +218,8 @@ async def attempt(
         return
     if not snapshot.enabled:
         values = {"status": CANCELED, "next_attempt_at": None, "error": "The webhook is disabled."}
-        await repository.settle_attempt(session, delivery_id, token, values)
+        if await repository.settle_attempt(session, delivery_id, token, values):
+            metrics.webhook_delivered(CANCELED)
         return
     started = utcnow()
     try:
@@ -263,6 +265,7 @@ async def record(
         values |= {"status": DEAD, "next_attempt_at": None}
     if not await repository.settle_attempt(session, snapshot.delivery_id, token, values):
         return  # redelivered meanwhile: the newer job owns the delivery now
+    metrics.webhook_delivered(values["status"])
     if values["status"] == FAILED:
         await service.schedule_attempt(
             session, snapshot.delivery_id, next_token, values["next_attempt_at"]
