@@ -94,6 +94,8 @@ def create_app(
     """
     runtime = runtime or build_runtime(settings)
     settings, database, auth = runtime.settings, runtime.database, runtime.auth
+    # Traced spans are named from the routes included when a request arrives (kit/tracing.py).
+    lazy_routes = lazy_routes and not settings.tracing_enabled
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -187,4 +189,8 @@ def create_app(
             "max_age": 600,
         },
     )
+    if settings.tracing_enabled:  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_* asks for it
+        from smarttask.kit.tracing import instrument_app
+
+        instrument_app(app)
     return app
