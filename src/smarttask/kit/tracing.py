@@ -139,7 +139,7 @@ def job_span(kind: str, job_id: str, attempt: int, traceparent: str | None) -> I
     carrier = {"traceparent": traceparent} if traceparent else {}
     parent = TraceContextTextMapPropagator().extract(carrier)  # a fresh context: no other parent
     tracer = trace.get_tracer("smarttask.jobs", __version__)
-    attributes = {
+    attributes: dict[str, str | int] = {
         "smarttask.job.kind": kind,
         "smarttask.job.id": job_id,
         "smarttask.job.attempt": attempt,
