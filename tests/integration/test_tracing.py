@@ -7,18 +7,24 @@ the route's server span (named by its template), its SQL spans and the job's spa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from tests.support import free_port
+from smarttask.db.engine import Database
+from smarttask.jobs.models import Job
+from tests.support import free_port, make_settings
+from tests.support.lambda_tracing_process import REQUEST_ID as LAMBDA_REQUEST_ID
 from tests.support.otlp_collector import Collector, Span, ancestors, running_collector, trace_of
 
 ANALYSIS_ROUTE = "POST /api/v1/tasks/{task_id}/analysis"
@@ -176,3 +182,71 @@ def test_a_request_and_the_job_it_enqueued_make_one_trace_on_a_server(
     assert job_lines[0]["request_id"] == REQUEST_ID
     assert job_lines[0]["trace_id"] == server_span.trace_id
     assert job_lines[0]["span_id"] == job_span.span_id
+
+
+async def _analysis_job(database_url: str) -> tuple[str, str | None]:
+    """The id and the stored trace context of the one analysis job."""
+    database = Database(make_settings(database_url).database)
+    try:
+        async with database.session(writes=False) as session:
+            row = (
+                await session.execute(
+                    select(Job.id, Job.traceparent).where(Job.kind == "analysis.run")
+                )
+            ).one()
+    finally:
+        await database.dispose()
+    return row.id, row.traceparent
+
+
+async def test_a_lambda_request_and_its_sqs_job_make_one_trace(
+    backend: str, database_url: str, clean_database: None, collector: Collector, tmp_path: Path
+) -> None:
+    # Ten minutes between the batch's exports: only the flush at the end of each invocation
+    # can have sent the spans while the container waits.
+    env = _tracing_env(database_url, collector, tmp_path, OTEL_BSP_SCHEDULE_DELAY="600000")
+    log_path = tmp_path / "lambda.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.lambda_tracing_process"],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    watchdog = threading.Timer(180, process.kill)
+    watchdog.start()
+    try:
+        line = await asyncio.to_thread(process.stdout.readline)
+        assert line, log_path.read_text()[-3000:]
+        task_id = json.loads(line)["task_id"]
+        server_span = collector.wait_for(
+            lambda spans: next((s for s in spans if s.name == ANALYSIS_ROUTE), None), limit=10
+        )
+        job_id, traceparent = await _analysis_job(database_url)
+        assert traceparent is not None
+        assert traceparent.startswith(f"00-{server_span.trace_id}-")
+        process.stdin.write(f"{job_id}\n")
+        process.stdin.flush()
+        line = await asyncio.to_thread(process.stdout.readline)
+        assert line, log_path.read_text()[-3000:]
+        assert json.loads(line)["result"] == {"batchItemFailures": []}
+        _, job_span = collector.wait_for(_request_trace, limit=10)
+        process.stdin.write("exit\n")
+        process.stdin.flush()
+        assert await asyncio.to_thread(process.wait, 60) == 0, log_path.read_text()[-3000:]
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    _check_one_trace(collector.snapshot(), server_span, job_span, task_id, backend)
+    lines = [json.loads(x) for x in log_path.read_text().splitlines() if x.startswith("{")]
+    access = [x for x in lines if x.get("logger") == "smarttask.access"]
+    request_lines = [x for x in access if x.get("request_id") == LAMBDA_REQUEST_ID]
+    assert request_lines, "no access line for the request"
+    assert request_lines[0]["trace_id"] == server_span.trace_id
