@@ -31,6 +31,7 @@ ANALYSIS_ROUTE = "POST /api/v1/tasks/{task_id}/analysis"
 JOB_SPAN = "job analysis.run"
 REQUEST_ID = "trace-me-0001"
 SQL_SYSTEMS = {"sqlite", "postgresql"}
+QUERY_SECRET = "sekrit-in-the-query"
 
 
 @pytest.fixture
@@ -159,6 +160,7 @@ def test_a_request_and_the_job_it_enqueued_make_one_trace_on_a_server(
             headers, task_id = _board(client)
             requested = client.post(
                 f"/api/v1/tasks/{task_id}/analysis",
+                params={"signature": QUERY_SECRET},  # ignored by the route; never recorded
                 headers={**headers, "X-Request-ID": REQUEST_ID},
             )
             assert requested.status_code == 202, requested.text
@@ -169,6 +171,10 @@ def test_a_request_and_the_job_it_enqueued_make_one_trace_on_a_server(
         server.terminate()
         server.wait(timeout=30)
     _check_one_trace(collector.snapshot(), server_span, job_span, task_id, backend)
+    assert server_span.attributes["http.url"].endswith(f"/api/v1/tasks/{task_id}/analysis")
+    recorded = json.dumps([s.attributes for s in collector.snapshot()])
+    assert QUERY_SECRET not in recorded
+    assert "Bearer" not in recorded
     lines = [json.loads(x) for x in log_path.read_text().splitlines() if x.startswith("{")]
     access = [x for x in lines if x.get("logger") == "smarttask.access"]
     request_lines = [x for x in access if x.get("request_id") == REQUEST_ID]
@@ -250,3 +256,32 @@ async def test_a_lambda_request_and_its_sqs_job_make_one_trace(
     request_lines = [x for x in access if x.get("request_id") == LAMBDA_REQUEST_ID]
     assert request_lines, "no access line for the request"
     assert request_lines[0]["trace_id"] == server_span.trace_id
+
+
+def test_an_outgoing_request_s_span_records_only_its_origin(collector: Collector) -> None:
+    """A webhook's URL may hold a secret after its host: the httpx span keeps the origin."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from smarttask.kit.tracing import redact_client_span
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    origin = collector.endpoint.replace("http://", "http://hook-user:hook-pass@")
+    with httpx.Client() as client:
+        HTTPXClientInstrumentor.instrument_client(
+            client, tracer_provider=provider, request_hook=redact_client_span
+        )
+        # The stand-in answers 404 off /v1/traces: a real round trip all the same.
+        answer = client.post(f"{origin}/services/T0/B0/{QUERY_SECRET}?token={QUERY_SECRET}")
+    assert answer.status_code == 404
+    (span,) = exporter.get_finished_spans()
+    recorded = json.dumps(dict(span.attributes or {}))
+    assert QUERY_SECRET not in recorded
+    assert "hook-pass" not in recorded
+    assert span.attributes is not None
+    assert span.attributes["http.url"] == f"{collector.endpoint}/"
+    assert span.attributes["http.status_code"] == 404

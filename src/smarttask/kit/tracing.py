@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from smarttask import __version__
 from smarttask.kit.logging import use_trace_ids
@@ -77,7 +78,9 @@ def start(settings: Settings) -> bool:
     # traces every one of them. The instrumentation declares SQLAlchemy < 2.1 but only uses
     # the engine events, unchanged in 2.1 (tests/integration/test_tracing.py checks the spans).
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
-    HTTPXClientInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument(
+        request_hook=redact_client_span, async_request_hook=_redact_client_span_async
+    )
     _state.provider = provider
     use_trace_ids(_ids_reader(trace.get_current_span))
     return True
@@ -113,7 +116,43 @@ def instrument_app(app: FastAPI) -> None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app)
+    FastAPIInstrumentor.instrument_app(app, server_request_hook=redact_server_span)
+
+
+def redact_server_span(span: Any, scope: dict[str, Any]) -> None:
+    """Record the request's URL as the access log writes it: without its query string (a
+    signature, an authorization code) and with a calendar feed's token masked."""
+    attributes = getattr(span, "attributes", None)
+    if not span.is_recording() or not attributes:
+        return
+    from smarttask.kit.middleware import _loggable_path  # the access log's own masking
+
+    path = _loggable_path(str(scope.get("path", "")))
+    if "http.url" in attributes:
+        parts = urlsplit(str(attributes["http.url"]))
+        span.set_attribute("http.url", urlunsplit((parts.scheme, parts.netloc, path, "", "")))
+    for key in ("http.target", "url.path"):
+        if key in attributes:
+            span.set_attribute(key, path)
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
+
+
+def redact_client_span(span: Any, request: Any) -> None:
+    """Record an outgoing request's origin only: a webhook's URL may hold a secret anywhere
+    after its host (chat services put their tokens in the path)."""
+    attributes = getattr(span, "attributes", None)
+    if not span.is_recording() or not attributes:
+        return
+    parts = urlsplit(str(request.url))
+    origin = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/", "", ""))
+    for key in ("http.url", "url.full"):
+        if key in attributes:
+            span.set_attribute(key, origin)
+
+
+async def _redact_client_span_async(span: Any, request: Any) -> None:
+    redact_client_span(span, request)
 
 
 def current_traceparent() -> str | None:
