@@ -94,8 +94,6 @@ def create_app(
     """
     runtime = runtime or build_runtime(settings)
     settings, database, auth = runtime.settings, runtime.database, runtime.auth
-    # Traced spans are named from the routes included when a request arrives (kit/tracing.py).
-    lazy_routes = lazy_routes and not settings.tracing_enabled
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -23,9 +23,11 @@ from smarttask.kit.logging import use_trace_ids
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from smarttask.db.engine import Database
     from smarttask.settings import Settings
+    from smarttask.speed.lazy_routes import LazyRouters
 
 log = logging.getLogger("smarttask.tracing")
 
@@ -107,16 +109,36 @@ def _ids_reader(current_span: Any) -> Any:
 
 
 def instrument_app(app: FastAPI) -> None:
-    """Trace each request of the app in a server span named by its route template.
-
-    The instrumentation names a span from the routes included when the request arrives:
-    the app must include all of its routes at start (app.py does when tracing is on).
-    """
+    """Trace each request of the app in a server span named by its route template."""
     if _state.provider is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, server_request_hook=redact_server_span)
+    routers: LazyRouters | None = getattr(app.state, "routers", None)
+    if routers is not None and routers.pending:
+        build = app.build_middleware_stack
+        app.build_middleware_stack = lambda: _RoutesFirst(build(), routers)  # type: ignore[method-assign]
+
+
+class _RoutesFirst:
+    """Include the lazy routers a request needs before the instrumentation names its span.
+
+    The instrumentation names a span from the routes included when the request arrives,
+    before the router's own lazy include (speed/lazy_routes.py) runs: a path's first request
+    would be named by its method alone.
+    """
+
+    def __init__(self, app: ASGIApp, routers: LazyRouters) -> None:
+        self.app = app  # FastAPI looks for the instrumentation's middleware through `.app`
+        self.routers = routers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.routers.pending and scope["type"] == "http":
+            from smarttask.speed._fastapi_private import get_route_path
+
+            self.routers.include_for(get_route_path(scope))
+        await self.app(scope, receive, send)
 
 
 def redact_server_span(span: Any, scope: dict[str, Any]) -> None:
