@@ -35,7 +35,9 @@ DEFAULT_SERVICE_NAME = "smarttask"
 INSTALL_HINT = "pip install 'smarttask[tracing]'"
 # Job outcomes (jobs/runner.py) that mark the job's span as failed.
 _FAILED = frozenset({"retry", "dead"})
-FLUSH_TIMEOUT_MILLIS = 5000
+# How long the end of a Lambda invocation waits for its spans to leave (a collector that does
+# not answer costs each invocation this much, never more).
+FLUSH_TIMEOUT_MILLIS = 2000
 
 
 class _State:
