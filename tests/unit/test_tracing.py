@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,43 @@ def test_log_lines_carry_the_span_ids_only_once_tracing_gives_them(
     assert (line["trace_id"], line["span_id"]) == ("ab" * 16, "cd" * 8)
     ids[0] = None  # no span active (outside any request or job)
     assert "trace_id" not in json.loads(formatter.format(record))
+
+
+def _span(**attributes: str) -> Any:
+    """A recording span of the real SDK, on a provider of its own (not the process's)."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    return TracerProvider().get_tracer("tests").start_span("s", attributes=attributes)
+
+
+def test_a_calendar_feed_s_token_and_a_query_string_stay_off_the_server_span() -> None:
+    from smarttask.kit.tracing import redact_server_span
+
+    span = _span(
+        **{
+            "http.url": "https://tasks.example.com/calendar/s3cr3t-token.ics?x=s3cr3t-query",
+            "http.target": "/calendar/s3cr3t-token.ics",
+        }
+    )
+    redact_server_span(span, {"type": "http", "path": "/calendar/s3cr3t-token.ics"})
+    span.end()
+    assert span.attributes["http.url"] == "https://tasks.example.com/calendar/***"
+    assert span.attributes["http.target"] == "/calendar/***"
+    assert "s3cr3t" not in json.dumps(dict(span.attributes))
+
+
+@pytest.mark.parametrize(
+    ("outcome", "failed"), [("done", False), ("retry", True), ("dead", True), ("lost", False)]
+)
+def test_a_job_span_is_an_error_when_the_job_will_retry_or_is_dead(
+    outcome: str, failed: bool
+) -> None:
+    from opentelemetry.trace import StatusCode
+
+    from smarttask.kit.tracing import end_job_span
+
+    span = _span()
+    end_job_span(span, outcome, "TimeoutError: the vendor did not answer")
+    span.end()
+    assert span.attributes["smarttask.job.outcome"] == outcome
+    assert (span.status.status_code == StatusCode.ERROR) is failed
