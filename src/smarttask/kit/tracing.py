@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from smarttask import __version__
-from smarttask.kit.logging import use_trace_ids
+from smarttask.kit.logging import TraceIds, use_trace_ids
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -46,11 +46,6 @@ class _State:
 
 
 _state = _State()
-
-
-def enabled() -> bool:
-    """Whether this process exports traces."""
-    return _state.provider is not None
 
 
 def start(settings: Settings) -> bool:
@@ -100,7 +95,7 @@ def _resource() -> Any:
     return Resource.create({k: v for k, v in defaults.items() if not detected.get(k)})
 
 
-def _ids_reader(current_span: Any) -> Any:
+def _ids_reader(current_span: Any) -> TraceIds:
     def ids() -> tuple[str, str] | None:
         context = current_span().get_span_context()
         if not context.is_valid:
