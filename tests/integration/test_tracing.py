@@ -80,6 +80,7 @@ def _statement(span: Span) -> str:
 def _check_one_trace(spans: list[Span], server: Span, job: Span, task_id: str, system: str) -> None:
     """The route, its SQL and the job form one trace, the job below the request."""
     trace = trace_of(spans, server.trace_id)
+    assert [s for s in trace if s.kind == 2] == [server], "one server span per request"
     assert server.attributes["http.route"] == "/api/v1/tasks/{task_id}/analysis"
     assert server.resource["service.name"] == "smarttask"
     assert all(task_id not in span.name for span in spans), "a raw id in a span name"
