@@ -195,4 +195,8 @@ def create_app(
         from smarttask.metrics.install import install_metrics_middleware
 
         install_metrics_middleware(app, runtime)
+    if settings.tracing_enabled:  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_* asks for it
+        from smarttask.kit.tracing import instrument_app
+
+        instrument_app(app)
     return app

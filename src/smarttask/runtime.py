@@ -63,6 +63,10 @@ def build_runtime(
 ) -> Runtime:
     """The runtime of these settings (by default the environment's); `extra_jobs` for tests."""
     settings = settings or get_settings()
+    if settings.tracing_enabled:  # before any engine exists: engines are traced as created
+        from smarttask.kit.tracing import start
+
+        start(settings)
     return Runtime(
         settings=settings,
         database=Database(settings.database, jobs=settings.jobs, reactions=reaction_modules()),

@@ -556,6 +556,17 @@ class Settings(BaseSettings):
             "SMARTTASK_METRICS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", "metrics_multiproc_dir"
         ),
     )
+    # OpenTelemetry (docs/operations.md): the standard variables turn tracing on; the SDK
+    # reads them, and every other OTEL_* variable, itself (kit/tracing.py).
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otel_exporter_otlp_traces_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+    otel_sdk_disabled: bool = Field(
+        default=False, validation_alias=AliasChoices("OTEL_SDK_DISABLED")
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -660,6 +671,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("SMARTTASK_SMTP_PASSWORD needs SMARTTASK_SMTP_USERNAME")
         return self
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """Whether traces are exported: an OTLP endpoint is set and the SDK is not disabled."""
+        endpoint = self.otel_exporter_otlp_traces_endpoint or self.otel_exporter_otlp_endpoint
+        return bool(endpoint and endpoint.strip()) and not self.otel_sdk_disabled
 
     @property
     def database(self) -> DatabaseSettings:

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy
 from sqlalchemy import Engine, event, text
-from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.sql.base import Executable
@@ -37,11 +37,17 @@ DATABASE_KEY = "smarttask.database"
 _PING = text("SELECT 1")
 
 
+def _create(url: Any, **options: Any) -> Engine:
+    # Looked up at each call, not imported: with tracing on, the SQLAlchemy instrumentation
+    # wraps `sqlalchemy.create_engine` to trace the engines created afterwards (kit/tracing.py).
+    return sqlalchemy.create_engine(url, **options)
+
+
 def _sqlite_engine(settings: DatabaseSettings) -> Engine:
     url = make_url(settings.url)
     if url.database and url.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-    engine = sa_create_engine(
+    engine = _create(
         url,
         echo=settings.echo,
         hide_parameters=True,
@@ -101,7 +107,7 @@ def _ping_idle_connections(engine: Engine, settings: DatabaseSettings) -> None:
 
 def _postgres_engine(settings: DatabaseSettings) -> Engine:
     statement_ms = str(int(settings.statement_timeout * 1000))
-    engine = sa_create_engine(
+    engine = _create(
         settings.url,
         echo=settings.echo,
         hide_parameters=True,

@@ -12,6 +12,9 @@ import logging
 from typing import Any
 
 _adapter: Any = None
+# kit/tracing.py's flush once built: Lambda freezes the process after each invocation, and
+# spans still waiting in the batch would leave only with a later one (or never).
+_flush: Any = None
 # Mangum base64-encodes any other type, which a REST API without binary media types hands
 # to the client verbatim: problem+json error bodies must stay text.
 _TEXT_MIME_TYPES = [
@@ -83,7 +86,11 @@ def _build() -> Any:
 
     from smarttask.app import create_app
     from smarttask.kit.logging import configure_logging
+    from smarttask.kit.tracing import flush
     from smarttask.settings import get_settings
+
+    global _flush
+    _flush = flush
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -100,5 +107,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _adapter
     if _adapter is None:
         _adapter = _build()
-    response: dict[str, Any] = _adapter(_alb_client(_strip_stage(event)), context)
+    try:
+        response: dict[str, Any] = _adapter(_alb_client(_strip_stage(event)), context)
+    finally:
+        _flush()
     return response

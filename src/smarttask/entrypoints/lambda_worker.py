@@ -30,11 +30,15 @@ def _setup() -> tuple[asyncio.AbstractEventLoop, Any]:
     if not _state:
         from smarttask.jobs.worker import Worker
         from smarttask.kit.logging import configure_logging
+        from smarttask.kit.tracing import flush
         from smarttask.runtime import build_runtime
+        from smarttask.settings import get_settings
 
-        runtime = build_runtime()
-        settings = runtime.settings
+        settings = get_settings()
+        # Logging first: the runtime says so if tracing is asked for but not installed.
         configure_logging(settings.log_level, json_lines=settings.log_json)
+        runtime = build_runtime(settings)
+        _state["flush"] = flush
         _state["loop"] = asyncio.new_event_loop()
         _state["worker"] = Worker(runtime.database, settings, runtime.jobs)
     return _state["loop"], _state["worker"]
@@ -95,8 +99,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run an SQS batch of job ids, or a scheduled drain with periodic jobs."""
     loop, worker = _setup()
     records = event.get("Records")
-    if isinstance(records, list):
-        return loop.run_until_complete(_sqs_batch(worker, records))
-    if _is_scheduled(event):
-        return loop.run_until_complete(_scheduled(worker, context))
+    try:
+        if isinstance(records, list):
+            return loop.run_until_complete(_sqs_batch(worker, records))
+        if _is_scheduled(event):
+            return loop.run_until_complete(_scheduled(worker, context))
+    finally:
+        _state["flush"]()  # Lambda freezes the process: the jobs' spans leave now
     raise ValueError("unsupported event: expected SQS records or a scheduled event")

@@ -15,6 +15,8 @@ QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
 STATES = (QUEUED, RUNNING, DONE, DEAD)
 UNFINISHED = f"state IN ('{QUEUED}', '{RUNNING}')"
 LAST_ERROR_LENGTH = 500
+# A W3C traceparent of version 00: "00-<32 hex trace id>-<16 hex span id>-<2 hex flags>".
+TRACEPARENT_LENGTH = 55
 
 
 class Job(Base):
@@ -50,3 +52,5 @@ class Job(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    # The enqueuing request's trace context (kit/tracing.py); None when tracing is off.
+    traceparent: Mapped[str | None] = mapped_column(String(TRACEPARENT_LENGTH))

@@ -20,6 +20,7 @@ from smarttask.db.types import new_id, utcnow
 from smarttask.jobs import repository
 from smarttask.jobs.models import QUEUED
 from smarttask.kit.context import current_request_id
+from smarttask.kit.tracing import current_traceparent
 from smarttask.settings import JobSettings
 
 
@@ -58,6 +59,7 @@ async def enqueue(
                 "run_at": due,
                 "dedupe_key": dedupe_key,
                 "request_id": current_request_id(),
+                "traceparent": current_traceparent(),
                 "created_at": now,
                 "updated_at": now,
             },

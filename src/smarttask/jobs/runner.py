@@ -18,7 +18,7 @@ from smarttask.jobs import repository
 from smarttask.jobs.models import Job
 from smarttask.jobs.registry import JobContext, JobRegistry, PermanentFailure, RetryLater
 from smarttask.jobs.retry import backoff_seconds, describe_error, upstream_delay
-from smarttask.kit import metrics
+from smarttask.kit import metrics, tracing
 from smarttask.kit.context import set_request_id
 from smarttask.settings import Settings
 
@@ -45,21 +45,25 @@ class JobRunner:
         """Run one job this worker holds with `token`; how it ended."""
         set_request_id(job.request_id)
         started = time.perf_counter()
-        outcome, error = await self._attempt(job, token)
-        metrics.job_finished(job.kind if job.kind in self.registry.handlers else "unknown", outcome)
-        log.log(
-            logging.INFO if outcome == "done" else logging.WARNING,
-            "job %s",
-            outcome,
-            extra={
-                "job_kind": job.kind,
-                "job_id": job.id,
-                "attempt": job.attempts,
-                "outcome": outcome,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                **({"error": error} if error else {}),
-            },
-        )
+        with tracing.job_span(job.kind, job.id, job.attempts, job.traceparent) as span:
+            outcome, error = await self._attempt(job, token)
+            tracing.end_job_span(span, outcome, error)
+            metrics.job_finished(
+                job.kind if job.kind in self.registry.handlers else "unknown", outcome
+            )
+            log.log(
+                logging.INFO if outcome == "done" else logging.WARNING,
+                "job %s",
+                outcome,
+                extra={
+                    "job_kind": job.kind,
+                    "job_id": job.id,
+                    "attempt": job.attempts,
+                    "outcome": outcome,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    **({"error": error} if error else {}),
+                },
+            )
         set_request_id(None)
         return outcome
 

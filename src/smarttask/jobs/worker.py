@@ -19,6 +19,7 @@ from smarttask.jobs.models import DEAD, DONE, QUEUED
 from smarttask.jobs.periodic import enqueue_due
 from smarttask.jobs.registry import JobRegistry
 from smarttask.jobs.runner import Clock, JobRunner, Outcome
+from smarttask.kit.tracing import untraced
 from smarttask.settings import Settings
 
 log = logging.getLogger("smarttask.jobs")
@@ -105,16 +106,17 @@ class Worker:
         """Run exactly these jobs if they are due (an SQS batch); the outcome of each id."""
         token = self._token()
         now = self.clock()
-        async with self.database.session() as session:
-            jobs = await repository.claim(
-                session,
-                now=now,
-                limit=len(ids),
-                lease_until=now + self.runner.lease(),
-                token=token,
-                ids=ids,
-            )
-            await session.commit()
+        with untraced(self.database):
+            async with self.database.session() as session:
+                jobs = await repository.claim(
+                    session,
+                    now=now,
+                    limit=len(ids),
+                    lease_until=now + self.runner.lease(),
+                    token=token,
+                    ids=ids,
+                )
+                await session.commit()
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def one(job_id: str, index: int) -> tuple[str, Outcome]:
@@ -143,7 +145,8 @@ class Worker:
     async def schedule_periodic(self) -> int:
         """Enqueue the periodic jobs whose slot came up; how many this call enqueued."""
         periodic = list(self.registry.periodic.values())
-        return await enqueue_due(self.database, periodic, self.clock(), self._periodic_seen)
+        with untraced(self.database):  # every poll: its statements would be a trace each
+            return await enqueue_due(self.database, periodic, self.clock(), self._periodic_seen)
 
     def _token(self) -> str:
         return f"{self.name}:{uuid.uuid4().hex[:12]}"
@@ -154,11 +157,13 @@ class Worker:
             return 0
         token = self._token()
         now = self.clock()
-        async with self.database.session() as session:
-            jobs = await repository.claim(
-                session, now=now, limit=free, lease_until=now + self.runner.lease(), token=token
-            )
-            await session.commit()
+        with untraced(self.database):  # every poll: its statements would be a trace each
+            async with self.database.session() as session:
+                jobs = await repository.claim(
+                    session, now=now, limit=free, lease_until=now + self.runner.lease(), token=token
+                )
+                await session.commit()
+        # The jobs' tasks start outside `untraced`: each runs in its own span (jobs/runner.py).
         for job in jobs:
             task = asyncio.create_task(self.runner.run(job, token), name=f"job:{job.id}")
             self._running.add(task)

@@ -1,10 +1,12 @@
-"""Structured JSON logs: one object per line, with the request id of the context."""
+"""Structured JSON logs: one object per line, with the request id (and, when tracing, the
+trace and span ids) of the context."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +15,19 @@ import orjson
 from smarttask.kit.context import current_request_id
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+TraceIds = Callable[[], "tuple[str, str] | None"]
+# Set by kit/tracing.py when tracing is on: the current span's (trace id, span id) or None.
+# Without it no log line looks for a span (nor imports opentelemetry).
+_trace_ids: list[TraceIds] = []
+
+
+def use_trace_ids(reader: TraceIds) -> None:
+    """Add the ids `reader` gives (the current span's) to every log line from now on."""
+    _trace_ids[:] = [reader]
+
+
+def _current_trace_ids() -> tuple[str, str] | None:
+    return _trace_ids[0]() if _trace_ids else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,6 +46,9 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             payload["request_id"] = request_id
+        ids = _current_trace_ids()
+        if ids is not None:
+            payload["trace_id"], payload["span_id"] = ids
         for key, value in record.__dict__.items():
             if key not in _RESERVED and key != "request_id" and not key.startswith("_"):
                 payload[key] = value
@@ -44,6 +62,9 @@ class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
         request_id = current_request_id()
+        ids = _current_trace_ids()
+        if ids is not None:
+            base = f"{base} [trace_id={ids[0]} span_id={ids[1]}]"
         return f"{base} [request_id={request_id}]" if request_id else base
 
 
