@@ -25,7 +25,8 @@ from lambda_events import LambdaContext, http_v2, response_json
 from smarttask.entrypoints.lambda_http import handler
 
 WATCHED = [
-    "smarttask.tasks.routes", "smarttask.tasks.scoring.service", "smarttask.risk.model",
+    "smarttask.tasks.routes", "smarttask.tasks.collection_routes",
+    "smarttask.tasks.scoring.service", "smarttask.risk.model",
     "smarttask.risk.training", "smarttask.history.models", "smarttask.tasks.trash.models",
     "smarttask.events.outbox", "smarttask.jobs.models", "smarttask.notifications.reactions",
     "smarttask.webhooks.reactions", "smarttask.webhooks.service", "smarttask.analytics.service",
@@ -126,9 +127,12 @@ async def test_a_first_task_write_imports_its_rules_and_no_webhook_machinery(
     assert updated[1]["priority"] == "high"  # type: ignore[index]
     read = await client.get(f"/api/v1/tasks/{created[1]['id']}", headers=headers)  # type: ignore[index]
     assert read.json()["title"] == "Cold write"
-    # Both ran their rules (risk, history, events and their reactions) ...
-    assert _WRITES | _REACTIONS | {"smarttask.tasks.routes"} <= on_create
+    # Both ran their rules (risk, history, events and their reactions), each with the routes
+    # of its path only (a project's tasks, or one task's) ...
+    assert _WRITES | _REACTIONS | {"smarttask.tasks.collection_routes"} <= on_create
+    assert "smarttask.tasks.routes" not in on_create
     assert _WRITES | _REACTIONS | {"smarttask.tasks.routes"} <= on_update
+    assert "smarttask.tasks.collection_routes" not in on_update
     # ... without the webhooks' service and cryptography: this workspace has no webhook.
     for loaded in (on_create, on_update):
         assert not loaded & (_NEVER | {"smarttask.webhooks.service", "cryptography"})
