@@ -174,6 +174,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.workflow.routes",
         "smarttask.tasks.move_routes",
         "smarttask.tasks.recurring_routes",
+        "smarttask.tasks.collection_routes",
         "smarttask.tasks.bulk.routes",
         "smarttask.tasks.trash.routes",
         "smarttask.fields.routes",
@@ -252,6 +253,14 @@ def test_each_router_declares_the_paths_its_routes_start_with() -> None:
     ("path", "modules"),
     [
         ("/api/v1/tasks/t1", {"smarttask.tasks.routes"}),
+        (
+            "/api/v1/projects/p1/tasks",
+            {"smarttask.projects.routes", "smarttask.tasks.collection_routes"},
+        ),
+        (
+            "/api/v1/users/me/tasks",
+            {"smarttask.accounts.users_routes", "smarttask.tasks.collection_routes"},
+        ),
         ("/api/v1/tasks/t1/", {"smarttask.tasks.routes"}),
         ("/api/v1/tasks/t1/comments", {"smarttask.tasks.routes", "smarttask.comments.routes"}),
         ("/api/v1/counters/x", {"smarttask.counters.routes"}),

@@ -8,6 +8,7 @@ adapter may otherwise run it on every invocation.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -102,13 +103,33 @@ def _build() -> Any:
     return Mangum(app, lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
 
 
+def _cold_start(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Build the app and answer the container's first event, without cyclic collections.
+
+    The imports and the first request allocate the objects the container keeps for life
+    (modules, classes, routes, mappers) and free almost nothing: the collector's passes over
+    that growing heap found nothing to free and cost about a sixth of a cold start's CPU.
+    What is alive then is frozen (`gc.freeze`), so that later collections skip it too.
+    """
+    global _adapter
+    gc.disable()
+    try:
+        _adapter = _build()
+        response: dict[str, Any] = _adapter(event, context)
+    finally:
+        gc.freeze()
+        gc.enable()
+    return response
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Serve one HTTP event through the shared application."""
-    global _adapter
-    if _adapter is None:
-        _adapter = _build()
+    event = _alb_client(_strip_stage(event))
     try:
-        response: dict[str, Any] = _adapter(_alb_client(_strip_stage(event)), context)
+        if _adapter is None:
+            return _cold_start(event, context)
+        response: dict[str, Any] = _adapter(event, context)
+        return response
     finally:
-        _flush()
-    return response
+        if _flush is not None:  # None only when building the app failed
+            _flush()

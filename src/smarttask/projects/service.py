@@ -10,13 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smarttask.accounts.models import User
 from smarttask.activity import service as activity
 from smarttask.db.types import new_id, utcnow
-from smarttask.history import service as history
 from smarttask.kit.pagination import Page, by_creation, created_keyset, fetch_page
 from smarttask.kit.problems import Conflict, NotFound
 from smarttask.projects import repository
 from smarttask.projects.models import Project
 from smarttask.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
-from smarttask.workflow import service as workflow
 from smarttask.workspaces import repository as workspace_repository
 from smarttask.workspaces.access import (
     PRIVATE,
@@ -38,6 +36,8 @@ def _values(project: Project) -> dict[str, Any]:
 
 async def create(session: AsyncSession, access: WorkspaceAccess, body: ProjectCreate) -> Project:
     """A new project in the workspace; 409 when its key is taken there."""
+    from smarttask.workflow import service as workflow
+
     if await repository.get_by_key(session, access.workspace.id, body.key) is not None:
         raise Conflict(f"The key {body.key} is already used in this workspace.")
     now = utcnow()
@@ -138,6 +138,8 @@ async def update(
 
 async def delete(session: AsyncSession, user: User, project: Project) -> None:
     """Delete a project and everything in it; the trail keeps a record."""
+    from smarttask.history import service as history
+
     activity.record(
         session,
         workspace_id=project.workspace_id,

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any
 
 from smarttask.accounts.models import User
 from smarttask.activity import feed
 from smarttask.activity import service as activity
 from smarttask.activity.schemas import ActivityRead
 from smarttask.db.types import new_id, utcnow
-from smarttask.events import outbox
 from smarttask.fields import service as custom_fields
-from smarttask.history import service as history
-from smarttask.history.effects import State
 from smarttask.kit.pagination import Page, fetch_page
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
@@ -33,8 +28,6 @@ from smarttask.tasks.schemas import (
     TaskRead,
     TaskUpdate,
 )
-from smarttask.tasks.scoring import service as risk
-from smarttask.tasks.trash import keeping as trash
 from smarttask.workflow import repository as workflow
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import (
@@ -44,6 +37,14 @@ from smarttask.workspaces.access import (
     require_role,
 )
 from smarttask.workspaces.roles import Role
+
+# Risk, history, trash and events are imported by the writes that use them: a first task
+# read (a Lambda cold start) does not load them.
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from smarttask.history import service as history
+    from smarttask.history.effects import State
 
 MISSING = "There is no such task."
 _TRACKED = (
@@ -235,6 +236,8 @@ def publish(
     **extra: Any,
 ) -> None:
     """Publish a task event (`type`) with the task's state after the change."""
+    from smarttask.events import outbox
+
     outbox.emit(
         session,
         type,
@@ -252,6 +255,8 @@ def publish_update(session: AsyncSession, user: User, task: Task, changes: dict[
 
 def _state(task: Task) -> State:
     """What the history keeps of a task."""
+    from smarttask.history.effects import State
+
     return State(
         project_id=task.project_id,
         assignee_id=task.assignee_id,
@@ -282,6 +287,9 @@ async def create(
 
     `series_of`: the recurring task whose completion this next occurrence follows.
     """
+    from smarttask.history import service as history
+    from smarttask.tasks.scoring import service as risk
+
     await _check_assignee(session, project.workspace_id, body.assignee_id)
     sent_status = body.status.value if "status" in body.model_fields_set else None
     state = await placing.for_create(session, project.id, body.state_id, sent_status)
@@ -348,6 +356,9 @@ async def create(
 
 async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate) -> Task:
     """Apply a partial change; the version check keeps concurrent writers from losing updates."""
+    from smarttask.history import service as history
+    from smarttask.tasks.scoring import service as risk
+
     labels_before = (await repository.labels_of(session, [task.id])).get(task.id, [])
     before = _values(task, labels_before)
     state_before = _state(task)
@@ -431,6 +442,8 @@ async def _move(
     The subtasks' history changes; the task's own is the caller's to record with its other
     changes.
     """
+    from smarttask.history import service as history
+
     target = await projects.get(session, project_id)
     if (
         target is None
@@ -485,6 +498,11 @@ async def project_key(session: AsyncSession, task: Task) -> str:
 
 async def delete(session: AsyncSession, user: User, task: Task, retention_days: int) -> None:
     """Move a task with its subtasks, comments and links to the trash; each is in the trail."""
+    from smarttask.events import outbox
+    from smarttask.history import service as history
+    from smarttask.tasks.scoring import service as risk
+    from smarttask.tasks.trash import keeping as trash
+
     doomed = await repository.subtree_ids(session, task.id)
     await trash.keep(session, user, task, doomed, retention_days)
     for task_id in doomed:
@@ -524,6 +542,8 @@ async def delete(session: AsyncSession, user: User, task: Task, retention_days: 
 
 async def add_dependency(session: AsyncSession, user: User, task: Task, depends_on_id: str) -> None:
     """Make `task` depend on another task of the same workspace; cycles are refused."""
+    from smarttask.tasks.scoring import service as risk
+
     other = await repository.get(session, depends_on_id)
     if (
         other is None
@@ -554,6 +574,8 @@ async def remove_dependency(
     session: AsyncSession, user: User, task: Task, depends_on_id: str
 ) -> None:
     """Drop a dependency; 404 if there is none."""
+    from smarttask.tasks.scoring import service as risk
+
     if not await repository.remove_dependency(session, task.id, depends_on_id):
         raise NotFound("This task has no such dependency.")
     activity.record(

@@ -21,11 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.types import new_id, utcnow
 from smarttask.events.outbox import Published
-from smarttask.notifications import repository as people
-from smarttask.notifications import visibility
-from smarttask.webhooks import repository, service
+from smarttask.webhooks import repository
+from smarttask.webhooks.kinds import EventType
 from smarttask.webhooks.models import PENDING, Webhook
-from smarttask.webhooks.schemas import EventType
 
 SUBSCRIBABLE = frozenset(event.value for event in EventType)
 
@@ -75,6 +73,9 @@ async def react(session: AsyncSession, events: Sequence[Published]) -> None:
                     "created_at": now,
                 }
             )
+    # Imported once a workspace has webhooks: most writes stop at the query above.
+    from smarttask.webhooks import service
+
     added = set(await repository.insert_deliveries(session, rows))
     for row in rows:
         if row["id"] in added:
@@ -86,6 +87,9 @@ async def _hidden_from_creators(
 ) -> dict[str, frozenset[str]]:
     """For each webhook, the private projects of the events that its creator cannot see now
     (all of them when the creator is gone, disabled or no longer a member)."""
+    from smarttask.notifications import repository as people
+    from smarttask.notifications import visibility
+
     hidden: dict[str, frozenset[str]] = {webhook.id: frozenset() for webhook in webhooks}
     for workspace_id in sorted({webhook.workspace_id for webhook in webhooks}):
         projects = {e.project_id for e in events if e.workspace_id == workspace_id}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from smarttask.kit.schemas import InputSchema, OutputSchema
+from smarttask.webhooks.kinds import EventType
 
 MAX_URL_LENGTH = 2048
 WebhookURL = Annotated[
@@ -16,18 +16,6 @@ WebhookURL = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH),
     Field(description="http:// or https:// URL that resolves to public addresses only"),
 ]
-
-
-class EventType(StrEnum):
-    """The event types a webhook may subscribe to."""
-
-    TASK_CREATED = "task.created"
-    TASK_UPDATED = "task.updated"
-    TASK_DELETED = "task.deleted"
-    COMMENT_CREATED = "comment.created"
-    COMMENT_UPDATED = "comment.updated"
-    COMMENT_DELETED = "comment.deleted"
-    ANALYSIS_COMPLETED = "analysis.completed"
 
 
 def _distinct(types: list[EventType]) -> list[EventType]:

@@ -14,9 +14,6 @@ import hmac
 import os
 import secrets as random
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 PREFIX = "whsec_"
 _SCHEME = "v1."
 _PURPOSE = b"smarttask.webhooks.secret.v1"
@@ -38,6 +35,10 @@ def _key(secret_key: str) -> bytes:
 
 def encrypt(plain: str, secret_key: str) -> str:
     """The secret, encrypted for storage under the current signing key."""
+    # cryptography is imported by the few requests that seal or open a secret, not by every
+    # write whose reactions merely look for webhooks (a Lambda cold start).
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = os.urandom(_NONCE_BYTES)
     sealed = AESGCM(_key(secret_key)).encrypt(nonce, plain.encode(), _PURPOSE)
     return _SCHEME + base64.urlsafe_b64encode(nonce + sealed).decode()
@@ -45,6 +46,9 @@ def encrypt(plain: str, secret_key: str) -> str:
 
 def decrypt(stored: str, keys: tuple[str, ...]) -> str:
     """A stored secret in clear, by the first key (current, then previous) that opens it."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if not stored.startswith(_SCHEME):
         raise SecretUnreadable("unknown secret encoding")
     raw = base64.urlsafe_b64decode(stored[len(_SCHEME) :].encode())

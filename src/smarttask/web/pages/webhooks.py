@@ -26,8 +26,9 @@ from smarttask.web.layout import page
 from smarttask.web.pages.workspaces.common import Short, WorkspaceId, access
 from smarttask.web.signin import WebCaller
 from smarttask.webhooks import service
+from smarttask.webhooks.kinds import EventType
 from smarttask.webhooks.models import Webhook
-from smarttask.webhooks.schemas import EventType, WebhookCreate, WebhookUpdate
+from smarttask.webhooks.schemas import WebhookCreate, WebhookUpdate
 from smarttask.workspaces.access import WorkspaceAccess
 from smarttask.workspaces.roles import Role
 
