@@ -47,13 +47,14 @@ _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
 )
 async def create_task(
     project_id: Id, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response
-) -> TaskRead:
+) -> Response:
     """Create a task (members)."""
     project = await projects.load(session, user, project_id, Role.MEMBER)
-    task, key = await service.create(session, user, project, body)
+    task, _ = await service.create(session, user, project, body)
     response.headers["ETag"] = etag(task.version)
     response.headers["Location"] = f"/api/v1/tasks/{task.id}"
-    return await service.read_one(session, task, key)
+    written = await reads.written_task(session, user, task.id)
+    return json_response(written, status_code=201, dependency_response=response)
 
 
 @hot_route(
@@ -188,15 +189,14 @@ async def update_task(
     session: SessionDep,
     response: Response,
     if_match: IfMatch = None,
-) -> TaskRead:
+) -> Response:
     """Change some fields of a task, or move it to another project (members)."""
     task, key = await service.load(session, user, task_id, Role.MEMBER)
     check_if_match(if_match, task.version)
     task = await service.update(session, user, task, body)
-    if "project_id" in body.model_fields_set:
-        key = await service.project_key(session, task)
     response.headers["ETag"] = etag(task.version)
-    return await service.read_one(session, task, key)
+    written = await reads.written_task(session, user, task.id)
+    return json_response(written, dependency_response=response)
 
 
 @router.delete(

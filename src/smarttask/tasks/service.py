@@ -182,7 +182,11 @@ async def _check_parent(session: AsyncSession, task: Task, parent_id: str | None
         raise _invalid("parent_id", "A task cannot be its own ancestor.")
 
 
-async def _apply_labels(session: AsyncSession, user: User, task: Task, names: list[str]) -> None:
+async def _apply_labels(
+    session: AsyncSession, user: User, task: Task, names: list[str], *, fresh: bool = False
+) -> None:
+    if fresh and not names:
+        return  # a task just inserted has no labels to replace
     ids, created = await repository.ensure_labels(session, task.workspace_id, names, utcnow())
     for label_id, name in created:
         activity.record(
@@ -318,7 +322,7 @@ async def create(
     await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
-    await _apply_labels(session, user, task, body.labels)
+    await _apply_labels(session, user, task, body.labels, fresh=True)
     field_changes = await custom_fields.write_planned(session, task.id, planned_fields)
     await history.record(
         session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
