@@ -341,7 +341,7 @@ async def _history(
     key = task["assignee_id"] or ""
     days: list[Any] = []
     now: list[Any] = []
-    for status, step in moves:
+    for status, step in sorted(moves):  # in key order, as smarttask (no deadlock between two)
         days += [ws, day, task["project_id"], key, status, step, created, 0, 0, 0, 0]
         now += [ws, task["project_id"], key, status, step]
     await connection.execute(analytics_day(len(moves)), *days)
