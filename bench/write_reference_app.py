@@ -8,7 +8,8 @@ and in its transactions (tests/integration/test_bench_write_reference.py capture
 statements on PostgreSQL and holds them equal to the lists below, and the bodies alike):
 
 - `POST /api/v1/projects/{id}/tasks` and `POST /api/v1/tasks/{id}/comments` with an
-  `Idempotency-Key`: the key's lookup (its own transaction), its claim (committed), then the
+  `Idempotency-Key`: the key's claim (committed; the stored row is read only when the key
+  is known: a replay, a 409 or a 422), then the
   write with its trail (activity), history facts and aggregates, the answer stored with the
   key, the notifications' and webhooks' reads, the event (numbered) and its NOTIFY;
 - `PATCH /api/v1/tasks/{id}` with `If-Match`: a title change, or a status change (which also
@@ -107,11 +108,37 @@ _INSERT_COLUMNS = (
     "state_id, rank, recurrence_rule, recurrence_from, recurrence_start, recurrence_of, "
     "time_spent_minutes"
 )
-_INSERT_TYPES = (
-    "VARCHAR VARCHAR VARCHAR INTEGER VARCHAR VARCHAR VARCHAR SMALLINT VARCHAR VARCHAR VARCHAR "
-    "TZ INTEGER TZ TZ TZ INTEGER INTEGER FLOAT VARCHAR JSON TZ VARCHAR VARCHAR VARCHAR VARCHAR "
-    "TZ VARCHAR INTEGER"
-).split()
+_INSERT_TYPES = [
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "INTEGER",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "SMALLINT",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "TZ",
+    "INTEGER",
+    "TZ",
+    "TZ",
+    "TZ",
+    "INTEGER",
+    "INTEGER",
+    "FLOAT",
+    "VARCHAR",
+    "JSON",
+    "TZ",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "TZ",
+    "VARCHAR",
+    "INTEGER",
+]
 INSERT_TASK = (
     f"INSERT INTO task ({_INSERT_COLUMNS}) VALUES ("
     + ", ".join(
@@ -243,13 +270,14 @@ def update_task(columns: tuple[str, ...]) -> str:
     named = [c for c in _UPDATED if c in (*columns, "updated_at", "version")]
     sets = ", ".join(f"{c}=${i}::{types.get(c, 'VARCHAR')}" for i, c in enumerate(named, 1))
     n = len(named)
-    return f"UPDATE task SET {sets} WHERE task.id = ${n + 1}::VARCHAR AND task.version = ${n + 2}::INTEGER"
+    where = f"task.id = ${n + 1}::VARCHAR AND task.version = ${n + 2}::INTEGER"
+    return f"UPDATE task SET {sets} WHERE {where}"
 
 
 # What a write's own statements are, in smarttask's order (the trail of the transaction;
-# the key's lookup and claim come before for the POSTs). Held equal to smarttask's by the test.
+# the key's claim comes before for the POSTs). Held equal to smarttask's by the test.
 NOTIFY_TAIL = (WEBHOOKS, EVENT_NUMBER, EVENT, NOTIFY)
-IDEMPOTENT_HEAD = ("BEGIN", IDEMPOTENCY_GET, "ROLLBACK", "BEGIN", IDEMPOTENCY_CLAIM, "COMMIT")
+IDEMPOTENT_HEAD = ("BEGIN", IDEMPOTENCY_CLAIM, "COMMIT")
 STATEMENTS = {
     "task create": (
         *IDEMPOTENT_HEAD,
@@ -274,6 +302,12 @@ STATEMENTS = {
     ),
 }
 _LEASE = timedelta(seconds=60)
+
+
+class LostRace(Exception):
+    """The task's version moved between its read and its update."""
+
+
 _TTL = timedelta(hours=24)
 
 
@@ -424,10 +458,13 @@ async def _idempotent(
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     fingerprint = digest.hexdigest()
-    lookup = connection.transaction()
-    await lookup.start()
-    row = await connection.fetchrow(IDEMPOTENCY_GET, principal, key)
-    await lookup.rollback()
+    now = datetime.now(UTC)
+    async with connection.transaction():
+        claim_id = await connection.fetchval(
+            IDEMPOTENCY_CLAIM, str(uuid.uuid4()), principal, key, fingerprint, "running",
+            now + _LEASE, request.headers.get("x-request-id"), now, now + _TTL,
+        )  # fmt: skip
+        row = None if claim_id else await connection.fetchrow(IDEMPOTENCY_GET, principal, key)
     if row is not None:
         if row["request_hash"] != fingerprint:
             return _problem(422, "This Idempotency-Key was used with a different request."), None
@@ -437,13 +474,6 @@ async def _idempotent(
         replay = Response(row["response_body"], row["response_status"], headers=headers)
         replay.headers["idempotent-replayed"] = "true"
         return replay, None
-    now = datetime.now(UTC)
-    claim_id = str(uuid.uuid4())
-    async with connection.transaction():
-        await connection.fetchval(
-            IDEMPOTENCY_CLAIM, claim_id, principal, key, fingerprint, "running", now + _LEASE,
-            request.headers.get("x-request-id"), now, now + _TTL,
-        )  # fmt: skip
     return None, claim_id
 
 
@@ -560,6 +590,14 @@ async def update_task_route(request: Request) -> Response:
     if claims is None:
         return _unauthorized()
     sent = orjson.loads(await request.body())
+    try:
+        return await _update_task(request, claims, sent)
+    except LostRace:  # raised inside the transaction: rolled back, nothing kept
+        return _problem(409, "The task changed meanwhile; retry.")
+
+
+async def _update_task(request: Request, claims: dict[str, Any], sent: dict[str, Any]) -> Response:
+    """The PATCH in one transaction: login, task, membership, If-Match, labels, the change."""
     async with _pool(request).acquire() as connection, connection.transaction():
         user = await connection.fetchrow(USER, claims["sub"], claims["sid"], claims["sub"])
         if user is None:
@@ -608,7 +646,7 @@ async def _update(
             update_task(columns), *values, task["id"], before["version"]
         )
         if done != "UPDATE 1":
-            raise asyncpg.exceptions.SerializationError("the task changed meanwhile")
+            raise LostRace  # a concurrent change won: nothing of this one is kept
         if "status" in changes:
             moves = [(task["status"], 1), (before["status"], -1)]
             await _history(connection, task, "changed", moves)

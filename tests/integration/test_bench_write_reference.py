@@ -149,7 +149,8 @@ async def test_the_reference_runs_smarttask_write_statements(
     mine, theirs = await _write(
         both, app, "task create", ("POST", url, sent, keyed()), ("POST", url, sent, keyed())
     )
-    assert theirs["rank"] > mine["rank"] and theirs["number"] == mine["number"] + 1
+    assert theirs["rank"] > mine["rank"]
+    assert theirs["number"] == mine["number"] + 1
 
     first, _, last = (f"{API}/tasks/{task['id']}" for task in tasks)
     mine, theirs = await _write(
@@ -202,7 +203,8 @@ async def test_the_reference_replays_a_key_and_refuses_a_stale_if_match(
     first = await reference_client.post(path, json={"title": "once"}, headers=headers)
     again = await reference_client.post(path, json={"title": "once"}, headers=headers)
     assert first.status_code == again.status_code == 201
-    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
     other = await reference_client.post(path, json={"title": "other"}, headers=headers)
     assert other.status_code == 422
     listed = await client.get(path, headers=auth)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User

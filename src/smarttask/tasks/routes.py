@@ -191,7 +191,7 @@ async def update_task(
     if_match: IfMatch = None,
 ) -> Response:
     """Change some fields of a task, or move it to another project (members)."""
-    task, key = await service.load(session, user, task_id, Role.MEMBER)
+    task, _ = await service.load(session, user, task_id, Role.MEMBER)
     check_if_match(if_match, task.version)
     task = await service.update(session, user, task, body)
     response.headers["ETag"] = etag(task.version)
