@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import uuid
 from importlib.metadata import version
 from pathlib import Path
@@ -148,6 +149,9 @@ def measure(
 ) -> Run:
     """One wrk run of `op` against one server, with the CPU it cost workers and backends."""
     dsn = f"{args.postgres}/{args.database}"
+    # The last run's requests still in flight when wrk stopped commit first: the versions
+    # read next are then those the servers hold (else a few stale If-Match, 412).
+    time.sleep(2)
     tasks = asyncio.run(task_rows(dsn, context["projects"]))
     lua = script(op, context["token"], args.threads, context["projects"], tasks)
     workers = uvicorn_workers(master)
