@@ -343,15 +343,6 @@ def _problem(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-async def _member(connection: asyncpg.Connection, claims: dict[str, Any], ws: str) -> bool:
-    """The caller's login is live and they are a member (not a viewer) of the workspace."""
-    user = await connection.fetchrow(USER, claims["sub"], claims["sid"], claims["sub"])
-    if user is None:
-        return False
-    member = await connection.fetchrow(MEMBER, ws, claims["sub"])
-    return member is not None and member["role"] != "viewer"
-
-
 async def _history(
     connection: asyncpg.Connection, task: dict[str, Any], kind: str, moves: list[tuple[str, int]]
 ) -> None:
