@@ -480,13 +480,6 @@ async def _move(
     return changes
 
 
-async def project_key(session: AsyncSession, task: Task) -> str:
-    """The key of the task's project (after a move)."""
-    found = await repository.get(session, task.id)
-    assert found is not None
-    return found[1]
-
-
 async def delete(session: AsyncSession, user: User, task: Task, retention_days: int) -> None:
     """Move a task with its subtasks, comments and links to the trash; each is in the trail."""
     doomed = await repository.subtree_ids(session, task.id)
