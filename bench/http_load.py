@@ -164,7 +164,7 @@ def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterat
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "reference_app:app",
+                getattr(args, "reference_app", "reference_app:app"),
                 "--app-dir",
                 str(BENCH),
                 "--host",
@@ -187,7 +187,8 @@ def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterat
     floor_port = getattr(args, "floor_port", None)
     if floor_port is not None:  # bench/floor_app.py, served as the reference is
         floor = [
-            part.replace("reference_app:app", "floor_app:app") for part in commands["reference"][0]
+            part.replace(getattr(args, "reference_app", "reference_app:app"), "floor_app:app")
+            for part in commands["reference"][0]
         ]
         floor[floor.index("--port") + 1] = str(floor_port)
         commands["floor"] = (floor, floor_port)
@@ -205,7 +206,11 @@ def servers(args: argparse.Namespace, sqlalchemy_url: str, logs: Path) -> Iterat
                 )
             started.append(Target(name, port, process))
         for target in started:
-            _wait_ready(f"{target.base}/api/v1/counters/{args.counter}", target.process)
+            _wait_ready(
+                f"{target.base}/api/v1/counters/{args.counter}",
+                target.process,
+                getattr(args, "ready_timeout", 30.0),
+            )
         yield started
     finally:
         for target in started:

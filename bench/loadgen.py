@@ -85,6 +85,17 @@ def run_wrk_get(
     return _wrk_result(command)
 
 
+def run_wrk_script(
+    url: str, script: str, *, seconds: float, connections: int, threads: int, lua: Path
+) -> LoadResult:
+    """wrk with a Lua `script` of its own (requests, bodies, headers); `lua` is where the
+    script with the `done` hook is written."""
+    lua.write_text(script + _WRK_DONE)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    command += ["--timeout", "10s", "-s", str(lua), url]
+    return _wrk_result(command)
+
+
 def _wrk_result(command: list[str]) -> LoadResult:
     """Run a wrk command and parse the JSON summary its Lua `done` hook prints."""
     completed = subprocess.run(command, capture_output=True, text=True, check=True)

@@ -219,13 +219,17 @@ class UnitOfWorkMiddleware:
         )
         try:
             idempotency.validate_key(key)
-            async with self.database.session(writes=False) as session:
-                answer = await idempotency.lookup(
-                    session, principal=principal, key=key, request_hash=fingerprint
-                )
-            if answer is not None:
-                await answer(scope, receive, send)
-                return
+            # SQLite has one writer: a read-only look first answers a replay or an in-flight
+            # duplicate's 409 without waiting for the write lock. PostgreSQL claims at once
+            # (a new key, the common case, costs one insert; the claim reads a known key).
+            if self.database.engine.dialect.name != "postgresql":
+                async with self.database.session(writes=False) as session:
+                    answer = await idempotency.lookup(
+                        session, principal=principal, key=key, request_hash=fingerprint
+                    )
+                if answer is not None:
+                    await answer(scope, receive, send)
+                    return
             async with self.database.session() as session:
                 outcome = await idempotency.claim(
                     session,

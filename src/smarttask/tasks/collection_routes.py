@@ -46,13 +46,14 @@ _WRITE_ERRORS = (*_ERRORS, 403, 409, 412, 413, 415, 422)
 )
 async def create_task(
     project_id: Id, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response
-) -> TaskRead:
+) -> Response:
     """Create a task (members)."""
     project = await projects.load(session, user, project_id, Role.MEMBER)
-    task, key = await service.create(session, user, project, body)
+    task, _ = await service.create(session, user, project, body)
     response.headers["ETag"] = etag(task.version)
     response.headers["Location"] = f"/api/v1/tasks/{task.id}"
-    return await service.read_one(session, task, key)
+    written = await reads.written_task(session, user, task.id)
+    return json_response(written, status_code=201, dependency_response=response)
 
 
 @hot_route(

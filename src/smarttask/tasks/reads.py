@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.db.engine import Reader, RowLike
@@ -50,6 +51,17 @@ async def read_task(
     row = await reader.fetch_row(statements.TASK_READ, params)
     allow(None if row is None else row["member_role"], minimum, missing=missing)
     assert row is not None
+    return _body(row)
+
+
+async def written_task(session: AsyncSession, user: User, task_id: str) -> dict[str, Any]:
+    """The body of a task the request just wrote, read in its own transaction.
+
+    The read path's one statement (labels, dependencies, state and fields aggregated in
+    it), instead of one query each and the response model's validation.
+    """
+    params = {"task_id": task_id, "user_id": user.id}
+    row = (await session.execute(statements.TASK_READ, params)).mappings().one()
     return _body(row)
 
 

@@ -52,15 +52,14 @@ async def update_task(
     session: SessionDep,
     response: Response,
     if_match: IfMatch = None,
-) -> TaskRead:
+) -> Response:
     """Change some fields of a task, or move it to another project (members)."""
-    task, key = await service.load(session, user, task_id, Role.MEMBER)
+    task, _ = await service.load(session, user, task_id, Role.MEMBER)
     check_if_match(if_match, task.version)
     task = await service.update(session, user, task, body)
-    if "project_id" in body.model_fields_set:
-        key = await service.project_key(session, task)
     response.headers["ETag"] = etag(task.version)
-    return await service.read_one(session, task, key)
+    written = await reads.written_task(session, user, task.id)
+    return json_response(written, dependency_response=response)
 
 
 @router.delete(

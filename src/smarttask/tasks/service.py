@@ -183,7 +183,11 @@ async def _check_parent(session: AsyncSession, task: Task, parent_id: str | None
         raise _invalid("parent_id", "A task cannot be its own ancestor.")
 
 
-async def _apply_labels(session: AsyncSession, user: User, task: Task, names: list[str]) -> None:
+async def _apply_labels(
+    session: AsyncSession, user: User, task: Task, names: list[str], *, fresh: bool = False
+) -> None:
+    if fresh and not names:
+        return  # a task just inserted has no labels to replace
     ids, created = await repository.ensure_labels(session, task.workspace_id, names, utcnow())
     for label_id, name in created:
         activity.record(
@@ -326,7 +330,7 @@ async def create(
     await risk.score_task(session, task, dependencies=False, now=now)
     session.add(task)
     await session.flush()
-    await _apply_labels(session, user, task, body.labels)
+    await _apply_labels(session, user, task, body.labels, fresh=True)
     field_changes = await custom_fields.write_planned(session, task.id, planned_fields)
     await history.record(
         session, task.workspace_id, [history.Change(task.id, task.version, now, None, _state(task))]
@@ -487,13 +491,6 @@ async def _move(
             {"project_id": {"old": befores[sub.id].project_id, "new": target.id}},
         )
     return changes
-
-
-async def project_key(session: AsyncSession, task: Task) -> str:
-    """The key of the task's project (after a move)."""
-    found = await repository.get(session, task.id)
-    assert found is not None
-    return found[1]
 
 
 async def delete(session: AsyncSession, user: User, task: Task, retention_days: int) -> None:
