@@ -15,8 +15,12 @@ write, a warm-up per target and alternating rounds of wrk (bench/writes_load.lua
 Both targets write the same tasks; before each run the tasks' versions and statuses are read
 from the database and handed to the script. Printed: req/s, p50, p99, worker and PostgreSQL
 CPU per request, non-2xx answers, and the ratio smarttask/reference against the target 0.7.
+Then, with `--memory-requests N`, the four writes in turn against smarttask alone until its
+workers have answered N requests in all (the rounds included), and the peak memory (VmHWM) of
+every worker of both servers.
 
     .venv/bin/python bench/writes_load.py [--duration 10] [--rounds 3] [--only create,update]
+                                          [--memory-requests 10000]
 
 It prints figures; it never passes or fails.
 """
@@ -50,7 +54,7 @@ from auth_load import (
 )
 from http_load import servers
 from loadgen import run_wrk_script
-from procinfo import cpu_seconds, machine, uvicorn_workers
+from procinfo import cpu_seconds, machine, mib, status_kib, uvicorn_workers
 from seed_tasks import PASSWORD, create_account
 
 TARGET_RATIO = 0.7
@@ -72,6 +76,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("--pool", type=int, default=8, help="connections per worker, both")
     parser.add_argument("--only", default=",".join(OPS), help="ops, comma-separated")
+    parser.add_argument(
+        "--memory-requests",
+        type=int,
+        default=0,
+        help="requests smarttask's workers answer in all before their peak memory is read",
+    )
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="smarttask_bench_writes", help="dropped, recreated")
     parser.add_argument("--smarttask-port", type=int, default=18121)
@@ -183,10 +193,12 @@ def compare(
     for op in ops:
         context["token"] = login(bases["smarttask"], context["email"])
         for name in names:
-            measure(args, masters[name], bases[name], op, args.warmup, context)
+            warm = measure(args, masters[name], bases[name], op, args.warmup, context)
+            context["served"][name] += warm.load.requests
         for round_index in range(args.rounds):
             for name in names if round_index % 2 == 0 else names[::-1]:
                 run = measure(args, masters[name], bases[name], op, args.duration, context)
+                context["served"][name] += run.load.requests
                 results.setdefault((op, name), []).append(run)
                 print_run(f"round {round_index + 1} {OPS[op]} {name}", run)
         print("  load average: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
@@ -201,6 +213,28 @@ def compare(
             f"x{rows['smarttask'][1] / rows['reference'][1]:.1f}, CPU/request "
             f"x{rows['smarttask'][3] / rows['reference'][3]:.1f}; non-2xx answers "
             + ", ".join(f"{n} {sum(r.load.non_2xx for r in results[(op, n)])}" for n in names)
+        )
+
+
+def memory(
+    args: argparse.Namespace,
+    masters: dict[str, int],
+    bases: dict[str, str],
+    context: dict[str, Any],
+) -> None:
+    """The writes in turn against smarttask up to `--memory-requests`; every worker's VmHWM."""
+    ops = [op for op in args.only.split(",") if op]
+    while context["served"]["smarttask"] < args.memory_requests:
+        for op in ops:
+            context["token"] = login(bases["smarttask"], context["email"])
+            run = measure(args, masters["smarttask"], bases["smarttask"], op, 5.0, context)
+            context["served"]["smarttask"] += run.load.requests
+    print("\npeak RSS (VmHWM) per worker, after the requests each server answered in all")
+    for name, master in masters.items():
+        peaks = [status_kib(pid, "VmHWM") for pid in uvicorn_workers(master)]
+        print(
+            f"  {name:<10} {context['served'][name]:>7} requests   max {mib(max(peaks))}"
+            f"   (workers: {', '.join(mib(p) for p in peaks)})"
         )
 
 
@@ -241,9 +275,12 @@ def main() -> int:
         bases = {t.name: t.base for t in targets}
         email, projects = asyncio.run(prepare(bases["smarttask"]))
         context: dict[str, Any] = {"email": email, "projects": projects}
+        context["served"] = dict.fromkeys(masters, 0)
         context["lua"] = Path(tmp) / "writes.lua"
         try:
             compare(args, masters, bases, context)
+            if args.memory_requests:
+                memory(args, masters, bases, context)
         finally:
             for target in targets:
                 print(f"\n{target.name}: master {target.process.pid}, exit {target.process.poll()}")
