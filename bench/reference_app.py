@@ -268,8 +268,8 @@ def _optional_time(value: datetime | None) -> str | None:
 _VERIFIED: dict[str, dict[str, Any]] = {}
 
 
-async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | None:
-    """The caller's user id from a valid access token whose login is live; None otherwise."""
+def verified_claims(request: Request) -> dict[str, Any] | None:
+    """The claims of the request's valid access token (remembered per token), or None."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -293,6 +293,14 @@ async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | 
         if len(_VERIFIED) >= 4096:
             _VERIFIED.clear()
         _VERIFIED[token] = claims
+    return claims
+
+
+async def _signed_in(request: Request, connection: asyncpg.Connection) -> str | None:
+    """The caller's user id from a valid access token whose login is live; None otherwise."""
+    claims = verified_claims(request)
+    if claims is None:
+        return None
     user = await connection.fetchrow(SIGNED_IN_USER, claims["sub"], claims["sid"], claims["sub"])
     return None if user is None else str(user["id"])
 

@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import jwt
 import orjson
 from fractional_indexing import generate_key_between
 from starlette.requests import Request
@@ -41,7 +39,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import reference_app
-from reference_app import PRIORITIES, TASK, _pool, _rfc3339, _task_body, _unauthorized
+from reference_app import (
+    PRIORITIES,
+    TASK,
+    _pool,
+    _rfc3339,
+    _task_body,
+    _unauthorized,
+    verified_claims,
+)
 
 USER = (
     "SELECT user_account.id, user_account.email, user_account.name, user_account.password_hash, "
@@ -311,30 +317,6 @@ class LostRace(Exception):
 _TTL = timedelta(hours=24)
 
 
-def _claims(request: Request) -> dict[str, Any] | None:
-    """The verified claims of the request's access token (remembered), or None."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    claims = reference_app._VERIFIED.get(token)
-    if claims is None or claims["exp"] <= time.time():
-        try:
-            claims = jwt.decode(
-                token,
-                request.app.state.jwt_secret,
-                algorithms=["HS256"],
-                audience="smarttask-api",
-                issuer="smarttask",
-                options={"require": ["exp", "sub", "sid", "typ"]},
-            )
-        except jwt.InvalidTokenError:
-            return None
-        if claims["typ"] != "access":
-            return None
-        reference_app._VERIFIED[token] = claims
-    return claims
-
-
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_UTC_Z).decode()
 
@@ -485,7 +467,7 @@ async def _answer(
 
 async def create_task(request: Request) -> Response:
     """POST /api/v1/projects/{project_id}/tasks with {"title", "priority"?}."""
-    claims = _claims(request)
+    claims = verified_claims(request)
     if claims is None:
         return _unauthorized()
     raw = await request.body()
@@ -577,7 +559,7 @@ async def _create_task(
 
 async def update_task_route(request: Request) -> Response:
     """PATCH /api/v1/tasks/{task_id} with {"title"} or {"status"} and If-Match."""
-    claims = _claims(request)
+    claims = verified_claims(request)
     if claims is None:
         return _unauthorized()
     sent = orjson.loads(await request.body())
@@ -654,7 +636,7 @@ async def _update(
 
 async def create_comment(request: Request) -> Response:
     """POST /api/v1/tasks/{task_id}/comments with {"body"}."""
-    claims = _claims(request)
+    claims = verified_claims(request)
     if claims is None:
         return _unauthorized()
     raw = await request.body()
