@@ -229,12 +229,15 @@ def memory(
             context["token"] = login(bases["smarttask"], context["email"])
             run = measure(args, masters["smarttask"], bases["smarttask"], op, 5.0, context)
             context["served"]["smarttask"] += run.load.requests
-    print("\npeak RSS (VmHWM) per worker, after the requests each server answered in all")
+    print("\npeak and current RSS (VmHWM, VmRSS) per worker, after the requests answered in all")
     for name, master in masters.items():
-        peaks = [status_kib(pid, "VmHWM") for pid in uvicorn_workers(master)]
+        workers = uvicorn_workers(master)
+        peaks = [status_kib(pid, "VmHWM") for pid in workers]
+        now = [status_kib(pid, "VmRSS") for pid in workers]
         print(
-            f"  {name:<10} {context['served'][name]:>7} requests   max {mib(max(peaks))}"
-            f"   (workers: {', '.join(mib(p) for p in peaks)})"
+            f"  {name:<10} {context['served'][name]:>7} requests   peak max {mib(max(peaks))}"
+            f"   (workers: {', '.join(mib(p) for p in peaks)}; now "
+            f"{', '.join(mib(n) for n in now)})"
         )
 
 
