@@ -27,6 +27,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from smarttask import keyfile
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/smarttask.db"
+# The AI providers smarttask can analyse tasks with (docs/ai-providers.md).
+AiProvider = Literal["local", "openai", "gemini", "bedrock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ class JobSettings:
 class AISettings:
     """What the risk model and the analysis providers need."""
 
-    provider: Literal["local", "openai", "gemini", "bedrock"]
+    provider: AiProvider
     model: str
     base_url: str | None
     api_key: str | None
@@ -449,7 +451,7 @@ class Settings(BaseSettings):
     sqs_queue_url: str | None = None
     periodic_jobs_enabled: bool = True
 
-    ai_provider: Literal["local", "openai", "gemini", "bedrock"] = "local"
+    ai_provider: AiProvider = "local"
     ai_model: str | None = None
     ai_base_url: str | None = None
     ai_api_key: SecretStr | None = None

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
+
+from smarttask.settings import AiProvider
 
 if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge, Histogram
@@ -136,7 +138,7 @@ def label_children(instruments: Instruments, method: str, route: str, status: in
     )
 
 
-PROVIDERS = ("local", "openai", "gemini", "bedrock")
+PROVIDERS: tuple[str, ...] = get_args(AiProvider)
 
 
 def start_at_zero(instruments: Instruments, job_kinds: Iterable[str]) -> None:

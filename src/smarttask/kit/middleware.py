@@ -40,7 +40,7 @@ _MAX_USER_AGENT = 200
 _SECRET_PATH_PREFIXES = ("/calendar/",)
 
 
-def _loggable_path(path: str) -> str:
+def loggable_path(path: str) -> str:
     """The path as the access log writes it: whatever follows a secret prefix masked."""
     for prefix in _SECRET_PATH_PREFIXES:
         if path.startswith(prefix):
@@ -205,7 +205,7 @@ class EdgeMiddleware:
             extra={
                 "request_id": request_id,
                 "method": scope["method"],
-                "path": _loggable_path(scope["path"]),
+                "path": loggable_path(scope["path"]),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "client_ip": client[0] if client else None,

@@ -144,9 +144,9 @@ def redact_server_span(span: Any, scope: dict[str, Any]) -> None:
     attributes = getattr(span, "attributes", None)
     if not span.is_recording() or not attributes:
         return
-    from smarttask.kit.middleware import _loggable_path  # the access log's own masking
+    from smarttask.kit.middleware import loggable_path  # the access log's own masking
 
-    path = _loggable_path(str(scope.get("path", "")))
+    path = loggable_path(str(scope.get("path", "")))
     if "http.url" in attributes:
         parts = urlsplit(str(attributes["http.url"]))
         span.set_attribute("http.url", urlunsplit((parts.scheme, parts.netloc, path, "", "")))

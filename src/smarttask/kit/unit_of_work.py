@@ -222,7 +222,7 @@ class UnitOfWorkMiddleware:
             # SQLite has one writer: a read-only look first answers a replay or an in-flight
             # duplicate's 409 without waiting for the write lock. PostgreSQL claims at once
             # (a new key, the common case, costs one insert; the claim reads a known key).
-            if self.database.engine.dialect.name != "postgresql":
+            if self.database.settings.is_sqlite:
                 async with self.database.session(writes=False) as session:
                     answer = await idempotency.lookup(
                         session, principal=principal, key=key, request_hash=fingerprint

@@ -63,7 +63,7 @@ async def job_families(database: Database, kinds: Iterable[str]) -> list[Metric]
         label = kind if kind in known else OTHER_KIND
         counts[(state, label)] = counts.get((state, label), 0) + count
         if state == QUEUED and earliest is not None:
-            late = max(0.0, (now - _aware(earliest)).total_seconds())
+            late = max(0.0, (now - earliest).total_seconds())
             ages[label] = max(ages.get(label, 0.0), late)
     jobs = GaugeMetricFamily(
         "smarttask_jobs",
@@ -80,11 +80,6 @@ async def job_families(database: Database, kinds: Iterable[str]) -> list[Metric]
     for kind, seconds in sorted(ages.items()):
         age.add_metric((kind,), seconds)
     return [jobs, age]
-
-
-def _aware(moment: Any) -> Any:
-    """SQLite hands timestamps back naive; they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 class Joined:

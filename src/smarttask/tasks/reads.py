@@ -55,7 +55,7 @@ async def read_task(
 
 
 async def written_task(session: AsyncSession, user: User, task_id: str) -> dict[str, Any]:
-    """The body of a task the request just wrote, read in its own transaction.
+    """The body of a task the request just wrote, read in the request's transaction.
 
     The read path's one statement (labels, dependencies, state and fields aggregated in
     it), instead of one query each and the response model's validation.
