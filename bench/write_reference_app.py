@@ -9,9 +9,9 @@ statements on PostgreSQL and holds them equal to the lists below, and the bodies
 
 - `POST /api/v1/projects/{id}/tasks` and `POST /api/v1/tasks/{id}/comments` with an
   `Idempotency-Key`: the key's claim (committed; the stored row is read only when the key
-  is known: a replay, a 409 or a 422), then the
-  write with its trail (activity), history facts and aggregates, the answer stored with the
-  key, the notifications' and webhooks' reads, the event (numbered) and its NOTIFY;
+  is known: a replay, a 409 or a 422), then the write with its trail (activity), history
+  facts and aggregates, the answer stored with the key, the notifications' reads (the
+  watchers, when they could be told) and the webhooks', the event (numbered) and its NOTIFY;
 - `PATCH /api/v1/tasks/{id}` with `If-Match`: a title change, or a status change (which also
   moves the task to the end of its new state's column and rescores dependents).
 
@@ -211,17 +211,6 @@ WATCHERS = (
     "SELECT task_watch.task_id, task_watch.user_id \nFROM task_watch \n"
     "WHERE task_watch.task_id IN ($1::VARCHAR)"
 )
-NOTIFIED_TASKS = (
-    "SELECT task.id, task.workspace_id, task.project_id, task.number, task.title, task.status, "
-    "task.due_at, project.key \nFROM task JOIN project ON project.id = task.project_id \n"
-    "WHERE task.id IN ($1::VARCHAR)"
-)
-RECIPIENTS = (
-    "SELECT user_account.id, user_account.name, user_account.email, user_account.timezone, "
-    "user_account.is_active, user_account.deleted_at, membership.role \nFROM user_account "
-    "LEFT OUTER JOIN membership ON membership.user_id = user_account.id AND "
-    "membership.workspace_id = $1::VARCHAR \nWHERE user_account.id IN ($2::VARCHAR)"
-)
 WEBHOOKS = (
     "SELECT webhook.id, webhook.workspace_id, webhook.created_by, webhook.url, webhook.events, "
     "webhook.enabled, webhook.disabled_reason, webhook.failing_since, webhook.last_success_at, "
@@ -289,22 +278,22 @@ STATEMENTS = {
         *IDEMPOTENT_HEAD,
         *("BEGIN", USER, PROJECT, MEMBER, FIRST_STATE, NEXT_NUMBER, LAST_RANK, INSERT_TASK),
         *(ZONE, FACT, analytics_day(1), analytics_now(1), ACTIVITY, TASK, IDEMPOTENCY_STORE),
-        *(WATCH, NOTIFIED_TASKS, RECIPIENTS, *NOTIFY_TAIL, "COMMIT"),
+        *(WATCH, *NOTIFY_TAIL, "COMMIT"),
     ),
     "task update": (
         *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, LABELS, update_task(("title",)), ACTIVITY),
-        *(TASK, NOTIFIED_TASKS, RECIPIENTS, *NOTIFY_TAIL, "COMMIT"),
+        *(TASK, *NOTIFY_TAIL, "COMMIT"),
     ),
     "comment create": (
         *IDEMPOTENT_HEAD,
         *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, COMMENT, ACTIVITY, IDEMPOTENCY_STORE),
-        *(NOTIFIED_TASKS, WATCHERS, RECIPIENTS, *NOTIFY_TAIL, "COMMIT"),
+        *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
     ),
     "status change": (
         *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, LABELS, FIRST_STATE, LAST_RANK),
         update_task(("status", "state_id", "rank")),
         *(ZONE, FACT, analytics_day(2), analytics_now(2), DEPENDENTS, ACTIVITY, TASK),
-        *(NOTIFIED_TASKS, WATCHERS, RECIPIENTS, *NOTIFY_TAIL, "COMMIT"),
+        *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
     ),
 }
 _LEASE = timedelta(seconds=60)
@@ -389,13 +378,10 @@ async def _reactions(
     claims: dict[str, Any],
     where: tuple[str, str],
 ) -> None:
-    """Who is notified (nobody: the actor is the only watcher), webhooks, the event, NOTIFY."""
-    await connection.fetch(NOTIFIED_TASKS, task_id)
-    recipients = [claims["sub"]]
+    """The watchers of a re-statused or commented task (the actor only: nobody is told, so
+    nothing more is read for notifications), webhooks, the event, NOTIFY."""
     if watchers:
-        rows = await connection.fetch(WATCHERS, task_id)
-        recipients = [row["user_id"] for row in rows] or recipients
-    await connection.fetch(RECIPIENTS, where[0], recipients[0])
+        await connection.fetch(WATCHERS, task_id)
     await connection.fetch(WEBHOOKS, where[0])
     stream = f"w:{where[0]}"
     seq = await connection.fetchval(EVENT_NUMBER, stream, 1, 1)

@@ -102,6 +102,19 @@ def _summary(change: _Change, kind: Kind, actor: str | None, task: TaskFacts | N
     return summaries.analysis_done(name, str(event.data["analysis"].get("status")))
 
 
+def _may_tell(change: _Change, watched: dict[str, set[str]] | None = None) -> bool:
+    """Whether the change could tell anyone but its actor (`watched`: the watchers read,
+    None before they are). False means `_drafts` would find no one for it."""
+    actor = change.event.actor_id
+    if change.admins or bool(change.mentioned):
+        return True
+    if any(user_id and user_id != actor for user_id in (change.assignee, change.requester)):
+        return True
+    if change.watchers_of is None:
+        return False
+    return watched is None or bool(watched.get(change.watchers_of, set()) - {actor})
+
+
 async def react(session: AsyncSession, events: Sequence[Published]) -> None:
     """Write the notifications the transaction's events cause (and the watchers they add)."""
     changes = [c for c in (_change(e) for e in events if e.type in HANDLED) if c is not None]
@@ -119,8 +132,14 @@ async def react(session: AsyncSession, events: Sequence[Published]) -> None:
         if user_id
     ]
     await repository.add_watchers(session, new_watchers, now)
+    watched = await repository.watchers(
+        session, [c.watchers_of for c in changes if c.watchers_of and _may_tell(c)]
+    )
+    # Most writes tell nobody (a title change, one's own task): they read nothing more.
+    changes = [c for c in changes if _may_tell(c, watched)]
+    if not changes:
+        return
     facts = await repository.task_facts(session, [c.task_id for c in changes if c.task_id])
-    watched = await repository.watchers(session, [c.watchers_of for c in changes if c.watchers_of])
     by_workspace: dict[str, list[_Change]] = defaultdict(list)
     for change in changes:
         if change.event.workspace_id and (change.task_id is None or change.task_id in facts):
@@ -176,9 +195,11 @@ async def _drafts(
         told.pop(change.event.actor_id or "", None)  # never of one's own action
         wanted.append((change, told))
     ids = {user_id for _, told in wanted for user_id in told}
+    if not ids:
+        return []
     ids |= {c.event.actor_id for c in changes if c.event.actor_id}
     projects = [c.project_id for c in changes]
-    people = await visibility.audience(session, workspace_id, projects, ids) if ids else {}
+    people = await visibility.audience(session, workspace_id, projects, ids)
     drafts: list[Draft] = []
     for change, told in wanted:
         allowed = visibility.visible(people, change.project_id)
