@@ -155,10 +155,11 @@ INSERT_TASK = (
 )
 ZONE = "SELECT workspace.timezone \nFROM workspace \nWHERE workspace.id = $1::VARCHAR"
 FACT = (
-    "INSERT INTO task_fact (task_id, version, workspace_id, at, kind, project_id, status, "
-    "priority, created_at) VALUES ($1::VARCHAR, $2::INTEGER, $3::VARCHAR, "
-    "$4::TIMESTAMP WITH TIME ZONE, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::SMALLINT, "
-    "$9::TIMESTAMP WITH TIME ZONE)"
+    "INSERT INTO task_fact (task_id, version, workspace_id, at, kind, project_id, assignee_id, "
+    "status, priority, due_at, estimate_minutes, created_at) VALUES ($1::VARCHAR, $2::INTEGER, "
+    "$3::VARCHAR, $4::TIMESTAMP WITH TIME ZONE, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, "
+    "$8::VARCHAR, $9::SMALLINT, $10::TIMESTAMP WITH TIME ZONE, $11::INTEGER, "
+    "$12::TIMESTAMP WITH TIME ZONE)"
 )
 _DAY_TYPES = ("VARCHAR", "DATE", "VARCHAR", "VARCHAR", "VARCHAR", *["INTEGER"] * 5, "BIGINT")
 _DAY_SUMS = ", ".join(
@@ -328,8 +329,11 @@ async def _history(
         task["updated_at"],
         kind,
         task["project_id"],
+        task["assignee_id"],
         task["status"],
         task["priority"],
+        task["due_at"],
+        task["estimate_minutes"],
         task["created_at"],
     )
     day = task["updated_at"].astimezone(zone).date()
@@ -503,6 +507,7 @@ async def _create_task(
         "reporter_id": claims["sub"],
         "parent_id": None,
         "due_at": None,
+        "estimate_minutes": None,
         "created_at": now,
         "updated_at": now,
         "version": 1,

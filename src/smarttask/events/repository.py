@@ -4,31 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, String, bindparam, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
 
-from smarttask.db.dialect import upsert
+from smarttask.db.dialect import dialect_of, insert_for
+from smarttask.db.prebuilt import table_of
 from smarttask.events.models import Event, EventStream
 
 CHANNEL = "smarttask_events"
+_INSERT_EVENTS = insert(table_of(Event))
+
+
+@lru_cache(maxsize=2)
+def _take(dialect: str) -> Executable:
+    """The stream's numbering upsert on the dialect's database, built once."""
+    columns = EventStream.__table__.c
+    insert_row = insert_for(dialect, EventStream.__table__).values(
+        stream=bindparam("stream", type_=columns.stream.type),
+        last_seq=bindparam("last_seq", type_=columns.last_seq.type),
+    )
+    return insert_row.on_conflict_do_update(
+        index_elements=["stream"],
+        set_={"last_seq": columns.last_seq + bindparam("count", type_=columns.last_seq.type)},
+    ).returning(columns.last_seq)
 
 
 async def take_sequence(session: AsyncSession, stream: str, count: int) -> int:
     """Reserve `count` numbers of the stream; the last one. Holds the stream's row lock (on
     PostgreSQL) until the transaction ends, so the stream's events commit in number order."""
-    insert_row = upsert(session, EventStream).values(stream=stream, last_seq=count)
-    statement = insert_row.on_conflict_do_update(
-        index_elements=["stream"], set_={"last_seq": EventStream.last_seq + count}
-    ).returning(EventStream.last_seq)
-    return int((await session.execute(statement)).scalar_one())
+    params = {"stream": stream, "last_seq": count, "count": count}
+    return int((await session.execute(_take(dialect_of(session)), params)).scalar_one())
 
 
 async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert numbered events (one statement)."""
     if rows:
-        await session.execute(insert(Event), list(rows))
+        await session.execute(_INSERT_EVENTS, list(rows))  # Core: no ORM bookkeeping per row
 
 
 _NOTIFY = text(

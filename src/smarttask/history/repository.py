@@ -5,20 +5,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import column, delete, func, insert, select, table, text
+from sqlalchemy import String, bindparam, column, delete, func, insert, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
 
-from smarttask.db.dialect import upsert
+from smarttask.db.dialect import dialect_of, insert_for
+from smarttask.db.prebuilt import bound_rows, row_params, table_of
 from smarttask.db.types import UTCDateTime
 from smarttask.history.effects import DAY_COLUMNS, Completion, Effects, State
 from smarttask.history.models import AnalyticsCompletion, AnalyticsDay, AnalyticsNow, TaskFact
 
 # The workspace's zone, read without importing the workspaces package (a layer above).
 _WORKSPACE = table("workspace", column("id"), column("timezone"))
+_ZONE = select(_WORKSPACE.c.timezone).where(
+    _WORKSPACE.c.id == bindparam("workspace_id", type_=String())
+)
 _DAY_KEY = ("workspace_id", "day", "project_id", "assignee_key", "status")
 _NOW_KEY = ("workspace_id", "project_id", "assignee_key", "status")
+_DAY_VALUES = (*_DAY_KEY, *DAY_COLUMNS)
+_NOW_VALUES = (*_NOW_KEY, "tasks")
 _STATE_FIELDS = (
     "project_id",
     "assignee_id",
@@ -28,6 +36,7 @@ _STATE_FIELDS = (
     "estimate_minutes",
     "created_at",
 )
+_FACTS = insert(table_of(TaskFact))
 _FACT_COLUMNS = (TaskFact.at, TaskFact.kind, *(getattr(TaskFact, f) for f in _STATE_FIELDS))
 
 
@@ -38,9 +47,7 @@ def _dialect(session: AsyncSession) -> str:
 
 async def zone_of(session: AsyncSession, workspace_id: str) -> str:
     """The IANA time zone of a workspace (UTC if it is gone)."""
-    found = await session.scalar(
-        select(_WORKSPACE.c.timezone).where(_WORKSPACE.c.id == workspace_id)
-    )
+    found = await session.scalar(_ZONE, {"workspace_id": workspace_id})
     return str(found or "UTC")
 
 
@@ -56,7 +63,7 @@ def fact_row(
 async def add_facts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Append facts (one statement)."""
     if rows:
-        await session.execute(insert(TaskFact), rows)
+        await session.execute(_FACTS, rows)  # Core: no ORM bookkeeping per row
 
 
 def aggregate_rows(
@@ -87,25 +94,39 @@ def aggregate_rows(
     return days, now
 
 
+@lru_cache(maxsize=64)
+def _day_upsert(dialect: str, rows: int) -> Executable:
+    """The upsert adding `rows` rows to `analytics_day` (values bound as `<column>_<row>`)."""
+    table = AnalyticsDay.__table__
+    statement = insert_for(dialect, table).values(bound_rows(table, _DAY_VALUES, rows))
+    return statement.on_conflict_do_update(
+        index_elements=list(_DAY_KEY),
+        set_={c: table.c[c] + statement.excluded[c] for c in DAY_COLUMNS},
+    )
+
+
+@lru_cache(maxsize=64)
+def _now_upsert(dialect: str, rows: int) -> Executable:
+    """The upsert adding `rows` rows to `analytics_now` (values bound as `<column>_<row>`)."""
+    table = AnalyticsNow.__table__
+    statement = insert_for(dialect, table).values(bound_rows(table, _NOW_VALUES, rows))
+    return statement.on_conflict_do_update(
+        index_elements=list(_NOW_KEY), set_={"tasks": table.c.tasks + statement.excluded.tasks}
+    )
+
+
 async def apply(session: AsyncSession, workspace_id: str, effects: Effects) -> None:
-    """Add `effects` to the aggregates: one upsert per table, rows in key order."""
+    """Add `effects` to the aggregates: one upsert per table, rows in key order.
+
+    Each upsert is built once per database and row count: a statement with its values
+    inlined would be built and compiled again on every write."""
     days, now = aggregate_rows(workspace_id, effects)
+    dialect = dialect_of(session)
     if days:
-        statement = upsert(session, AnalyticsDay).values(days)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(_DAY_KEY),
-                set_={c: AnalyticsDay.__table__.c[c] + statement.excluded[c] for c in DAY_COLUMNS},
-            )
-        )
+        params = row_params(days, _DAY_VALUES)
+        await session.execute(_day_upsert(dialect, len(days)), params)
     if now:
-        statement = upsert(session, AnalyticsNow).values(now)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(_NOW_KEY),
-                set_={"tasks": AnalyticsNow.__table__.c.tasks + statement.excluded.tasks},
-            )
-        )
+        await session.execute(_now_upsert(dialect, len(now)), row_params(now, _NOW_VALUES))
 
 
 def _completion(row: Any) -> Completion:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from smarttask.accounts.models import User
-from smarttask.db.dialect import upsert
+from smarttask.db.dialect import dialect_of, insert_for, upsert
+from smarttask.db.prebuilt import bound_rows, row_params
 from smarttask.notifications.models import Notification, NotificationPreference, TaskWatch
 from smarttask.notifications.sight import readable
 from smarttask.projects.models import Project
@@ -138,15 +141,30 @@ async def admins(session: AsyncSession, workspace_id: str) -> list[str]:
     return list((await session.scalars(statement)).all())
 
 
+_WATCHERS = select(TaskWatch.task_id, TaskWatch.user_id).where(
+    TaskWatch.task_id.in_(bindparam("task_ids", expanding=True))
+)
+
+
 async def watchers(session: AsyncSession, task_ids: Iterable[str]) -> dict[str, set[str]]:
     """The watchers of each task (one statement)."""
     ids = sorted(set(task_ids))
     found: dict[str, set[str]] = {task_id: set() for task_id in ids}
     if ids:
-        statement = select(TaskWatch.task_id, TaskWatch.user_id).where(TaskWatch.task_id.in_(ids))
-        for row in await session.execute(statement):
+        for row in await session.execute(_WATCHERS, {"task_ids": ids}):
             found[row.task_id].add(row.user_id)
     return found
+
+
+_WATCH_COLUMNS = ("task_id", "user_id", "created_at")
+
+
+@lru_cache(maxsize=16)
+def _add_watchers(dialect: str, rows: int) -> Executable:
+    """The insert of `rows` watchers, keeping existing ones (built once per row count)."""
+    table = TaskWatch.__table__
+    values = bound_rows(table, _WATCH_COLUMNS, rows)
+    return insert_for(dialect, table).values(values).on_conflict_do_nothing()
 
 
 async def add_watchers(
@@ -155,8 +173,8 @@ async def add_watchers(
     """Make each (task, user) a watcher; existing ones stay (one statement)."""
     rows = [{"task_id": t, "user_id": u, "created_at": now} for t, u in sorted(set(pairs))]
     if rows:
-        statement = upsert(session, TaskWatch).values(rows).on_conflict_do_nothing()
-        await session.execute(statement)
+        statement = _add_watchers(dialect_of(session), len(rows))
+        await session.execute(statement, row_params(rows, _WATCH_COLUMNS))
 
 
 async def remove_watcher(session: AsyncSession, task_id: str, user_id: str) -> None:

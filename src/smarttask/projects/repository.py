@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import column, delete, select, table, tuple_, update
+from sqlalchemy import bindparam, column, delete, select, table, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.projects.models import Project
@@ -47,16 +47,19 @@ async def list_in_workspace(
     return list((await session.execute(statement)).scalars())
 
 
+_NEXT_TASK_NUMBER = (
+    update(Project)
+    .where(Project.id == bindparam("project_id"))
+    .values(task_counter=Project.task_counter + 1)
+    .returning(Project.task_counter)
+    .execution_options(synchronize_session=False)
+)
+
+
 async def next_task_number(session: AsyncSession, project_id: str) -> int:
     """Take the project's next task number: one atomic UPDATE ... RETURNING, never reused."""
-    statement = (
-        update(Project)
-        .where(Project.id == project_id)
-        .values(task_counter=Project.task_counter + 1)
-        .returning(Project.task_counter)
-        .execution_options(synchronize_session=False)
-    )
-    return int((await session.execute(statement)).scalar_one())
+    found = await session.execute(_NEXT_TASK_NUMBER, {"project_id": project_id})
+    return int(found.scalar_one())
 
 
 # The task table, read without importing the tasks package (a layer above).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.kit.problems import ValidationFailed
@@ -25,15 +25,18 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     )
 
 
+_LAST_RANK = (
+    select(Task.rank)
+    .where(Task.project_id == bindparam("project_id"), Task.state_id == bindparam("state_id"))
+    .order_by(Task.rank.desc(), Task.id.desc())
+    .limit(1)
+)
+
+
 async def last_rank(session: AsyncSession, project_id: str, state_id: str) -> str | None:
     """The highest rank of a column (None when it is empty)."""
-    statement = (
-        select(Task.rank)
-        .where(Task.project_id == project_id, Task.state_id == state_id)
-        .order_by(Task.rank.desc(), Task.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    params = {"project_id": project_id, "state_id": state_id}
+    return (await session.execute(_LAST_RANK, params)).scalar_one_or_none()
 
 
 async def end_of(session: AsyncSession, project_id: str, state_id: str) -> str:

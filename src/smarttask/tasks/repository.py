@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -23,14 +23,16 @@ def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name
 
 
+_TASK_WITH_KEY = (
+    select(Task, Project.key)
+    .join(Project, Project.id == Task.project_id)
+    .where(Task.id == bindparam("task_id"))
+)
+
+
 async def get(session: AsyncSession, task_id: str) -> tuple[Task, str] | None:
     """A task and its project's key."""
-    statement = (
-        select(Task, Project.key)
-        .join(Project, Project.id == Task.project_id)
-        .where(Task.id == task_id)
-    )
-    row = (await session.execute(statement)).one_or_none()
+    row = (await session.execute(_TASK_WITH_KEY, {"task_id": task_id})).one_or_none()
     return (row[0], row[1]) if row else None
 
 

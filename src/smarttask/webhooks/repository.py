@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy import bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -35,12 +35,16 @@ async def list_for_workspace(
     return list((await session.scalars(statement)).all())
 
 
+_ENABLED_IN = select(Webhook).where(
+    Webhook.workspace_id.in_(bindparam("workspace_ids", expanding=True)),
+    Webhook.enabled.is_(True),
+)
+
+
 async def enabled_in(session: AsyncSession, workspace_ids: list[str]) -> list[Webhook]:
     """The enabled webhooks of these workspaces (one statement for a whole transaction)."""
-    statement = select(Webhook).where(
-        Webhook.workspace_id.in_(workspace_ids), Webhook.enabled.is_(True)
-    )
-    return list((await session.scalars(statement)).all())
+    params = {"workspace_ids": list(workspace_ids)}
+    return list((await session.scalars(_ENABLED_IN, params)).all())
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[str]:

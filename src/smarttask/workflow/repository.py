@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import column, func, select, table, text, tuple_, update
+from sqlalchemy import bindparam, column, func, select, table, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.workflow.models import WorkflowState
@@ -74,15 +74,21 @@ async def get(session: AsyncSession, state_id: str) -> WorkflowState | None:
     return await session.get(WorkflowState, state_id)
 
 
+_FIRST_OF = (
+    select(WorkflowState)
+    .where(
+        WorkflowState.project_id == bindparam("project_id"),
+        WorkflowState.category == bindparam("category"),
+    )
+    .order_by(WorkflowState.position, WorkflowState.id)
+    .limit(1)
+)
+
+
 async def first_of(session: AsyncSession, project_id: str, category: str) -> WorkflowState | None:
     """The project's first state (lowest position) of a category."""
-    statement = (
-        select(WorkflowState)
-        .where(WorkflowState.project_id == project_id, WorkflowState.category == category)
-        .order_by(WorkflowState.position, WorkflowState.id)
-        .limit(1)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    params = {"project_id": project_id, "category": category}
+    return (await session.execute(_FIRST_OF, params)).scalar_one_or_none()
 
 
 async def names_of(session: AsyncSession, state_ids: Iterable[str]) -> dict[str, str]:

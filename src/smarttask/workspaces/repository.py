@@ -5,23 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import column, delete, exists, func, select, table, tuple_
+from sqlalchemy import bindparam, column, delete, exists, func, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
 from smarttask.workspaces.models import DeletedPrivateProject, Membership, ProjectMember, Workspace
+
+_WITH_MEMBERSHIP = (
+    select(Workspace, Membership)
+    .join(Membership, Membership.workspace_id == Workspace.id)
+    .where(Workspace.id == bindparam("workspace_id"), Membership.user_id == bindparam("user_id"))
+)
 
 
 async def get_with_membership(
     session: AsyncSession, workspace_id: str, user_id: str
 ) -> tuple[Workspace, Membership] | None:
     """The workspace and the user's membership in it, in one query."""
-    statement = (
-        select(Workspace, Membership)
-        .join(Membership, Membership.workspace_id == Workspace.id)
-        .where(Workspace.id == workspace_id, Membership.user_id == user_id)
-    )
-    row = (await session.execute(statement)).one_or_none()
+    params = {"workspace_id": workspace_id, "user_id": user_id}
+    row = (await session.execute(_WITH_MEMBERSHIP, params)).one_or_none()
     return (row[0], row[1]) if row else None
 
 

@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
 
-from smarttask.db.dialect import upsert
+from smarttask.db.dialect import dialect_of, insert_for
 from smarttask.db.types import new_id
 from smarttask.kit.idempotency.models import IdempotencyKey
+
+_CLAIM_COLUMNS = (
+    "id",
+    "principal",
+    "key",
+    "request_hash",
+    "status",
+    "locked_until",
+    "request_id",
+    "created_at",
+    "expires_at",
+)
+_STORE_RESPONSE = (
+    update(IdempotencyKey)
+    .where(IdempotencyKey.id == bindparam("row_id"))
+    .values(
+        {
+            name: bindparam(name, type_=IdempotencyKey.__table__.c[name].type)
+            for name in ("status", "response_status", "response_headers", "response_body")
+        }
+    )
+)
+
+
+@lru_cache(maxsize=2)
+def _claim(dialect: str) -> Executable:
+    """The claim's insert on the dialect's database, built once (values bound by column)."""
+    columns = IdempotencyKey.__table__.c
+    values = {name: bindparam(name, type_=columns[name].type) for name in _CLAIM_COLUMNS}
+    return (
+        insert_for(dialect, IdempotencyKey)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(IdempotencyKey.id)
+    )
 
 
 async def insert_claim(
@@ -25,24 +62,19 @@ async def insert_claim(
     ttl: timedelta,
 ) -> str | None:
     """Insert a running claim; its id, or None when the key is already known."""
-    row_id = new_id()
-    statement = (
-        upsert(session, IdempotencyKey)
-        .values(
-            id=row_id,
-            principal=principal,
-            key=key,
-            request_hash=request_hash,
-            status="running",
-            locked_until=now + lease,
-            request_id=request_id,
-            created_at=now,
-            expires_at=now + ttl,
-        )
-        .on_conflict_do_nothing(index_elements=["principal", "key"])
-        .returning(IdempotencyKey.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    params = {
+        "id": new_id(),
+        "principal": principal,
+        "key": key,
+        "request_hash": request_hash,
+        "status": "running",
+        "locked_until": now + lease,
+        "request_id": request_id,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }
+    claim = _claim(dialect_of(session))
+    return (await session.execute(claim, params)).scalar_one_or_none()
 
 
 async def get(session: AsyncSession, principal: str, key: str) -> IdempotencyKey | None:
@@ -91,11 +123,14 @@ async def store_response(
     session: AsyncSession, row_id: str, *, status: int, headers: dict[str, str], body: bytes
 ) -> None:
     """Record the answer of a finished request."""
-    await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == row_id)
-        .values(status="done", response_status=status, response_headers=headers, response_body=body)
-    )
+    params = {
+        "row_id": row_id,
+        "status": "done",
+        "response_status": status,
+        "response_headers": headers,
+        "response_body": body,
+    }
+    await session.execute(_STORE_RESPONSE, params)
 
 
 async def release(session: AsyncSession, row_id: str) -> None:

@@ -68,21 +68,24 @@ async def assignee_open_tasks(
     return [row[0] for row in await session.execute(statement)]
 
 
+_OPEN_DEPENDENTS = (
+    select(TaskDependency.task_id)
+    .distinct()
+    .join(Task, Task.id == TaskDependency.task_id)
+    .where(
+        TaskDependency.depends_on_id.in_(bindparam("task_ids", expanding=True)),
+        Task.status.in_(OPEN),
+        Task.due_at.is_not(None),
+    )
+)
+
+
 async def open_dependents(session: AsyncSession, task_ids: Sequence[str]) -> list[str]:
     """Open tasks with a due date that depend directly on any of these."""
     if not task_ids:
         return []
-    statement = (
-        select(TaskDependency.task_id)
-        .distinct()
-        .join(Task, Task.id == TaskDependency.task_id)
-        .where(
-            TaskDependency.depends_on_id.in_(list(task_ids)),
-            Task.status.in_(OPEN),
-            Task.due_at.is_not(None),
-        )
-    )
-    return [row[0] for row in await session.execute(statement)]
+    params = {"task_ids": list(task_ids)}
+    return [row[0] for row in await session.execute(_OPEN_DEPENDENTS, params)]
 
 
 _SCORED = (*FACT_COLUMNS, Task.risk_score, Task.risk_level, Task.risk_factors)
