@@ -1,7 +1,8 @@
 """The write benchmark's bare reference runs exactly smarttask's SQL and answers the same bodies.
 
 For each of the four writes of bench/writes_load.py, on PostgreSQL: the statements smarttask
-runs (an SQLAlchemy listener on its engine, transactions included) are the reference's list
+runs (an SQLAlchemy listener on its engine, transactions included, and the statements its
+driver readers send past SQLAlchemy, inside the same transactions) are the reference's list
 in bench/write_reference_app.py, and the reference, served on the same database, runs that
 same list (asyncpg's query logger) and answers the same body.
 """
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
+from smarttask.db.readers import DriverReader
 from tests.support import TEST_SECRET_KEY
 from tests.support.accounts import register_and_login
 
@@ -47,9 +49,22 @@ def smarttask_statements(app: Any) -> Iterator[list[str]]:
         hooks.append((name, lambda *_a, word=name.upper(): seen.append(word)))
     for name, hook in hooks:
         event.listen(engine, name, hook)
+    run = DriverReader._run
+
+    async def driver_statement(
+        reader: DriverReader, method: str, statement: Any, params: Any
+    ) -> Any:
+        # Those of a write's transaction (the key owner's check before it comes from a
+        # server worker's cache of callers under load, in the benchmark).
+        if reader._pooled.driver_connection.is_in_transaction():  # type: ignore[union-attr]
+            seen.append(reader._compile(statement)[0])
+        return await run(reader, method, statement, params)
+
+    DriverReader._run = driver_statement  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        DriverReader._run = run  # type: ignore[method-assign]
         for name, hook in hooks:
             event.remove(engine, name, hook)
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 # Key of the session.info entry that names the Database a session came from.
 DATABASE_KEY = "smarttask.database"
+# Key of the session.info entry keeping a transaction's reader (`transaction_reader`).
+_TRANSACTION_READER = "smarttask.transaction_reader"
 _PING = text("SELECT 1")
 
 
@@ -316,3 +318,35 @@ class Database:
             "overflow": overflow,
             "waiting": self._idle.waiting,
         }
+
+
+async def transaction_reader(session: AsyncSession) -> Reader:
+    """A reader of prebuilt statements inside the session's transaction (flushed first).
+
+    A write's own reads and its few Core writes that need no ORM object (the written task's
+    body, an event's number, the NOTIFY) skip the ORM's per-statement cost this way: on
+    PostgreSQL they go straight to the session's asyncpg connection, inside the transaction
+    SQLAlchemy began on it, as the fast read path's statements do (the same rules on column
+    types apply, see `Database.fetch_row`); on SQLite, and for a session of no `Database`,
+    through Core on the session's connection.
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_TRANSACTION_READER)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        same: Reader = kept[1]  # the same transaction, on the same connection
+        return same
+    connection = await session.connection()
+    database = session.info.get(DATABASE_KEY)
+    reader: Reader
+    if not isinstance(database, Database) or database.settings.is_sqlite:
+        assert connection.sync_connection is not None  # a session's connection is open
+        reader = CoreReader(connection.sync_connection)
+    else:
+        pooled = await connection.get_raw_connection()
+        if not pooled.driver_connection.is_in_transaction():  # type: ignore[union-attr]
+            await connection.execute(_PING)  # the dialect begins on the first statement
+        reader = DriverReader(pooled, database._compile)
+    session.info[_TRANSACTION_READER] = (session.sync_session.get_transaction(), reader)
+    return reader

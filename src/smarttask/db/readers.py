@@ -35,13 +35,14 @@ class RowLike(Protocol):
 
 
 class Reader(Protocol):
-    """Runs prebuilt read statements on one connection (see `Database.reading`)."""
+    """Runs prebuilt statements on one connection (see `Database.open_reader`): reads, and
+    in a write's transaction (`transaction_reader`) writes that need no ORM object."""
 
     async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
-        """The first row of the statement, or None."""
+        """The first row of the statement, or None (also for a statement without rows)."""
 
     async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
-        """Every row of the statement."""
+        """Every row of the statement (none for a statement without rows)."""
 
 
 class CoreReader:
@@ -53,12 +54,12 @@ class CoreReader:
     async def fetch_row(self, statement: Executable, params: Mapping[str, Any]) -> RowLike | None:
         """The first row of the statement, or None."""
         result = await execute(self._connection, statement, dict(params))
-        return result.mappings().first()
+        return result.mappings().first() if result.returns_rows else None
 
     async def fetch_all(self, statement: Executable, params: Mapping[str, Any]) -> list[RowLike]:
         """Every row of the statement."""
         result = await execute(self._connection, statement, dict(params))
-        return list(result.mappings().all())
+        return list(result.mappings().all()) if result.returns_rows else []
 
 
 class DriverReader:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
 
 from smarttask.db.dialect import dialect_of, insert_for
+from smarttask.db.engine import transaction_reader
 from smarttask.db.prebuilt import table_of
 from smarttask.events.models import Event, EventStream
 
@@ -37,7 +38,10 @@ async def take_sequence(session: AsyncSession, stream: str, count: int) -> int:
     """Reserve `count` numbers of the stream; the last one. Holds the stream's row lock (on
     PostgreSQL) until the transaction ends, so the stream's events commit in number order."""
     params = {"stream": stream, "last_seq": count, "count": count}
-    return int((await session.execute(_take(dialect_of(session)), params)).scalar_one())
+    reader = await transaction_reader(session)
+    row = await reader.fetch_row(_take(dialect_of(session)), params)
+    assert row is not None  # the upsert returns its row
+    return int(row["last_seq"])
 
 
 async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -55,7 +59,8 @@ async def notify(session: AsyncSession, payloads: Sequence[str]) -> None:
     """PostgreSQL: NOTIFY every listener once the transaction commits (never on rollback);
     one statement for all the transaction's streams."""
     if payloads:
-        await session.execute(_NOTIFY, {"channel": CHANNEL, "payloads": list(payloads)})
+        reader = await transaction_reader(session)
+        await reader.fetch_all(_NOTIFY, {"channel": CHANNEL, "payloads": list(payloads)})
 
 
 async def after(session: AsyncSession, stream: str, seq: int, limit: int) -> Sequence[Event]:

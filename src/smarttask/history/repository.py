@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
 
 from smarttask.db.dialect import dialect_of, insert_for
+from smarttask.db.engine import transaction_reader
 from smarttask.db.prebuilt import bound_rows, row_params, table_of
 from smarttask.db.types import UTCDateTime
 from smarttask.history.effects import DAY_COLUMNS, Completion, Effects, State
@@ -47,8 +48,9 @@ def _dialect(session: AsyncSession) -> str:
 
 async def zone_of(session: AsyncSession, workspace_id: str) -> str:
     """The IANA time zone of a workspace (UTC if it is gone)."""
-    found = await session.scalar(_ZONE, {"workspace_id": workspace_id})
-    return str(found or "UTC")
+    reader = await transaction_reader(session)
+    found = await reader.fetch_row(_ZONE, {"workspace_id": workspace_id})
+    return str((found and found["timezone"]) or "UTC")
 
 
 def fact_row(
@@ -122,11 +124,11 @@ async def apply(session: AsyncSession, workspace_id: str, effects: Effects) -> N
     inlined would be built and compiled again on every write."""
     days, now = aggregate_rows(workspace_id, effects)
     dialect = dialect_of(session)
+    reader = await transaction_reader(session)
     if days:
-        params = row_params(days, _DAY_VALUES)
-        await session.execute(_day_upsert(dialect, len(days)), params)
+        await reader.fetch_all(_day_upsert(dialect, len(days)), row_params(days, _DAY_VALUES))
     if now:
-        await session.execute(_now_upsert(dialect, len(now)), row_params(now, _NOW_VALUES))
+        await reader.fetch_all(_now_upsert(dialect, len(now)), row_params(now, _NOW_VALUES))
 
 
 def _completion(row: Any) -> Completion:

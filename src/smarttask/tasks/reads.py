@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.accounts.models import User
-from smarttask.db.engine import Reader, RowLike
+from smarttask.db.engine import Reader, RowLike, transaction_reader
 from smarttask.fields import values as field_values
 from smarttask.tasks import field_lists, statements
 from smarttask.tasks.bodies import task_body
@@ -61,7 +61,8 @@ async def written_task(session: AsyncSession, user: User, task_id: str) -> dict[
     it), instead of one query each and the response model's validation.
     """
     params = {"task_id": task_id, "user_id": user.id}
-    row = (await session.execute(statements.TASK_READ, params)).mappings().one()
+    row = await (await transaction_reader(session)).fetch_row(statements.TASK_READ, params)
+    assert row is not None  # written in this transaction
     return _body(row)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
+from smarttask.db.engine import transaction_reader
 from smarttask.db.types import new_id
 from smarttask.projects.models import Project
 from smarttask.tasks import statements
@@ -117,8 +118,9 @@ async def labels_of(session: AsyncSession, task_ids: list[str]) -> dict[str, lis
     if not task_ids:
         return found
     statement = statements.labels_of(len(task_ids))
-    for task_id, name in await session.execute(statement, statements.ids_params(task_ids)):
-        found[task_id].append(name)
+    reader = await transaction_reader(session)
+    for row in await reader.fetch_all(statement, statements.ids_params(task_ids)):
+        found[row["task_id"]].append(row["name"])
     return found
 
 
