@@ -56,7 +56,7 @@ USER = (
     "user_account.timezone, user_account.created_at, user_account.updated_at, "
     "user_account.deleted_at \nFROM user_account \nWHERE user_account.id = $1::VARCHAR AND "
     "user_account.is_active IS true AND (EXISTS (SELECT refresh_token.id \nFROM refresh_token \n"
-    "WHERE refresh_token.family_id = $2::VARCHAR AND refresh_token.user_id = $3::VARCHAR AND "
+    "WHERE refresh_token.family_id = $2::VARCHAR AND refresh_token.user_id = $1::VARCHAR AND "
     "refresh_token.revoked_at IS NULL))"
 )
 IDEMPOTENCY_GET = (
@@ -481,7 +481,7 @@ async def _create_task(
     claim: str | None,
 ) -> Response:
     """The task's insert with its trail, history and event; the answer."""
-    user = await connection.fetchrow(USER, claims["sub"], claims["sid"], claims["sub"])
+    user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
     if user is None:
         return _unauthorized()
     project = await connection.fetchrow(PROJECT, request.path_params["project_id"])
@@ -563,7 +563,7 @@ async def update_task_route(request: Request) -> Response:
 async def _update_task(request: Request, claims: dict[str, Any], sent: dict[str, Any]) -> Response:
     """The PATCH in one transaction: login, task, membership, If-Match, labels, the change."""
     async with _pool(request).acquire() as connection, connection.transaction():
-        user = await connection.fetchrow(USER, claims["sub"], claims["sid"], claims["sub"])
+        user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
         if user is None:
             return _unauthorized()
         row = await connection.fetchrow(TASK_FOR_WRITE, request.path_params["task_id"])
@@ -637,7 +637,7 @@ async def create_comment(request: Request) -> Response:
         if replay is not None:
             return replay
         async with connection.transaction():
-            user = await connection.fetchrow(USER, claims["sub"], claims["sid"], claims["sub"])
+            user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
             task = await connection.fetchrow(TASK_FOR_WRITE, request.path_params["task_id"])
             if user is None or task is None:
                 return _problem(404, "There is no such task.")

@@ -31,7 +31,9 @@ _API_TOKEN_FIELDS = ("token_id", "token_expires_at", "token_last_used_at", *_USE
 
 OpenReader = Callable[[], Awaitable[Reader]]
 
-_SIGNED_IN_USER = select(*_USER_COLUMNS).where(
+# An active user (`:user_id`) whose login (`:family_id`) is not revoked; the writes' session
+# lookup (accounts/repository.py) loads the user by the same condition.
+SIGNED_IN = (
     User.id == bindparam("user_id"),
     User.is_active.is_(True),
     select(RefreshToken.id)
@@ -42,6 +44,7 @@ _SIGNED_IN_USER = select(*_USER_COLUMNS).where(
     )
     .exists(),
 )
+_SIGNED_IN_USER = select(*_USER_COLUMNS).where(*SIGNED_IN)
 _API_TOKEN_USER = (
     select(
         ApiToken.id.label("token_id"),

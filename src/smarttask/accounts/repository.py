@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, distinct, func, select, tuple_, update
+from sqlalchemy import distinct, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.accounts.lookups import SIGNED_IN
 from smarttask.accounts.models import ApiToken, RefreshToken, User
 
 
@@ -17,22 +18,12 @@ async def get_user(session: AsyncSession, user_id: str) -> User | None:
 
 
 # Built once: every writing request runs it (building it was a visible share of a write).
-_SIGNED_IN_USER = select(User).where(
-    User.id == bindparam("user_id"),
-    User.is_active.is_(True),
-    select(RefreshToken.id)
-    .where(
-        RefreshToken.family_id == bindparam("family_id"),
-        RefreshToken.user_id == bindparam("token_user_id"),
-        RefreshToken.revoked_at.is_(None),
-    )
-    .exists(),
-)
+_SIGNED_IN_USER = select(User).where(*SIGNED_IN)
 
 
 async def get_signed_in_user(session: AsyncSession, user_id: str, family_id: str) -> User | None:
     """An active user whose login (refresh-token family) is not revoked, in one query."""
-    params = {"user_id": user_id, "family_id": family_id, "token_user_id": user_id}
+    params = {"user_id": user_id, "family_id": family_id}
     return (await session.execute(_SIGNED_IN_USER, params)).scalar_one_or_none()
 
 
