@@ -102,9 +102,9 @@ def _summary(change: _Change, kind: Kind, actor: str | None, task: TaskFacts | N
     return summaries.analysis_done(name, str(event.data["analysis"].get("status")))
 
 
-def _may_tell(change: _Change, watched: dict[str, set[str]] | None = None) -> bool:
-    """Whether the change could tell anyone but its actor (`watched`: the watchers read,
-    None before they are). False means `_drafts` would find no one for it."""
+def _may_tell(change: _Change, watched: dict[str, set[str]]) -> bool:
+    """Whether the change could tell anyone but its actor (`watched`: the watchers of the
+    tasks whose watchers hear of changes). False means `_drafts` would find no one for it."""
     actor = change.event.actor_id
     if change.admins or bool(change.mentioned):
         return True
@@ -112,7 +112,7 @@ def _may_tell(change: _Change, watched: dict[str, set[str]] | None = None) -> bo
         return True
     if change.watchers_of is None:
         return False
-    return watched is None or bool(watched.get(change.watchers_of, set()) - {actor})
+    return bool(watched.get(change.watchers_of, set()) - {actor})
 
 
 async def react(session: AsyncSession, events: Sequence[Published]) -> None:
@@ -132,9 +132,7 @@ async def react(session: AsyncSession, events: Sequence[Published]) -> None:
         if user_id
     ]
     await repository.add_watchers(session, new_watchers, now)
-    watched = await repository.watchers(
-        session, [c.watchers_of for c in changes if c.watchers_of and _may_tell(c)]
-    )
+    watched = await repository.watchers(session, [c.watchers_of for c in changes if c.watchers_of])
     # Most writes tell nobody (a title change, one's own task): they read nothing more.
     changes = [c for c in changes if _may_tell(c, watched)]
     if not changes:
