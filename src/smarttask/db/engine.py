@@ -346,7 +346,10 @@ async def transaction_reader(session: AsyncSession) -> Reader:
     else:
         pooled = await connection.get_raw_connection()
         if not pooled.driver_connection.is_in_transaction():  # type: ignore[union-attr]
-            await connection.execute(_PING)  # the dialect begins on the first statement
+            # The dialect begins the transaction with its first statement: until then the
+            # statements go through it (no extra round trip), and the reader is not kept.
+            assert connection.sync_connection is not None
+            return CoreReader(connection.sync_connection)
         reader = DriverReader(pooled, database._compile)
     session.info[_TRANSACTION_READER] = (session.sync_session.get_transaction(), reader)
     return reader
