@@ -41,11 +41,6 @@ _FACTS = insert(table_of(TaskFact))
 _FACT_COLUMNS = (TaskFact.at, TaskFact.kind, *(getattr(TaskFact, f) for f in _STATE_FIELDS))
 
 
-def _dialect(session: AsyncSession) -> str:
-    assert session.bind is not None
-    return session.bind.dialect.name
-
-
 async def zone_of(session: AsyncSession, workspace_id: str) -> str:
     """The IANA time zone of a workspace (UTC if it is gone)."""
     reader = await transaction_reader(session)
@@ -234,7 +229,7 @@ async def lock_aggregates(session: AsyncSession) -> None:
     the rebuilt rows; one that has, holds the rebuild back until it commits, so its fact is
     read. SQLite has one writer at a time anyway.
     """
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         await session.execute(
             text("LOCK TABLE analytics_day, analytics_now, analytics_completion IN EXCLUSIVE MODE")
         )
