@@ -114,8 +114,9 @@ async def client_with(database_url: str, clean_database: None) -> AsyncIterator[
         await application.state.database.dispose()
 
 
-# log_scan: the suite-wide secret scan; sso: the local OpenID provider and GitHub fixtures.
-pytest_plugins = ["tests.support.log_scan", "tests.support.sso"]
+# pytester: runs pytest on made-up files (tests/unit/test_log_scan.py); log_scan: the
+# suite-wide secret scan; sso: the local OpenID provider and GitHub fixtures.
+pytest_plugins = ["pytester", "tests.support.log_scan", "tests.support.sso"]
 
 
 DATABASES = ("sqlite", "postgresql")

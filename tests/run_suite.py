@@ -1,11 +1,13 @@
 """Run the suite against each database in its own pytest process, at the same time.
 
 `make test` calls this. Most tests wait on something real (a server, a timeout, a browser)
-more than they compute, so two processes finish in a little more than half the time of
-one. Each process gets one backend (SMARTTASK_TEST_BACKENDS); the tests that do not depend
-on the database (unit tests, tests that bring their own server) run once, shared between
-the processes (SMARTTASK_TEST_SHARED, see tests/conftest.py). Every output line is
-prefixed with its backend; the exit status is the worst of the processes'.
+more than they compute, so parallel processes finish in a fraction of the time of one.
+Each backend (SMARTTASK_TEST_BACKENDS) gets its own pytest; the tests that do not depend on
+the database (unit tests, tests that bring their own server) run once, shared between the
+backends (SMARTTASK_TEST_SHARED, see tests/conftest.py). Each backend's pytest spreads its
+test files over SMARTTASK_TEST_WORKERS pytest-xdist workers (2 unless set; 1 runs them in
+the one process), each with its own database. Every output line is prefixed with its
+backend; the exit status is the worst of the processes'.
 
     python tests/run_suite.py [pytest arguments...]
 """
@@ -18,6 +20,17 @@ import sys
 import threading
 
 BACKENDS = [b.strip() for b in os.environ.get("SMARTTASK_TEST_BACKENDS", "").split(",") if b]
+WORKERS = int(os.environ.get("SMARTTASK_TEST_WORKERS", "2"))
+
+
+def _parallel(arguments: list[str]) -> list[str]:
+    """pytest-xdist's options for the workers, unless the arguments already choose them.
+
+    Whole files go to one worker (`loadfile`): a file's module fixtures start once.
+    """
+    if WORKERS <= 1 or any(a in ("-n", "--numprocesses") or a.startswith("-n") for a in arguments):
+        return []
+    return ["-n", str(WORKERS), "--dist", "loadfile"]
 
 
 def _pump(process: subprocess.Popen[bytes], prefix: str, lock: threading.Lock) -> None:
@@ -31,7 +44,7 @@ def _pump(process: subprocess.Popen[bytes], prefix: str, lock: threading.Lock) -
 def main(arguments: list[str]) -> int:
     """Start one pytest per backend; their worst exit status."""
     backends = BACKENDS or ["sqlite", "postgresql"]
-    command = [sys.executable, "-m", "pytest", *arguments]
+    command = [sys.executable, "-m", "pytest", *_parallel(arguments), *arguments]
     if len(backends) == 1:
         return subprocess.call(command)
     lock = threading.Lock()

@@ -77,6 +77,8 @@ async def test_password_change_refuses_guessable_passwords(
 @pytest.mark.parametrize(
     "password",
     [PASSWORD, new_password(), WORKSPACE_PASSWORD, DEMO_PASSWORD, "correct horse battery staple"],
+    # new_password() is random: ids that every pytest-xdist worker collects alike.
+    ids=["test-password", "new-password", "workspace-password", "demo-password", "phrase"],
 )
 async def test_the_passwords_the_project_uses_pass(
     client: httpx.AsyncClient, password: str

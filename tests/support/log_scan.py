@@ -93,9 +93,19 @@ class ScanningHandler(logging.Handler):
             self.handleError(record)
 
 
+@dataclass
+class RunScan:
+    """What this process knows of the run's scan: its own lines, and its workers' findings."""
+
+    root_level: int | None = None
+    lines: int = 0
+    leaks: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
 SCANNER = LogScanner()
 _HANDLER = ScanningHandler(SCANNER)
-_state: dict[str, object] = {}
+_run = RunScan()
 
 
 def register_secret(value: str | None) -> None:
@@ -114,7 +124,7 @@ def _install() -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Start capturing before the first test (and its fixtures) runs."""
-    _state["root_level"] = logging.getLogger().level
+    _run.root_level = logging.getLogger().level
     _install()
 
 
@@ -131,25 +141,43 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when any log line leaked a secret."""
+    """Fail the run when any log line leaked a secret.
+
+    Under pytest-xdist each worker scans its own lines and hands its findings to the
+    controller (`workeroutput`), which fails the run: a worker's exit status is not the run's.
+    """
     logging.getLogger().removeHandler(_HANDLER)
-    level = _state.get("root_level")
-    if isinstance(level, int):
-        logging.getLogger().setLevel(level)
-    leaks = SCANNER.leaks()
-    _state["leaks"] = leaks
-    if leaks:
+    if _run.root_level is not None:
+        logging.getLogger().setLevel(_run.root_level)
+    found = [leak.describe() for leak in SCANNER.leaks()]
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_scan"] = {"lines": len(SCANNER.lines), "leaks": found}
+        return
+    _run.lines += len(SCANNER.lines)
+    _run.leaks.extend(found)
+    _run.finished = True
+    if _run.leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    """Under pytest-xdist, in the controller: gather a finished worker's scan."""
+    report = getattr(node, "workeroutput", {}).get("log_scan")
+    if report is not None:
+        _run.lines += int(report["lines"])
+        _run.leaks.extend(str(leak) for leak in report["leaks"])
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say what leaked, and where."""
-    leaks = _state.get("leaks")
-    lines = len(SCANNER.lines)
-    if not isinstance(leaks, list) or not leaks:
-        terminalreporter.write_line(f"log scan: {lines} log lines, no secret in any of them")
+    if not _run.finished:
+        return
+    if not _run.leaks:
+        terminalreporter.write_line(f"log scan: {_run.lines} log lines, no secret in any of them")
         return
     terminalreporter.section("log scan: secrets in log lines", sep="=", red=True, bold=True)
-    for leak in leaks[:50]:
-        terminalreporter.write_line(leak.describe(), red=True)
-    terminalreporter.write_line(f"log scan FAILED: {len(leaks)} of {lines} log lines leak")
+    for leak in _run.leaks[:50]:
+        terminalreporter.write_line(leak, red=True)
+    failed = f"log scan FAILED: {len(_run.leaks)} of {_run.lines} log lines leak"
+    terminalreporter.write_line(failed)

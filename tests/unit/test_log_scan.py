@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.log_scan import SCANNER, LogScanner, ScanningHandler
 
@@ -79,3 +81,32 @@ async def test_the_session_scanner_sees_the_apps_log_lines() -> None:
         response = await client.get("/health/live", headers={"X-Request-ID": request_id})
     assert response.status_code == 200
     assert any(request_id in line for _, line in SCANNER.lines)
+
+
+def test_a_leak_in_a_parallel_worker_fails_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo_root: Path
+) -> None:
+    # Under pytest-xdist (tests/run_suite.py) a worker's exit status is not the run's: the
+    # controller must fail it from the workers' reports.
+    monkeypatch.setenv("PYTHONPATH", str(repo_root))
+    pytester.makepyfile(
+        test_leaky="""
+        import logging
+
+        def test_clean():
+            logging.getLogger("app").warning("nothing to see")
+
+        def test_leaky():
+            logging.getLogger("app").warning("UPDATE user_account SET password_hash=...")
+        """
+    )
+    leaky = pytester.runpytest_subprocess("-n", "2", "-p", "tests.support.log_scan")
+    assert leaky.ret == pytest.ExitCode.TESTS_FAILED
+    leaky.assert_outcomes(passed=2)
+    leaky.stdout.fnmatch_lines(["*test_leaky.py::test_leaky: log line contains 'password_hash'*"])
+    leaky.stdout.fnmatch_lines(["log scan FAILED: 1 of * log lines leak"])
+
+    pytester.makepyfile(test_leaky="def test_clean():\n    pass\n")
+    clean = pytester.runpytest_subprocess("-n", "2", "-p", "tests.support.log_scan")
+    assert clean.ret == pytest.ExitCode.OK
+    clean.stdout.fnmatch_lines(["log scan: * log lines, no secret in any of them"])
