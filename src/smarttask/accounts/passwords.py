@@ -7,7 +7,9 @@ import gzip
 import re
 import secrets
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -92,17 +94,33 @@ def _hash_errors() -> tuple[type[Exception], ...]:
     return (VerifyMismatchError, VerificationError, InvalidHashError)
 
 
+@cache
+def hashing_threads(count: int) -> ThreadPoolExecutor:
+    """The process's `count` threads that hash passwords, started on first use.
+
+    Threads of their own, not asyncio's shared pool: glibc keeps the memory of a finished
+    hash (19 MiB by default) for the thread that computed it, so hashes spread over the
+    shared pool's threads would leave that much resident in each of them.
+    """
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="password-hash")
+
+
 class PasswordHashing:
     """argon2id with bounded concurrency: a burst of logins cannot exhaust memory.
 
-    argon2 is imported on first use: most requests (and a Lambda's cold start) never hash.
+    At most `password_hash_concurrency` hashes run at once, each in one of as many threads
+    (the others wait their turn); argon2 is imported on first use: most requests (and a
+    Lambda's cold start) never hash.
     """
 
     def __init__(self, settings: AuthSettings) -> None:
         self._settings = settings
         self._hasher_instance: PasswordHasher | None = None
-        self._slots = asyncio.Semaphore(settings.password_hash_concurrency)
         self._dummy_hash: str | None = None
+
+    async def _in_thread(self, work: Callable[..., Any], *args: str) -> Any:
+        threads = hashing_threads(self._settings.password_hash_concurrency)
+        return await asyncio.get_running_loop().run_in_executor(threads, work, *args)
 
     @property
     def _hasher(self) -> Any:
@@ -119,16 +137,14 @@ class PasswordHashing:
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of the password."""
-        async with self._slots:
-            return str(await asyncio.to_thread(self._hasher.hash, password))
+        return str(await self._in_thread(self._hasher.hash, password))
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """Whether the password matches the hash."""
-        async with self._slots:
-            try:
-                return bool(await asyncio.to_thread(self._hasher.verify, password_hash, password))
-            except _hash_errors():
-                return False
+        try:
+            return bool(await self._in_thread(self._hasher.verify, password_hash, password))
+        except _hash_errors():
+            return False
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of a real verification, for unknown emails (no timing oracle)."""

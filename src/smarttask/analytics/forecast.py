@@ -6,8 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
-
 RUNS = 5_000
 HISTORY_DAYS = 56  # eight weeks of throughput to draw from
 HORIZON_DAYS = 5 * 366  # beyond this, no date is promised
@@ -38,6 +36,10 @@ def forecast(key: str, today: date, remaining: int, throughput: list[int]) -> Ou
     """
     if remaining <= 0:
         return Outlook(today, today, "Nothing is open.")
+    # Imported to forecast, not with the analytics: every server worker imports this module
+    # (its report jobs), and numpy holds about 20 MiB of a worker that never forecasts.
+    import numpy as np
+
     throughput = [max(0, n) for n in throughput]
     samples = np.asarray(throughput, dtype=np.int64)
     if samples.size == 0 or not samples.any():

@@ -13,8 +13,6 @@ from typing import Any
 from smarttask.analytics.schemas import ReportResult
 from smarttask.reports.chart_choice import chart_for
 from smarttask.reports.formats.csv_file import csv_chunks
-from smarttask.reports.formats.pdf_file import pdf_bytes
-from smarttask.reports.formats.xlsx_file import xlsx_bytes
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -60,9 +58,16 @@ def csv_stream(result: ReportResult) -> Iterator[bytes]:
 def _render(name: str, result: ReportResult, file_format: str, summary: list[str]) -> bytes:
     if file_format == "csv":
         return b"".join(csv_stream(result))
+    # The Excel and PDF writers are imported to write a file, not with the reports: fpdf2
+    # loads numpy, and every server worker imports this module for its job handlers
+    # (about 40 MiB of a worker that never renders a report).
     if file_format == "xlsx":
+        from smarttask.reports.formats.xlsx_file import xlsx_bytes
+
         return xlsx_bytes(name, result.columns, result.rows)
     if file_format == "pdf":
+        from smarttask.reports.formats.pdf_file import pdf_bytes
+
         return pdf_bytes(
             name,
             f"{period(result)} ({result.timezone})",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +74,26 @@ class LazyRouters:
         self._everything = {
             url for url in (app.openapi_url, app.docs_url, app.redoc_url) if url is not None
         }
+        # Routers by where their paths start (their prefix and first segment; `*` for a
+        # parameter): a request checks only those that could serve it, so a long-running
+        # server whose traffic never reaches some routers pays next to nothing for them.
+        self._index: dict[tuple[str, str], list[int]] = {}
+        for position, lazy in enumerate(self._routers):
+            for pattern in lazy.paths:
+                key = (self._under_of(lazy), pattern.split("/")[0])
+                self._index.setdefault(key, []).append(position)
+        self._unders = tuple(sorted({under for under, _ in self._index}))
+
+    def _under_of(self, lazy: LazyRouter) -> str:
+        """The start of the paths of a router's routes, up to its patterns' first segment."""
+        return self._under if lazy.prefix is None else lazy.prefix.rstrip("/") + "/"
 
     @property
     def pending(self) -> tuple[str, ...]:
         """The modules whose routers are not included yet."""
         return tuple(self._routers[i].module for i in sorted(self._pending))
 
-    def include(self, positions: Sequence[int]) -> None:
+    def include(self, positions: Iterable[int]) -> None:
         """Include these routers (by position) unless they already are."""
         for position in sorted(set(positions) & self._pending):
             routes = self._app.router.routes
@@ -107,17 +120,15 @@ class LazyRouters:
         if path in self._everything:
             self.include_all()
             return
-        api = path[len(self._under) :].split("/") if path.startswith(self._under) else None
-        needed = []
-        for i in self._pending:
-            lazy = self._routers[i]
-            if lazy.prefix is None:
-                segments = api
-            else:
-                under = lazy.prefix.rstrip("/") + "/"
-                segments = path[len(under) :].split("/") if path.startswith(under) else None
-            if segments is not None and lazy.serves(segments):
-                needed.append(i)
+        needed = set()
+        for under in self._unders:
+            if not path.startswith(under):
+                continue
+            segments = path[len(under) :].split("/")
+            for first in (segments[0], "*"):
+                for i in self._index.get((under, first), ()):
+                    if i in self._pending and self._routers[i].serves(segments):
+                        needed.add(i)
         if needed:
             self.include(needed)
 
