@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
+from smarttask.db.background import stop_task
 from smarttask.settings import DatabaseSettings
 
 log = logging.getLogger("smarttask.db.listener")
@@ -97,9 +98,7 @@ class Listener:
         """Stop listening and close the connection."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task, every=self.interval)
         self._reset()
 
     def _reset(self) -> None:

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from smarttask.db.background import stop_task
 from smarttask.events.repository import CHANNEL
 from smarttask.kit.problems import ServiceUnavailable, TooManyRequests
 from smarttask.live import service
@@ -345,9 +346,7 @@ class Hub:
                 subscription.end(SHUTDOWN)
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
