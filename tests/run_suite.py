@@ -4,9 +4,11 @@
 more than they compute, so parallel processes finish in a fraction of the time of one.
 Each backend (SMARTTASK_TEST_BACKENDS) gets its own pytest; the tests that do not depend on
 the database (unit tests, tests that bring their own server) run once, shared between the
-backends (SMARTTASK_TEST_SHARED, see tests/conftest.py). Each backend's pytest spreads its
-test files over SMARTTASK_TEST_WORKERS pytest-xdist workers (2 unless set; 1 runs them in
-the one process), each with its own database. Every output line is prefixed with its
+backends (SMARTTASK_TEST_SHARED, see tests/conftest.py). With SMARTTASK_TEST_WORKERS=N
+(N > 1) each backend's pytest spreads its test files over N pytest-xdist workers, each with
+its own database: on a machine with cores to spare. The default is 1: on 2 cores the two
+processes already keep both busy, and 2 workers each made the run no shorter (58 min) and
+slowed timing-sensitive fault tests. Every output line is prefixed with its
 backend; the exit status is the worst of the processes'.
 
     python tests/run_suite.py [pytest arguments...]
@@ -20,7 +22,7 @@ import sys
 import threading
 
 BACKENDS = [b.strip() for b in os.environ.get("SMARTTASK_TEST_BACKENDS", "").split(",") if b]
-WORKERS = int(os.environ.get("SMARTTASK_TEST_WORKERS", "2"))
+WORKERS = int(os.environ.get("SMARTTASK_TEST_WORKERS", "1"))
 
 
 def _parallel(arguments: list[str]) -> list[str]:
