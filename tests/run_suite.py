@@ -30,7 +30,7 @@ def _parallel(arguments: list[str]) -> list[str]:
 
     Whole files go to one worker (`loadfile`): a file's module fixtures start once.
     """
-    if WORKERS <= 1 or any(a in ("-n", "--numprocesses") or a.startswith("-n") for a in arguments):
+    if WORKERS <= 1 or any(a.startswith(("-n", "--numprocesses")) for a in arguments):
         return []
     return ["-n", str(WORKERS), "--dist", "loadfile"]
 

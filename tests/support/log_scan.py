@@ -100,7 +100,6 @@ class RunScan:
     root_level: int | None = None
     lines: int = 0
     leaks: list[str] = field(default_factory=list)
-    finished: bool = False
 
 
 SCANNER = LogScanner()
@@ -156,7 +155,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     _run.lines += len(SCANNER.lines)
     _run.leaks.extend(found)
-    _run.finished = True
     if _run.leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -171,8 +169,6 @@ def pytest_testnodedown(node: object, error: object) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say what leaked, and where."""
-    if not _run.finished:
-        return
     if not _run.leaks:
         terminalreporter.write_line(f"log scan: {_run.lines} log lines, no secret in any of them")
         return

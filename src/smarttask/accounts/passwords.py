@@ -95,7 +95,7 @@ def _hash_errors() -> tuple[type[Exception], ...]:
 
 
 @cache
-def hashing_threads(count: int) -> ThreadPoolExecutor:
+def _hashing_threads(count: int) -> ThreadPoolExecutor:
     """The process's `count` threads that hash passwords, started on first use.
 
     Threads of their own, not asyncio's shared pool: glibc keeps the memory of a finished
@@ -119,7 +119,7 @@ class PasswordHashing:
         self._dummy_hash: str | None = None
 
     async def _in_thread(self, work: Callable[..., Any], *args: str) -> Any:
-        threads = hashing_threads(self._settings.password_hash_concurrency)
+        threads = _hashing_threads(self._settings.password_hash_concurrency)
         return await asyncio.get_running_loop().run_in_executor(threads, work, *args)
 
     @property
