@@ -81,14 +81,16 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     background: bool = False,
-    lazy_routes: bool = False,
+    lazy_routes: bool = True,
 ) -> FastAPI:
     """Build the application; nothing connects until the first request needs it.
 
     `background` runs the job worker in-process (the server does unless
     SMARTTASK_WORKER_IN_PROCESS=false; Lambda does not: its worker is a function of its own).
-    `lazy_routes` imports each domain's routes on the first request under their path
-    (Lambda's cold start) instead of now; either way the app routes and documents the same.
+    `lazy_routes` (the default, as both entry points run) imports each domain's routes on
+    the first request under their path instead of now: a worker builds only the routes its
+    traffic reaches (about 0.3 s of CPU and 60 MiB for all of them). Either way the app
+    routes and documents the same (tests/unit/test_lazy_routes.py).
     The app runs on `runtime` when given, else on one built from `settings` (by default the
     environment's).
     """

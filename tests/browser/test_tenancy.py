@@ -242,7 +242,7 @@ def _query_names(dependant: Any) -> list[str]:
 @cache
 def app_routes() -> tuple[Route, ...]:
     """Every (method, path) of the app, lazily loaded routers included."""
-    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"), lazy_routes=False)
     app.openapi()  # imports every lazily loaded router
     found = []
     for route in flat_routes(app.routes):

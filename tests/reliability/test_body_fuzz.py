@@ -211,7 +211,7 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
 
 
 def _app() -> Any:
-    return create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    return create_app(make_settings("sqlite+aiosqlite:///:memory:"), lazy_routes=False)
 
 
 def body_operations(app: Any) -> dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]]:

@@ -90,7 +90,7 @@ def _operations(routes: list[BaseRoute]) -> set[tuple[str, str]]:
 
 def app_operations() -> set[tuple[str, str]]:
     """Every (method, path) the app routes, lazy routers included."""
-    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"))
+    app = create_app(make_settings("sqlite+aiosqlite:///:memory:"), lazy_routes=False)
     app.openapi()  # includes every lazily imported router
     operations = _operations(flat_routes(app.routes))  # included routers' routes too
     assert (("GET", ME)) in operations, "the enumeration is broken"

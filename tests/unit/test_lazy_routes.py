@@ -123,7 +123,7 @@ async def _answer(app: FastAPI, method: str, path: str) -> tuple[int, Any, str |
 
 def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
     """Only health and the documentation routes exist before the first request."""
-    app = create_app(settings, lazy_routes=True)
+    app = create_app(settings)
     paths = [getattr(route, "path", "") for route in flat_routes(app.router.routes)]
     assert "/health/live" in paths
     assert not [path for path in paths if path.startswith(API_PREFIX)]
@@ -132,8 +132,8 @@ def test_a_lazy_app_starts_without_api_routes(settings: Settings) -> None:
 
 def test_the_lazy_document_and_routes_equal_the_eager_ones(settings: Settings) -> None:
     """app.openapi() includes every router first, each at its eager place."""
-    eager = create_app(settings)
-    lazy = create_app(settings, lazy_routes=True)
+    eager = create_app(settings, lazy_routes=False)
+    lazy = create_app(settings)
     assert lazy.openapi() == eager.openapi()
     assert _routers(lazy).pending == ()
     assert _route_table(lazy) == _route_table(eager)
@@ -142,8 +142,8 @@ def test_the_lazy_document_and_routes_equal_the_eager_ones(settings: Settings) -
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
 async def test_the_documentation_paths_include_every_router(settings: Settings, path: str) -> None:
     """The served document is the eager app's, whichever page is asked for first."""
-    eager = create_app(settings)
-    lazy = create_app(settings, lazy_routes=True)
+    eager = create_app(settings, lazy_routes=False)
+    lazy = create_app(settings)
     status, _, _ = await _answer(lazy, "GET", path)
     assert status == 200
     assert _routers(lazy).pending == ()
@@ -153,8 +153,8 @@ async def test_the_documentation_paths_include_every_router(settings: Settings, 
 
 async def test_routes_keep_their_order_whatever_is_included_first(settings: Settings) -> None:
     """Routers included in reverse order end up in declaration order."""
-    eager = create_app(settings)
-    lazy = create_app(settings, lazy_routes=True)
+    eager = create_app(settings, lazy_routes=False)
+    lazy = create_app(settings)
     routers = _routers(lazy)
     first = ["/api/v1/storage/x", "/api/v1/counters/x", "/api/v1/tasks/x/comments"]
     for path in [*first, "/api/v1/tasks/x/analysis", "/api/v1/auth/x"]:
@@ -203,15 +203,15 @@ async def test_a_cold_lazy_app_answers_like_the_eager_app(
     settings: Settings, method: str, path: str
 ) -> None:
     """Same status, body and redirect as the eager app for a first request."""
-    eager = create_app(settings)
-    lazy = create_app(settings, lazy_routes=True)
+    eager = create_app(settings, lazy_routes=False)
+    lazy = create_app(settings)
     assert await _answer(lazy, method, path) == await _answer(eager, method, path)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/nowhere", "/api/v1//counters/x"])
 async def test_a_path_no_router_serves_includes_nothing(settings: Settings, path: str) -> None:
     """A 404 for a path outside every router's segments imports no router."""
-    app = create_app(settings, lazy_routes=True)
+    app = create_app(settings)
     assert (await _answer(app, "GET", path))[0] == 404
     assert len(_routers(app).pending) == len(app_routers())
 
@@ -305,7 +305,7 @@ async def test_a_request_includes_only_the_routers_that_could_serve_it(
     settings: Settings, path: str, modules: set[str]
 ) -> None:
     """A task read does not import comments, analysis, activity or attachments."""
-    app = create_app(settings, lazy_routes=True)
+    app = create_app(settings)
     await _answer(app, "DELETE", path)
     included = {router.module for router in app_routers()} - set(_routers(app).pending)
     assert included == modules

@@ -11,7 +11,7 @@ configure_logging(_settings.log_level, json_lines=_settings.log_json)
 # Each domain's routes are built on the first request under their path (as on Lambda): a
 # worker holds the routes its traffic uses, not all of them (a worker serving the API's task
 # writes holds about 60 MiB less). Routing and the OpenAPI document are the same either way.
-app = create_app(_settings, background=True, lazy_routes=True)
+app = create_app(_settings, background=True)
 
 # A long-running server process: what start-up built (modules, routes, schemas, mappers)
 # lives as long as the process, so the cyclic garbage collector need not

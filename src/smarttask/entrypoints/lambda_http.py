@@ -99,7 +99,7 @@ def _build() -> Any:
     logging.getLogger("mangum").setLevel(logging.WARNING)
     # Each domain's routes are imported on the first request under their path: a cold
     # container answers its first request without building the routes it does not need.
-    app = create_app(settings, lazy_routes=True)
+    app = create_app(settings)
     return Mangum(app, lifespan="off", text_mime_types=_TEXT_MIME_TYPES)
 
 

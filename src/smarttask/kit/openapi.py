@@ -28,10 +28,14 @@ class Problem(BaseModel):
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry declaring these problem answers of an operation."""
+    """The `responses=` entry declaring these problem answers of an operation.
+
+    No `model`: FastAPI would build a pydantic validator for each (route, status), once
+    per app, only to name `Problem` in the document. kit/openapi_problems.py gives every
+    problem answer the shared `Problem` schema instead.
+    """
     return {
         status: {
-            "model": Problem,
             "description": HTTPStatus(status).phrase,
             "content": {"application/problem+json": {}},
         }
