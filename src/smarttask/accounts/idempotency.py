@@ -16,12 +16,21 @@ from smarttask.db.engine import Database, Reader
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import requires_credentials
 from smarttask.kit.unit_of_work import anonymous_principal
-from smarttask.speed._fastapi_private import api_routes
+from smarttask.speed._fastapi_private import api_routes, get_route_path
+from smarttask.speed.lazy_routes import LazyRouters
 
 
 def _route_requires_credentials(scope: Scope) -> bool:
-    """Whether the route the request is for authenticates its caller (False if none matches)."""
-    for route in api_routes(getattr(scope.get("app"), "routes", ())):
+    """Whether the route the request is for authenticates its caller (False if none matches).
+
+    This runs before routing: a path's routers built on demand (speed/lazy_routes.py) are
+    included first, or a first request would find no route and count as anonymous.
+    """
+    app = scope.get("app")
+    routers: LazyRouters | None = getattr(getattr(app, "state", None), "routers", None)
+    if routers is not None:
+        routers.include_for(get_route_path(scope))
+    for route in api_routes(getattr(app, "routes", ())):
         if route.matches(scope)[0] is Match.FULL:
             return requires_credentials(route)
     return False
