@@ -7,8 +7,8 @@ the database (unit tests, tests that bring their own server) run once, shared be
 backends (SMARTTASK_TEST_SHARED, see tests/conftest.py). With SMARTTASK_TEST_WORKERS=N
 (N > 1) each backend's pytest spreads its test files over N pytest-xdist workers, each with
 its own database: on a machine with cores to spare. The default is 1: on 2 cores the two
-processes already keep both busy, and 2 workers each made the run no shorter (58 min) and
-slowed timing-sensitive fault tests. Every output line is prefixed with its
+processes already keep both busy, and 2 workers each made the run no shorter and slowed
+timing-sensitive fault tests. Every output line is prefixed with its
 backend; the exit status is the worst of the processes'.
 
     python tests/run_suite.py [pytest arguments...]

@@ -16,7 +16,7 @@ from smarttask.db.engine import Database, Reader
 from smarttask.db.types import utcnow
 from smarttask.kit.openapi_problems import requires_credentials
 from smarttask.kit.unit_of_work import anonymous_principal
-from smarttask.speed._fastapi_private import api_routes, get_route_path
+from smarttask.speed._fastapi_private import api_routes
 from smarttask.speed.lazy_routes import LazyRouters
 
 
@@ -29,7 +29,7 @@ def _route_requires_credentials(scope: Scope) -> bool:
     app = scope.get("app")
     routers: LazyRouters | None = getattr(getattr(app, "state", None), "routers", None)
     if routers is not None:
-        routers.include_for(get_route_path(scope))
+        routers.include_for_request(scope)
     for route in api_routes(getattr(app, "routes", ())):
         if route.matches(scope)[0] is Match.FULL:
             return requires_credentials(route)

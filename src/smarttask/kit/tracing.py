@@ -131,10 +131,7 @@ class _RoutesFirst:
         self.routers = routers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.routers.pending and scope["type"] == "http":
-            from smarttask.speed._fastapi_private import get_route_path
-
-            self.routers.include_for(get_route_path(scope))
+        self.routers.include_for_request(scope)
         await self.app(scope, receive, send)
 
 

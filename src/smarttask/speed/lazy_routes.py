@@ -132,14 +132,20 @@ class LazyRouters:
         if needed:
             self.include(needed)
 
+    def include_for_request(self, scope: Scope) -> None:
+        """Include the routers an HTTP request could need; for routing, and for any layer
+        that reads the app's routes before routing does (the tracing span's name, the
+        owner of an `Idempotency-Key`)."""
+        if self._pending and scope["type"] == "http":
+            self.include_for(get_route_path(scope))
+
     def install(self) -> None:
         """Include routers on demand: before routing each request, and in `app.openapi()`."""
         router = self._app.router
         route: ASGIApp = router.middleware_stack
 
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-            if self._pending and scope["type"] == "http":
-                self.include_for(get_route_path(scope))
+            self.include_for_request(scope)
             await route(scope, receive, send)
 
         router.middleware_stack = dispatch
