@@ -213,11 +213,9 @@ WATCHERS = (
     "WHERE task_watch.task_id IN ($1::VARCHAR)"
 )
 WEBHOOKS = (
-    "SELECT webhook.id, webhook.workspace_id, webhook.created_by, webhook.url, webhook.events, "
-    "webhook.enabled, webhook.disabled_reason, webhook.failing_since, webhook.last_success_at, "
-    "webhook.secret, webhook.previous_secret, webhook.previous_secret_expires_at, "
-    "webhook.version, webhook.created_at, webhook.updated_at \nFROM webhook \n"
-    "WHERE webhook.workspace_id IN ($1::VARCHAR) AND webhook.enabled IS true"
+    "SELECT webhook.id, webhook.workspace_id, webhook.events, webhook.created_by \n"
+    "FROM webhook \nWHERE webhook.workspace_id = $1::VARCHAR AND webhook.enabled IS true "
+    "ORDER BY webhook.id"
 )
 EVENT_NUMBER = (
     "INSERT INTO event_stream (stream, last_seq) VALUES ($1::VARCHAR, $2::BIGINT) ON CONFLICT "
@@ -230,6 +228,8 @@ EVENT = (
     "$6::VARCHAR, $7::VARCHAR, $8::JSONB, $9::TIMESTAMP WITH TIME ZONE)"
 )
 NOTIFY = "SELECT pg_notify($1, payload) FROM unnest(CAST($2::VARCHAR[] AS text[])) AS payload"
+# The task with what decides the caller's access (workspace, membership, the project's
+# privacy), in one statement; $1 is the caller, $2 the task.
 TASK_FOR_WRITE = (
     "SELECT task.id, task.workspace_id, task.project_id, task.number, task.title, "
     "task.description, task.status, task.priority, task.assignee_id, task.reporter_id, "
@@ -237,8 +237,16 @@ TASK_FOR_WRITE = (
     "task.completed_at, task.version, task.reschedule_count, task.risk_score, task.risk_level, "
     "task.risk_factors, task.risk_scored_at, task.state_id, task.rank, task.recurrence_rule, "
     "task.recurrence_from, task.recurrence_start, task.recurrence_of, task.time_spent_minutes, "
-    "project.key \nFROM task JOIN project ON project.id = task.project_id \n"
-    "WHERE task.id = $1::VARCHAR"
+    "project.key, workspace.id AS id_1, workspace.name, workspace.created_by, "
+    "workspace.timezone, workspace.version AS version_1, workspace.created_at AS created_at_1, "
+    "workspace.updated_at AS updated_at_1, membership.workspace_id AS workspace_id_1, "
+    "membership.user_id, membership.role, membership.created_at AS created_at_2, "
+    "membership.updated_at AS updated_at_2, project.visibility, EXISTS (SELECT * \n"
+    "FROM project_member \nWHERE project_member.project_id = task.project_id AND "
+    "project_member.user_id = $1::VARCHAR) AS anon_1 \nFROM task JOIN project ON project.id = "
+    "task.project_id JOIN workspace ON workspace.id = task.workspace_id LEFT OUTER JOIN "
+    "membership ON membership.workspace_id = task.workspace_id AND membership.user_id = "
+    "$1::VARCHAR \nWHERE task.id = $2::VARCHAR"
 )
 LABELS = (
     "SELECT task_label.task_id, label.name \nFROM task_label JOIN label ON label.id = "
@@ -282,16 +290,16 @@ STATEMENTS = {
         *(WATCH, *NOTIFY_TAIL, "COMMIT"),
     ),
     "task update": (
-        *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, LABELS, update_task(("title",)), ACTIVITY),
+        *("BEGIN", USER, TASK_FOR_WRITE, LABELS, update_task(("title",)), ACTIVITY),
         *(TASK, *NOTIFY_TAIL, "COMMIT"),
     ),
     "comment create": (
         *IDEMPOTENT_HEAD,
-        *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, COMMENT, ACTIVITY, IDEMPOTENCY_STORE),
+        *("BEGIN", USER, TASK_FOR_WRITE, COMMENT, ACTIVITY, IDEMPOTENCY_STORE),
         *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
     ),
     "status change": (
-        *("BEGIN", USER, TASK_FOR_WRITE, MEMBER, LABELS, FIRST_STATE, LAST_RANK),
+        *("BEGIN", USER, TASK_FOR_WRITE, LABELS, FIRST_STATE, LAST_RANK),
         update_task(("status", "state_id", "rank")),
         *(ZONE, FACT, analytics_day(2), analytics_now(2), DEPENDENTS, ACTIVITY, TASK),
         *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
@@ -548,6 +556,21 @@ async def _create_task(
     return answer
 
 
+def _refusal(row: asyncpg.Record | None) -> Response | None:
+    """404 for a task the caller does not see (not a member; a private project they are not
+    in, unless admin or owner), 403 for a viewer; None when they may write."""
+    if row is None or row["role"] is None:
+        return _problem(404, "There is no such task.")
+    if row["visibility"] == "private" and not row["anon_1"] and row["role"] not in _SEE_ALL:
+        return _problem(404, "There is no such task.")
+    if row["role"] == "viewer":
+        return _problem(403, "This needs the member role or higher in this workspace.")
+    return None
+
+
+_SEE_ALL = ("owner", "admin")
+
+
 async def update_task_route(request: Request) -> Response:
     """PATCH /api/v1/tasks/{task_id} with {"title"} or {"status"} and If-Match."""
     claims = verified_claims(request)
@@ -566,9 +589,10 @@ async def _update_task(request: Request, claims: dict[str, Any], sent: dict[str,
         user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
         if user is None:
             return _unauthorized()
-        row = await connection.fetchrow(TASK_FOR_WRITE, request.path_params["task_id"])
-        if row is None or not await connection.fetchrow(MEMBER, row["workspace_id"], claims["sub"]):
-            return _problem(404, "There is no such task.")
+        task_id = request.path_params["task_id"]
+        row = await connection.fetchrow(TASK_FOR_WRITE, claims["sub"], task_id)
+        if (refused := _refusal(row)) is not None:
+            return refused
         if request.headers.get("if-match", f'"{row["version"]}"') != f'"{row["version"]}"':
             return _problem(412, "The task changed since you read it (If-Match).")
         await connection.fetch(LABELS, row["id"])
@@ -638,11 +662,12 @@ async def create_comment(request: Request) -> Response:
             return replay
         async with connection.transaction():
             user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
-            task = await connection.fetchrow(TASK_FOR_WRITE, request.path_params["task_id"])
-            if user is None or task is None:
-                return _problem(404, "There is no such task.")
-            if await connection.fetchrow(MEMBER, task["workspace_id"], claims["sub"]) is None:
-                return _problem(404, "There is no such task.")
+            task_id = request.path_params["task_id"]
+            task = await connection.fetchrow(TASK_FOR_WRITE, claims["sub"], task_id)
+            if user is None:
+                return _unauthorized()
+            if (refused := _refusal(task)) is not None:
+                return refused
             now = datetime.now(UTC)
             comment_id = str(uuid.uuid4())
             values = (

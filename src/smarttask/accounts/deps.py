@@ -117,7 +117,7 @@ async def _principal(request: Request, auth: AuthComponents, uow: UnitOfWork) ->
     database: Database = request.app.state.database
     if token.startswith(API_TOKEN_PREFIX):
         if uow.writes:
-            return await _from_api_token(uow.session, database, token)
+            return await _from_api_token(uow.session, token)
         return await _from_api_token_read(uow.reader, auth.callers, database, token)
     try:
         claims = auth.tokens.verify(token)
@@ -126,7 +126,7 @@ async def _principal(request: Request, auth: AuthComponents, uow: UnitOfWork) ->
     # A stateless signature is not enough: a login revoked by logout, a password change or
     # a reused refresh token takes its access tokens with it.
     if uow.writes:
-        user = await repository.get_signed_in_user(uow.session, claims.user_id, claims.session_id)
+        user = await lookups.signed_in_user_in(uow.session, claims.user_id, claims.session_id)
     else:
         user = await lookups.signed_in_user(
             uow.reader, auth.callers, claims.user_id, claims.session_id
@@ -159,18 +159,15 @@ async def _from_api_token_read(
     return Principal(user=use.user, via="api_token", api_token_id=use.token_id)
 
 
-async def _from_api_token(session: AsyncSession, database: Database, token: str) -> Principal:
-    row = await repository.get_api_token_by_hash(session, hash_secret(token))
+async def _from_api_token(session: AsyncSession, token: str) -> Principal:
+    use = await lookups.api_token_use_in(session, hash_secret(token))
     now = utcnow()
-    if row is None or (row.expires_at is not None and row.expires_at <= now):
+    if use is None or not use.usable(now):
         raise _refuse_api_token()
-    user = await repository.get_user(session, row.user_id)
-    if user is None or not user.is_active:
-        raise _refuse_api_token()
-    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
+    if use.last_used_at is None or now - use.last_used_at >= _TOUCH_EVERY:
         # At most one small write a minute per token, in the request's own transaction.
-        await repository.touch_api_token(session, row.id, now)
-    return Principal(user=user, via="api_token", api_token_id=row.id)
+        await repository.touch_api_token(session, use.token_id, now)
+    return Principal(user=use.user, via="api_token", api_token_id=use.token_id)
 
 
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:

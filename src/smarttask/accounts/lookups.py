@@ -1,12 +1,13 @@
-"""Who is calling, for read-only requests: one Core statement each, outside the ORM session.
+"""Who is calling: one Core statement per request, without the ORM's loading.
 
 Reads identify the caller on every request, so the lookups run on the request's reader
 (`UnitOfWork.reader`: prepared statements on one pooled driver connection, which the
 route's own reads then share) and the user comes back as a detached `User`, as if loaded
 by a session. On a server worker on PostgreSQL what a lookup found may come from the
 worker's `CallerCache` instead (accounts/callers.py): then the request takes no reader for
-it. Writing requests keep the session's lookups (accounts/repository.py), inside their
-transaction.
+it. Writing requests run the same statements inside their transaction, never from the
+cache (`*_in`), and get the user attached to their session, as if the session had loaded
+it: a route may change its own caller.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import configure_mappers
@@ -22,7 +23,10 @@ from sqlalchemy.orm.attributes import instance_state
 
 from smarttask.accounts.callers import CallerCache
 from smarttask.accounts.models import ApiToken, RefreshToken, User
-from smarttask.db.engine import Reader, RowLike
+from smarttask.db.engine import Reader, RowLike, transaction_reader
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 _MAPPER = inspect(User)
 _USER_COLUMNS = tuple(User.__table__.columns)
@@ -31,9 +35,8 @@ _API_TOKEN_FIELDS = ("token_id", "token_expires_at", "token_last_used_at", *_USE
 
 OpenReader = Callable[[], Awaitable[Reader]]
 
-# An active user (`:user_id`) whose login (`:family_id`) is not revoked; the writes' session
-# lookup (accounts/repository.py) loads the user by the same condition.
-SIGNED_IN = (
+# An active user (`:user_id`) whose login (`:family_id`) is not revoked.
+_SIGNED_IN = (
     User.id == bindparam("user_id"),
     User.is_active.is_(True),
     select(RefreshToken.id)
@@ -44,7 +47,7 @@ SIGNED_IN = (
     )
     .exists(),
 )
-_SIGNED_IN_USER = select(*_USER_COLUMNS).where(*SIGNED_IN)
+_SIGNED_IN_USER = select(*_USER_COLUMNS).where(*_SIGNED_IN)
 _API_TOKEN_USER = (
     select(
         ApiToken.id.label("token_id"),
@@ -122,6 +125,41 @@ async def api_token_use(
         last_used_at=values["token_last_used_at"],
         user=_user(values),
     )
+
+
+async def signed_in_user_in(session: AsyncSession, user_id: str, family_id: str) -> User | None:
+    """`signed_in_user` inside a writing request's transaction, attached to its session."""
+    params = {"user_id": user_id, "family_id": family_id}
+    row = await (await transaction_reader(session)).fetch_row(_SIGNED_IN_USER, params)
+    return None if row is None else _attached(session, _user(row))
+
+
+async def api_token_use_in(session: AsyncSession, token_hash: str) -> ApiTokenUse | None:
+    """`api_token_use` inside a writing request's transaction, its user attached to the session."""
+    params = {"token_hash": token_hash}
+    row = await (await transaction_reader(session)).fetch_row(_API_TOKEN_USER, params)
+    if row is None:
+        return None
+    return ApiTokenUse(
+        token_id=row["token_id"],
+        expires_at=row["token_expires_at"],
+        last_used_at=row["token_last_used_at"],
+        user=_attached(session, _user(row)),
+    )
+
+
+def _attached(session: AsyncSession, user: User) -> User:
+    """The user in the session, as its own load would have left it (changes are flushed).
+
+    The session's copy if it already holds this user (an earlier load in the transaction).
+    """
+    key = instance_state(user).key
+    assert key is not None  # set by _user
+    held: User | None = session.sync_session.identity_map.get(key)
+    if held is not None:
+        return held
+    session.add(user)
+    return user
 
 
 def _values(row: RowLike, fields: tuple[str, ...]) -> Mapping[str, Any]:

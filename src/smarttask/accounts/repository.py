@@ -8,23 +8,12 @@ from typing import Any
 from sqlalchemy import distinct, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smarttask.accounts.lookups import SIGNED_IN
 from smarttask.accounts.models import ApiToken, RefreshToken, User
 
 
 async def get_user(session: AsyncSession, user_id: str) -> User | None:
     """A user by id."""
     return await session.get(User, user_id)
-
-
-# Built once: every writing request runs it (building it was a visible share of a write).
-_SIGNED_IN_USER = select(User).where(*SIGNED_IN)
-
-
-async def get_signed_in_user(session: AsyncSession, user_id: str, family_id: str) -> User | None:
-    """An active user whose login (refresh-token family) is not revoked, in one query."""
-    params = {"user_id": user_id, "family_id": family_id}
-    return (await session.execute(_SIGNED_IN_USER, params)).scalar_one_or_none()
 
 
 async def lock_user(session: AsyncSession, user_id: str) -> None:
@@ -115,14 +104,6 @@ async def revoke_user_api_tokens(session: AsyncSession, user_id: str, now: datet
         .values(revoked_at=now)
     )
     return int(result.rowcount)
-
-
-async def get_api_token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | None:
-    """A live API token by its hash (one indexed lookup)."""
-    statement = select(ApiToken).where(
-        ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def get_api_token(session: AsyncSession, user_id: str, token_id: str) -> ApiToken | None:

@@ -31,9 +31,10 @@ from smarttask.tasks.schemas import (
 from smarttask.workflow import repository as workflow
 from smarttask.workspaces import repository as workspaces
 from smarttask.workspaces.access import (
+    PRIVATE,
     WorkspaceAccess,
     check_project,
-    require_project_role,
+    project_access,
     require_role,
 )
 from smarttask.workspaces.roles import Role
@@ -135,15 +136,24 @@ async def load(session: AsyncSession, user: User, task_id: str, minimum: Role) -
 async def load_with_access(
     session: AsyncSession, user: User, task_id: str, minimum: Role
 ) -> tuple[Task, str, WorkspaceAccess]:
-    """As `load`, with the caller's access to the task's workspace (its role, its name)."""
-    found = await repository.get(session, task_id)
+    """As `load`, with the caller's access to the task's workspace (its role, its name).
+
+    One statement reads the task and what decides the access (`repository.get_for_caller`).
+    """
+    found = await repository.get_for_caller(session, task_id, user.id)
     if found is None:
         raise NotFound(MISSING)
-    task = found[0]
-    access = await require_project_role(
-        session, user, task.workspace_id, task.project_id, minimum, missing=MISSING
+    task, key, workspace, membership, visibility, project_member = found
+    access = project_access(
+        user,
+        workspace,
+        membership,
+        minimum,
+        private=visibility == PRIVATE,
+        project_member=project_member,
+        missing=MISSING,
     )
-    return task, found[1], access
+    return task, key, access
 
 
 async def _sees(

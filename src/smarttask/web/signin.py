@@ -81,7 +81,7 @@ async def _look_up(request: Request) -> WebCaller | None:
         return None
     uow = unit_of_work(request.scope)
     if uow.writes:
-        user = await repository.get_signed_in_user(uow.session, claims.user_id, claims.session_id)
+        user = await lookups.signed_in_user_in(uow.session, claims.user_id, claims.session_id)
     else:
         user = await lookups.signed_in_user(
             uow.reader, auth.callers, claims.user_id, claims.session_id

@@ -23,7 +23,8 @@ from smarttask.db.types import new_id, utcnow
 from smarttask.events.outbox import Published
 from smarttask.webhooks import repository
 from smarttask.webhooks.kinds import EventType
-from smarttask.webhooks.models import PENDING, Webhook
+from smarttask.webhooks.models import PENDING
+from smarttask.webhooks.repository import Subscriber
 
 SUBSCRIBABLE = frozenset(event.value for event in EventType)
 
@@ -83,7 +84,7 @@ async def react(session: AsyncSession, events: Sequence[Published]) -> None:
 
 
 async def _hidden_from_creators(
-    session: AsyncSession, webhooks: Sequence[Webhook], events: Sequence[Published]
+    session: AsyncSession, webhooks: Sequence[Subscriber], events: Sequence[Published]
 ) -> dict[str, frozenset[str]]:
     """For each webhook, the private projects of the events that its creator cannot see now
     (all of them when the creator is gone, disabled or no longer a member)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
+from smarttask.db.engine import transaction_reader
 from smarttask.webhooks.models import CANCELED, ENDED, WAITING, Webhook, WebhookDelivery
 
 # How fresh a webhook's `last_success_at` is kept (see mark_success).
@@ -35,16 +38,41 @@ async def list_for_workspace(
     return list((await session.scalars(statement)).all())
 
 
-_ENABLED_IN = select(Webhook).where(
-    Webhook.workspace_id.in_(bindparam("workspace_ids", expanding=True)),
-    Webhook.enabled.is_(True),
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """What the reactions need of an enabled webhook."""
+
+    id: str
+    workspace_id: str
+    events: list[str]
+    created_by: str | None
+
+
+# Every write with events runs it, inside its transaction: on the transaction's reader
+# (db/engine.py), a prebuilt statement without the ORM's loading.
+_ENABLED_IN = (
+    select(Webhook.id, Webhook.workspace_id, Webhook.events, Webhook.created_by)
+    .where(Webhook.workspace_id == bindparam("workspace_id"), Webhook.enabled.is_(True))
+    .order_by(Webhook.id)
 )
 
 
-async def enabled_in(session: AsyncSession, workspace_ids: list[str]) -> list[Webhook]:
-    """The enabled webhooks of these workspaces (one statement for a whole transaction)."""
-    params = {"workspace_ids": list(workspace_ids)}
-    return list((await session.scalars(_ENABLED_IN, params)).all())
+async def enabled_in(session: AsyncSession, workspace_ids: list[str]) -> list[Subscriber]:
+    """The enabled webhooks of these workspaces (one statement per workspace)."""
+    reader = await transaction_reader(session)
+    found: list[Subscriber] = []
+    for workspace_id in workspace_ids:
+        for row in await reader.fetch_all(_ENABLED_IN, {"workspace_id": workspace_id}):
+            events = row["events"]  # PostgreSQL's reader hands JSON over as its text
+            found.append(
+                Subscriber(
+                    id=row["id"],
+                    workspace_id=row["workspace_id"],
+                    events=orjson.loads(events) if isinstance(events, str | bytes) else events,
+                    created_by=row["created_by"],
+                )
+            )
+    return found
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[str]:

@@ -203,6 +203,28 @@ async def require_project_role(
     return access
 
 
+def project_access(
+    user: User,
+    workspace: Workspace,
+    membership: Membership | None,
+    minimum: Role,
+    *,
+    private: bool,
+    project_member: bool,
+    missing: str,
+) -> WorkspaceAccess:
+    """`require_project_role`'s decision over what one statement read (tasks/repository.py).
+
+    Not a member, or a hidden project: 404; a role below `minimum`: 403.
+    """
+    allow(None if membership is None else membership.role, Role.VIEWER, missing=missing)
+    assert membership is not None
+    if project_role(membership.role, private=private, project_member=project_member) is None:
+        raise NotFound(missing)
+    allow(membership.role, minimum, missing=missing)
+    return WorkspaceAccess(user=user, workspace=workspace, membership=membership)
+
+
 async def check_project(
     session: AsyncSession,
     access: WorkspaceAccess,
