@@ -78,18 +78,20 @@ IDEMPOTENCY_STORE = (
     "UPDATE idempotency_key SET status=$1::VARCHAR, response_status=$2::INTEGER, "
     "response_headers=$3::JSON, response_body=$4::BYTEA WHERE idempotency_key.id = $5::VARCHAR"
 )
-PROJECT = (
+# The project with what decides the caller's access (workspace, membership, the caller's
+# place among the project's members), in one statement; $1 is the caller, $2 the project.
+PROJECT_FOR_WRITE = (
     "SELECT project.id, project.workspace_id, project.key, project.name, project.description, "
     "project.visibility, project.task_counter, project.version, project.created_at, "
-    "project.updated_at \nFROM project \nWHERE project.id = $1::VARCHAR"
-)
-MEMBER = (
-    "SELECT workspace.id, workspace.name, workspace.created_by, workspace.timezone, "
-    "workspace.version, workspace.created_at, workspace.updated_at, membership.workspace_id, "
-    "membership.user_id, membership.role, membership.created_at AS created_at_1, "
-    "membership.updated_at AS updated_at_1 \nFROM workspace JOIN membership ON "
-    "membership.workspace_id = workspace.id \nWHERE workspace.id = $1::VARCHAR AND "
-    "membership.user_id = $2::VARCHAR"
+    "project.updated_at, workspace.id AS id_1, workspace.name AS name_1, workspace.created_by, "
+    "workspace.timezone, workspace.version AS version_1, workspace.created_at AS created_at_1, "
+    "workspace.updated_at AS updated_at_1, membership.workspace_id AS workspace_id_1, "
+    "membership.user_id, membership.role, membership.created_at AS created_at_2, "
+    "membership.updated_at AS updated_at_2, EXISTS (SELECT * \nFROM project_member \n"
+    "WHERE project_member.project_id = project.id AND project_member.user_id = $1::VARCHAR) "
+    "AS anon_1 \nFROM project JOIN workspace ON workspace.id = project.workspace_id LEFT OUTER "
+    "JOIN membership ON membership.workspace_id = project.workspace_id AND "
+    "membership.user_id = $1::VARCHAR \nWHERE project.id = $2::VARCHAR"
 )
 FIRST_STATE = (
     "SELECT workflow_state.id, workflow_state.workspace_id, workflow_state.project_id, "
@@ -285,7 +287,7 @@ IDEMPOTENT_HEAD = ("BEGIN", IDEMPOTENCY_CLAIM, "COMMIT")
 STATEMENTS = {
     "task create": (
         *IDEMPOTENT_HEAD,
-        *("BEGIN", USER, PROJECT, MEMBER, FIRST_STATE, NEXT_NUMBER, LAST_RANK, INSERT_TASK),
+        *("BEGIN", USER, PROJECT_FOR_WRITE, FIRST_STATE, NEXT_NUMBER, LAST_RANK, INSERT_TASK),
         *(ZONE, FACT, analytics_day(1), analytics_now(1), ACTIVITY, TASK, IDEMPOTENCY_STORE),
         *(WATCH, *NOTIFY_TAIL, "COMMIT"),
     ),
@@ -492,12 +494,10 @@ async def _create_task(
     user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
     if user is None:
         return _unauthorized()
-    project = await connection.fetchrow(PROJECT, request.path_params["project_id"])
-    if project is None:
-        return _problem(404, "There is no such project.")
-    member = await connection.fetchrow(MEMBER, project["workspace_id"], claims["sub"])
-    if member is None or member["role"] == "viewer":
-        return _problem(404 if member is None else 403, "There is no such project.")
+    project_id = request.path_params["project_id"]
+    project = await connection.fetchrow(PROJECT_FOR_WRITE, claims["sub"], project_id)
+    if (refused := _refusal(project, "There is no such project.")) is not None:
+        return refused
     state = await connection.fetchrow(FIRST_STATE, project["id"], "todo", 1)
     number = await connection.fetchval(NEXT_NUMBER, 1, project["id"])
     last = await connection.fetchval(LAST_RANK, project["id"], state["id"], 1)
@@ -556,13 +556,15 @@ async def _create_task(
     return answer
 
 
-def _refusal(row: asyncpg.Record | None) -> Response | None:
-    """404 for a task the caller does not see (not a member; a private project they are not
-    in, unless admin or owner), 403 for a viewer; None when they may write."""
+def _refusal(
+    row: asyncpg.Record | None, missing: str = "There is no such task."
+) -> Response | None:
+    """404 for a task or project the caller does not see (not a member; a private project
+    they are not in, unless admin or owner), 403 for a viewer; None when they may write."""
     if row is None or row["role"] is None:
-        return _problem(404, "There is no such task.")
+        return _problem(404, missing)
     if row["visibility"] == "private" and not row["anon_1"] and row["role"] not in _SEE_ALL:
-        return _problem(404, "There is no such task.")
+        return _problem(404, missing)
     if row["role"] == "viewer":
         return _problem(403, "This needs the member role or higher in this workspace.")
     return None

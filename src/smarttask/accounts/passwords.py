@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+from smarttask.kit.malloc import return_large_blocks
 from smarttask.settings import AuthSettings
 
 if TYPE_CHECKING:
@@ -98,10 +99,11 @@ def _hash_errors() -> tuple[type[Exception], ...]:
 def _hashing_threads(count: int) -> ThreadPoolExecutor:
     """The process's `count` threads that hash passwords, started on first use.
 
-    Threads of their own, not asyncio's shared pool: glibc keeps the memory of a finished
-    hash (19 MiB by default) for the thread that computed it, so hashes spread over the
-    shared pool's threads would leave that much resident in each of them.
+    A hash's memory (19 MiB by default) goes back to the system once the hash is done
+    (kit/malloc.py): otherwise glibc keeps it resident for the thread that hashed. Threads
+    of their own, not asyncio's shared pool, bound the hashes in flight.
     """
+    return_large_blocks()
     return ThreadPoolExecutor(max_workers=count, thread_name_prefix="password-hash")
 
 

@@ -4,16 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, column, delete, select, table, tuple_, update
+from sqlalchemy import and_, bindparam, column, delete, select, table, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.db.engine import transaction_reader
+from smarttask.db.prebuilt import table_of
 from smarttask.projects.models import Project
-from smarttask.workspaces.access import visible_to_sql
+from smarttask.workspaces.access import is_project_member_sql, visible_to_sql
+from smarttask.workspaces.models import Membership, Workspace
 
 
 async def get(session: AsyncSession, project_id: str) -> Project | None:
     """A project by id."""
     return await session.get(Project, project_id)
+
+
+# A project with what decides the caller's access to it, in one statement: its workspace,
+# the caller's membership (None: not a member) and whether the caller is one of the
+# project's members (workspaces/access.py `project_access`).
+_PROJECT_FOR_CALLER = (
+    select(
+        Project,
+        Workspace,
+        Membership,
+        is_project_member_sql(Project.id, bindparam("user_id")),
+    )
+    .join(Workspace, Workspace.id == Project.workspace_id)
+    .outerjoin(
+        Membership,
+        and_(
+            Membership.workspace_id == Project.workspace_id,
+            Membership.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(Project.id == bindparam("project_id"))
+)
+
+
+async def get_for_caller(
+    session: AsyncSession, project_id: str, user_id: str
+) -> tuple[Project, Workspace, Membership | None, bool] | None:
+    """A project, its workspace, the user's membership in it and whether the user is one of
+    the project's members."""
+    params = {"project_id": project_id, "user_id": user_id}
+    row = (await session.execute(_PROJECT_FOR_CALLER, params)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], bool(row[3]))
 
 
 async def get_by_key(session: AsyncSession, workspace_id: str, key: str) -> Project | None:
@@ -47,19 +82,25 @@ async def list_in_workspace(
     return list((await session.execute(statement)).scalars())
 
 
+_PROJECT_TABLE = table_of(Project)
+_PROJECT = _PROJECT_TABLE.c
+# On the table, not the entity: it runs on the transaction's reader (db/engine.py), and a
+# loaded Project keeps its counter as it was, as the ORM's update left it before
+# (`synchronize_session=False`).
 _NEXT_TASK_NUMBER = (
-    update(Project)
-    .where(Project.id == bindparam("project_id"))
-    .values(task_counter=Project.task_counter + 1)
-    .returning(Project.task_counter)
-    .execution_options(synchronize_session=False)
+    update(_PROJECT_TABLE)
+    .where(_PROJECT.id == bindparam("project_id"))
+    .values(task_counter=_PROJECT.task_counter + 1)
+    .returning(_PROJECT.task_counter)
 )
 
 
 async def next_task_number(session: AsyncSession, project_id: str) -> int:
     """Take the project's next task number: one atomic UPDATE ... RETURNING, never reused."""
-    found = await session.execute(_NEXT_TASK_NUMBER, {"project_id": project_id})
-    return int(found.scalar_one())
+    reader = await transaction_reader(session)
+    row = await reader.fetch_row(_NEXT_TASK_NUMBER, {"project_id": project_id})
+    assert row is not None, project_id  # the caller holds the project
+    return int(row["task_counter"])
 
 
 # The task table, read without importing the tasks package (a layer above).

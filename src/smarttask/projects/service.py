@@ -19,8 +19,7 @@ from smarttask.workspaces import repository as workspace_repository
 from smarttask.workspaces.access import (
     PRIVATE,
     WorkspaceAccess,
-    require_project_role,
-    require_role,
+    project_access,
 )
 from smarttask.workspaces.roles import Role
 
@@ -97,16 +96,23 @@ async def load(session: AsyncSession, user: User, project_id: str, minimum: Role
 async def load_with_access(
     session: AsyncSession, user: User, project_id: str, minimum: Role
 ) -> tuple[Project, WorkspaceAccess]:
-    """`load`, with the caller's access to the project's workspace (its role, its name)."""
-    project = await repository.get(session, project_id)
-    if project is None:
+    """`load`, with the caller's access to the project's workspace (its role, its name).
+
+    One statement reads the project and what decides the access (`repository.get_for_caller`).
+    """
+    found = await repository.get_for_caller(session, project_id, user.id)
+    if found is None:
         raise NotFound(MISSING)
-    if project.visibility == PRIVATE:
-        access = await require_project_role(
-            session, user, project.workspace_id, project.id, minimum, missing=MISSING
-        )
-    else:
-        access = await require_role(session, user, project.workspace_id, minimum, missing=MISSING)
+    project, workspace, membership, project_member = found
+    access = project_access(
+        user,
+        workspace,
+        membership,
+        minimum,
+        private=project.visibility == PRIVATE,
+        project_member=project_member,
+        missing=MISSING,
+    )
     return project, access
 
 

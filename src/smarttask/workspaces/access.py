@@ -213,7 +213,8 @@ def project_access(
     project_member: bool,
     missing: str,
 ) -> WorkspaceAccess:
-    """`require_project_role`'s decision over what one statement read (tasks/repository.py).
+    """`require_project_role`'s decision over what one statement read (a task's or a
+    project's `get_for_caller`).
 
     Not a member, or a hidden project: 404; a role below `minimum`: 403.
     """
