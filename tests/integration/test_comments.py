@@ -45,6 +45,34 @@ async def test_comment_lifecycle_and_permissions(client: httpx.AsyncClient) -> N
     assert (await client.get(base, headers=board.viewer.headers)).json()["items"] == []
 
 
+async def test_a_written_comments_answer_is_the_listed_comment(client: httpx.AsyncClient) -> None:
+    """The answers of a comment's create and edit, written without the response model, are
+    the list's items (the model's output) field for field and string for string."""
+    board = await new_board(client)
+    task = await new_task(client, board)
+    base = f"/api/v1/tasks/{task['id']}/comments"
+    created = await client.post(
+        base, json={"body": "First <b>draft</b>"}, headers=board.member.headers
+    )
+    assert created.status_code == 201
+    assert created.headers["content-type"] == "application/json"
+    assert created.headers["etag"] == '"1"'
+    assert created.headers["location"] == f"/api/v1/comments/{created.json()['id']}"
+    listed = (await client.get(base, headers=board.viewer.headers)).json()["items"]
+    assert listed == [created.json()]
+    assert listed[0]["created_at"].endswith("Z")
+    edited = await client.patch(
+        f"/api/v1/comments/{created.json()['id']}",
+        json={"body": "Second"},
+        headers=board.member.headers | {"If-Match": '"1"'},
+    )
+    assert edited.status_code == 200
+    assert edited.headers["etag"] == '"2"'
+    listed = (await client.get(base, headers=board.viewer.headers)).json()["items"]
+    assert listed == [edited.json()]
+    assert list(edited.json()) == list(listed[0])  # the same fields in the same order
+
+
 async def test_comments_read_both_ways_a_page_at_a_time(client: httpx.AsyncClient) -> None:
     board = await new_board(client)
     task = await new_task(client, board)
