@@ -212,7 +212,7 @@ WATCH = (
 )
 WATCHERS = (
     "SELECT task_watch.task_id, task_watch.user_id \nFROM task_watch \n"
-    "WHERE task_watch.task_id IN ($1::VARCHAR)"
+    "WHERE task_watch.task_id = $1::VARCHAR"
 )
 WEBHOOKS = (
     "SELECT webhook.id, webhook.workspace_id, webhook.events, webhook.created_by \n"
