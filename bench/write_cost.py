@@ -61,6 +61,32 @@ async def drop_postgres(name: str) -> None:
         await admin.close()
 
 
+async def seed(
+    http: httpx.AsyncClient,
+) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    """Through the API: an account signed in, a workspace, a project and one task in it;
+    the account's headers, the project and the task."""
+    email = f"w-{uuid.uuid4().hex[:6]}@example.com"
+    account = {"email": email, "password": PASSWORD, "name": "W"}
+    await http.post("/api/v1/auth/register", json=account)
+    login = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    workspace = (await http.post("/api/v1/workspaces", json={"name": "W"}, headers=headers)).json()
+    project = (
+        await http.post(
+            f"/api/v1/workspaces/{workspace['id']}/projects",
+            json={"name": "W", "key": "WC"},
+            headers=headers,
+        )
+    ).json()
+    task = (
+        await http.post(
+            f"/api/v1/projects/{project['id']}/tasks", json={"title": "t"}, headers=headers
+        )
+    ).json()
+    return headers, project, task
+
+
 @contextmanager
 def counting(app: Any) -> Iterator[list[int]]:
     """Count the statements the app's engine runs inside the block."""
@@ -108,27 +134,7 @@ async def measure(url: str, writes: int) -> dict[str, tuple[float, float, float]
     transport = httpx.ASGITransport(app=app)
     results: dict[str, tuple[float, float, float]] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        email = f"w-{uuid.uuid4().hex[:6]}@example.com"
-        await http.post(
-            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "W"}
-        )
-        login = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        workspace = (
-            await http.post("/api/v1/workspaces", json={"name": "W"}, headers=headers)
-        ).json()
-        project = (
-            await http.post(
-                f"/api/v1/workspaces/{workspace['id']}/projects",
-                json={"name": "W", "key": "WC"},
-                headers=headers,
-            )
-        ).json()
-        task = (
-            await http.post(
-                f"/api/v1/projects/{project['id']}/tasks", json={"title": "t"}, headers=headers
-            )
-        ).json()
+        headers, _, task = await seed(http)
         database = app.state.database
         wired = database.reactions
         ways = (("no events", ()), ("events, reactions off", ()), ("events + reactions", wired))

@@ -8,10 +8,11 @@ and in its transactions (tests/integration/test_bench_write_reference.py capture
 statements on PostgreSQL and holds them equal to the lists below, and the bodies alike):
 
 - `POST /api/v1/projects/{id}/tasks` and `POST /api/v1/tasks/{id}/comments` with an
-  `Idempotency-Key`: the key's claim (committed; the stored row is read only when the key
-  is known: a replay, a 409 or a 422), then the write with its trail (activity), history
-  facts and aggregates, the answer stored with the key, the notifications' reads (the
-  watchers, when they could be told) and the webhooks', the event (numbered) and its NOTIFY;
+  `Idempotency-Key`: the key's claim (one statement, committed at once; a known key is
+  claimed again and its row read in a transaction: a replay, a 409 or a 422), then the
+  write with its trail (activity), history facts and aggregates, the answer stored with the
+  key, the notifications' reads (the watchers, when they could be told) and the webhooks',
+  the event (numbered) and its NOTIFY;
 - `PATCH /api/v1/tasks/{id}` with `If-Match`: a title change, or a status change (which also
   moves the task to the end of its new state's column and rescores dependents).
 
@@ -239,20 +240,16 @@ TASK_FOR_WRITE = (
     "task.completed_at, task.version, task.reschedule_count, task.risk_score, task.risk_level, "
     "task.risk_factors, task.risk_scored_at, task.state_id, task.rank, task.recurrence_rule, "
     "task.recurrence_from, task.recurrence_start, task.recurrence_of, task.time_spent_minutes, "
-    "project.key, workspace.id AS id_1, workspace.name, workspace.created_by, "
-    "workspace.timezone, workspace.version AS version_1, workspace.created_at AS created_at_1, "
-    "workspace.updated_at AS updated_at_1, membership.workspace_id AS workspace_id_1, "
-    "membership.user_id, membership.role, membership.created_at AS created_at_2, "
-    "membership.updated_at AS updated_at_2, project.visibility, EXISTS (SELECT * \n"
-    "FROM project_member \nWHERE project_member.project_id = task.project_id AND "
-    "project_member.user_id = $1::VARCHAR) AS anon_1 \nFROM task JOIN project ON project.id = "
-    "task.project_id JOIN workspace ON workspace.id = task.workspace_id LEFT OUTER JOIN "
-    "membership ON membership.workspace_id = task.workspace_id AND membership.user_id = "
-    "$1::VARCHAR \nWHERE task.id = $2::VARCHAR"
-)
-LABELS = (
-    "SELECT task_label.task_id, label.name \nFROM task_label JOIN label ON label.id = "
-    "task_label.label_id \nWHERE task_label.task_id IN ($1::VARCHAR) ORDER BY label.name_key"
+    "project.key, project.visibility, workspace.id AS id_1, workspace.name, "
+    "workspace.created_by, workspace.timezone, workspace.version AS version_1, "
+    "workspace.created_at AS created_at_1, workspace.updated_at AS updated_at_1, "
+    "membership.workspace_id AS workspace_id_1, membership.user_id, membership.role, "
+    "membership.created_at AS created_at_2, membership.updated_at AS updated_at_2, "
+    "EXISTS (SELECT * \nFROM project_member \nWHERE project_member.project_id = "
+    "task.project_id AND project_member.user_id = $1::VARCHAR) AS anon_1 \nFROM task JOIN "
+    "workspace ON workspace.id = task.workspace_id LEFT OUTER JOIN membership ON "
+    "membership.workspace_id = task.workspace_id AND membership.user_id = $1::VARCHAR JOIN "
+    "project ON project.id = task.project_id \nWHERE task.id = $2::VARCHAR"
 )
 DEPENDENTS = (
     "SELECT DISTINCT task_dependency.task_id \nFROM task_dependency JOIN task ON task.id = "
@@ -283,7 +280,7 @@ def update_task(columns: tuple[str, ...]) -> str:
 # What a write's own statements are, in smarttask's order (the trail of the transaction;
 # the key's claim comes before for the POSTs). Held equal to smarttask's by the test.
 NOTIFY_TAIL = (WEBHOOKS, EVENT_NUMBER, EVENT, NOTIFY)
-IDEMPOTENT_HEAD = ("BEGIN", IDEMPOTENCY_CLAIM, "COMMIT")
+IDEMPOTENT_HEAD = (IDEMPOTENCY_CLAIM,)
 STATEMENTS = {
     "task create": (
         *IDEMPOTENT_HEAD,
@@ -292,7 +289,7 @@ STATEMENTS = {
         *(WATCH, *NOTIFY_TAIL, "COMMIT"),
     ),
     "task update": (
-        *("BEGIN", USER, TASK_FOR_WRITE, LABELS, update_task(("title",)), ACTIVITY),
+        *("BEGIN", USER, TASK_FOR_WRITE, update_task(("title",)), ACTIVITY),
         *(TASK, *NOTIFY_TAIL, "COMMIT"),
     ),
     "comment create": (
@@ -301,7 +298,7 @@ STATEMENTS = {
         *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
     ),
     "status change": (
-        *("BEGIN", USER, TASK_FOR_WRITE, LABELS, FIRST_STATE, LAST_RANK),
+        *("BEGIN", USER, TASK_FOR_WRITE, FIRST_STATE, LAST_RANK),
         update_task(("status", "state_id", "rank")),
         *(ZONE, FACT, analytics_day(2), analytics_now(2), DEPENDENTS, ACTIVITY, TASK),
         *(WATCHERS, *NOTIFY_TAIL, "COMMIT"),
@@ -432,12 +429,19 @@ async def _idempotent(
         digest.update(part)
     fingerprint = digest.hexdigest()
     now = datetime.now(UTC)
-    async with connection.transaction():
-        claim_id = await connection.fetchval(
-            IDEMPOTENCY_CLAIM, str(uuid.uuid4()), principal, key, fingerprint, "running",
-            now + _LEASE, request.headers.get("x-request-id"), now, now + _TTL,
-        )  # fmt: skip
-        row = None if claim_id else await connection.fetchrow(IDEMPOTENCY_GET, principal, key)
+    claim = (
+        principal, key, fingerprint, "running",
+        now + _LEASE, request.headers.get("x-request-id"), now, now + _TTL,
+    )  # fmt: skip
+    # A new key: one statement, committed at once; a known one: claimed again and read in a
+    # transaction (smarttask's `claim`).
+    claim_id = await connection.fetchval(IDEMPOTENCY_CLAIM, str(uuid.uuid4()), *claim)
+    row = None
+    if claim_id is None:
+        async with connection.transaction():
+            claim_id = await connection.fetchval(IDEMPOTENCY_CLAIM, str(uuid.uuid4()), *claim)
+            if claim_id is None:
+                row = await connection.fetchrow(IDEMPOTENCY_GET, principal, key)
     if row is not None:
         if row["request_hash"] != fingerprint:
             return _problem(422, "This Idempotency-Key was used with a different request."), None
@@ -586,7 +590,7 @@ async def update_task_route(request: Request) -> Response:
 
 
 async def _update_task(request: Request, claims: dict[str, Any], sent: dict[str, Any]) -> Response:
-    """The PATCH in one transaction: login, task, membership, If-Match, labels, the change."""
+    """The PATCH in one transaction: login, the task with its access, If-Match, the change."""
     async with _pool(request).acquire() as connection, connection.transaction():
         user = await connection.fetchrow(USER, claims["sub"], claims["sid"])
         if user is None:
@@ -597,7 +601,6 @@ async def _update_task(request: Request, claims: dict[str, Any], sent: dict[str,
             return refused
         if request.headers.get("if-match", f'"{row["version"]}"') != f'"{row["version"]}"':
             return _problem(412, "The task changed since you read it (If-Match).")
-        await connection.fetch(LABELS, row["id"])
         return await _update(request, connection, claims, dict(row), sent)
 
 

@@ -54,10 +54,12 @@ def smarttask_statements(app: Any) -> Iterator[list[str]]:
     async def driver_statement(
         reader: DriverReader, method: str, statement: Any, params: Any
     ) -> Any:
-        # Those of a write's transaction (the key owner's check before it comes from a
-        # server worker's cache of callers under load, in the benchmark).
-        if reader._pooled.driver_connection.is_in_transaction():  # type: ignore[union-attr]
-            seen.append(reader._compile(statement)[0])
+        # Those of a write's transaction, and the writes committed on their own (the key's
+        # claim); not the reads before it: the key owner's check comes from a server
+        # worker's cache of callers under load, in the benchmark.
+        sql = reader._compile(statement)[0]
+        if reader._pooled.driver_connection.is_in_transaction() or sql.startswith("INSERT"):  # type: ignore[union-attr]
+            seen.append(sql)
         return await run(reader, method, statement, params)
 
     DriverReader._run = driver_statement  # type: ignore[method-assign]

@@ -29,6 +29,8 @@ from smarttask.settings import HttpSettings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from smarttask.kit.idempotency.service import Claim
+
 log = logging.getLogger("smarttask.uow")
 
 # The owner of a request's Idempotency-Key; None: the caller's credentials are refused on a
@@ -230,17 +232,21 @@ class UnitOfWorkMiddleware:
                 if answer is not None:
                     await answer(scope, receive, send)
                     return
-            async with self.database.session() as session:
-                outcome = await idempotency.claim(
-                    session,
-                    principal=principal,
-                    key=key,
-                    request_hash=fingerprint,
-                    request_id=scope["state"].get("request_id"),
-                    lease_seconds=self.http.idempotency_lease_seconds,
-                    ttl_seconds=self.http.idempotency_ttl_seconds,
-                )
-                await session.commit()
+            claim = {
+                "principal": principal,
+                "key": key,
+                "request_hash": fingerprint,
+                "request_id": scope["state"].get("request_id"),
+                "lease_seconds": self.http.idempotency_lease_seconds,
+                "ttl_seconds": self.http.idempotency_ttl_seconds,
+            }
+            outcome: Claim | Response | None = None
+            if not self.database.settings.is_sqlite:  # a new key: one statement, no session
+                outcome = await idempotency.claim_new(self.database, **claim)
+            if outcome is None:
+                async with self.database.session() as session:
+                    outcome = await idempotency.claim(session, **claim)
+                    await session.commit()
         except ProblemError as problem:
             await response_for_problem(problem)(scope, receive, send)
             return

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, column, delete, select, table, tuple_, update
+from sqlalchemy import bindparam, column, delete, select, table, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.engine import transaction_reader
 from smarttask.db.prebuilt import table_of
 from smarttask.projects.models import Project
-from smarttask.workspaces.access import is_project_member_sql, visible_to_sql
+from smarttask.workspaces.access import visible_to_sql, with_access
 from smarttask.workspaces.models import Membership, Workspace
 
 
@@ -19,26 +19,10 @@ async def get(session: AsyncSession, project_id: str) -> Project | None:
     return await session.get(Project, project_id)
 
 
-# A project with what decides the caller's access to it, in one statement: its workspace,
-# the caller's membership (None: not a member) and whether the caller is one of the
-# project's members (workspaces/access.py `project_access`).
-_PROJECT_FOR_CALLER = (
-    select(
-        Project,
-        Workspace,
-        Membership,
-        is_project_member_sql(Project.id, bindparam("user_id")),
-    )
-    .join(Workspace, Workspace.id == Project.workspace_id)
-    .outerjoin(
-        Membership,
-        and_(
-            Membership.workspace_id == Project.workspace_id,
-            Membership.user_id == bindparam("user_id"),
-        ),
-    )
-    .where(Project.id == bindparam("project_id"))
-)
+# A project with what decides the caller's access to it (`project_access`).
+_PROJECT_FOR_CALLER = with_access(
+    Project, workspace_id=Project.workspace_id, project_id=Project.id
+).where(Project.id == bindparam("project_id"))
 
 
 async def get_for_caller(

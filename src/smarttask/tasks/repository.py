@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, text, tuple_
+from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -16,7 +16,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks import statements
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
-from smarttask.workspaces.access import is_project_member_sql, visible_to_sql
+from smarttask.workspaces.access import visible_to_sql, with_access
 from smarttask.workspaces.models import Membership, Workspace
 
 
@@ -38,27 +38,17 @@ async def get(session: AsyncSession, task_id: str) -> tuple[Task, str] | None:
     return (row[0], row[1]) if row else None
 
 
-# A task with what decides the caller's access to it, in one statement: its workspace, the
-# caller's membership (None: not a member), the project's visibility and whether the caller
-# is one of the project's members (workspaces/access.py `project_access`).
+# A task with its project's key and what decides the caller's access to it
+# (`project_access`): the project's visibility, the workspace, the membership.
 _TASK_FOR_CALLER = (
-    select(
+    with_access(
         Task,
         Project.key,
-        Workspace,
-        Membership,
         Project.visibility,
-        is_project_member_sql(Task.project_id, bindparam("user_id")),
+        workspace_id=Task.workspace_id,
+        project_id=Task.project_id,
     )
     .join(Project, Project.id == Task.project_id)
-    .join(Workspace, Workspace.id == Task.workspace_id)
-    .outerjoin(
-        Membership,
-        and_(
-            Membership.workspace_id == Task.workspace_id,
-            Membership.user_id == bindparam("user_id"),
-        ),
-    )
     .where(Task.id == bindparam("task_id"))
 )
 
@@ -70,7 +60,7 @@ async def get_for_caller(
     visibility and whether the user is one of its project members."""
     params = {"task_id": task_id, "user_id": user_id}
     row = (await session.execute(_TASK_FOR_CALLER, params)).one_or_none()
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+    return None if row is None else (row[0], row[1], row[3], row[4], row[2], bool(row[5]))
 
 
 async def get_by_number(

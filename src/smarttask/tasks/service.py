@@ -373,10 +373,13 @@ async def update(session: AsyncSession, user: User, task: Task, body: TaskUpdate
     from smarttask.history import service as history
     from smarttask.tasks.scoring import service as risk
 
-    labels_before = (await repository.labels_of(session, [task.id])).get(task.id, [])
+    changes = body.model_dump(exclude_unset=True)
+    # The labels are read only when they may change: otherwise they diff as equal anyway.
+    labels_before: list[str] = []
+    if "labels" in changes:
+        labels_before = (await repository.labels_of(session, [task.id])).get(task.id, [])
     before = _values(task, labels_before)
     state_before = _state(task)
-    changes = body.model_dump(exclude_unset=True)
     now = utcnow()  # the completion, the update and the history's fact share one instant
     for required in ("title", "status", "priority", "description", "project_id", "state_id"):
         if required in changes and changes[required] is None:

@@ -20,11 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, case, exists, literal_column, not_, null, or_
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+)
 
 from smarttask.kit.problems import Forbidden, NotFound
 from smarttask.workspaces import repository
-from smarttask.workspaces.models import DeletedPrivateProject, ProjectMember
+from smarttask.workspaces.models import DeletedPrivateProject, Membership, ProjectMember, Workspace
 from smarttask.workspaces.roles import Role
 
 if TYPE_CHECKING:
@@ -35,8 +46,9 @@ if TYPE_CHECKING:
     # A text column of a statement: a mapped attribute or any SQL expression.
     TextColumn = ColumnElement[str] | QueryableAttribute[str]
 
+    from sqlalchemy import BindParameter, Select
+
     from smarttask.accounts.models import User
-    from smarttask.workspaces.models import Membership, Workspace
 
 MISSING_WORKSPACE = "There is no such workspace."
 PRIVATE = "private"
@@ -201,6 +213,21 @@ async def require_project_role(
     await check_project(session, access, project_id, task_id=task_id, missing=missing)
     allow(access.membership.role, minimum, missing=missing)
     return access
+
+
+def with_access(*columns: Any, workspace_id: TextColumn, project_id: TextColumn) -> Select[Any]:
+    """`select(*columns)` and what decides the caller's (`:user_id`) access to their row, in
+    one statement: the workspace, the caller's membership (None for a non-member: an outer
+    join) and whether the caller is one of the project's members (`project_access`)."""
+    user_id: BindParameter[str] = bindparam("user_id")
+    return (
+        select(*columns, Workspace, Membership, is_project_member_sql(project_id, user_id))
+        .join(Workspace, Workspace.id == workspace_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.workspace_id == workspace_id, Membership.user_id == user_id),
+        )
+    )
 
 
 def project_access(

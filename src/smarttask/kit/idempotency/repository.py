@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
 
 from smarttask.db.dialect import dialect_of, insert_for
+from smarttask.db.engine import Database
 from smarttask.db.types import new_id
 from smarttask.kit.idempotency.models import IdempotencyKey
 
@@ -50,8 +51,7 @@ def _claim(dialect: str) -> Executable:
     )
 
 
-async def insert_claim(
-    session: AsyncSession,
+def claim_row(
     *,
     principal: str,
     key: str,
@@ -60,9 +60,9 @@ async def insert_claim(
     now: datetime,
     lease: timedelta,
     ttl: timedelta,
-) -> str | None:
-    """Insert a running claim; its id, or None when the key is already known."""
-    params = {
+) -> dict[str, Any]:
+    """The values of a new running claim, held until `now + lease`, kept until `now + ttl`."""
+    return {
         "id": new_id(),
         "principal": principal,
         "key": key,
@@ -73,8 +73,18 @@ async def insert_claim(
         "created_at": now,
         "expires_at": now + ttl,
     }
-    claim = _claim(dialect_of(session))
-    return (await session.execute(claim, params)).scalar_one_or_none()
+
+
+async def insert_claim(session: AsyncSession, claim: dict[str, Any]) -> str | None:
+    """Insert a running claim (`claim_row`); its id, or None when the key is already known."""
+    return (await session.execute(_claim(dialect_of(session)), claim)).scalar_one_or_none()
+
+
+async def insert_claim_at_once(database: Database, claim: dict[str, Any]) -> str | None:
+    """PostgreSQL: `insert_claim` as one statement committed on its own (no transaction
+    around it: the insert is atomic by itself), on the driver's connection."""
+    row = await database.fetch_row(_claim("postgresql"), claim, writes=True)
+    return None if row is None else str(row["id"])
 
 
 async def get(session: AsyncSession, principal: str, key: str) -> IdempotencyKey | None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from smarttask.db.engine import Database
 from smarttask.db.types import utcnow
 from smarttask.kit.idempotency import repository
 from smarttask.kit.idempotency.models import IdempotencyKey
@@ -98,6 +99,31 @@ async def lookup(
     return None if row is None else _decide(row, request_hash, utcnow())
 
 
+async def claim_new(
+    database: Database,
+    *,
+    principal: str,
+    key: str,
+    request_hash: str,
+    request_id: str | None,
+    lease_seconds: int,
+    ttl_seconds: int,
+) -> Claim | None:
+    """PostgreSQL: claim a key no request holds yet, in one statement committed at once (the
+    common case); None when the key is known, for `claim` to decide in a transaction."""
+    row = repository.claim_row(
+        principal=principal,
+        key=key,
+        request_hash=request_hash,
+        request_id=request_id,
+        now=utcnow(),
+        lease=timedelta(seconds=lease_seconds),
+        ttl=timedelta(seconds=ttl_seconds),
+    )
+    row_id = await repository.insert_claim_at_once(database, row)
+    return None if row_id is None else Claim(row_id)
+
+
 async def claim(
     session: AsyncSession,
     *,
@@ -112,8 +138,7 @@ async def claim(
     now = utcnow()
     lease, ttl = timedelta(seconds=lease_seconds), timedelta(seconds=ttl_seconds)
     for _ in range(3):
-        row_id = await repository.insert_claim(
-            session,
+        new = repository.claim_row(
             principal=principal,
             key=key,
             request_hash=request_hash,
@@ -122,6 +147,7 @@ async def claim(
             lease=lease,
             ttl=ttl,
         )
+        row_id = await repository.insert_claim(session, new)
         if row_id is not None:
             return Claim(row_id)
         row = await repository.get(session, principal, key)
