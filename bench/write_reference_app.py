@@ -217,7 +217,7 @@ WATCHERS = (
 )
 WEBHOOKS = (
     "SELECT webhook.id, webhook.workspace_id, webhook.events, webhook.created_by \n"
-    "FROM webhook \nWHERE webhook.workspace_id = $1::VARCHAR AND webhook.enabled IS true "
+    "FROM webhook \nWHERE webhook.enabled IS true AND webhook.workspace_id = $1::VARCHAR "
     "ORDER BY webhook.id"
 )
 EVENT_NUMBER = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -353,3 +353,19 @@ async def transaction_reader(session: AsyncSession) -> Reader:
         reader = DriverReader(pooled, database._compile)
     session.info[_TRANSACTION_READER] = (session.sync_session.get_transaction(), reader)
     return reader
+
+
+async def rows_for_ids(
+    session: AsyncSession, ids: Sequence[str], *, one: Executable, many: Executable
+) -> list[RowLike]:
+    """The rows of a read keyed by ids, inside the session's transaction, in one statement.
+
+    One id, what a write usually names: `one` (bound to `:id`) on the transaction's reader.
+    Several: `many` (an expanding `:ids`) through the session, since the reader sends a
+    statement's text as compiled once, which an expanding list cannot be.
+    """
+    if not ids:
+        return []
+    if len(ids) == 1:
+        return await (await transaction_reader(session)).fetch_all(one, {"id": ids[0]})
+    return list((await session.execute(many, {"ids": list(ids)})).mappings().all())

@@ -221,31 +221,30 @@ class UnitOfWorkMiddleware:
         )
         try:
             idempotency.validate_key(key)
+            use = idempotency.KeyUse(
+                principal=principal,
+                key=key,
+                request_hash=fingerprint,
+                request_id=scope["state"].get("request_id"),
+                lease_seconds=self.http.idempotency_lease_seconds,
+                ttl_seconds=self.http.idempotency_ttl_seconds,
+            )
             # SQLite has one writer: a read-only look first answers a replay or an in-flight
-            # duplicate's 409 without waiting for the write lock. PostgreSQL claims at once
-            # (a new key, the common case, costs one insert; the claim reads a known key).
+            # duplicate's 409 without waiting for the write lock. PostgreSQL claims a new key
+            # (the common case) in one statement committed on its own; a known key is then
+            # decided by `claim`, in a transaction.
+            outcome: Claim | Response | None = None
             if self.database.settings.is_sqlite:
                 async with self.database.session(writes=False) as session:
-                    answer = await idempotency.lookup(
-                        session, principal=principal, key=key, request_hash=fingerprint
-                    )
+                    answer = await idempotency.lookup(session, use)
                 if answer is not None:
                     await answer(scope, receive, send)
                     return
-            claim = {
-                "principal": principal,
-                "key": key,
-                "request_hash": fingerprint,
-                "request_id": scope["state"].get("request_id"),
-                "lease_seconds": self.http.idempotency_lease_seconds,
-                "ttl_seconds": self.http.idempotency_ttl_seconds,
-            }
-            outcome: Claim | Response | None = None
-            if not self.database.settings.is_sqlite:  # a new key: one statement, no session
-                outcome = await idempotency.claim_new(self.database, **claim)
+            else:
+                outcome = await idempotency.claim_new(self.database, use)
             if outcome is None:
                 async with self.database.session() as session:
-                    outcome = await idempotency.claim(session, **claim)
+                    outcome = await idempotency.claim(session, use)
                     await session.commit()
         except ProblemError as problem:
             await response_for_problem(problem)(scope, receive, send)

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from smarttask.accounts.models import User
 from smarttask.db.dialect import dialect_of, insert_for, upsert
-from smarttask.db.engine import transaction_reader
+from smarttask.db.engine import rows_for_ids
 from smarttask.db.prebuilt import bound_rows, row_params
 from smarttask.notifications.models import Notification, NotificationPreference, TaskWatch
 from smarttask.notifications.sight import readable
@@ -142,27 +142,17 @@ async def admins(session: AsyncSession, workspace_id: str) -> list[str]:
     return list((await session.scalars(statement)).all())
 
 
-_WATCHERS = select(TaskWatch.task_id, TaskWatch.user_id).where(
-    TaskWatch.task_id.in_(bindparam("task_ids", expanding=True))
-)
-# A write of one task (the usual case) asks for its watchers on the transaction's reader
-# (db/engine.py): a prebuilt statement, past the ORM session's execution.
-_WATCHERS_OF_ONE = select(TaskWatch.task_id, TaskWatch.user_id).where(
-    TaskWatch.task_id == bindparam("task_id")
-)
+_WATCHERS = select(TaskWatch.task_id, TaskWatch.user_id)
+# A write of one task (the usual case) reads them on the transaction's reader.
+_WATCHERS_OF_ONE = _WATCHERS.where(TaskWatch.task_id == bindparam("id"))
+_WATCHERS_OF_MANY = _WATCHERS.where(TaskWatch.task_id.in_(bindparam("ids", expanding=True)))
 
 
 async def watchers(session: AsyncSession, task_ids: Iterable[str]) -> dict[str, set[str]]:
     """The watchers of each task (one statement)."""
     ids = sorted(set(task_ids))
     found: dict[str, set[str]] = {task_id: set() for task_id in ids}
-    if len(ids) == 1:
-        reader = await transaction_reader(session)
-        rows = await reader.fetch_all(_WATCHERS_OF_ONE, {"task_id": ids[0]})
-    elif ids:
-        rows = list((await session.execute(_WATCHERS, {"task_ids": ids})).mappings())
-    else:
-        rows = []
+    rows = await rows_for_ids(session, ids, one=_WATCHERS_OF_ONE, many=_WATCHERS_OF_MANY)
     for row in rows:
         found[row["task_id"]].add(row["user_id"])
     return found

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
-from smarttask.db.engine import transaction_reader
+from smarttask.db.engine import rows_for_ids
 from smarttask.webhooks.models import CANCELED, ENDED, WAITING, Webhook, WebhookDelivery
 
 # How fresh a webhook's `last_success_at` is kept (see mark_success).
@@ -48,31 +48,32 @@ class Subscriber:
     created_by: str | None
 
 
-# Every write with events runs it, inside its transaction: on the transaction's reader
-# (db/engine.py), a prebuilt statement without the ORM's loading.
-_ENABLED_IN = (
-    select(Webhook.id, Webhook.workspace_id, Webhook.events, Webhook.created_by)
-    .where(Webhook.workspace_id == bindparam("workspace_id"), Webhook.enabled.is_(True))
-    .order_by(Webhook.id)
+# Every write with events runs it, inside its transaction; one workspace (the usual case)
+# on the transaction's reader (db/engine.py `rows_for_ids`), without the ORM's loading.
+_ENABLED = select(Webhook.id, Webhook.workspace_id, Webhook.events, Webhook.created_by).where(
+    Webhook.enabled.is_(True)
 )
+_ENABLED_IN_ONE = _ENABLED.where(Webhook.workspace_id == bindparam("id")).order_by(Webhook.id)
+_ENABLED_IN_MANY = _ENABLED.where(
+    Webhook.workspace_id.in_(bindparam("ids", expanding=True))
+).order_by(Webhook.id)
 
 
 async def enabled_in(session: AsyncSession, workspace_ids: list[str]) -> list[Subscriber]:
-    """The enabled webhooks of these workspaces (one statement per workspace)."""
-    reader = await transaction_reader(session)
-    found: list[Subscriber] = []
-    for workspace_id in workspace_ids:
-        for row in await reader.fetch_all(_ENABLED_IN, {"workspace_id": workspace_id}):
-            events = row["events"]  # PostgreSQL's reader hands JSON over as its text
-            found.append(
-                Subscriber(
-                    id=row["id"],
-                    workspace_id=row["workspace_id"],
-                    events=orjson.loads(events) if isinstance(events, str | bytes) else events,
-                    created_by=row["created_by"],
-                )
-            )
-    return found
+    """The enabled webhooks of these workspaces (one statement)."""
+    rows = await rows_for_ids(session, workspace_ids, one=_ENABLED_IN_ONE, many=_ENABLED_IN_MANY)
+    return [
+        Subscriber(
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            # PostgreSQL's reader hands JSON over as its text.
+            events=orjson.loads(row["events"])
+            if isinstance(row["events"], str | bytes)
+            else row["events"],
+            created_by=row["created_by"],
+        )
+        for row in rows
+    ]
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[str]:

@@ -7,6 +7,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -91,79 +92,75 @@ def _decide(row: IdempotencyKey, request_hash: str, now: datetime) -> Response |
     return None  # its holder died: the lease is over
 
 
-async def lookup(
-    session: AsyncSession, *, principal: str, key: str, request_hash: str
-) -> Response | None:
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """A request's use of a key: whose, which, the request's fingerprint, and how long a
+    claim is held (its lease) and kept (its ttl)."""
+
+    principal: str
+    key: str
+    request_hash: str
+    request_id: str | None
+    lease_seconds: int
+    ttl_seconds: int
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim is held before another request may take it over."""
+        return timedelta(seconds=self.lease_seconds)
+
+    @property
+    def ttl(self) -> timedelta:
+        """How long a claim and its answer are kept."""
+        return timedelta(seconds=self.ttl_seconds)
+
+    def claim_row(self, now: datetime) -> dict[str, Any]:
+        """The values of a new running claim made at `now`."""
+        return repository.claim_row(
+            principal=self.principal,
+            key=self.key,
+            request_hash=self.request_hash,
+            request_id=self.request_id,
+            now=now,
+            lease=self.lease,
+            ttl=self.ttl,
+        )
+
+
+async def lookup(session: AsyncSession, use: KeyUse) -> Response | None:
     """Read-only first look: a replay, a 409/422 problem, or None to go on and claim."""
-    row = await repository.get(session, principal, key)
-    return None if row is None else _decide(row, request_hash, utcnow())
+    row = await repository.get(session, use.principal, use.key)
+    return None if row is None else _decide(row, use.request_hash, utcnow())
 
 
-async def claim_new(
-    database: Database,
-    *,
-    principal: str,
-    key: str,
-    request_hash: str,
-    request_id: str | None,
-    lease_seconds: int,
-    ttl_seconds: int,
-) -> Claim | None:
+async def claim_new(database: Database, use: KeyUse) -> Claim | None:
     """PostgreSQL: claim a key no request holds yet, in one statement committed at once (the
     common case); None when the key is known, for `claim` to decide in a transaction."""
-    row = repository.claim_row(
-        principal=principal,
-        key=key,
-        request_hash=request_hash,
-        request_id=request_id,
-        now=utcnow(),
-        lease=timedelta(seconds=lease_seconds),
-        ttl=timedelta(seconds=ttl_seconds),
-    )
-    row_id = await repository.insert_claim_at_once(database, row)
+    row_id = await repository.insert_claim_at_once(database, use.claim_row(utcnow()))
     return None if row_id is None else Claim(row_id)
 
 
-async def claim(
-    session: AsyncSession,
-    *,
-    principal: str,
-    key: str,
-    request_hash: str,
-    request_id: str | None,
-    lease_seconds: int,
-    ttl_seconds: int,
-) -> Claim | Response:
+async def claim(session: AsyncSession, use: KeyUse) -> Claim | Response:
     """Claim the key for this request, or the answer to give instead (replay, 409, 422)."""
     now = utcnow()
-    lease, ttl = timedelta(seconds=lease_seconds), timedelta(seconds=ttl_seconds)
     for _ in range(3):
-        new = repository.claim_row(
-            principal=principal,
-            key=key,
-            request_hash=request_hash,
-            request_id=request_id,
-            now=now,
-            lease=lease,
-            ttl=ttl,
-        )
-        row_id = await repository.insert_claim(session, new)
+        row_id = await repository.insert_claim(session, use.claim_row(now))
         if row_id is not None:
             return Claim(row_id)
-        row = await repository.get(session, principal, key)
+        row = await repository.get(session, use.principal, use.key)
         if row is None:  # released between our insert and our read: try again
             continue
-        answer = _decide(row, request_hash, now)
+        answer = _decide(row, use.request_hash, now)
         if answer is not None:
             return answer
         if await repository.take_over(
             session,
             row,
-            request_hash=request_hash,
-            request_id=request_id,
+            request_hash=use.request_hash,
+            request_id=use.request_id,
             now=now,
-            lease=lease,
-            ttl=ttl,
+            lease=use.lease,
+            ttl=use.ttl,
         ):
             return Claim(row.id)
     raise Conflict("This Idempotency-Key is contended; retry later.", headers={"Retry-After": "1"})
