@@ -39,6 +39,7 @@ from smarttask.securitylog.models import SecurityEvent
 from smarttask.settings import Settings
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import Priority
+from smarttask.timetracking.models import TimeEntry
 from smarttask.workspaces.models import Membership
 from tests.support import make_settings
 from tests.support.account_mail import (
@@ -65,6 +66,7 @@ FILES = {
     "memberships.json",
     "tasks.json",
     "comments.json",
+    "time_entries.json",
     "activity.json",
     "notifications.json",
     "api_tokens.json",
@@ -197,6 +199,15 @@ async def comment(client: httpx.AsyncClient, task_id: str, by: Account, text: st
     return str(made.json()["id"])
 
 
+async def log_time(
+    client: httpx.AsyncClient, task_id: str, by: Account, body: dict[str, Any]
+) -> str:
+    """Log time on a task; the entry's id."""
+    made = await client.post(f"/api/v1/tasks/{task_id}/time-entries", json=body, headers=by.headers)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
 async def build_world(client: httpx.AsyncClient) -> World:
     """Every kind of thing Ada's export must hold, and every kind it must not."""
     world = World(
@@ -235,6 +246,15 @@ async def build_world(client: httpx.AsyncClient) -> World:
     await comment(client, t2["id"], ada, "Ada's second comment")
     await comment(client, t1["id"], grace, "Grace's own words stay hers")
     world.hidden_texts.append("Grace's own words stay hers")
+    await log_time(
+        client, t1["id"], ada, {"minutes": 30, "date": "2026-11-02", "note": "Ada's hour"}
+    )
+    await log_time(
+        client, t1["id"], grace, {"minutes": 15, "date": "2026-11-02", "note": "Grace's time"}
+    )
+    world.hidden_texts.append("Grace's time")
+    timer = await client.post(f"/api/v1/tasks/{t2['id']}/timer", headers=ada.headers)
+    assert timer.status_code == 201, timer.text
     for body in (b"%PDF-1.7 first", b"%PDF-1.7 second, same name"):
         made = await uploaded(client, t1["id"], ada, body)
         world.uploads[made["id"]] = body
@@ -258,13 +278,21 @@ async def build_world(client: httpx.AsyncClient) -> World:
     q = await project(client, theirs, grace, "QQ")
     q1 = await task(client, q, ada, title="Ada in Q, hidden later")
     await comment(client, q1["id"], ada, "Ada's words in Q, hidden later")
+    await log_time(
+        client, q1["id"], ada, {"minutes": 5, "date": "2026-11-02", "note": "Ada's time in Q"}
+    )
     await uploaded(client, q1["id"], ada, b"hidden bytes", filename="q-file.pdf")
     hide = await client.patch(
         f"/api/v1/projects/{q}", json={"visibility": "private"}, headers=grace.headers
     )
     assert hide.status_code == 200, hide.text
     world.hidden_tasks.add(q1["id"])
-    world.hidden_texts += ["Ada in Q, hidden later", "Ada's words in Q", "q-file.pdf"]
+    world.hidden_texts += [
+        "Ada in Q, hidden later",
+        "Ada's words in Q",
+        "q-file.pdf",
+        "Ada's time in Q",
+    ]
 
     # Eve's workspace, which Ada leaves: nothing of it remains hers to export.
     eves = await new_workspace(client, eve, "Eve's secret workspace")
@@ -379,6 +407,30 @@ async def test_the_zip_holds_exactly_the_users_data(
     assert sorted((c["id"], c["body"]) for c in comments) == sorted((c.id, c.body) for c in theirs)
     assert len(comments) == 2
 
+    time_entries = load(files, "time_entries.json")
+    logged, running = time_entries
+    assert (logged["task_key"], logged["minutes"], logged["date"], logged["note"]) == (
+        "WEB-1",
+        30,
+        "2026-11-02",
+        "Ada's hour",
+    )
+    assert (running["task_key"], running["minutes"], running["ended_at"]) == ("WEB-2", None, None)
+    assert running["started_at"] is not None
+    assert set(logged) == {
+        "id",
+        "task_id",
+        "task_key",
+        "workspace_id",
+        "started_at",
+        "ended_at",
+        "minutes",
+        "date",
+        "note",
+        "created_at",
+        "updated_at",
+    }
+
     activity = load(files, "activity.json")
     hidden_entities = await _hidden_entities(database, world)
     everything = await rows(database, select(Activity).where(Activity.actor_id == ada.id))
@@ -429,6 +481,8 @@ async def _hidden_entities(database: Database, world: World) -> set[str]:
 
         files = select(Attachment.id).where(Attachment.task_id.in_(world.hidden_tasks))
         hidden |= set((await session.execute(files)).scalars())
+        time = select(TimeEntry.id).where(TimeEntry.task_id.in_(world.hidden_tasks))
+        hidden |= set((await session.execute(time)).scalars())
     return hidden
 
 

@@ -65,7 +65,7 @@ async def test_upload_shows_the_report_and_downloads_work(
     await drain(app_of(client))
     done = await owner.get(sent.headers["location"])
     assert "Done" in done.text
-    assert "created 8 tasks, 2 labels, 8 comments and 0 dependencies" in done.text
+    assert "created 8 tasks, 2 labels, 8 comments, 0 dependencies and 0 time entries" in done.text
     assert "PRIORITY 2 (p2)" in done.text
     assert "not a calendar date" in done.text
     exported = await owner.get(f"/projects/{project.project_id}/export?format=json")

@@ -75,10 +75,18 @@ async def test_json_round_trip_gives_the_same_tasks(client: httpx.AsyncClient, a
         "labels": 0,  # the workspace has them already
         "comments": 3,
         "dependencies": 2,
+        "time_entries": 3,  # the running timer is not exported
     }
     assert finished["report"]["refused"] == []
     again = await export_json(client, copy, board)
     assert comparable(again) == comparable(original)
+    spent = {}
+    for project in (board.project_id, copy):
+        listed = await client.get(f"/api/v1/projects/{project}/tasks", headers=board.viewer.headers)
+        assert listed.status_code == 200, listed.text
+        spent[project] = {t["title"]: t["time_spent_minutes"] for t in listed.json()["items"]}
+    assert spent[copy] == spent[board.project_id] | {"Plain": 0}
+    assert spent[copy]["Launch the site"] == 135
     assert again["states"] == original["states"]
     assert again["fields"] == original["fields"]
     assert order_in_states(again) == order_in_states(original)
@@ -102,6 +110,13 @@ async def test_json_round_trip_gives_the_same_tasks(client: httpx.AsyncClient, a
     assert [c["author_email"] for c in launch["comments"]] == [
         board.member.email,
         board.owner.email,
+    ]
+    assert [
+        (e["user_email"], e["started_at"], e["minutes"], e["date"], e["note"])
+        for e in launch["time_entries"]
+    ] == [
+        (board.member.email, "2026-11-30T09:00:00Z", 90, "2026-11-30", "=sum(a)"),
+        (board.owner.email, None, 45, "2026-11-29", None),
     ]
 
 
@@ -153,7 +168,13 @@ async def test_todoist_csv_imports_with_its_report(client: httpx.AsyncClient, ap
     assert finished["status"] == "done", finished
     assert finished["format"] == "todoist-csv"
     report = finished["report"]
-    assert report["created"] == {"tasks": 8, "labels": 2, "comments": 8, "dependencies": 0}
+    assert report["created"] == {
+        "tasks": 8,
+        "labels": 2,
+        "comments": 8,
+        "dependencies": 0,
+        "time_entries": 0,
+    }
     assert {
         ("PRIORITY 2 (p2)", "high"),
         ("PRIORITY 4 (p4)", "none"),
@@ -203,7 +224,13 @@ async def test_trello_board_imports_with_its_report(client: httpx.AsyncClient, a
     assert finished["status"] == "done", finished
     assert finished["format"] == "trello-json"
     report = finished["report"]
-    assert report["created"] == {"tasks": 6, "labels": 3, "comments": 2, "dependencies": 0}
+    assert report["created"] == {
+        "tasks": 6,
+        "labels": 3,
+        "comments": 2,
+        "dependencies": 0,
+        "time_entries": 0,
+    }
     assert {
         ("list List One", "status todo"),
         ("dueComplete", "status done"),
@@ -330,6 +357,70 @@ async def test_invalid_rows_are_refused_with_reasons_and_the_rest_applied(
     assert report["refused_total"] == len(report["refused"])
     assert all(entry["reason"] for entry in report["refused"])
     assert await _count(app, Task, project_id=board.project_id) == 1
+
+
+async def test_time_entries_are_checked_as_logged_ones_and_refused_one_by_one(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    board = await new_board(client)
+    member, viewer = board.member.email.upper(), board.viewer.email
+    entries = [
+        {"user_email": member, "minutes": 30, "date": "2026-11-02", "note": "<b>x</b>"},
+        {
+            "user_email": member,
+            "started_at": "2026-11-02T08:00:00Z",
+            "ended_at": "2026-11-02T08:45:00Z",
+        },
+        {"user_email": viewer, "minutes": 10, "date": "2026-11-02"},
+        {"user_email": "stranger@example.com", "minutes": 10, "date": "2026-11-02"},
+        {"user_email": None, "minutes": 10, "date": "2026-11-02"},
+        {"user_email": member, "minutes": 1441, "date": "2026-11-02"},
+        {"user_email": member, "minutes": "ten", "date": "2026-11-02"},
+        {"user_email": member, "minutes": 10, "date": "2999-01-01"},
+        {"user_email": member, "started_at": "2026-11-02T08:00:00Z"},
+        {"user_email": member, "minutes": 10, "date": "2026-11-02", "note": "nul \u0000"},
+    ]
+    document = {
+        "format": "smarttask/1",
+        "tasks": [
+            {"ref": "A-1", "title": "Timed", "time_entries": entries},
+            {"ref": "A-2", "title": "Not a list", "time_entries": {"minutes": 5}},
+            {"ref": "A-3", "title": "Not an object", "time_entries": ["5 minutes"]},
+        ],
+    }
+    finished = await run_import(
+        client,
+        app,
+        board.project_id,
+        board,
+        content=json.dumps(document).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert finished["status"] == "done", finished
+    report = finished["report"]
+    assert report["created"]["tasks"] == 1
+    assert report["created"]["time_entries"] == 2
+    reasons = {entry["item"]: entry["reason"] for entry in report["refused"]}
+    assert set(reasons) == {
+        *(f"tasks[0] time entry {n}" for n in range(3, 11)),
+        "tasks[1]",
+        "tasks[2]",
+    }
+    assert "not a member of the workspace who may log time" in reasons["tasks[0] time entry 3"]
+    assert reasons["tasks[0] time entry 5"].startswith("an erased person")
+    assert "future" in reasons["tasks[0] time entry 8"]
+    listed = await client.get(
+        f"/api/v1/projects/{board.project_id}/tasks", headers=board.viewer.headers
+    )
+    (task,) = listed.json()["items"]
+    assert task["time_spent_minutes"] == 75
+    logged = await client.get(
+        f"/api/v1/tasks/{task['id']}/time-entries", headers=board.viewer.headers
+    )
+    assert sorted((e["user_id"], e["minutes"], e["note"]) for e in logged.json()["items"]) == [
+        (board.member.id, 30, "<b>x</b>"),
+        (board.member.id, 45, None),
+    ]
 
 
 async def test_an_import_that_fails_midway_leaves_nothing(

@@ -16,7 +16,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 
 async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
     """Tasks with every property an export carries: subtasks, labels, a member assigned, a
-    due date, an estimate, statuses, priorities, comments by two people, dependencies."""
+    due date, an estimate, statuses, priorities, comments by two people, dependencies, time
+    entries of both shapes by two people (and a running timer, which is not exported)."""
     base = f"/api/v1/projects/{board.project_id}/tasks"
     who = board.member.headers
     fields = await make_fields(client, board)
@@ -81,6 +82,25 @@ async def make_rich_project(client: httpx.AsyncClient, board: Board) -> None:
             f"/api/v1/tasks/{task_id}/comments", json={"body": body}, headers=author.headers
         )
         assert said.status_code == 201, said.text
+    for task_id, author, entry in (
+        (
+            launch,
+            board.member,
+            {
+                "started_at": "2026-11-30T09:00:00Z",
+                "ended_at": "2026-11-30T10:30:00Z",
+                "note": "=sum(a)",
+            },
+        ),
+        (launch, board.owner, {"minutes": 45, "date": "2026-11-29"}),
+        (review, board.member, {"minutes": 20, "date": "2026-11-28", "note": "Read it"}),
+    ):
+        logged = await client.post(
+            f"/api/v1/tasks/{task_id}/time-entries", json=entry, headers=author.headers
+        )
+        assert logged.status_code == 201, logged.text
+    running = await client.post(f"/api/v1/tasks/{plain}/timer", headers=who)
+    assert running.status_code == 201, running.text
 
 
 async def make_fields(client: httpx.AsyncClient, board: Board) -> dict[str, dict[str, Any]]:

@@ -41,13 +41,15 @@ memberships.json    your workspaces and your role in each, and the private proje
 tasks.json          the tasks you created and those assigned to you, with their labels,
                     the tasks they depend on, and "roles" (reporter, assignee)
 comments.json       your comments
+time_entries.json   the time you logged: an interval or minutes on a day, with its note
+                    (a timer still running has no end yet)
 activity.json       what you did (created, updated, deleted), with the values changed
 notifications.json  your inbox
 api_tokens.json     your personal API tokens: name and dates only (never the token)
 attachments.json    the files you uploaded, and where each is in this archive
 attachments/        those files, in one folder per task (its id), byte for byte
 
-Only what you can still see is here: tasks, comments, files and activity of projects
+Only what you can still see is here: tasks, comments, time, files and activity of projects
 you may read today (not of workspaces you left or private projects you are no longer a
 member of).
 """
@@ -128,7 +130,8 @@ class ExportWriter:
         await self._profile(archive)
         await self._memberships(archive)
         await self._tasks(archive)
-        await self._list(archive, "comments.json", contents.comments, self._comment)
+        await self._list(archive, "comments.json", contents.comments, self._on_task)
+        await self._list(archive, "time_entries.json", contents.time_entries, self._on_task)
         await self._list(archive, "activity.json", contents.activity, _row)
         await self._list(archive, "notifications.json", contents.notifications, _row)
         await self._list(archive, "api_tokens.json", contents.api_tokens, _row)
@@ -194,11 +197,12 @@ class ExportWriter:
             await array.add(task)
 
     @staticmethod
-    def _comment(row: Row[Any]) -> dict[str, Any]:
-        comment = _row(row)
-        comment["task_key"] = _key(row)
-        del comment["project_key"], comment["number"]
-        return comment
+    def _on_task(row: Row[Any]) -> dict[str, Any]:
+        """A row about a task (a comment, a time entry), its task named by key."""
+        item = _row(row)
+        item["task_key"] = _key(row)
+        del item["project_key"], item["number"]
+        return item
 
     async def _list(
         self,

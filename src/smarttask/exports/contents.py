@@ -25,6 +25,7 @@ from smarttask.comments.models import Comment
 from smarttask.notifications.models import Notification, NotificationPreference
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.timetracking.models import TimeEntry
 from smarttask.workspaces.access import visible_project_sql
 from smarttask.workspaces.models import Membership, ProjectMember, Workspace
 
@@ -234,6 +235,37 @@ async def comments(
     return await _all(session, statement)
 
 
+async def time_entries(
+    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
+) -> Rows:
+    """The user's time entries on tasks they may read, oldest first (a running timer too);
+    a page of the (user_id, created_at, id) index."""
+    statement = (
+        select(
+            TimeEntry.id,
+            TimeEntry.task_id,
+            Project.key.label("project_key"),
+            Task.number,
+            TimeEntry.workspace_id,
+            TimeEntry.started_at,
+            TimeEntry.ended_at,
+            TimeEntry.minutes,
+            TimeEntry.date,
+            TimeEntry.note,
+            TimeEntry.created_at,
+            TimeEntry.updated_at,
+        )
+        .join(Task, Task.id == TimeEntry.task_id)
+        .join(Project, Project.id == TimeEntry.project_id)
+        .where(TimeEntry.user_id == user_id, TimeEntry.project_id.in_(readable_projects(user_id)))
+        .order_by(TimeEntry.created_at, TimeEntry.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(TimeEntry.created_at, TimeEntry.id) > tuple_(*after))
+    return await _all(session, statement)
+
+
 async def activity(
     session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
 ) -> Rows:
@@ -242,7 +274,9 @@ async def activity(
 
     An entry about a task, dependency, comment, attachment or project is kept when the
     project it belongs to is readable; each entry finds its task by primary key (outer
-    joins), so a page costs its own rows, whatever the size of the user's projects.
+    joins), so a page costs its own rows, whatever the size of the user's projects. Any
+    other entry that names its project (a time entry, a workflow state) is kept on the
+    same rule.
     """
     on_task, on_comment, on_file = _ENTRY_TASK, _COMMENT_TASK, _FILE_TASK
     typed = ("project", "comment", "attachment", *_ABOUT_TASKS)
@@ -282,6 +316,8 @@ async def activity(
                 not_(Activity.entity_type.in_(typed)),
                 project_of_entry.in_(readable_projects(user_id)),
             ),
+            # Any other entry of a project (a time entry, a state, an import) likewise.
+            or_(Activity.project_id.is_(None), Activity.project_id.in_(readable_projects(user_id))),
         )
         .order_by(Activity.created_at, Activity.id)
         .limit(limit)

@@ -26,6 +26,7 @@ from smarttask.imports.ir import (
     ImportedComment,
     ImportedProject,
     ImportedTask,
+    ImportedTimeEntry,
     Mapping,
     Refusal,
 )
@@ -35,9 +36,14 @@ from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import TaskCreate
+from smarttask.timetracking import service as timetracking
+from smarttask.timetracking.schemas import TimeEntryCreate
+from smarttask.workspaces.roles import Role
 
 # The report lists at most this many mappings and refusals (then says how many more).
 MAX_REPORTED = 500
+# The roles whose time an import keeps (the roles that may log time through the API).
+_LOGGERS = tuple(role.value for role in Role if role.at_least(Role.MEMBER))
 
 
 @dataclass(slots=True)
@@ -48,6 +54,7 @@ class Counts:
     labels: int = 0
     comments: int = 0
     dependencies: int = 0
+    time_entries: int = 0
 
 
 @dataclass(slots=True)
@@ -66,6 +73,7 @@ class Report:
                 "labels": self.created.labels,
                 "comments": self.created.comments,
                 "dependencies": self.created.dependencies,
+                "time_entries": self.created.time_entries,
             },
             "mapped": [{"from": m.source, "to": m.target} for m in self.mapped[:MAX_REPORTED]],
             "refused": [{"item": r.item, "reason": r.reason} for r in self.refused[:MAX_REPORTED]],
@@ -140,6 +148,8 @@ class _Applier:
         self.parsed = parsed
         self.report = Report(mapped=list(parsed.mapped), refused=list(parsed.refused))
         self.members: dict[str, str] = {}
+        # Of the members, those who may log time (members and up), by email.
+        self.loggers: dict[str, str] = {}
         # Imported tasks by ref; shared by the projects of a workspace's import.
         self.created: dict[str, Task] = {} if created is None else created
         self.ordered: list[ImportedTask] = []
@@ -164,6 +174,12 @@ class _Applier:
         } | self.planning.emails(ordered)
         workspace_id = self.project.workspace_id
         self.members = await repository.members_by_email(self.session, workspace_id, emails)
+        people = {
+            normalize_email(e.user_email) for t in ordered for e in t.time_entries if e.user_email
+        }
+        self.loggers = await repository.members_by_email(
+            self.session, workspace_id, people, roles=_LOGGERS
+        )
         keys = {name.strip().casefold() for t in ordered for name in t.labels if name.strip()}
         self.existing = await repository.existing_label_keys(self.session, workspace_id, keys)
         await self.planning.load(ordered, self.members)
@@ -232,6 +248,8 @@ class _Applier:
         self.report.created.tasks += 1
         for index, comment in enumerate(task.comments):
             await self._comment(task, created, index, comment.body, comment)
+        for index, entry in enumerate(task.time_entries):
+            await self._time_entry(task, created, index, entry)
 
     async def _comment(
         self, task: ImportedTask, created: Task, index: int, body: str, source: ImportedComment
@@ -248,6 +266,29 @@ class _Applier:
             comment.created_at = source.created_at or comment.created_at
             await self.session.flush()
         self.report.created.comments += 1
+
+    async def _time_entry(
+        self, task: ImportedTask, created: Task, index: int, source: ImportedTimeEntry
+    ) -> None:
+        """One entry, checked as a new entry through the API is; its person must be a member
+        who may log time (time is never moved onto the importer)."""
+        item = f"{task.origin} time entry {index + 1}"
+        email = source.user_email
+        user_id = self.loggers.get(normalize_email(email)) if email else None
+        if user_id is None:
+            who = email or "an erased person"
+            self.refuse(item, f"{who} is not a member of the workspace who may log time")
+            return
+        try:
+            body = TimeEntryCreate.model_validate(source.values)
+            entry = await timetracking.add_entry(self.session, self.user, created, user_id, body)
+        except (ValidationError, ValidationFailed) as error:
+            self.refuse(item, _reason(error))
+            return
+        if source.created_at is not None:
+            entry.created_at = source.created_at
+            await self.session.flush()
+        self.report.created.time_entries += 1
 
     async def _link(self, task: ImportedTask) -> None:
         created = self.created.get(task.ref)

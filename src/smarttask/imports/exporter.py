@@ -1,10 +1,11 @@
 """A project's export, streamed in pages of tasks: smarttask/1 JSON or CSV.
 
 Each page of tasks costs a fixed number of queries (tasks, labels, dependencies with their
-keys, comments, custom field values, people's emails), whatever its size; memory holds one
-page. The project's states and its workspace's field definitions are read once: each task
-names its state, and its field values, by name (options by name, users by email), so
-that the file imports into another workspace; `rank` keeps the order within a column.
+keys, comments, time entries, custom field values, people's emails), whatever its size;
+memory holds one page. The project's states and its workspace's field definitions are read
+once: each task names its state, and its field values, by name (options by name, users and
+time entries' people by email), so that the file imports into another workspace; `rank`
+keeps the order within a column. A running timer is not exported (it is not time spent yet).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from smarttask.tasks import recurring
 from smarttask.tasks import repository as task_rows
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import Priority
+from smarttask.timetracking.models import TimeEntry
 from smarttask.workflow import repository as state_rows
 from smarttask.workflow.models import WorkflowState
 
@@ -95,6 +97,19 @@ class Planning:
         return found
 
 
+def _time_entry_record(entry: TimeEntry, emails: dict[str, str]) -> dict[str, Any]:
+    """One finished time entry of a task's record; its person by email."""
+    return {
+        "user_email": emails.get(entry.user_id),
+        "started_at": _time(entry.started_at),
+        "ended_at": _time(entry.ended_at),
+        "minutes": entry.minutes,
+        "date": entry.date.isoformat(),
+        "note": entry.note,
+        "created_at": _time(entry.created_at),
+    }
+
+
 def _task_record(
     task: Task,
     key: str,
@@ -142,11 +157,13 @@ async def task_records(
         labels = await task_rows.labels_of(session, ids)
         depends = await task_rows.dependencies_of(session, ids)
         comment_rows = await repository.comments_of(session, ids)
+        entry_rows = await repository.time_entries_of(session, ids)
         linked = {d for ds in depends.values() for d in ds}
         linked |= {task.parent_id for task in page if task.parent_id}
         refs = await repository.refs_of(session, linked)
         people = {task.assignee_id for task in page if task.assignee_id}
         people |= {c.author_id for c in comment_rows if c.author_id}
+        people |= {entry.user_id for entry in entry_rows}
         values = await fields.read_values(session, ids) if planning.fields else {}
         user_fields = {f.id for f in planning.fields if f.type == "user"}
         people |= {v for vs in values.values() for i, v in vs.items() if i in user_fields and v}
@@ -160,6 +177,9 @@ async def task_records(
                     "created_at": _time(comment.created_at),
                 }
             )
+        time_entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for entry in entry_rows:
+            time_entries[entry.task_id].append(_time_entry_record(entry, emails))
         for task in page:
             yield _task_record(
                 task,
@@ -173,6 +193,7 @@ async def task_records(
                     "state": state_names.get(task.state_id),
                     "rank": task.rank,
                     "fields": planning.values(values.get(task.id, {}), emails),
+                    "time_entries": time_entries.get(task.id, []),
                 },
             )
 

@@ -30,6 +30,16 @@ class ImportedComment:
 
 
 @dataclass(slots=True)
+class ImportedTimeEntry:
+    """Time a person logged on an imported task: `values` as a new entry's body takes them
+    (`{started_at, ended_at}` or `{minutes, date}`, and a `note`), checked when applied."""
+
+    user_email: str | None
+    values: dict[str, Any]
+    created_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class ImportedTask:
     """One task as a file describes it; `ref` names it within the file."""
 
@@ -47,6 +57,7 @@ class ImportedTask:
     parent_ref: str | None = None
     depends_on: list[str] = field(default_factory=list)
     comments: list[ImportedComment] = field(default_factory=list)
+    time_entries: list[ImportedTimeEntry] = field(default_factory=list)
     # By field name; the custom fields part maps them to its field ids.
     custom_fields: dict[str, Any] = field(default_factory=dict)
     recurrence: dict[str, Any] | None = None

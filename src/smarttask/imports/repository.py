@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from smarttask.comments.models import Comment
 from smarttask.imports.models import PENDING, RUNNING, ProjectImport
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Label, Task
+from smarttask.timetracking.models import TimeEntry
 from smarttask.workspaces.models import Membership
 
 
@@ -81,10 +82,13 @@ async def finish(
 
 
 async def members_by_email(
-    session: AsyncSession, workspace_id: str, emails: Iterable[str]
+    session: AsyncSession,
+    workspace_id: str,
+    emails: Iterable[str],
+    roles: Collection[str] | None = None,
 ) -> dict[str, str]:
     """User ids of the workspace's members among `emails` (given as accounts store them,
-    so that the unique email index finds them), by email."""
+    so that the unique email index finds them), by email; only those of `roles` if given."""
     wanted = sorted(set(emails))
     found: dict[str, str] = {}
     for start in range(0, len(wanted), 500):
@@ -96,6 +100,8 @@ async def members_by_email(
                 User.email.in_(wanted[start : start + 500]),
             )
         )
+        if roles is not None:
+            statement = statement.where(Membership.role.in_(sorted(roles)))
         found.update({email or "": user_id for email, user_id in await session.execute(statement)})
     return found
 
@@ -143,6 +149,22 @@ async def comments_of(session: AsyncSession, task_ids: list[str]) -> Sequence[Co
         select(Comment)
         .where(Comment.task_id.in_(task_ids))
         .order_by(Comment.task_id, Comment.created_at, Comment.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def time_entries_of(session: AsyncSession, task_ids: list[str]) -> Sequence[TimeEntry]:
+    """The finished time entries of a page of tasks, oldest first (the (task_id,
+    created_at) index); a running timer is not time spent yet."""
+    if not task_ids:
+        return []
+    statement = (
+        select(TimeEntry)
+        .where(
+            TimeEntry.task_id.in_(task_ids),
+            ~(TimeEntry.ended_at.is_(None) & TimeEntry.started_at.is_not(None)),
+        )
+        .order_by(TimeEntry.task_id, TimeEntry.created_at, TimeEntry.id)
     )
     return (await session.execute(statement)).scalars().all()
 

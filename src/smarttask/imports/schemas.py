@@ -17,6 +17,8 @@ class ImportCounts(OutputSchema):
     labels: int
     comments: int
     dependencies: int
+    # Reports written before time entries were imported have none.
+    time_entries: int = 0
 
 
 class ImportRefusal(OutputSchema):

@@ -30,7 +30,7 @@ class TimeEntry(Base):
             postgresql_where=text(RUNNING),
             sqlite_where=text(RUNNING),
         ),
-        Index("ix_time_entry_user_id", "user_id"),
+        Index("ix_time_entry_user_id_created_at", "user_id", "created_at", "id"),
         Index("ix_time_entry_project_id", "project_id"),
         Index("ix_time_entry_workspace_id", "workspace_id"),
     )

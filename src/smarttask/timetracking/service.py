@@ -109,14 +109,14 @@ def interval_minutes(started_at: datetime, ended_at: datetime) -> int:
     return int((ended_at - started_at).total_seconds() // 60)
 
 
-def new_entry(task: Task, user: User, now: datetime, day: date) -> TimeEntry:
+def new_entry(task: Task, user_id: str, now: datetime, day: date) -> TimeEntry:
     """A new entry of the user on the task (its times and minutes still to set)."""
     return TimeEntry(
         id=new_id(),
         workspace_id=task.workspace_id,
         project_id=task.project_id,
         task_id=task.id,
-        user_id=user.id,
+        user_id=user_id,
         date=day,
         created_at=now,
         updated_at=now,
@@ -127,6 +127,14 @@ def new_entry(task: Task, user: User, now: datetime, day: date) -> TimeEntry:
 async def log(session: AsyncSession, user: User, task_id: str, body: TimeEntryCreate) -> TimeEntry:
     """Log time on a task (members): an interval, or minutes on a local day."""
     task, _ = await tasks.load(session, user, task_id, Role.MEMBER)
+    return await add_entry(session, user, task, user.id, body)
+
+
+async def add_entry(
+    session: AsyncSession, actor: User, task: Task, user_id: str, body: TimeEntryCreate
+) -> TimeEntry:
+    """Add `user_id`'s entry to a task whose access was decided (a log, an import): its day
+    in the workspace's zone, none in the future, the task's total, the trail by `actor`."""
     now = utcnow()
     zone, today = await _today(session, task.workspace_id, now)
     if body.started_at is not None and body.ended_at is not None:
@@ -137,13 +145,13 @@ async def log(session: AsyncSession, user: User, task_id: str, body: TimeEntryCr
         assert body.minutes is not None
         day, minutes = body.date, body.minutes
     _check_not_future(body.ended_at, day, today, now)
-    entry = new_entry(task, user, now, day)
+    entry = new_entry(task, user_id, now, day)
     entry.started_at, entry.ended_at, entry.minutes = body.started_at, body.ended_at, minutes
     entry.note = body.note
     session.add(entry)
     await session.flush()
     await repository.add_minutes(session, task.id, minutes)
-    record(session, user, entry, "created", activity.snapshot(values(entry)))
+    record(session, actor, entry, "created", activity.snapshot(values(entry)))
     return entry
 
 

@@ -57,7 +57,7 @@ async def start_timer(session: AsyncSession, user: User, task_id: str) -> tuple[
         return running, False
     if running is not None:
         await _finish(session, user, running, now)
-    entry = new_entry(task, user, now, await local_today(session, task.workspace_id))
+    entry = new_entry(task, user.id, now, await local_today(session, task.workspace_id))
     entry.started_at = now
     try:
         async with session.begin_nested():

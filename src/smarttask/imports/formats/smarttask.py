@@ -4,7 +4,8 @@ JSON: `{"format": "smarttask/1", "project": {name, key, description}, "tasks": [
 CSV: one row per task under `CSV_HEADER`, every row saying `smarttask/1` in `format`.
 A task is `{ref, title, description, status, priority, labels, assignee_email, due_at,
 estimate_minutes, parent, depends_on, comments: [{author_email, body, created_at}], state,
-rank, fields: {name: value}, recurrence: {rrule, from}}`, where `ref` (the task's key, e.g.
+rank, fields: {name: value}, recurrence: {rrule, from}, time_entries: [{user_email,
+started_at, ended_at, minutes, date, note, created_at}]}`, where `ref` (the task's key, e.g.
 `WEB-12`) is what `parent` and `depends_on` name. The JSON's head lists the project's
 `states` [{name, category, color, position}] and the `fields` [{name, type, options}] the
 values name; a CSV row carries each value as {name, type, value}.
@@ -23,6 +24,7 @@ from smarttask.imports.ir import (
     ImportedProject,
     ImportedState,
     ImportedTask,
+    ImportedTimeEntry,
 )
 
 FORMAT = "smarttask/1"
@@ -44,6 +46,7 @@ CSV_HEADER = (
     "rank",
     "fields",
     "recurrence",
+    "time_entries",
     "format",
 )
 # A spreadsheet runs a cell starting with one of these as a formula: the export writes a
@@ -82,6 +85,21 @@ def _comment(raw: Any) -> ImportedComment:
     )
 
 
+def _time_entry(raw: Any) -> ImportedTimeEntry:
+    """An entry of a task's `time_entries`: an interval when it has a start or an end
+    (its minutes and day follow from them), otherwise minutes on a day."""
+    if not isinstance(raw, dict):
+        raise ValueError("a time entry must be an object")
+    user = raw.get("user_email")
+    shape = ("started_at", "ended_at") if raw.get("started_at") or raw.get("ended_at") else None
+    names = (*(shape or ("minutes", "date")), "note")
+    return ImportedTimeEntry(
+        user_email=user if isinstance(user, str) and user else None,
+        values={name: raw[name] for name in names if raw.get(name) is not None},
+        created_at=timestamp(raw.get("created_at")),
+    )
+
+
 def _strings(raw: Any, name: str) -> list[str]:
     if raw is None:
         return []
@@ -113,6 +131,9 @@ def task_from(raw: Any, origin: str) -> ImportedTask:
     recurrence = raw.get("recurrence")
     if recurrence is not None and not isinstance(recurrence, dict):
         raise ValueError("`recurrence` must be an object {rrule, from}")
+    time_entries = raw.get("time_entries") or []
+    if not isinstance(time_entries, list):
+        raise ValueError("`time_entries` must be a list")
     return ImportedTask(
         ref=ref,
         title=title,
@@ -126,6 +147,7 @@ def task_from(raw: Any, origin: str) -> ImportedTask:
         parent_ref=parent if isinstance(parent, str) and parent else None,
         depends_on=_strings(raw.get("depends_on"), "depends_on"),
         comments=[_comment(c) for c in comments],
+        time_entries=[_time_entry(entry) for entry in time_entries],
         state_name=state if isinstance(state, str) and state else None,
         rank=rank if isinstance(rank, str) and rank else None,
         custom_fields=dict(values),
@@ -239,6 +261,7 @@ def parse_csv(text: str) -> ImportedProject:
                 "comments": _json_cell(cells.get("comments", ""), "comments"),
                 "fields": _csv_fields(cells.get("fields", ""), parsed),
                 "recurrence": _json_cell(cells.get("recurrence", ""), "recurrence"),
+                "time_entries": _json_cell(cells.get("time_entries", ""), "time_entries"),
             }
             parsed.add(task_from(raw, origin))
         except ValueError as error:
