@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
-from tests.support.browser import LiveServer, assert_accessible
+from tests.support.browser import LiveServer, assert_accessible, screenshot
 from tests.support.web_sweeps import add_cookies, person, project, sign_in_http, task
 
 PageFactory = Callable[..., Awaitable[Any]]
@@ -55,6 +55,10 @@ async def test_save_a_view_from_the_list_and_open_it_in_each_layout(
             due_at=_this_month(14),
             status="in_progress",
         )
+        for n in range(5):  # day 3 holds more than a calendar day shows
+            await task(
+                http, owner, project_id, title=f"Bug {n}", labels=["bug"], due_at=_this_month(3)
+            )
         await task(
             http, owner, project_id, title="Crash on save", labels=["bug"], due_at=_this_month(3)
         )
@@ -86,6 +90,7 @@ async def test_save_a_view_from_the_list_and_open_it_in_each_layout(
     await expect(page.locator('[data-status="todo"]')).to_contain_text("Crash on save")
     await expect(page.locator('[data-status="done"]')).not_to_contain_text("Crash")
     await assert_accessible(page)
+    await screenshot(page, "view-board")
 
     # Calendar: this month's grid, each task on its due day.
     await page.get_by_text("Edit view").click()
@@ -98,7 +103,13 @@ async def test_save_a_view_from_the_list_and_open_it_in_each_layout(
     day_14 = page.locator(f'td[data-day="{now.year:04d}-{now.month:02d}-14"]')
     await expect(day_3).to_contain_text("Crash on save")
     await expect(day_14).to_contain_text("Fix the login bug")
+    await expect(day_3.locator(".day-tasks li a")).to_have_count(5)  # four, then "2 more"
     await assert_accessible(page)
+    await screenshot(page, "view-calendar-day-more")
+    await day_3.get_by_role("link", name=re.compile("2 more")).click()
+    await expect(page.locator("h2.view-part")).to_contain_text("Due")
+    await expect(page.locator("table.view-table tbody tr")).to_have_count(6)
+    await page.go_back()
 
     # Shared: the member finds it under Views and sees the same tasks, without edit controls.
     other = await _signed_in(new_page, server, member.email)

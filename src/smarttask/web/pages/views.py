@@ -9,7 +9,7 @@ refuses what the API refuses (a filter the lists refuse, sharing as a viewer).
 from __future__ import annotations
 
 import calendar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from smarttask.db.types import utcnow
-from smarttask.kit.pagination import Cursor
+from smarttask.kit.pagination import Cursor, Page
 from smarttask.kit.problems import PreconditionFailed, ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.tasks import service as tasks
-from smarttask.tasks.schemas import Status
+from smarttask.tasks.query import TaskQuery
+from smarttask.tasks.schemas import Status, TaskRead
 from smarttask.views import params, service
 from smarttask.views.models import SavedView
 from smarttask.views.schemas import Layout, ViewCreate, ViewUpdate
@@ -39,8 +40,13 @@ router = APIRouter(include_in_schema=False)
 ViewId = Annotated[str, Path(min_length=1, max_length=64)]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 LIST_SIZE = 50
-# The board and the calendar show one page of the view's tasks, the most a list page holds.
-MANY = 100
+# A board column shows this many cards, then links to the rest as a list (`?status=`).
+COLUMN_SIZE = 50
+# A calendar day shows this many tasks, then links to the rest as a list (`?day=`).
+DAY_SIZE = 4
+# A month's calendar reads its tasks a page of PAGE_SIZE at a time, at most MONTH_CAP.
+PAGE_SIZE = 100
+MONTH_CAP = 1000
 # Fields of the "Save as view" and edit forms that are the view's own, not list filters.
 _OWN = ("csrf_token", "name", "layout", "shared", "sort", "version")
 _SAVED = {
@@ -143,6 +149,24 @@ def _calendar_weeks(first: date, items: list[Any]) -> list[list[tuple[date | Non
     ]
 
 
+def _due_within(query: TaskQuery, first: date, following: date) -> TaskQuery:
+    """The query narrowed to tasks due from `first` (UTC) to before `following`."""
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(microseconds=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=UTC)
+    return replace(
+        query,
+        due_after=max(query.due_after, start) if query.due_after else start,
+        due_before=min(query.due_before, end) if query.due_before else end,
+    )
+
+
+def _of_status(query: TaskQuery, status: Status) -> TaskQuery | None:
+    """The query narrowed to one status; None when the view's own statuses leave it out."""
+    if query.statuses and status.value not in query.statuses:
+        return None
+    return replace(query, statuses=(status.value,))
+
+
 @router.get("/views/{view_id}")
 async def view_page(
     request: Request,
@@ -151,10 +175,75 @@ async def view_page(
     view_id: ViewId,
     cursor: Cursor = None,
     month: Month = None,
+    status: Annotated[Status | None, Query()] = None,
+    day: Annotated[date | None, Query()] = None,
 ) -> Response:
-    """One view, in its layout."""
+    """One view, in its layout; `status` (a board column) or `day` (a calendar day) shows
+    that part of it as a list, page by page."""
     view, found = await service.load(session, caller.user, view_id)
-    return await _render(request, session, caller, view, found, cursor, month)
+    part = Part(status, day)
+    return await _render(request, session, caller, view, found, cursor, month, part)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A part of a view shown as a list: one board column, or one calendar day."""
+
+    status: Status | None = None
+    day: date | None = None
+
+    def narrow(self, query: TaskQuery) -> TaskQuery | None:
+        """The view's query narrowed to this part; None when nothing can match."""
+        if self.day is not None:
+            query = _due_within(query, self.day, self.day + timedelta(days=1))
+        return query if self.status is None else _of_status(query, self.status)
+
+    @property
+    def label(self) -> str | None:
+        """What the part is, for the page's heading; None for the whole view."""
+        if self.status is not None:
+            return STATUS_LABELS[self.status.value]
+        if self.day is not None:
+            return "Due " + self.day.strftime("%A %d %B %Y")
+        return None
+
+    @property
+    def query_string(self) -> str:
+        """The part's own query parameters, for its next-page link."""
+        if self.status is not None:
+            return f"status={self.status.value}&"
+        return f"day={self.day.isoformat()}&" if self.day is not None else ""
+
+
+async def _month_tasks(
+    session: AsyncSession, found: WorkspaceAccess, view: SavedView, first: date
+) -> tuple[list[TaskRead], bool]:
+    """The view's tasks due in the month, a page at a time up to MONTH_CAP; whether more."""
+    following = (first + timedelta(days=32)).replace(day=1)
+    items: list[TaskRead] = []
+    cursor: str | None = None
+    while True:
+        query = _due_within(await service.query_of(session, found, view, cursor), first, following)
+        found_page = await tasks.list_page(session, query, PAGE_SIZE)
+        items += found_page.items
+        cursor = found_page.next_cursor
+        if cursor is None or len(items) >= MONTH_CAP:
+            return items, cursor is not None
+
+
+async def _board_columns(
+    session: AsyncSession, query: TaskQuery
+) -> dict[str, tuple[list[TaskRead], bool]]:
+    """Each status's first COLUMN_SIZE cards (one statement a column), and whether more."""
+    columns: dict[str, tuple[list[TaskRead], bool]] = {}
+    for status in Status:
+        narrowed = _of_status(replace(query, after=None), status)
+        if narrowed is None:
+            columns[status.value] = ([], False)
+            continue
+        found_page = await tasks.list_page(session, narrowed, COLUMN_SIZE)
+        columns[status.value] = (found_page.items, found_page.next_cursor is not None)
+    return columns
 
 
 async def _render(
@@ -165,11 +254,13 @@ async def _render(
     found: WorkspaceAccess,
     cursor: str | None,
     month: str | None,
+    part: Part | None = None,
     *,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
     """The view's page in its layout (with a refusal's message when there is one)."""
+    part = part or Part()
     query = await service.query_of(session, found, view, cursor)
     context: dict[str, Any] = {
         "workspace": found.workspace,
@@ -182,36 +273,35 @@ async def _render(
         "notice": _SAVED.get(request.query_params.get("saved", "")),
         "error": error,
         "cursor": cursor,
+        "part": part,
     }
-    if view.layout == Layout.CALENDAR.value:
+    if part.label is not None:
+        narrowed = part.narrow(query)
+        empty: Page[TaskRead] = Page(items=[], next_cursor=None)
+        found_page = (
+            empty if narrowed is None else await tasks.list_page(session, narrowed, LIST_SIZE)
+        )
+        context |= {"page": found_page, "layout": "list"}
+    elif view.layout == Layout.CALENDAR.value:
         first = _month(month)
         following = (first + timedelta(days=32)).replace(day=1)
-        start = datetime(first.year, first.month, 1, tzinfo=UTC) - timedelta(microseconds=1)
-        end = datetime(following.year, following.month, 1, tzinfo=UTC)
-        query = replace(
-            query,
-            due_after=max(query.due_after, start) if query.due_after else start,
-            due_before=min(query.due_before, end) if query.due_before else end,
-            after=None,
-        )
-        found_page = await tasks.list_page(session, query, MANY)
+        items, capped = await _month_tasks(session, found, view, first)
         previous = (first - timedelta(days=1)).replace(day=1)
         context |= {
-            "page": found_page,
+            "layout": "calendar",
+            "month_items": len(items),
+            "capped": capped,
+            "day_size": DAY_SIZE,
             "month": first,
-            "weeks": _calendar_weeks(first, found_page.items),
+            "weeks": _calendar_weeks(first, items),
             "previous_month": previous.strftime("%Y-%m"),
             "next_month": following.strftime("%Y-%m"),
             "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
         }
     elif view.layout == Layout.BOARD.value:
-        found_page = await tasks.list_page(session, query, MANY)
-        columns: dict[str, list[Any]] = {status.value: [] for status in Status}
-        for task in found_page.items:
-            columns[task.status.value].append(task)
-        context |= {"page": found_page, "columns": columns}
+        context |= {"layout": "board", "columns": await _board_columns(session, query)}
     else:
-        context["page"] = await tasks.list_page(session, query, LIST_SIZE)
+        context |= {"page": await tasks.list_page(session, query, LIST_SIZE), "layout": "list"}
     return await page(
         request,
         session,
