@@ -249,7 +249,7 @@ async def reference(database: Any, storage: Any, user_id: str, path: str, now: d
     """The simplest code making the same ZIP: whole lists in memory, the ZIP in a BytesIO."""
     import orjson
 
-    from smarttask.exports import contents
+    from smarttask.exports import contents, trail
     from smarttask.exports.builder import FORMAT_VERSION, README, _Names
     from smarttask.tasks.schemas import Priority
 
@@ -282,7 +282,8 @@ async def reference(database: Any, storage: Any, user_id: str, path: str, now: d
             for row in await contents.dependencies_of(s, ids[start : start + 5000]):
                 depends[row.task_id].append(row.depends_on_id)
         comments = await contents.comments(s, user_id, None, everything)
-        activity = plain(await contents.activity(s, user_id, None, everything))
+        logged = await contents.time_entries(s, user_id, None, everything)
+        activity = plain(await trail.activity(s, user_id, None, everything))
         inbox = plain(await contents.notifications(s, user_id, None, everything))
         tokens = plain(await contents.api_tokens(s, user_id, None, everything))
         files = await contents.attachments(s, user_id, None, everything)
@@ -301,11 +302,15 @@ async def reference(database: Any, storage: Any, user_id: str, path: str, now: d
             ],
         )
         shaped_tasks.append(item)
-    shaped_comments = []
-    for c in comments:
-        item = dict(c._mapping)
-        item["task_key"] = f"{item.pop('project_key')}-{item.pop('number')}"
-        shaped_comments.append(item)
+
+    def on_task(rows: Any) -> list[dict[str, Any]]:
+        shaped = []
+        for row in rows:
+            item = dict(row._mapping)
+            item["task_key"] = f"{item.pop('project_key')}-{item.pop('number')}"
+            shaped.append(item)
+        return shaped
+
     buffer = io.BytesIO()
     stamp = time.gmtime()[:6]
 
@@ -328,7 +333,8 @@ async def reference(database: Any, storage: Any, user_id: str, path: str, now: d
             + b"}\n",
         )
         put(archive, "tasks.json", array(shaped_tasks))
-        put(archive, "comments.json", array(shaped_comments))
+        put(archive, "comments.json", array(on_task(comments)))
+        put(archive, "time_entries.json", array(on_task(logged)))
         put(archive, "activity.json", array(activity))
         put(archive, "notifications.json", array(inbox))
         put(archive, "api_tokens.json", array(tokens))

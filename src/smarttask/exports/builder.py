@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.adapters.storage.base import Storage
 from smarttask.adapters.storage.policy import sanitise_filename
-from smarttask.exports import contents
+from smarttask.exports import contents, trail
 from smarttask.exports.archive import Archive, Entry, JsonArray, stored_as_is
 from smarttask.tasks.schemas import Priority
 
@@ -132,7 +132,7 @@ class ExportWriter:
         await self._tasks(archive)
         await self._list(archive, "comments.json", contents.comments, self._on_task)
         await self._list(archive, "time_entries.json", contents.time_entries, self._on_task)
-        await self._list(archive, "activity.json", contents.activity, _row)
+        await self._list(archive, "activity.json", trail.activity, _row)
         await self._list(archive, "notifications.json", contents.notifications, _row)
         await self._list(archive, "api_tokens.json", contents.api_tokens, _row)
         await self._attachments(archive)

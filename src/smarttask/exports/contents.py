@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, case, func, not_, or_, select, tuple_
+from sqlalchemy import Row, Select, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from smarttask.accounts.models import ApiToken, User
-from smarttask.activity.models import Activity
 from smarttask.attachments.models import Attachment
 from smarttask.attachments.repository import READY
 from smarttask.comments.models import Comment
@@ -31,14 +29,6 @@ from smarttask.workspaces.models import Membership, ProjectMember, Workspace
 
 Rows = Sequence[Row[Any]]
 AnySelect = Select[*tuple[Any, ...]]
-# Activity entries about these entities are exported only while the user may read the
-# project they belong to (a dependency's entity is its task).
-_ABOUT_TASKS = ("task", "dependency")
-# The task an activity entry is about, directly or through its comment or file (made once:
-# an alias made per statement would be kept by the ORM's caches, page after page).
-_ENTRY_TASK = aliased(Task, name="entry_task")
-_COMMENT_TASK = aliased(Task, name="comment_task")
-_FILE_TASK = aliased(Task, name="file_task")
 
 
 def readable_projects(user_id: str) -> Select[str]:
@@ -57,12 +47,13 @@ def readable_projects(user_id: str) -> Select[str]:
     )
 
 
-def _member_of(user_id: str) -> Select[str]:
+def member_of(user_id: str) -> Select[str]:
     """The ids of the workspaces the user is a member of."""
     return select(Membership.workspace_id).where(Membership.user_id == user_id)
 
 
-async def _all(session: AsyncSession, statement: AnySelect) -> Rows:
+async def fetch_all(session: AsyncSession, statement: AnySelect) -> Rows:
+    """Every row of a statement."""
     return (await session.execute(statement)).all()
 
 
@@ -95,7 +86,7 @@ async def preferences(session: AsyncSession, user_id: str) -> Rows:
         .where(NotificationPreference.user_id == user_id)
         .order_by(NotificationPreference.type)
     )
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def memberships(session: AsyncSession, user_id: str, after: str | None, limit: int) -> Rows:
@@ -114,7 +105,7 @@ async def memberships(session: AsyncSession, user_id: str, after: str | None, li
     )
     if after is not None:
         statement = statement.where(Membership.workspace_id > after)
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def project_memberships(
@@ -138,7 +129,7 @@ async def project_memberships(
     )
     if after is not None:
         statement = statement.where(ProjectMember.project_id > after)
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 def _tasks(user_id: str, after: str | None, limit: int) -> AnySelect:
@@ -175,7 +166,9 @@ def _tasks(user_id: str, after: str | None, limit: int) -> AnySelect:
 
 async def tasks_created(session: AsyncSession, user_id: str, after: str | None, limit: int) -> Rows:
     """The tasks the user created (reported), by id (index on task (reporter_id, id))."""
-    return await _all(session, _tasks(user_id, after, limit).where(Task.reporter_id == user_id))
+    return await fetch_all(
+        session, _tasks(user_id, after, limit).where(Task.reporter_id == user_id)
+    )
 
 
 async def tasks_assigned(
@@ -185,7 +178,7 @@ async def tasks_assigned(
     (assignee_id, id)); with `tasks_created`, each of the user's tasks exactly once."""
     others = or_(Task.reporter_id.is_(None), Task.reporter_id != user_id)
     statement = _tasks(user_id, after, limit).where(Task.assignee_id == user_id, others)
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def labels_of(session: AsyncSession, task_ids: Sequence[str]) -> Rows:
@@ -196,7 +189,7 @@ async def labels_of(session: AsyncSession, task_ids: Sequence[str]) -> Rows:
         .where(TaskLabel.task_id.in_(task_ids))
         .order_by(TaskLabel.task_id, Label.name)
     )
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def dependencies_of(session: AsyncSession, task_ids: Sequence[str]) -> Rows:
@@ -206,7 +199,7 @@ async def dependencies_of(session: AsyncSession, task_ids: Sequence[str]) -> Row
         .where(TaskDependency.task_id.in_(task_ids))
         .order_by(TaskDependency.task_id, TaskDependency.depends_on_id)
     )
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def comments(
@@ -232,7 +225,7 @@ async def comments(
     )
     if after is not None:
         statement = statement.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def time_entries(
@@ -263,68 +256,7 @@ async def time_entries(
     )
     if after is not None:
         statement = statement.where(tuple_(TimeEntry.created_at, TimeEntry.id) > tuple_(*after))
-    return await _all(session, statement)
-
-
-async def activity(
-    session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
-) -> Rows:
-    """What the user did, oldest first: in workspaces they are still a member of, about
-    things they may still read.
-
-    An entry about a task, dependency, comment, attachment or project is kept when the
-    project it belongs to is readable; each entry finds its task by primary key (outer
-    joins), so a page costs its own rows, whatever the size of the user's projects. Any
-    other entry that names its project (a time entry, a workflow state) is kept on the
-    same rule.
-    """
-    on_task, on_comment, on_file = _ENTRY_TASK, _COMMENT_TASK, _FILE_TASK
-    typed = ("project", "comment", "attachment", *_ABOUT_TASKS)
-    project_of_entry = func.coalesce(
-        on_task.project_id,
-        on_comment.project_id,
-        on_file.project_id,
-        case((Activity.entity_type == "project", Activity.entity_id)),
-    )
-    statement = (
-        select(
-            Activity.id,
-            Activity.workspace_id,
-            Activity.action,
-            Activity.entity_type,
-            Activity.entity_id,
-            Activity.changes,
-            Activity.created_at,
-        )
-        .outerjoin(
-            on_task,
-            (Activity.entity_type.in_(_ABOUT_TASKS)) & (on_task.id == Activity.entity_id),
-        )
-        .outerjoin(
-            Comment, (Activity.entity_type == "comment") & (Comment.id == Activity.entity_id)
-        )
-        .outerjoin(on_comment, on_comment.id == Comment.task_id)
-        .outerjoin(
-            Attachment,
-            (Activity.entity_type == "attachment") & (Attachment.id == Activity.entity_id),
-        )
-        .outerjoin(on_file, on_file.id == Attachment.task_id)
-        .where(
-            Activity.actor_id == user_id,
-            Activity.workspace_id.in_(_member_of(user_id)),
-            or_(
-                not_(Activity.entity_type.in_(typed)),
-                project_of_entry.in_(readable_projects(user_id)),
-            ),
-            # Any other entry of a project (a time entry, a state, an import) likewise.
-            or_(Activity.project_id.is_(None), Activity.project_id.in_(readable_projects(user_id))),
-        )
-        .order_by(Activity.created_at, Activity.id)
-        .limit(limit)
-    )
-    if after is not None:
-        statement = statement.where(tuple_(Activity.created_at, Activity.id) > tuple_(*after))
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def attachments(
@@ -359,7 +291,7 @@ async def attachments(
     if after is not None:
         position = tuple_(Attachment.task_id, Attachment.created_at, Attachment.id)
         statement = statement.where(position > tuple_(*after))
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def notifications(
@@ -381,7 +313,7 @@ async def notifications(
         .outerjoin(Task, Task.id == Notification.task_id)  # by primary key, row by row
         .where(
             Notification.user_id == user_id,
-            Notification.workspace_id.in_(_member_of(user_id)),
+            Notification.workspace_id.in_(member_of(user_id)),
             or_(
                 Notification.task_id.is_(None),
                 Task.project_id.in_(readable_projects(user_id)),
@@ -393,7 +325,7 @@ async def notifications(
     if after is not None:
         position = tuple_(Notification.created_at, Notification.id)
         statement = statement.where(position > tuple_(*after))
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
 
 
 async def api_tokens(
@@ -415,4 +347,4 @@ async def api_tokens(
     )
     if after is not None:
         statement = statement.where(tuple_(ApiToken.created_at, ApiToken.id) > tuple_(*after))
-    return await _all(session, statement)
+    return await fetch_all(session, statement)
