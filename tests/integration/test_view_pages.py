@@ -107,3 +107,24 @@ async def test_a_full_column_and_a_full_day_link_to_all_of_their_tasks(
     for bad in ({"status": "nope"}, {"day": "2026-13-01"}, {"day": "x\x00"}):
         refused = await owner.get(f"/views/{board}", params=bad)
         assert refused.status_code in (400, 422), (bad, refused.status_code)
+
+
+async def test_the_filters_read_in_words(
+    client: httpx.AsyncClient, owner: httpx.AsyncClient
+) -> None:
+    project = await new_project(client, await api_headers(client, EMAIL, PASSWORD))
+    filters = {
+        "project_id": project.project_id,
+        "assignee_id": "me",
+        "status": ["todo", "in_progress"],
+        "label": "<script>x</script>",
+    }
+    view = await _view(client, project, filters=filters)
+    page = await owner.get(f"/views/{view}")
+    assert page.status_code == 200, page.text
+    summary = page.text.split('class="muted small view-filters"', 1)[1].split("</p>", 1)[0]
+    assert "Project: <strong>Website</strong>" in summary
+    assert "Assignee: <strong>me</strong>" in summary
+    assert "Status: <strong>To do, In progress</strong>" in summary
+    assert "Label: <strong>&lt;script&gt;x&lt;/script&gt;</strong>" in summary
+    assert project.project_id not in summary

@@ -21,7 +21,9 @@ from smarttask.db.types import utcnow
 from smarttask.kit.pagination import Cursor, Page
 from smarttask.kit.problems import PreconditionFailed, ProblemError
 from smarttask.kit.session import SessionDep
+from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
+from smarttask.tasks.mine import ME
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import Status, TaskRead
 from smarttask.views import params, service
@@ -123,6 +125,39 @@ async def save_view(
             status=problem.status,
         )
     return RedirectResponse(f"/views/{view.id}?saved=created", status_code=303)
+
+
+# How the view page names each list filter (others keep their parameter's name).
+_FILTER_NAMES = {
+    "project_id": "Project",
+    "status": "Status",
+    "priority": "Priority",
+    "assignee_id": "Assignee",
+    "label": "Label",
+    "due_before": "Due before",
+    "due_after": "Due after",
+    "q": "Search",
+    "risk": "Risk",
+}
+
+
+async def _filter_summary(
+    session: AsyncSession, view: SavedView, people: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The view's filters as (name, value) in words: statuses, people and the project by
+    name (the project was loaded with the caller's access by the view's query)."""
+    summary = []
+    for name, raw in view.filters.items():
+        values = [raw] if isinstance(raw, str) else list(raw)
+        if name == "status":
+            values = [STATUS_LABELS.get(v, v) for v in values]
+        elif name == "assignee_id":
+            values = ["me" if v == ME else people.get(v, v) for v in values]
+        elif name == params.PROJECT:
+            project = await session.get(Project, raw)
+            values = [project.name if project is not None else str(raw)]
+        summary.append((_FILTER_NAMES.get(name, name), ", ".join(values)))
+    return summary
 
 
 def _month(month: str | None) -> date:
@@ -262,10 +297,12 @@ async def _render(
     """The view's page in its layout (with a refusal's message when there is one)."""
     part = part or Part()
     query = await service.query_of(session, found, view, cursor)
+    people = await people_of(session, found)
     context: dict[str, Any] = {
         "workspace": found.workspace,
         "view": service.to_read(view),
-        "people": await people_of(session, found),
+        "filters": await _filter_summary(session, view, people),
+        "people": people,
         "statuses": STATUS_LABELS,
         "may_change": view.owner_id == found.user.id or found.role.at_least(Role.ADMIN),
         "may_share": found.role.at_least(Role.MEMBER),
