@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lambda_cold_start import _FASTAPI_CHILD, _PRELUDE, _run_child, http_event
+from lambda_cold_start import _FASTAPI_CHILD, HANDLER_TEMPLATE, _run_child, http_event
 from loadgen import run_wrk_script
-from procinfo import machine, mib, status_kib, uvicorn_workers
+from procinfo import machine_line, mib, status_kib, uvicorn_workers
 
 HANDLER_TARGET_MIB = 60
 WORKER_TARGET_MIB = 80
@@ -117,26 +117,8 @@ async def comment(task_id: str, body: CommentCreate):
     return {"id": "c", "task_id": task_id, "body": body.body}
 """
 
-_HANDLER_CHILD = (
-    _PRELUDE
-    + """
-started, cpu = time.perf_counter(), time.process_time()
-STACK
-APP
-from mangum import Mangum
-handler = Mangum(app, lifespan="off")
-first = handler(events[0], Context())
-seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-after_first = hwm()
-statuses = {str(first["statusCode"]): 1}
-for event in events[1:]:
-    status = str(handler(event, Context())["statusCode"])
-    statuses[status] = statuses.get(status, 0) + 1
-print(json.dumps({
-    "seconds": seconds, "cpu": cpu, "hwm_first_kib": after_first, "hwm_kib": hwm(),
-    "statuses": statuses,
-}))
-"""
+_HANDLER_CHILD = HANDLER_TEMPLATE.replace(
+    "IMPORT", 'STACK\nAPP\nfrom mangum import Mangum\nhandler = Mangum(app, lifespan="off")'
 )
 
 # The four writes of bench/writes_load.py in turn, with bodies and headers as a client sends.
@@ -277,11 +259,7 @@ def main() -> int:
     """Measure and print."""
     args = parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    info = machine()
-    print(
-        f"machine: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}, "
-        f"Python {info['python']}; load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"{machine_line()}; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="smarttask-floor-") as directory:
         tmp = Path(directory)
         measure_handlers(args, tmp)

@@ -70,6 +70,15 @@ def machine() -> dict[str, str]:
     }
 
 
+def machine_line() -> str:
+    """One line naming the machine and Python a benchmark ran on."""
+    info = machine()
+    return (
+        f"machine: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}, "
+        f"Python {info['python']}"
+    )
+
+
 def mib(kib: int) -> str:
     """KiB as MiB with one decimal."""
     return f"{kib / 1024:.1f} MiB"

@@ -26,6 +26,7 @@ from tests.support.imports import (
     FIXTURES,
     comparable,
     export_json,
+    import_json,
     make_fields,
     make_rich_project,
     new_project,
@@ -331,14 +332,7 @@ async def test_invalid_rows_are_refused_with_reasons_and_the_rest_applied(
             "not an object",
         ],
     }
-    finished = await run_import(
-        client,
-        app,
-        board.project_id,
-        board,
-        content=json.dumps(document).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    finished = await import_json(client, app, board, document)
     assert finished["status"] == "done"
     report = finished["report"]
     assert report["created"]["tasks"] == 1
@@ -388,14 +382,7 @@ async def test_time_entries_are_checked_as_logged_ones_and_refused_one_by_one(
             {"ref": "A-3", "title": "Not an object", "time_entries": ["5 minutes"]},
         ],
     }
-    finished = await run_import(
-        client,
-        app,
-        board.project_id,
-        board,
-        content=json.dumps(document).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    finished = await import_json(client, app, board, document)
     assert finished["status"] == "done", finished
     report = finished["report"]
     assert report["created"]["tasks"] == 1
@@ -656,14 +643,7 @@ async def test_a_bad_recurrence_or_field_value_is_refused_and_the_task_kept(
             },
         ],
     }
-    finished = await run_import(
-        client,
-        app,
-        board.project_id,
-        board,
-        content=json.dumps(document).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    finished = await import_json(client, app, board, document)
     assert finished["status"] == "done", finished
     assert finished["report"]["created"]["tasks"] == 4
     refused = {item for item, _ in _pairs(finished["report"], "refused")}

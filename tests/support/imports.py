@@ -202,3 +202,17 @@ async def run_import(
     assert finished.status_code == 200, finished.text
     result: dict[str, Any] = finished.json()
     return result
+
+
+async def import_json(
+    client: httpx.AsyncClient, app: Any, board: Board, document: dict[str, Any]
+) -> dict[str, Any]:
+    """Import a JSON document into the board's project as its member; the finished import."""
+    return await run_import(
+        client,
+        app,
+        board.project_id,
+        board,
+        content=json.dumps(document).encode(),
+        headers={"Content-Type": "application/json"},
+    )

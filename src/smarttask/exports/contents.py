@@ -202,29 +202,43 @@ async def dependencies_of(session: AsyncSession, task_ids: Sequence[str]) -> Row
     return await fetch_all(session, statement)
 
 
+def _mine_on_tasks(
+    model: Any,
+    owner: Any,
+    user_id: str,
+    columns: Sequence[Any],
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> AnySelect:
+    """The user's rows of a table of task things (comments, time entries) on tasks they may
+    read, oldest first, a keyset page of (created_at, id), each with its task's key."""
+    statement = (
+        select(
+            model.id,
+            model.task_id,
+            Project.key.label("project_key"),
+            Task.number,
+            model.workspace_id,
+            *columns,
+            model.created_at,
+            model.updated_at,
+        )
+        .join(Task, Task.id == model.task_id)
+        .join(Project, Project.id == Task.project_id)
+        .where(owner == user_id, Task.project_id.in_(readable_projects(user_id)))
+        .order_by(model.created_at, model.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(model.created_at, model.id) > tuple_(*after))
+    return statement
+
+
 async def comments(
     session: AsyncSession, user_id: str, after: tuple[datetime, str] | None, limit: int
 ) -> Rows:
     """The user's comments on tasks they may read, oldest first."""
-    statement = (
-        select(
-            Comment.id,
-            Comment.task_id,
-            Project.key.label("project_key"),
-            Task.number,
-            Comment.workspace_id,
-            Comment.body,
-            Comment.created_at,
-            Comment.updated_at,
-        )
-        .join(Task, Task.id == Comment.task_id)
-        .join(Project, Project.id == Task.project_id)
-        .where(Comment.author_id == user_id, Task.project_id.in_(readable_projects(user_id)))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-    )
-    if after is not None:
-        statement = statement.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+    statement = _mine_on_tasks(Comment, Comment.author_id, user_id, [Comment.body], after, limit)
     return await fetch_all(session, statement)
 
 
@@ -233,29 +247,14 @@ async def time_entries(
 ) -> Rows:
     """The user's time entries on tasks they may read, oldest first (a running timer too);
     a page of the (user_id, created_at, id) index."""
-    statement = (
-        select(
-            TimeEntry.id,
-            TimeEntry.task_id,
-            Project.key.label("project_key"),
-            Task.number,
-            TimeEntry.workspace_id,
-            TimeEntry.started_at,
-            TimeEntry.ended_at,
-            TimeEntry.minutes,
-            TimeEntry.date,
-            TimeEntry.note,
-            TimeEntry.created_at,
-            TimeEntry.updated_at,
-        )
-        .join(Task, Task.id == TimeEntry.task_id)
-        .join(Project, Project.id == TimeEntry.project_id)
-        .where(TimeEntry.user_id == user_id, TimeEntry.project_id.in_(readable_projects(user_id)))
-        .order_by(TimeEntry.created_at, TimeEntry.id)
-        .limit(limit)
-    )
-    if after is not None:
-        statement = statement.where(tuple_(TimeEntry.created_at, TimeEntry.id) > tuple_(*after))
+    columns = [
+        TimeEntry.started_at,
+        TimeEntry.ended_at,
+        TimeEntry.minutes,
+        TimeEntry.date,
+        TimeEntry.note,
+    ]
+    statement = _mine_on_tasks(TimeEntry, TimeEntry.user_id, user_id, columns, after, limit)
     return await fetch_all(session, statement)
 
 
