@@ -1,9 +1,11 @@
 """A realistic demo workspace: people, projects and tasks with histories.
 
 Tasks are spread over the last months: some finished on time, some late, some overdue and
-open, some blocked by others, some with subtasks and comments. Rows are written in bulk
-(with their audit entries), so `--tasks 100000` takes seconds, not hours; once they are
-committed, `analyze_demo_tables` gives the planner the statistics of the tables they filled.
+open, some blocked by others, some with subtasks, comments and time logged by their
+assignees; the workspace has three saved views (a board, a calendar, a list). Rows are
+written in bulk (with their audit entries), so `--tasks 100000` takes seconds, not hours;
+once they are committed, `analyze_demo_tables` gives the planner the statistics of the
+tables they filled.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from smarttask.db.types import new_id, utcnow
 from smarttask.projects.models import Project
 from smarttask.tasks import ranks
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
+from smarttask.timetracking.models import TimeEntry
+from smarttask.views.models import SavedView
 from smarttask.workflow import service as workflow
 from smarttask.workspaces.models import Membership, Workspace
 
@@ -84,6 +88,7 @@ FILLED_TABLES = tuple(
         TaskDependency,
         Comment,
         Activity,
+        TimeEntry,
     )
 )
 
@@ -242,6 +247,24 @@ async def load_demo(
             .values(task_counter=counters[project.id])
             .execution_options(synchronize_session=False)
         )
+    session.add_all(
+        SavedView(
+            id=new_id(),
+            workspace_id=workspace.id,
+            owner_id=owner,
+            name=name,
+            layout=layout,
+            shared=shared,
+            filters=filters,
+            sort=sort,
+            version=1,
+            # Listed oldest first: in the order of VIEWS.
+            created_at=now - timedelta(seconds=len(VIEWS) - number),
+            updated_at=now - timedelta(seconds=len(VIEWS) - number),
+        )
+        for number, (name, layout, shared, filters, sort) in enumerate(VIEWS)
+    )
+    await session.flush()
     # Bulk-inserted rows carry no risk score yet: score them now, as a write would have.
     from smarttask.tasks.scoring.service import rescore_all
 
@@ -258,6 +281,44 @@ async def analyze_demo_tables(session: AsyncSession) -> None:
     await analyze_tables(session, FILLED_TABLES)
 
 
+def _time_entries(rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Time logged by the assignees of some started tasks: minutes on days of their work."""
+    entries = []
+    for row in rows:
+        started = row["status"] in ("in_progress", "done") and row["assignee_id"]
+        if not started or rng.random() < 0.4:
+            continue
+        last = row["completed_at"] or row["updated_at"]
+        for _ in range(rng.randint(1, 3)):
+            at = row["created_at"] + (last - row["created_at"]) * rng.random()
+            entries.append(
+                {
+                    "id": new_id(),
+                    "workspace_id": row["workspace_id"],
+                    "project_id": row["project_id"],
+                    "task_id": row["id"],
+                    "user_id": row["assignee_id"],
+                    "started_at": None,
+                    "ended_at": None,
+                    "minutes": rng.choice([15, 30, 45, 60, 90, 120, 180]),
+                    "date": at.date(),
+                    "note": rng.choice([None, None, "pairing", "review", "investigation"]),
+                    "created_at": at,
+                    "updated_at": at,
+                    "version": 1,
+                }
+            )
+    return entries
+
+
+# Views of the demo workspace, Ada's: (name, layout, shared, filters, sort).
+VIEWS = [
+    ("My open work", "board", True, {"assignee_id": "me", "status": ["todo", "in_progress"]}, None),
+    ("Due dates", "calendar", True, {"status": ["todo", "in_progress"]}, "due_at"),
+    ("Urgent and high", "list", False, {"priority": ["urgent", "high"]}, "due_at"),
+]
+
+
 async def _insert_batch(
     session: AsyncSession,
     rng: random.Random,
@@ -271,7 +332,12 @@ async def _insert_batch(
         parents = [p for p in earlier if p["project_id"] == row["project_id"]]
         if parents and rng.random() < 0.1:
             row["parent_id"] = rng.choice(parents)["id"]
+    entries = _time_entries(rng, rows)
+    for row in rows:
+        row["time_spent_minutes"] = sum(e["minutes"] for e in entries if e["task_id"] == row["id"])
     await session.execute(insert(Task), rows)
+    if entries:
+        await session.execute(insert(TimeEntry), entries)
     links = [
         {"task_id": r["id"], "label_id": lid}
         for r in rows

@@ -79,6 +79,22 @@ async def test_demo_data_is_realistic_and_usable(app: Any, client: httpx.AsyncCl
     assert sum(totals[s] for s in ("todo", "in_progress", "done", "cancelled")) == 301
     assert totals["done"] == sum(1 for t in tasks if t["status"] == "done")
     assert sum(day["count"] for day in dash.json()["completed_per_day"]) > 0
+    # Time logged by the assignees, in step with each task's total.
+    timed = [t for t in tasks if t["time_spent_minutes"]]
+    assert timed
+    assert all(t["status"] in ("in_progress", "done") for t in timed)
+    for task in timed[:5]:
+        logged = await client.get(f"/api/v1/tasks/{task['id']}/time-entries", headers=headers)
+        entries = logged.json()["items"]
+        assert sum(e["minutes"] for e in entries) == task["time_spent_minutes"]
+        assert {e["user_id"] for e in entries} == {task["assignee_id"]}
+    # Three saved views, each a valid list of the workspace's tasks.
+    views = await client.get(f"/api/v1/workspaces/{summary.workspace_id}/views", headers=headers)
+    assert [v["layout"] for v in views.json()["items"]] == ["board", "calendar", "list"]
+    for view in views.json()["items"]:
+        run = await client.get(f"/api/v1/views/{view['id']}/tasks", headers=headers)
+        assert run.status_code == 200, run.text
+        assert run.json()["items"], view["name"]
 
 
 async def test_the_demo_command_leaves_statistics_for_the_planner(
