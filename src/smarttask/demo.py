@@ -315,7 +315,13 @@ def _time_entries(rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[s
 VIEWS = [
     ("My open work", "board", True, {"assignee_id": "me", "status": ["todo", "in_progress"]}, None),
     ("Due dates", "calendar", True, {"status": ["todo", "in_progress"]}, "due_at"),
-    ("Urgent and high", "list", False, {"priority": ["urgent", "high"]}, "due_at"),
+    (
+        "Urgent and high",
+        "list",
+        False,
+        {"priority": ["urgent", "high"], "status": ["todo", "in_progress"]},
+        "due_at",
+    ),
 ]
 
 

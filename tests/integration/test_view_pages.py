@@ -119,7 +119,7 @@ async def test_the_filters_read_in_words(
         "status": ["todo", "in_progress"],
         "label": "<script>x</script>",
     }
-    view = await _view(client, project, filters=filters)
+    view = await _view(client, project, filters=filters, sort="-due_at")
     page = await owner.get(f"/views/{view}")
     assert page.status_code == 200, page.text
     summary = page.text.split('class="muted small view-filters"', 1)[1].split("</p>", 1)[0]
@@ -128,3 +128,4 @@ async def test_the_filters_read_in_words(
     assert "Status: <strong>To do, In progress</strong>" in summary
     assert "Label: <strong>&lt;script&gt;x&lt;/script&gt;</strong>" in summary
     assert project.project_id not in summary
+    assert "sorted by <strong>due date, descending</strong>" in summary

@@ -141,6 +141,25 @@ _FILTER_NAMES = {
 }
 
 
+# How the view page names its sort ("-" first: descending).
+_SORT_NAMES = {
+    "created_at": "creation",
+    "updated_at": "last change",
+    "due_at": "due date",
+    "priority": "priority",
+    "rank": "board order",
+}
+
+
+def _sort_in_words(sort: str | None) -> str | None:
+    """The view's sort as the page says it (a custom field's by "custom field")."""
+    if sort is None:
+        return None
+    name = sort.lstrip("-")
+    words = _SORT_NAMES.get(name, "custom field" if name.startswith("field.") else name)
+    return words + (", descending" if sort.startswith("-") else "")
+
+
 async def _filter_summary(
     session: AsyncSession, view: SavedView, people: dict[str, str]
 ) -> list[tuple[str, str]]:
@@ -302,6 +321,7 @@ async def _render(
         "workspace": found.workspace,
         "view": service.to_read(view),
         "filters": await _filter_summary(session, view, people),
+        "sort": _sort_in_words(view.sort),
         "people": people,
         "statuses": STATUS_LABELS,
         "may_change": view.owner_id == found.user.id or found.role.at_least(Role.ADMIN),
