@@ -26,6 +26,15 @@ from smarttask.activity.models import Activity
 from smarttask.comments.models import Comment
 from smarttask.db.statistics import analyze_tables
 from smarttask.db.types import new_id, utcnow
+from smarttask.demo.content import (
+    DEMO_PASSWORD,
+    LABELS,
+    PEOPLE,
+    PROJECTS,
+    THINGS,
+    VERBS,
+    VIEWS,
+)
 from smarttask.projects.models import Project
 from smarttask.tasks import ranks
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
@@ -34,45 +43,6 @@ from smarttask.views.models import SavedView
 from smarttask.workflow import service as workflow
 from smarttask.workspaces.models import Membership, Workspace
 
-DEMO_PASSWORD = "demo-harbour-lantern-2026"  # noqa: S105 - printed to the user on purpose
-PEOPLE = [
-    ("ada@demo.smarttask.dev", "Ada Lovelace", "owner"),
-    ("grace@demo.smarttask.dev", "Grace Hopper", "admin"),
-    ("linus@demo.smarttask.dev", "Linus Torvalds", "member"),
-    ("margaret@demo.smarttask.dev", "Margaret Hamilton", "member"),
-    ("ken@demo.smarttask.dev", "Ken Thompson", "viewer"),
-]
-PROJECTS = [("WEB", "Website"), ("MOB", "Mobile app"), ("OPS", "Operations")]
-LABELS = ["bug", "feature", "ux", "backend", "frontend", "security", "performance", "docs"]
-VERBS = [
-    "Fix",
-    "Add",
-    "Refactor",
-    "Document",
-    "Investigate",
-    "Design",
-    "Migrate",
-    "Speed up",
-    "Test",
-    "Review",
-]
-THINGS = [
-    "login flow",
-    "checkout page",
-    "search results",
-    "push notifications",
-    "billing export",
-    "onboarding emails",
-    "dark mode",
-    "password reset",
-    "CSV import",
-    "audit log",
-    "API rate limits",
-    "release pipeline",
-    "error pages",
-    "settings screen",
-    "backups",
-]
 BATCH = 2000
 # Every table load_demo writes to.
 FILLED_TABLES = tuple(
@@ -247,23 +217,7 @@ async def load_demo(
             .values(task_counter=counters[project.id])
             .execution_options(synchronize_session=False)
         )
-    session.add_all(
-        SavedView(
-            id=new_id(),
-            workspace_id=workspace.id,
-            owner_id=owner,
-            name=name,
-            layout=layout,
-            shared=shared,
-            filters=filters,
-            sort=sort,
-            version=1,
-            # Listed oldest first: in the order of VIEWS.
-            created_at=now - timedelta(seconds=len(VIEWS) - number),
-            updated_at=now - timedelta(seconds=len(VIEWS) - number),
-        )
-        for number, (name, layout, shared, filters, sort) in enumerate(VIEWS)
-    )
+    session.add_all(_saved_views(workspace.id, owner, now))
     await session.flush()
     # Bulk-inserted rows carry no risk score yet: score them now, as a write would have.
     from smarttask.tasks.scoring.service import rescore_all
@@ -311,18 +265,24 @@ def _time_entries(rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[s
     return entries
 
 
-# Views of the demo workspace, Ada's: (name, layout, shared, filters, sort).
-VIEWS = [
-    ("My open work", "board", True, {"assignee_id": "me", "status": ["todo", "in_progress"]}, None),
-    ("Due dates", "calendar", True, {"status": ["todo", "in_progress"]}, "due_at"),
-    (
-        "Urgent and high",
-        "list",
-        False,
-        {"priority": ["urgent", "high"], "status": ["todo", "in_progress"]},
-        "due_at",
-    ),
-]
+def _saved_views(workspace_id: str, owner: str, now: datetime) -> list[SavedView]:
+    """The demo's views (VIEWS), listed oldest first in their order."""
+    return [
+        SavedView(
+            id=new_id(),
+            workspace_id=workspace_id,
+            owner_id=owner,
+            name=name,
+            layout=layout,
+            shared=shared,
+            filters=filters,
+            sort=sort,
+            version=1,
+            created_at=now - timedelta(seconds=len(VIEWS) - number),
+            updated_at=now - timedelta(seconds=len(VIEWS) - number),
+        )
+        for number, (name, layout, shared, filters, sort) in enumerate(VIEWS)
+    ]
 
 
 async def _insert_batch(
