@@ -177,6 +177,7 @@ async def test_task_values_by_type(client: httpx.AsyncClient) -> None:
         "old": {made["number"]["id"]: 2.5, made["text"]["id"]: "hello"},
         "new": {made["number"]["id"]: 7, made["text"]["id"]: None},
     }
+    untouched = await new_task(client, board, title="Without values")
     # Removing an option clears it from tasks; deleting a field removes its values.
     await client.patch(
         f"{API}/fields/{multi['id']}",
@@ -187,6 +188,20 @@ async def test_task_values_by_type(client: httpx.AsyncClient) -> None:
     final = (await client.get(f"{API}/tasks/{task['id']}", headers=board.viewer.headers)).json()
     assert final["fields"][multi["id"]] == [tags[1]]
     assert select["id"] not in final["fields"]
+    # ... and the task's trail says what it lost, each in an entry of the task.
+    trail = await client.get(f"{API}/tasks/{task['id']}/activity", headers=board.member.headers)
+    deleted, removed = (item for item in trail.json()["items"][:2])
+    assert (removed["action"], removed["actor_id"]) == ("updated", board.owner.id)
+    assert removed["changes"] == {
+        "fields": {"old": {multi["id"]: sorted(tags)}, "new": {multi["id"]: [tags[1]]}}
+    }
+    assert deleted["changes"] == {
+        "fields": {"old": {select["id"]: opt[1]}, "new": {select["id"]: None}}
+    }
+    quiet = await client.get(
+        f"{API}/tasks/{untouched['id']}/activity", headers=board.member.headers
+    )
+    assert [item["action"] for item in quiet.json()["items"]] == ["created"]
 
 
 @pytest.mark.parametrize("scope", ["project", "workspace"])

@@ -116,6 +116,16 @@ async def clear_options(session: AsyncSession, field_id: str, option_ids: list[s
         )
 
 
+async def tasks_with(
+    session: AsyncSession, field_id: str, option_ids: list[str] | None = None
+) -> list[str]:
+    """The tasks holding a value of the field (or one of these options), by id."""
+    statement = select(TaskFieldValue.task_id).where(TaskFieldValue.field_id == field_id)
+    if option_ids is not None:
+        statement = statement.where(TaskFieldValue.value_key.in_(option_ids))
+    return sorted(set((await session.scalars(statement.distinct())).all()))
+
+
 async def set_option_positions(
     session: AsyncSession, field_id: str, positions: dict[str, int]
 ) -> None:
@@ -128,9 +138,14 @@ async def set_option_positions(
         )
 
 
-async def remove(session: AsyncSession, field_id: str) -> None:
-    """Delete a field; its values go with it (cascade, and explicitly for SQLite's sake)."""
+async def remove_values(session: AsyncSession, field_id: str) -> None:
+    """Remove a field's value from every task."""
     await session.execute(delete(TaskFieldValue).where(TaskFieldValue.field_id == field_id))
+
+
+async def remove(session: AsyncSession, field_id: str) -> None:
+    """Delete a field, its values first (as the cascade would; explicitly for SQLite)."""
+    await remove_values(session, field_id)
     await session.execute(delete(CustomField).where(CustomField.id == field_id))
 
 

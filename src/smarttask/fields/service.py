@@ -1,9 +1,11 @@
 """Custom field rules: admins manage a workspace's fields (at most MAX_FIELDS), members and
-viewers read them; task values are checked by type and kept in the task's trail."""
+viewers read them; task values are checked by type and kept in the task's trail, including
+the values a removed option or a deleted field takes from tasks."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,6 +75,44 @@ def _record(
     )
 
 
+# Tasks whose values are read at once when a field's values leave them.
+_TRAIL_PAGE = 500
+
+
+async def _clear_with_trails(
+    session: AsyncSession,
+    user: User,
+    field: CustomField,
+    clear: Callable[[], Awaitable[None]],
+    option_ids: list[str] | None = None,
+) -> None:
+    """Run `clear` (which removes the field's values, or these options'), and give each task
+    that lost one an entry in its trail, as a task edit records a field's change."""
+    touched = await repository.tasks_with(session, field.id, option_ids)
+    before: dict[str, Any] = {}
+    for start in range(0, len(touched), _TRAIL_PAGE):
+        page = await read_values(session, touched[start : start + _TRAIL_PAGE])
+        before |= {task_id: found.get(field.id) for task_id, found in page.items()}
+    await clear()
+    after: dict[str, Any] = {}
+    for start in range(0, len(touched), _TRAIL_PAGE):
+        page = await read_values(session, touched[start : start + _TRAIL_PAGE])
+        after |= {task_id: found.get(field.id) for task_id, found in page.items()}
+    for task_id in touched:
+        old, new = before.get(task_id), after.get(task_id)
+        if old != new:
+            activity.record(
+                session,
+                workspace_id=field.workspace_id,
+                actor_id=user.id,
+                action="updated",
+                entity_type="task",
+                entity_id=task_id,
+                changes={"fields": {"old": {field.id: old}, "new": {field.id: new}}},
+                task_id=task_id,
+            )
+
+
 async def create(session: AsyncSession, access: WorkspaceAccess, body: FieldCreate) -> CustomField:
     """Add a field to the workspace (admins), within the bound on their number."""
     workspace_id = access.workspace.id
@@ -138,7 +178,15 @@ async def update(
         options = _options(field.type, body.options or [], field.options)
         kept = {option["id"]: index for index, option in enumerate(options)}
         old = {option["id"]: index for index, option in enumerate(field.options)}
-        await repository.clear_options(session, field.id, [i for i in old if i not in kept])
+        removed = [i for i in old if i not in kept]
+        if removed:
+            await _clear_with_trails(
+                session,
+                user,
+                field,
+                lambda: repository.clear_options(session, field.id, removed),
+                removed,
+            )
         if field.type == "select":
             moved = {i: index for i, index in kept.items() if i in old and old[i] != index}
             await repository.set_option_positions(session, field.id, moved)
@@ -155,6 +203,9 @@ async def delete(session: AsyncSession, user: User, field: CustomField) -> None:
     """Delete a field and every task's value of it."""
     _record(session, user, field, "deleted", activity.removal(_described(field)))
     await repository.lock(session, field.id)
+    await _clear_with_trails(
+        session, user, field, lambda: repository.remove_values(session, field.id)
+    )
     await repository.remove(session, field.id)
     session.expunge(field)
 

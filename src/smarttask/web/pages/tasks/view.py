@@ -103,9 +103,12 @@ async def gather(
         members = await workspaces.list_members(session, access, None, MEMBERS)
         context["members"] = members.items
         context["people"] = {member.user_id: member.name for member in members.items}
+    if full or "activity" in wanted:
+        # The details box edits them; the trail names the fields a change touched.
+        context["custom_fields"] = await custom_fields.all_of(session, task.workspace_id)
+        context["field_defs"] = {field.id: field for field in context["custom_fields"]}
     if full:
         context["project"] = await projects.load(session, user, task.project_id, Role.VIEWER)
-        context["custom_fields"] = await custom_fields.all_of(session, task.workspace_id)
         context["field_values"] = read.fields
     if "analysis" in wanted:
         try:

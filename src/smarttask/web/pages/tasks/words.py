@@ -146,15 +146,55 @@ def change(field: str, old: Any, new: Any, people: dict[str, str]) -> str:
     return f"changed {name} from {_value(field, old, people)} to {_value(field, new, people)}"
 
 
-def entry(item: Any, people: dict[str, str]) -> list[str]:
-    """What a trail entry of a task says happened (one phrase per changed field)."""
+def _field_value(field: Any, value: Any, people: dict[str, str]) -> str:
+    """A custom field's value in words: options and people by name."""
+    if value is None or value == []:
+        return "nothing"
+    if field is not None and field.type in ("select", "multi_select"):
+        names = {option.id: option.name for option in field.options}
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(f"“{names[v]}”" if v in names else "a removed option" for v in chosen)
+    if field is not None and field.type == "user":
+        return people.get(str(value), "a former member")
+    return f"“{value}”"
+
+
+def field_changes(
+    old: dict[str, Any], new: dict[str, Any], fields: dict[str, Any], people: dict[str, str]
+) -> list[str]:
+    """A trail entry's custom field changes ({field id: value} before and after), one phrase
+    a field, each named (a field deleted since: "a deleted field")."""
+    phrases = []
+    for field_id in dict.fromkeys([*old, *new]):
+        field = fields.get(field_id)
+        name = f"“{field.name}”" if field is not None else "a deleted field"
+        before, after = old.get(field_id), new.get(field_id)
+        if after is None or after == []:
+            phrases.append(f"cleared {name}")
+        elif before is None or before == []:
+            phrases.append(f"set {name} to {_field_value(field, after, people)}")
+        else:
+            phrases.append(
+                f"changed {name} from {_field_value(field, before, people)} "
+                f"to {_field_value(field, after, people)}"
+            )
+    return phrases
+
+
+def entry(item: Any, people: dict[str, str], fields: dict[str, Any] | None = None) -> list[str]:
+    """What a trail entry of a task says happened (one phrase per changed field; custom
+    fields by name when `fields`, their definitions by id, is given)."""
     if item.action == "created":
         return ["created the task"]
     if item.action == "deleted":
         return ["deleted the task"]
-    phrases = [
-        change(field, values.get("old"), values.get("new"), people)
-        for field, values in item.changes.items()
-        if isinstance(values, dict)
-    ]
+    phrases = []
+    for field, values in item.changes.items():
+        if not isinstance(values, dict):
+            continue
+        old, new = values.get("old"), values.get("new")
+        if field == "fields" and isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            phrases += field_changes(old or {}, new or {}, fields or {}, people)
+        else:
+            phrases.append(change(field, old, new, people))
     return phrases or ["updated the task"]
