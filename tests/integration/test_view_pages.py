@@ -104,8 +104,18 @@ async def test_a_full_column_and_a_full_day_link_to_all_of_their_tasks(
     assert none.status_code == 200
     assert _rows(none.text) == []
     assert "No task matches this view." in none.text
-    for bad in ({"status": "nope"}, {"day": "2026-13-01"}, {"day": "x\x00"}):
-        refused = await owner.get(f"/views/{board}", params=bad)
+    bad_params = (
+        {"status": "nope"},
+        {"day": "2026-13-01"},
+        {"day": "x\x00"},
+        {"day": "0001-01-01"},
+        {"day": "9999-12-31"},
+        {"month": "0000-01"},
+        {"month": "9999-12"},
+    )
+    for bad in bad_params:
+        target = calendar if "month" in bad else board
+        refused = await owner.get(f"/views/{target}", params=bad)
         assert refused.status_code in (400, 422), (bad, refused.status_code)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.types import utcnow
+from smarttask.kit.problems import ValidationFailed
 from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
 from smarttask.tasks.mine import ME
@@ -85,11 +86,20 @@ async def filter_summary(
     return summary
 
 
+# The calendar's and a day list's range: far enough for any plan, inside what dates hold.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def first_of_month(month: str | None) -> date:
+    """The first day of a `YYYY-MM` month (this month's when none); 422 outside the range."""
     if month is None:
-        today = utcnow().date()
-        return today.replace(day=1)
+        return utcnow().date().replace(day=1)
     year, number = month.split("-")
+    if not EARLIEST.year <= int(year) <= LATEST.year:
+        message = f"month must be from {EARLIEST:%Y-%m} to {LATEST:%Y-%m}."
+        raise ValidationFailed(
+            message, errors=[{"loc": ["query", "month"], "msg": message, "type": "value_error"}]
+        )
     return date(int(year), int(number), 1)
 
 

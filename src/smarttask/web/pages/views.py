@@ -124,7 +124,7 @@ async def view_page(
     cursor: Cursor = None,
     month: Month = None,
     status: Annotated[Status | None, Query()] = None,
-    day: Annotated[date | None, Query()] = None,
+    day: Annotated[date | None, Query(ge=view_parts.EARLIEST, le=view_parts.LATEST)] = None,
 ) -> Response:
     """One view, in its layout; `status` (a board column) or `day` (a calendar day) shows
     that part of it as a list, page by page."""
