@@ -418,6 +418,9 @@ async def test_who_sees_what(client: httpx.AsyncClient) -> None:
         {"from": "2020-01-01", "to": "2026-01-01"},
         {"from": "yesterday"},
         {"workspace_id": ""},
+        {"to": "0001-01-01"},  # a default range before it would leave the calendar
+        {"from": "9999-12-31", "to": "9999-12-31"},
+        {"from": "1969-12-31", "to": "1970-01-05"},
     ):
         answer = await client.get(
             "/api/v1/analytics/dashboard", params=base | bad, headers=board.owner.headers

@@ -72,6 +72,11 @@ class Scope:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
+# The days a range may name: far enough for any history or plan, inside what dates hold
+# (a day next to date.min or date.max cannot be moved by a day, or into a time zone).
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         message, errors=[{"loc": ["query", field], "msg": message, "type": "value_error"}]
@@ -95,6 +100,9 @@ async def scope(
     days: int = DEFAULT_DAYS,
 ) -> Scope:
     """Check the caller's access and resolve the range (default: the last `days` days)."""
+    for name, given in (("from", start), ("to", end)):
+        if given is not None and not EARLIEST <= given <= LATEST:
+            raise _invalid(name, f"`{name}` must be from {EARLIEST} to {LATEST}.")
     access = await require_role(session, user, workspace_id, minimum)
     now = utcnow()
     end = end or today_in(access.workspace.timezone, now)
