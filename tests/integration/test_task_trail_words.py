@@ -61,10 +61,15 @@ async def test_the_trail_says_field_changes_by_name(client: httpx.AsyncClient) -
     assert "set “<b>Stage</b>” to “b”" in text
     assert "&lt;b&gt;Stage" in trail  # a field's name is text, never markup
     assert "changed a deleted field from “3” to “5”" in text
-    assert "changed “Tags” from a removed option, “y” to “y”" in text
+    # A multi_select's values are kept in the order of their ids.
+    assert any(
+        f"changed “Tags” from {before} to “y”" in text
+        for before in ("a removed option, “y”", "“y”, a removed option")
+    )
     assert "cleared a deleted field" in text
     assert stage["id"] not in trail
     # The part the page reloads live says the same.
     part = await client.get(f"/tasks/{task['id']}/part/activity")
     assert part.status_code == 200
-    assert "changed “Tags” from a removed option" in html.unescape(part.text)
+    assert "changed “Tags” from " in html.unescape(part.text)
+    assert "a removed option" in html.unescape(part.text)

@@ -57,6 +57,10 @@ async def test_invalid_tasks_are_refused_and_write_nothing(client: httpx.AsyncCl
         {"title": "x", "due_at": "2026-12-01T10:00:00"},
         {"title": "x", "due_at": "0.5"},  # not seconds since 1970: RFC 3339 only
         {"title": "x", "due_at": "2026-12-01"},
+        # Outside 1970..9998: a repetition or a time zone would run off the calendar.
+        {"title": "x", "due_at": "0001-01-01T00:00:00Z"},
+        {"title": "x", "due_at": "9999-12-31T23:59:59Z", "recurrence": {"rrule": "FREQ=DAILY"}},
+        {"title": "x", "due_at": "1969-12-31T23:59:59Z"},
         {"title": "x", "estimate_minutes": -1},
         {"title": "x", "number": 7},
         {"title": "x", "labels": ["ok"] * 21},

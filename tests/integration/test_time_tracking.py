@@ -110,6 +110,8 @@ async def test_bad_entries_are_refused_and_change_nothing(client: httpx.AsyncCli
         {"minutes": "ten", "date": "2026-12-01"},
         {"minutes": 30, "date": (now + timedelta(days=5)).date().isoformat()},
         {"minutes": 30, "date": "1999-12-31"},
+        # An interval before 2000 (in a zone behind UTC, year 1 would leave the calendar).
+        {"started_at": "0001-01-01T00:00:00Z", "ended_at": "0001-01-01T01:00:00Z"},
         {"minutes": 30, "date": "2026-12-01", "user_id": board.owner.id},
         {"minutes": 30, "date": "2026-12-01", "note": "a\u0000b"},
         {"minutes": 30, "date": "2026-12-01", "note": "x" * 501},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -53,9 +53,19 @@ class Priority(StrEnum):
         return list(cls)[rank]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+# The due dates a task may have: far enough for any plan, and inside what every time zone,
+# repetition and day count can still move (a day next to year 1 or 9999 cannot be).
+EARLIEST_DUE = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DUE = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _due(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValueError("timestamps need a timezone (for example 2026-11-22T10:00:00Z)")
+    if not EARLIEST_DUE <= value <= LATEST_DUE:
+        raise ValueError("a due date must be from 1970-01-01 to 9998-12-31")
     return value
 
 
@@ -100,7 +110,7 @@ class TaskCreate(InputSchema):
     fields: FieldValues = Field(default_factory=dict, description="custom field id -> value")
     recurrence: RecurrenceWrite | None = None
 
-    _check_due = field_validator("due_at")(_aware)
+    _check_due = field_validator("due_at")(_due)
     _dedupe = field_validator("labels")(_unique_labels)
 
 
@@ -132,7 +142,7 @@ class TaskUpdate(InputSchema):
     fields: FieldValues | None = Field(default=None, description="custom field id -> value")
     recurrence: RecurrenceWrite | None = None
 
-    _check_due = field_validator("due_at")(_aware)
+    _check_due = field_validator("due_at")(_due)
     _dedupe = field_validator("labels")(_unique_labels)
 
 
