@@ -18,33 +18,11 @@ from smarttask.tasks import service as tasks
 from smarttask.tasks.models import Task
 from smarttask.tasks.schemas import TaskCreate
 from tests.support.accounts import app_of, assert_problem
-from tests.support.tasks import Board, new_board, new_task, walk
+from tests.support.fields import new_field, patch_task
+from tests.support.tasks import new_board, new_task, walk
 from tests.support.workspaces import new_workspace, signup
 
 API = "/api/v1"
-
-
-async def new_field(
-    client: httpx.AsyncClient, board: Board, name: str, kind: str, **extra: Any
-) -> dict[str, Any]:
-    """A field of the board's workspace made by its owner; its body."""
-    created = await client.post(
-        f"{API}/workspaces/{board.workspace_id}/fields",
-        json={"name": name, "type": kind, **extra},
-        headers=board.owner.headers,
-    )
-    assert created.status_code == 201, created.text
-    body: dict[str, Any] = created.json()
-    return body
-
-
-async def patch_task(
-    client: httpx.AsyncClient, board: Board, task_id: str, fields: dict[str, Any]
-) -> httpx.Response:
-    """PATCH a task's fields as the board's member."""
-    return await client.patch(
-        f"{API}/tasks/{task_id}", json={"fields": fields}, headers=board.member.headers
-    )
 
 
 async def test_field_crud_and_refusals(client: httpx.AsyncClient) -> None:

@@ -3,46 +3,31 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import httpx
 
-from tests.support.tasks import Board, new_board, new_task
+from tests.support.fields import new_field, patch_task
+from tests.support.tasks import new_board, new_task
 from tests.support.web import web_login
 from tests.support.workspaces import PASSWORD
 
 API = "/api/v1"
 
 
-async def _field(client: httpx.AsyncClient, board: Board, **body: Any) -> dict[str, Any]:
-    made = await client.post(
-        f"{API}/workspaces/{board.workspace_id}/fields", json=body, headers=board.owner.headers
-    )
-    assert made.status_code == 201, made.text
-    result: dict[str, Any] = made.json()
-    return result
-
-
-async def _patch(client: httpx.AsyncClient, board: Board, task_id: str, fields: Any) -> None:
-    changed = await client.patch(
-        f"{API}/tasks/{task_id}", json={"fields": fields}, headers=board.member.headers
-    )
-    assert changed.status_code == 200, changed.text
-
-
 async def test_the_trail_says_field_changes_by_name(client: httpx.AsyncClient) -> None:
     board = await new_board(client)
-    stage = await _field(
-        client, board, name="<b>Stage</b>", type="select", options=[{"name": "a"}, {"name": "b"}]
+    stage = await new_field(
+        client, board, "<b>Stage</b>", "select", options=[{"name": "a"}, {"name": "b"}]
     )
-    tags = await _field(
-        client, board, name="Tags", type="multi_select", options=[{"name": "x"}, {"name": "y"}]
+    tags = await new_field(
+        client, board, "Tags", "multi_select", options=[{"name": "x"}, {"name": "y"}]
     )
-    points = await _field(client, board, name="Points", type="number")
+    points = await new_field(client, board, "Points", "number")
     x, y = (option["id"] for option in tags["options"])
     task = await new_task(client, board, fields={tags["id"]: [x, y], points["id"]: 3})
-    await _patch(client, board, task["id"], {stage["id"]: stage["options"][1]["id"]})
-    await _patch(client, board, task["id"], {points["id"]: 5})
+    for values in ({stage["id"]: stage["options"][1]["id"]}, {points["id"]: 5}):
+        changed = await patch_task(client, board, task["id"], values)
+        assert changed.status_code == 200, changed.text
     kept = await client.patch(
         f"{API}/fields/{tags['id']}",
         json={"options": [{"id": y, "name": "y"}]},
