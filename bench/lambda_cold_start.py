@@ -4,11 +4,13 @@
 `smarttask.entrypoints.lambda_http` and answer a first API Gateway HTTP API (2.0) event.
 Prints the medians over --repeat fresh processes and the ratio b/a (target: at most 2.0),
 then the peak RSS (VmHWM) of one handler process after --events events. The database is
-a migrated SQLite file in a temporary directory. smarttask's own modules are compiled to
+a migrated SQLite file in a temporary directory (with --postgres, a database of that server,
+as a Lambda deployment has). smarttask's own modules are compiled to
 .pyc first, as `pip install` does for the Lambda package (this environment may set
 PYTHONDONTWRITEBYTECODE, which would otherwise make each child compile them from source).
 
     .venv/bin/python bench/lambda_cold_start.py [--repeat 5] [--events 1000] [--importtime]
+        [--postgres postgresql://postgres@127.0.0.1:5432 --database smarttask_bench_lambda]
 
 It prints figures; it never passes or fails.
 """
@@ -16,6 +18,7 @@ It prints figures; it never passes or fails.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
 import json
 import os
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from auth_load import recreate_database, sqlalchemy_url
 from procinfo import machine_line, mib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,6 +257,13 @@ def parse_args() -> argparse.Namespace:
         "--only", default="", help="measure only the first events whose name contains this"
     )
     parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL server (postgresql://user@host:port) to run on instead of SQLite, "
+        "as a Lambda deployment does; its database --database is dropped and made anew",
+    )
+    parser.add_argument("--database", default="smarttask_bench_lambda")
+    parser.add_argument(
         "--importtime",
         action="store_true",
         help="always print the -X importtime summary (it is printed anyway above the target)",
@@ -267,9 +278,13 @@ def main() -> int:
     print(machine_line())
     with tempfile.TemporaryDirectory(prefix="smarttask-lambda-") as directory:
         tmp = Path(directory)
+        url = f"sqlite+aiosqlite:///{tmp / 'smarttask.db'}"
+        if args.postgres:
+            asyncio.run(recreate_database(args.postgres, args.database))
+            url = sqlalchemy_url(args.postgres, args.database)
         env = {
             **os.environ,
-            "SMARTTASK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'smarttask.db'}",
+            "SMARTTASK_DATABASE_URL": url,
             # As on Lambda, a configured key (no key file is read or written).
             "SMARTTASK_SECRET_KEY": secrets.token_urlsafe(48),
         }
@@ -285,7 +300,8 @@ def main() -> int:
         created, _, _ = _run_child(
             _HANDLER_CHILD, [http_event("POST", "/api/v1/counters/x/increment")], env, tmp
         )
-        print(f"SQLite database migrated; counter x created ({created['statuses']})")
+        where = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"{where} database migrated; counter x created ({created['statuses']})")
         seeded = _seed(env, tmp)
         print("a user with an API token, a workspace, a project and a task created")
 
