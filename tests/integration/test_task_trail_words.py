@@ -5,7 +5,10 @@ from __future__ import annotations
 import html
 
 import httpx
+from sqlalchemy import select
 
+from smarttask.activity.models import Activity
+from tests.support.accounts import app_of
 from tests.support.fields import new_field, patch_task
 from tests.support.tasks import new_board, new_task
 from tests.support.web import web_login
@@ -36,6 +39,14 @@ async def test_the_trail_says_field_changes_by_name(client: httpx.AsyncClient) -
     assert kept.status_code == 200, kept.text
     gone = await client.delete(f"{API}/fields/{points['id']}", headers=board.owner.headers)
     assert gone.status_code == 204, gone.text
+
+    # Each entry names the task's project, which the workspace's trail hides when private.
+    async with app_of(client).state.database.session(writes=False) as session:
+        statement = select(Activity.actor_id, Activity.project_id).where(
+            Activity.entity_id == task["id"], Activity.actor_id == board.owner.id
+        )
+        entries = (await session.execute(statement)).all()
+    assert [tuple(entry) for entry in entries] == [(board.owner.id, board.project_id)] * 2
 
     signed = await web_login(client, board.member.email, PASSWORD)
     assert signed.status_code == 303, signed.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import column, select, table
+from sqlalchemy import column, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.activity.models import Activity
@@ -15,6 +15,8 @@ from smarttask.kit.context import current_request_id
 Action = Literal["created", "updated", "deleted", "restored", "purged"]
 # The task table, read without importing the tasks package (a layer above).
 _TASK = table("task", column("id"), column("project_id"))
+# Task ids a statement names at most (bound parameters stay under every driver's limit).
+_ID_PAGE = 500
 
 
 def _json(value: Any) -> Any:
@@ -78,3 +80,42 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+async def record_for_tasks(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    actor_id: str | None,
+    action: Action,
+    changes: dict[str, dict[str, Any]],
+) -> None:
+    """Add one "task" entry per task of `changes` (task id -> its changes) at once: their
+    projects in one read, the entries in one multi-row insert (an admin's change that
+    touches many tasks, such as a custom field's option removed)."""
+    if not changes:
+        return
+    ids = sorted(changes)
+    projects: dict[str, str] = {}
+    for start in range(0, len(ids), _ID_PAGE):
+        statement = select(_TASK.c.id, _TASK.c.project_id).where(
+            _TASK.c.id.in_(ids[start : start + _ID_PAGE])
+        )
+        projects |= {row.id: row.project_id for row in await session.execute(statement)}
+    now, request_id = utcnow(), current_request_id()
+    rows = [
+        {
+            "id": new_id(),
+            "workspace_id": workspace_id,
+            "actor_id": actor_id,
+            "action": action,
+            "entity_type": "task",
+            "entity_id": task_id,
+            "changes": changes[task_id],
+            "project_id": projects.get(task_id),
+            "request_id": request_id,
+            "created_at": now,
+        }
+        for task_id in ids
+    ]
+    await session.execute(insert(Activity), rows)

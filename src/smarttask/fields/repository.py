@@ -116,14 +116,31 @@ async def clear_options(session: AsyncSession, field_id: str, option_ids: list[s
         )
 
 
-async def tasks_with(
+async def held_values(
     session: AsyncSession, field_id: str, option_ids: list[str] | None = None
-) -> list[str]:
-    """The tasks holding a value of the field (or one of these options), by id."""
-    statement = select(TaskFieldValue.task_id).where(TaskFieldValue.field_id == field_id)
+) -> dict[str, list[Any]]:
+    """Each task's value rows of the field (by item), for every task holding a value of it,
+    or one of these options: one statement, whatever the number of tasks."""
+    holders = select(TaskFieldValue.task_id).where(TaskFieldValue.field_id == field_id)
     if option_ids is not None:
-        statement = statement.where(TaskFieldValue.value_key.in_(option_ids))
-    return sorted(set((await session.scalars(statement.distinct())).all()))
+        holders = holders.where(TaskFieldValue.value_key.in_(option_ids))
+    columns = [
+        TaskFieldValue.task_id,
+        TaskFieldValue.value_key,
+        TaskFieldValue.value_text,
+        TaskFieldValue.value_number,
+        TaskFieldValue.value_date,
+        TaskFieldValue.value_bool,
+    ]
+    statement = (
+        select(*columns)
+        .where(TaskFieldValue.field_id == field_id, TaskFieldValue.task_id.in_(holders))
+        .order_by(TaskFieldValue.task_id, TaskFieldValue.item)
+    )
+    found: dict[str, list[Any]] = {}
+    for row in await session.execute(statement):
+        found.setdefault(row.task_id, []).append(row)
+    return found
 
 
 async def set_option_positions(

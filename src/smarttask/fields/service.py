@@ -75,10 +75,6 @@ def _record(
     )
 
 
-# Tasks whose values are read at once when a field's values leave them.
-_TRAIL_PAGE = 500
-
-
 async def _clear_with_trails(
     session: AsyncSession,
     user: User,
@@ -87,30 +83,24 @@ async def _clear_with_trails(
     option_ids: list[str] | None = None,
 ) -> None:
     """Run `clear` (which removes the field's values, or these options'), and give each task
-    that lost one an entry in its trail, as a task edit records a field's change."""
-    touched = await repository.tasks_with(session, field.id, option_ids)
-    before: dict[str, Any] = {}
-    for start in range(0, len(touched), _TRAIL_PAGE):
-        page = await read_values(session, touched[start : start + _TRAIL_PAGE])
-        before |= {task_id: found.get(field.id) for task_id, found in page.items()}
+    that lost one an entry in its trail, as a task edit records a field's change: the
+    values are read once before, and what is left follows from what `clear` removes."""
+    held = await repository.held_values(session, field.id, option_ids)
     await clear()
-    after: dict[str, Any] = {}
-    for start in range(0, len(touched), _TRAIL_PAGE):
-        page = await read_values(session, touched[start : start + _TRAIL_PAGE])
-        after |= {task_id: found.get(field.id) for task_id, found in page.items()}
-    for task_id in touched:
-        old, new = before.get(task_id), after.get(task_id)
+    changes = {}
+    for task_id, rows in held.items():
+        left = [r for r in rows if option_ids is not None and r.value_key not in option_ids]
+        old = values.read(field.type, rows)
+        new = values.read(field.type, left) if left else None
         if old != new:
-            activity.record(
-                session,
-                workspace_id=field.workspace_id,
-                actor_id=user.id,
-                action="updated",
-                entity_type="task",
-                entity_id=task_id,
-                changes={"fields": {"old": {field.id: old}, "new": {field.id: new}}},
-                task_id=task_id,
-            )
+            changes[task_id] = {"fields": {"old": {field.id: old}, "new": {field.id: new}}}
+    await activity.record_for_tasks(
+        session,
+        workspace_id=field.workspace_id,
+        actor_id=user.id,
+        action="updated",
+        changes=changes,
+    )
 
 
 async def create(session: AsyncSession, access: WorkspaceAccess, body: FieldCreate) -> CustomField:
