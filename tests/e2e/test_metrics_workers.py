@@ -65,6 +65,13 @@ async def test_two_workers_counts_are_summed(database_url: str, tmp_path: Path) 
                 sent += len(answers)
                 if len(counted_by_process(folder)) >= 2:
                     break
+            # A worker counts an answer once it is sent (its duration included), so the last
+            # answers may reach the client a moment before their counts reach the files.
+
+            async def all_counted() -> bool:
+                return sum(counted_by_process(folder).values()) == sent
+
+            await wait_until(all_counted, f"{sent} answers counted", limit=10)
             per_process = counted_by_process(folder)
             assert len(per_process) == 2, per_process
             assert sum(per_process.values()) == sent
