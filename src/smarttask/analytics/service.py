@@ -34,6 +34,7 @@ from smarttask.analytics.schemas import (
 from smarttask.db.types import utcnow
 from smarttask.history.models import UNASSIGNED
 from smarttask.history.service import zone
+from smarttask.kit.days import EARLIEST_DAY, LATEST_DAY
 from smarttask.kit.problems import NotFound, ValidationFailed
 from smarttask.projects import repository as projects
 from smarttask.workspaces.access import WorkspaceAccess, require_role
@@ -72,11 +73,6 @@ class Scope:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-# The days a range may name: far enough for any history or plan, inside what dates hold
-# (a day next to date.min or date.max cannot be moved by a day, or into a time zone).
-EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
-
-
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         message, errors=[{"loc": ["query", field], "msg": message, "type": "value_error"}]
@@ -101,8 +97,8 @@ async def scope(
 ) -> Scope:
     """Check the caller's access and resolve the range (default: the last `days` days)."""
     for name, given in (("from", start), ("to", end)):
-        if given is not None and not EARLIEST <= given <= LATEST:
-            raise _invalid(name, f"`{name}` must be from {EARLIEST} to {LATEST}.")
+        if given is not None and not EARLIEST_DAY <= given <= LATEST_DAY:
+            raise _invalid(name, f"`{name}` must be from {EARLIEST_DAY} to {LATEST_DAY}.")
     access = await require_role(session, user, workspace_id, minimum)
     now = utcnow()
     end = end or today_in(access.workspace.timezone, now)

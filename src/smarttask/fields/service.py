@@ -5,7 +5,6 @@ the values a removed option or a deleted field takes from tasks."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,17 +75,16 @@ def _record(
 
 
 async def _clear_with_trails(
-    session: AsyncSession,
-    user: User,
-    field: CustomField,
-    clear: Callable[[], Awaitable[None]],
-    option_ids: list[str] | None = None,
+    session: AsyncSession, user: User, field: CustomField, option_ids: list[str] | None = None
 ) -> None:
-    """Run `clear` (which removes the field's values, or these options'), and give each task
-    that lost one an entry in its trail, as a task edit records a field's change: the
-    values are read once before, and what is left follows from what `clear` removes."""
+    """Remove the field's values from every task (only these options' when given), and give
+    each task that lost one an entry in its trail, as a task edit records a field's change:
+    the values are read once before, and what is left follows from what was removed."""
     held = await repository.held_values(session, field.id, option_ids)
-    await clear()
+    if option_ids is None:
+        await repository.remove_values(session, field.id)
+    else:
+        await repository.clear_options(session, field.id, option_ids)
     changes = {}
     for task_id, rows in held.items():
         left = [r for r in rows if option_ids is not None and r.value_key not in option_ids]
@@ -170,13 +168,7 @@ async def update(
         old = {option["id"]: index for index, option in enumerate(field.options)}
         removed = [i for i in old if i not in kept]
         if removed:
-            await _clear_with_trails(
-                session,
-                user,
-                field,
-                lambda: repository.clear_options(session, field.id, removed),
-                removed,
-            )
+            await _clear_with_trails(session, user, field, removed)
         if field.type == "select":
             moved = {i: index for i, index in kept.items() if i in old and old[i] != index}
             await repository.set_option_positions(session, field.id, moved)
@@ -193,9 +185,7 @@ async def delete(session: AsyncSession, user: User, field: CustomField) -> None:
     """Delete a field and every task's value of it."""
     _record(session, user, field, "deleted", activity.removal(_described(field)))
     await repository.lock(session, field.id)
-    await _clear_with_trails(
-        session, user, field, lambda: repository.remove_values(session, field.id)
-    )
+    await _clear_with_trails(session, user, field)
     await repository.remove(session, field.id)
     session.expunge(field)
 

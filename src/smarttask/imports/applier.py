@@ -281,13 +281,12 @@ class _Applier:
             return
         try:
             body = TimeEntryCreate.model_validate(source.values)
-            entry = await timetracking.add_entry(self.session, self.user, created, user_id, body)
+            await timetracking.add_entry(
+                self.session, self.user, created, user_id, body, source.created_at
+            )
         except (ValidationError, ValidationFailed) as error:
             self.refuse(item, _reason(error))
             return
-        if source.created_at is not None:
-            entry.created_at = source.created_at
-            await self.session.flush()
         self.report.created.time_entries += 1
 
     async def _link(self, task: ImportedTask) -> None:

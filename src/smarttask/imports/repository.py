@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import not_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -15,7 +15,7 @@ from smarttask.comments.models import Comment
 from smarttask.imports.models import PENDING, RUNNING, ProjectImport
 from smarttask.projects.models import Project
 from smarttask.tasks.models import Label, Task
-from smarttask.timetracking.models import TimeEntry
+from smarttask.timetracking.models import RUNNING_ENTRY, TimeEntry
 from smarttask.workspaces.models import Membership
 
 
@@ -162,7 +162,7 @@ async def time_entries_of(session: AsyncSession, task_ids: list[str]) -> Sequenc
         select(TimeEntry)
         .where(
             TimeEntry.task_id.in_(task_ids),
-            ~(TimeEntry.ended_at.is_(None) & TimeEntry.started_at.is_not(None)),
+            not_(RUNNING_ENTRY),
         )
         .order_by(TimeEntry.task_id, TimeEntry.created_at, TimeEntry.id)
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from smarttask.fields.schemas import FieldValues
+from smarttask.kit.days import EARLIEST_DAY, LATEST_DAY, midnight
 from smarttask.kit.schemas import InputSchema, OutputSchema
 from smarttask.recurrence.schemas import RecurrenceRead, RecurrenceWrite
 from smarttask.workflow.schemas import StateRef
@@ -53,10 +54,8 @@ class Priority(StrEnum):
         return list(cls)[rank]
 
 
-# The due dates a task may have: far enough for any plan, and inside what every time zone,
-# repetition and day count can still move (a day next to year 1 or 9999 cannot be).
-EARLIEST_DUE = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_DUE = datetime(9998, 12, 31, tzinfo=UTC)
+# The due dates a task may have (kit/days.py).
+EARLIEST_DUE, LATEST_DUE = midnight(EARLIEST_DAY), midnight(LATEST_DAY)
 
 
 def _due(value: datetime | None) -> datetime | None:
@@ -65,7 +64,7 @@ def _due(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         raise ValueError("timestamps need a timezone (for example 2026-11-22T10:00:00Z)")
     if not EARLIEST_DUE <= value <= LATEST_DUE:
-        raise ValueError("a due date must be from 1970-01-01 to 9998-12-31")
+        raise ValueError(f"a due date must be from {EARLIEST_DAY} to {LATEST_DAY}")
     return value
 
 

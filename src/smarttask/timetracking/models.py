@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarttask.db.base import Base
@@ -50,3 +50,7 @@ class TimeEntry(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# The same rule as a statement's condition (running_for, exports leaving timers out).
+RUNNING_ENTRY = and_(TimeEntry.ended_at.is_(None), TimeEntry.started_at.is_not(None))

@@ -8,7 +8,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.tasks.models import Task
-from smarttask.timetracking.models import TimeEntry
+from smarttask.timetracking.models import RUNNING_ENTRY, TimeEntry
 
 
 async def get(session: AsyncSession, entry_id: str) -> TimeEntry | None:
@@ -33,11 +33,7 @@ async def list_for_task(
 
 async def running_for(session: AsyncSession, user_id: str) -> TimeEntry | None:
     """The user's running timer (its partial unique index)."""
-    statement = select(TimeEntry).where(
-        TimeEntry.user_id == user_id,
-        TimeEntry.ended_at.is_(None),
-        TimeEntry.started_at.is_not(None),
-    )
+    statement = select(TimeEntry).where(TimeEntry.user_id == user_id, RUNNING_ENTRY)
     return (await session.scalars(statement)).first()
 
 

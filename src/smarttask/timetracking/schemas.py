@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
+from smarttask.kit.days import midnight
 from smarttask.kit.schemas import InputSchema, OutputSchema
 
 Minutes = Annotated[int, Field(ge=1, le=1440)]
@@ -19,7 +20,7 @@ def check_interval(started_at: datetime, ended_at: datetime) -> None:
     """An interval ends after it starts, lasts at least a minute and at most 24 hours."""
     if started_at.tzinfo is None or ended_at.tzinfo is None:
         raise ValueError("timestamps need a timezone (for example 2026-11-22T10:00:00Z)")
-    if started_at < datetime(EARLIEST.year, EARLIEST.month, EARLIEST.day, tzinfo=UTC):
+    if started_at < midnight(EARLIEST):
         raise ValueError("an entry starts on 2000-01-01 or later")
     if ended_at <= started_at:
         raise ValueError("ended_at must be after started_at")

@@ -131,10 +131,16 @@ async def log(session: AsyncSession, user: User, task_id: str, body: TimeEntryCr
 
 
 async def add_entry(
-    session: AsyncSession, actor: User, task: Task, user_id: str, body: TimeEntryCreate
+    session: AsyncSession,
+    actor: User,
+    task: Task,
+    user_id: str,
+    body: TimeEntryCreate,
+    created_at: datetime | None = None,
 ) -> TimeEntry:
     """Add `user_id`'s entry to a task whose access was decided (a log, an import): its day
-    in the workspace's zone, none in the future, the task's total, the trail by `actor`."""
+    in the workspace's zone, none in the future, the task's total, the trail by `actor`;
+    `created_at` keeps an imported entry's own."""
     now = utcnow()
     zone, today = await _today(session, task.workspace_id, now)
     if body.started_at is not None and body.ended_at is not None:
@@ -148,6 +154,7 @@ async def add_entry(
     entry = new_entry(task, user_id, now, day)
     entry.started_at, entry.ended_at, entry.minutes = body.started_at, body.ended_at, minutes
     entry.note = body.note
+    entry.created_at = created_at or entry.created_at
     session.add(entry)
     await session.flush()
     await repository.add_minutes(session, task.id, minutes)

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.types import utcnow
+from smarttask.kit.days import EARLIEST_DAY, LATEST_DAY, midnight
 from smarttask.kit.problems import ValidationFailed
 from smarttask.projects.models import Project
 from smarttask.tasks import service as tasks
 from smarttask.tasks.mine import ME
-from smarttask.tasks.query import TaskQuery
+from smarttask.tasks.query import TaskQuery, decode_position
 from smarttask.tasks.schemas import Status, TaskRead
-from smarttask.views import params, service
+from smarttask.views import params
 from smarttask.views.models import SavedView
 from smarttask.web.pages.projects.cards import STATUS_LABELS
-from smarttask.workspaces.access import WorkspaceAccess
 
 # A board column shows this many cards, then links to the rest as a list (`?status=`).
 COLUMN_SIZE = 50
@@ -86,17 +86,13 @@ async def filter_summary(
     return summary
 
 
-# The calendar's and a day list's range: far enough for any plan, inside what dates hold.
-EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
-
-
 def first_of_month(month: str | None) -> date:
     """The first day of a `YYYY-MM` month (this month's when none); 422 outside the range."""
     if month is None:
         return utcnow().date().replace(day=1)
     year, number = month.split("-")
-    if not EARLIEST.year <= int(year) <= LATEST.year:
-        message = f"month must be from {EARLIEST:%Y-%m} to {LATEST:%Y-%m}."
+    if not EARLIEST_DAY.year <= int(year) <= LATEST_DAY.year:
+        message = f"month must be from {EARLIEST_DAY:%Y-%m} to {LATEST_DAY:%Y-%m}."
         raise ValidationFailed(
             message, errors=[{"loc": ["query", "month"], "msg": message, "type": "value_error"}]
         )
@@ -121,8 +117,7 @@ def calendar_weeks(first: date, items: list[Any]) -> list[list[tuple[date | None
 
 def due_within(query: TaskQuery, first: date, following: date) -> TaskQuery:
     """The query narrowed to tasks due from `first` (UTC) to before `following`."""
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(microseconds=1)
-    end = datetime(following.year, following.month, following.day, tzinfo=UTC)
+    start, end = midnight(first) - timedelta(microseconds=1), midnight(following)
     return replace(
         query,
         due_after=max(query.due_after, start) if query.due_after else start,
@@ -168,19 +163,19 @@ class Part:
 
 
 async def month_tasks(
-    session: AsyncSession, found: WorkspaceAccess, view: SavedView, first: date
+    session: AsyncSession, query: TaskQuery, first: date
 ) -> tuple[list[TaskRead], bool]:
     """The view's tasks due in the month, a page at a time up to MONTH_CAP; whether more."""
     following = (first + timedelta(days=32)).replace(day=1)
+    query = due_within(replace(query, after=None), first, following)
     items: list[TaskRead] = []
-    cursor: str | None = None
     while True:
-        query = due_within(await service.query_of(session, found, view, cursor), first, following)
         found_page = await tasks.list_page(session, query, PAGE_SIZE)
         items += found_page.items
         cursor = found_page.next_cursor
         if cursor is None or len(items) >= MONTH_CAP:
             return items, cursor is not None
+        query = replace(query, after=decode_position(cursor, query.cursor_tag))
 
 
 async def board_columns(

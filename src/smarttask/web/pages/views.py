@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from smarttask.kit.days import EARLIEST_DAY, LATEST_DAY
 from smarttask.kit.pagination import Cursor, Page
 from smarttask.kit.problems import PreconditionFailed, ProblemError
 from smarttask.kit.session import SessionDep
@@ -124,7 +125,7 @@ async def view_page(
     cursor: Cursor = None,
     month: Month = None,
     status: Annotated[Status | None, Query()] = None,
-    day: Annotated[date | None, Query(ge=view_parts.EARLIEST, le=view_parts.LATEST)] = None,
+    day: Annotated[date | None, Query(ge=EARLIEST_DAY, le=LATEST_DAY)] = None,
 ) -> Response:
     """One view, in its layout; `status` (a board column) or `day` (a calendar day) shows
     that part of it as a list, page by page."""
@@ -175,7 +176,7 @@ async def _render(
     elif view.layout == Layout.CALENDAR.value:
         first = view_parts.first_of_month(month)
         following = (first + timedelta(days=32)).replace(day=1)
-        items, capped = await view_parts.month_tasks(session, found, view, first)
+        items, capped = await view_parts.month_tasks(session, query, first)
         previous = (first - timedelta(days=1)).replace(day=1)
         context |= {
             "layout": "calendar",
