@@ -106,6 +106,7 @@ DOMAINS: tuple[Domain, ...] = (
         ("recurring_routes", "tasks/*/recurrence"),
         ("collection_routes", "projects/*/tasks", "workspaces/*/tasks", "users/me/tasks"),
         ("routes", "tasks"),
+        ("state_routes", "states"),
         jobs=True,
     ),
     domain("tasks.bulk", ("routes", "tasks/bulk", "tasks/bulk-delete"), models=False),

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.browser import PASSWORD, LiveServer, assert_accessible, register
+from tests.support.browser import PASSWORD, LiveServer, assert_accessible, register, screenshot
 from tests.support.web_projects import Project, add_task, api_headers, new_project
 
 
@@ -125,3 +125,27 @@ async def test_the_states_page_manages_the_boards_columns(page: Any, server: Liv
         await page.locator(".state-item").nth(1).get_by_role("button", name="Delete").count() == 0
     )
     await assert_accessible(page)
+
+    # With "Testing" added, "Code review" can go too: into "Done", another category, which
+    # completes its task. The choices list its own category first and say which change status.
+    await page.locator("#new-state-name").fill("Testing")
+    await page.locator("#new-state-category").select_option("in_progress")
+    await page.get_by_role("button", name="Add state").click()
+    await page.wait_for_selector("text=Saved.")
+    review = page.locator(".state-item").nth(1)
+    groups = await review.locator("optgroup").evaluate_all("all => all.map(g => g.label)")
+    assert groups == [
+        "In progress", "To do (status changes)", "Done (status changes)",
+        "Cancelled (status changes)",
+    ]  # fmt: skip
+    await review.get_by_label("Move its tasks to").select_option(label="Done")
+    await screenshot(page, "states-delete-across")
+    await review.get_by_role("button", name="Delete").click()
+    await page.wait_for_selector("text=Saved.")
+    assert [n.strip() for n in await names.all_inner_texts()] == [
+        "■ To do", "■ Done", "■ Cancelled", "■ Testing"
+    ]  # fmt: skip
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        done = (await http.get(f"/api/v1/tasks/{task['id']}", headers=project.headers)).json()
+    assert (done["status"], done["state"]["name"]) == ("done", "Done")
+    assert done["completed_at"] is not None

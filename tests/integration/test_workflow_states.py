@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.support.tasks import Board, new_board, new_task
+from smarttask.tasks import state_removal
+from tests.support.tasks import Board, new_board, new_task, walk
 
 
 async def _states(client: httpx.AsyncClient, board: Board) -> list[dict[str, Any]]:
@@ -117,8 +120,12 @@ async def test_deleting_a_state_moves_its_tasks_and_keeps_one_per_category(
     url = f"/api/v1/states/{review['id']}"
     headers = board.owner.headers
     assert (await client.delete(url, headers=headers)).status_code == 422  # tasks use it
-    wrong = await client.delete(url, params={"move_to": states["Done"]["id"]}, headers=headers)
-    assert wrong.status_code == 422  # another category
+    other = await new_board(client)
+    elsewhere = (await _states(client, other))[0]["id"]
+    wrong = await client.delete(url, params={"move_to": elsewhere}, headers=headers)
+    assert wrong.status_code == 422  # a state of another project
+    itself = await client.delete(url, params={"move_to": review["id"]}, headers=headers)
+    assert itself.status_code == 422
     assert (
         await client.delete(url, params={"move_to": "nope"}, headers=headers)
     ).status_code == 422
@@ -140,6 +147,86 @@ async def test_deleting_a_state_moves_its_tasks_and_keeps_one_per_category(
     last = await client.delete(f"/api/v1/states/{states['Done']['id']}", headers=headers)
     assert last.status_code == 409  # the last state of its category
     assert len(await _states(client, board)) == 4
+
+
+async def test_tasks_moved_to_another_category_follow_the_task_rules(
+    client: httpx.AsyncClient,
+) -> None:
+    board = await new_board(client)
+    states = {s["name"]: s for s in await _states(client, board)}
+    backlog = (await _add(client, board, name="Backlog", category="todo", position=0)).json()
+    due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    weekly = {"rrule": "FREQ=WEEKLY", "from": "due"}
+    first = await new_task(client, board, title="Write", state_id=backlog["id"])
+    repeating = await new_task(
+        client, board, title="Report", state_id=backlog["id"], due_at=due, recurrence=weekly
+    )
+    done_before = await new_task(client, board, title="Old", status="done")
+    headers = board.owner.headers
+
+    gone = await client.delete(
+        f"/api/v1/states/{backlog['id']}", params={"move_to": states["Done"]["id"]}, headers=headers
+    )
+    assert gone.status_code == 204, gone.text
+
+    tasks = {
+        t["id"]: t
+        for t in await walk(
+            client, f"/api/v1/projects/{board.project_id}/tasks", headers, limit=100
+        )
+    }
+    for moved in (first, repeating):
+        now = tasks[moved["id"]]
+        assert (now["status"], now["state"]["name"]) == ("done", "Done")
+        assert now["completed_at"] is not None
+        assert now["version"] == moved["version"] + 1
+    # They keep their column order, after the cards already in Done.
+    ranked = await walk(
+        client, f"/api/v1/projects/{board.project_id}/tasks", headers, limit=100, sort="rank"
+    )
+    column = [t["id"] for t in ranked if t["state"]["id"] == states["Done"]["id"]]
+    assert column == [done_before["id"], first["id"], repeating["id"]]
+    # The repeating task's next occurrence went to the remaining to-do state, not the
+    # deleted one.
+    (successor,) = [t for t in tasks.values() if t["title"] == "Report" and t["status"] == "todo"]
+    assert successor["state"]["name"] == "To do"
+    # Each task's change is in its trail; the state's deletion counts every task it moved.
+    trail = await client.get(f"/api/v1/tasks/{first['id']}/activity", headers=headers)
+    assert trail.json()["items"][0]["changes"]["status"] == {"old": "todo", "new": "done"}
+    entries = await walk(
+        client, f"/api/v1/workspaces/{board.workspace_id}/activity", headers, limit=100
+    )
+    deleted = next(
+        e for e in entries if e["entity_type"] == "workflow_state" and e["action"] == "deleted"
+    )
+    assert deleted["changes"]["moved_tasks"] == {"old": 3, "new": None}
+
+
+async def test_too_many_tasks_for_another_category_are_refused_whole(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(state_removal, "MAX_RECATEGORISED", 1)
+    board = await new_board(client)
+    states = {s["name"]: s for s in await _states(client, board)}
+    review = (await _add(client, board, name="Review", category="in_progress")).json()
+    for title in ("One", "Two"):
+        await new_task(client, board, title=title, state_id=review["id"])
+    url = f"/api/v1/states/{review['id']}"
+    refused = await client.delete(
+        url, params={"move_to": states["Done"]["id"]}, headers=board.owner.headers
+    )
+    assert refused.status_code == 409, refused.text
+    assert "More than 1 tasks are in Review" in refused.json()["detail"]
+    assert (await client.get(url, headers=board.viewer.headers)).status_code == 200
+    kept = await walk(
+        client, f"/api/v1/projects/{board.project_id}/tasks", board.owner.headers, limit=100
+    )
+    assert [(t["state"]["id"], t["status"]) for t in kept] == [(review["id"], "in_progress")] * 2
+    # Within the category, one statement moves any number of them.
+    same = await client.delete(
+        url, params={"move_to": states["In progress"]["id"]}, headers=board.owner.headers
+    )
+    assert same.status_code == 204, same.text
 
 
 async def test_status_and_state_stay_in_step(client: httpx.AsyncClient) -> None:

@@ -175,6 +175,7 @@ async def test_routes_keep_their_order_whatever_is_included_first(settings: Sett
         "smarttask.tasks.move_routes",
         "smarttask.tasks.recurring_routes",
         "smarttask.tasks.collection_routes",
+        "smarttask.tasks.state_routes",
         "smarttask.tasks.bulk.routes",
         "smarttask.tasks.trash.routes",
         "smarttask.fields.routes",

@@ -277,3 +277,14 @@ async def load_many(session: AsyncSession, task_ids: list[str]) -> list[Task]:
 async def delete_tasks(session: AsyncSession, task_ids: list[str]) -> None:
     """Delete tasks; labels links, dependencies and comments go with them (cascade)."""
     await session.execute(delete(Task).where(Task.id.in_(task_ids)))
+
+
+async def in_state(session: AsyncSession, project_id: str, state_id: str, limit: int) -> list[Task]:
+    """Up to `limit` tasks of a state, as ORM objects to change, in column order."""
+    statement = (
+        select(Task)
+        .where(Task.project_id == project_id, Task.state_id == state_id)
+        .order_by(Task.rank, Task.id)
+        .limit(limit)
+    )
+    return list((await session.execute(statement)).scalars())

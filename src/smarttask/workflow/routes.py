@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from smarttask.accounts.deps import CurrentUser
 from smarttask.kit.etag import IfMatch, check_if_match, etag
@@ -74,23 +74,3 @@ async def update_state(
     state = await service.update(session, user, state, body)
     response.headers["ETag"] = etag(state.version)
     return StateRead.model_validate(state)
-
-
-@router.delete(
-    "/states/{state_id}",
-    status_code=204,
-    response_class=Response,
-    responses=problems(*_WRITE_ERRORS),
-)
-async def delete_state(
-    state_id: Id,
-    user: CurrentUser,
-    session: SessionDep,
-    move_to: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    if_match: IfMatch = None,
-) -> Response:
-    """Delete a state (admins); `move_to` takes its tasks (a state of the same category)."""
-    state = await service.load(session, user, state_id, Role.ADMIN)
-    check_if_match(if_match, state.version)
-    await service.delete(session, user, state, move_to)
-    return Response(status_code=204)

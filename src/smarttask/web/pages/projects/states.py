@@ -18,7 +18,7 @@ from smarttask.kit.problems import NotFound, ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.projects import members
 from smarttask.projects.models import Project
-from smarttask.tasks import ordering
+from smarttask.tasks import ordering, state_removal
 from smarttask.web import forms
 from smarttask.web.deps import Id, PageCaller
 from smarttask.web.layout import page
@@ -162,11 +162,11 @@ async def delete_state(
     state_id: Id,
     move_to: Short = "",
 ) -> Response:
-    """Delete a state (admins); its tasks go to `move_to`, a state of the same category."""
+    """Delete a state (admins); its tasks go to `move_to`, whose category they take."""
     project, access = await members.open_project(session, caller.user, project_id, Role.ADMIN)
     state = await _state_of(session, caller, project, state_id)
     try:
-        await workflow.delete(session, caller.user, state, move_to or None)
+        await state_removal.delete_state(session, caller.user, state, move_to or None)
     except ProblemError as problem:
         if problem.status not in _SHOWN:
             raise
