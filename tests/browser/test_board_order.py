@@ -96,16 +96,26 @@ async def test_the_states_page_manages_the_boards_columns(page: Any, server: Liv
             await page.get_by_role("button", name="Move up Review").click()
     review = page.locator(".state-item").nth(1)
     await review.get_by_label("Name").fill("Code review")
+    await review.get_by_label("Colour").fill("#d97706")
     await review.get_by_role("button", name="Save").click()
     await page.wait_for_selector("text=Saved.")
     assert [n.strip() for n in await names.all_inner_texts()] == [
         "■ To do", "■ Code review", "■ In progress", "■ Done", "■ Cancelled"
     ]  # fmt: skip
+    swatches = page.locator(".state-swatch")
+    assert await swatches.evaluate_all("all => all.map(s => getComputedStyle(s).color)") == [
+        "rgb(107, 114, 128)", "rgb(217, 119, 6)", "rgb(37, 99, 235)", "rgb(22, 163, 74)",
+        "rgb(156, 163, 175)",
+    ]  # fmt: skip
 
-    # The board shows it as a column, in that order.
+    # The board shows it as a column, in that order, each topped by its state's colour.
     await page.goto(f"/projects/{project.project_id}/board")
     headings = await page.locator(".board-column h2 > span:first-child").all_inner_texts()
     assert headings == ["To do", "Code review", "In progress", "Done", "Cancelled"]
+    tops = await page.locator(".board-column").evaluate_all(
+        "all => all.map(c => getComputedStyle(c).borderTopColor)"
+    )
+    assert tops[1] == "rgb(217, 119, 6)"
 
     # Deleting "In progress" moves its task to "Code review".
     await page.goto(f"/projects/{project.project_id}/states")

@@ -76,6 +76,25 @@
     if (target.scrollIntoView) target.scrollIntoView({ block: "center" });
   });
 
+  // A workflow state's colour (data-color="#rrggbb") becomes its element's --state-color,
+  // here and in whatever is added later (a board's columns read again): the CSP forbids
+  // style attributes in the markup, not a style set through the DOM.
+  var COLOUR = /^#[0-9a-fA-F]{6}$/;
+  function paint(root) {
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-color]"));
+    if (root.matches && root.matches("[data-color]")) found.push(root);
+    found.forEach(function (element) {
+      var value = element.getAttribute("data-color");
+      if (COLOUR.test(value)) element.style.setProperty("--state-color", value);
+    });
+  }
+  paint(document);
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      change.addedNodes.forEach(function (node) { if (node.nodeType === 1) paint(node); });
+    });
+  }).observe(document.body, { childList: true, subtree: true });
+
   // After htmx puts an error into the flash area, keep it readable for a while.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
