@@ -29,7 +29,7 @@ async def test_a_member_edits_everything_in_place(page: Any, server: LiveServer)
     await page.get_by_role("button", name="Save title").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ship the new sign-in page")
 
-    await page.get_by_label("Status", exact=True).select_option("in_progress")
+    await page.get_by_label("Status", exact=True).select_option(label="In progress")
     await page.get_by_label("Priority", exact=True).select_option("high")
     await page.get_by_label("Assignee", exact=True).select_option(label="Grace Hopper")
     await page.get_by_label("Due date", exact=True).fill("2031-05-20")
@@ -99,6 +99,51 @@ async def test_a_refused_value_is_said_beside_its_field(page: Any, server: LiveS
     await assert_accessible(page)
 
 
+async def test_the_status_is_picked_among_the_projects_states(
+    page: Any, server: LiveServer
+) -> None:
+    base = server.base_url
+    s = await setup(base)
+    async with httpx.AsyncClient(base_url=base) as http:
+        review = await api(
+            http,
+            s.owner,
+            "POST",
+            f"/projects/{s.project_id}/states",
+            name="Review",
+            category="in_progress",
+        )
+        other = await api(http, s.owner, "POST", f"/workspaces/{s.workspace_id}/projects",
+                          name="Other", key="OTH")  # fmt: skip
+        elsewhere = (await api(http, s.owner, "GET", f"/projects/{other['id']}/states"))["items"]
+    task = await new_task(base, s.member, s.project_id, title="Check the copy")
+    await open_as(page, s.member, f"/tasks/{task['id']}")
+    status = page.get_by_label("Status", exact=True)
+    groups = await status.locator("optgroup").evaluate_all(
+        "all => all.map(g => [g.label, [...g.children].map(o => o.textContent)])"
+    )
+    assert groups == [
+        ["To do", ["To do"]], ["In progress", ["In progress", "Review"]], ["Done", ["Done"]],
+        ["Cancelled", ["Cancelled"]],
+    ]  # fmt: skip
+    await status.select_option(label="Review")
+    await page.get_by_role("button", name="Save details").click()
+    await expect(page.locator("#task-badges")).to_contain_text("Review · In progress")
+    saved = await read_task(base, s.member, task["id"])
+    assert (saved["state"]["id"], saved["status"]) == (review["id"], "in_progress")
+    await expect(status).to_have_value(review["id"])
+    await assert_accessible(page)
+
+    # A forged state of another project is refused beside the field, and nothing changes.
+    await status.evaluate(
+        "(select, id) => { select.options[0].value = id; select.selectedIndex = 0; }",
+        elsewhere[0]["id"],
+    )
+    await page.get_by_role("button", name="Save details").click()
+    await expect(page.locator("#state_id-error")).to_be_visible()
+    assert (await read_task(base, s.member, task["id"]))["state"]["id"] == review["id"]
+
+
 async def test_a_stale_edit_says_the_task_changed_meanwhile(page: Any, server: LiveServer) -> None:
     base = server.base_url
     s = await setup(base)
@@ -125,7 +170,7 @@ async def test_a_stale_edit_says_the_task_changed_meanwhile(page: Any, server: L
     await page.get_by_label("Title", exact=True).fill("Our title")
     await page.get_by_role("button", name="Save title").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Our title")
-    await page.get_by_label("Status", exact=True).select_option("done")
+    await page.get_by_label("Status", exact=True).select_option(label="Done")
     await page.get_by_role("button", name="Save details").click()
     await expect(page.locator("#task-header")).to_contain_text("Done")
     await expect(page.locator("#task-details [role=alert]")).to_have_count(0)
@@ -140,7 +185,7 @@ async def test_everything_works_without_javascript(new_page: Any, server: LiveSe
     await page.wait_for_url(re.compile(r".*/edit$"))
     await page.get_by_label("Title", exact=True).fill("Still works")
     await page.get_by_label("Description (Markdown)", exact=True).fill("A *plain* form")
-    await page.get_by_label("Status", exact=True).select_option("in_progress")
+    await page.get_by_label("Status", exact=True).select_option(label="In progress")
     await page.get_by_role("button", name="Save", exact=True).click()
     await page.wait_for_url(re.compile(rf".*/tasks/{task['id']}$"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("Still works")

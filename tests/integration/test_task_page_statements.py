@@ -11,10 +11,11 @@ from tests.support.web import web_login
 from tests.support.workspaces import PASSWORD
 
 # What the whole page reads: the session, the frame, the task and each of its lists once
-# (each list of task bodies with its tasks' workflow state names, in one statement). Custom
-# fields add three: the workspace's fields, and the values of the task's page of tasks, its
-# subtasks' and its dependencies' (one query per list, like labels).
-MOST_STATEMENTS = 28
+# (each list of task bodies with its tasks' workflow state names, in one statement), and the
+# project's workflow states (the status choice). Custom fields add three: the workspace's
+# fields, and the values of the task's page of tasks, its subtasks' and its dependencies'
+# (one query per list, like labels).
+MOST_STATEMENTS = 26
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str) -> None:

@@ -148,13 +148,25 @@ async def test_a_card_moves_without_javascript_through_its_move_page(
     assert shown.status_code == 200
     assert "<h1>Move WEB-1</h1>" in shown.text
     assert "Walk &lt;b&gt;me&lt;/b&gt;" in shown.text
-    assert '<option value="in_progress" selected>' in shown.text
+    # The choices are the board's columns: the project's workflow states, by category.
+    states = await client.get(
+        f"/api/v1/projects/{project.project_id}/states", headers=project.headers
+    )
+    by_name = {state["name"]: state["id"] for state in states.json()["items"]}
+    assert f'<option value="{by_name["In progress"]}" selected>In progress</option>' in shown.text
+    assert '<optgroup label="Done"><option value="' in shown.text
     assert f'action="{page}"' in shown.text
-    moved = await _post(ada, page, page, {"status": "done"})
+    moved = await _post(ada, page, page, {"state_id": by_name["Done"]})
     assert moved.status_code == 303
     assert moved.headers["location"] == f"/projects/{project.project_id}/board#task-{task['id']}"
     read = await client.get(f"/api/v1/tasks/{task['id']}", headers=project.headers)
-    assert read.json()["status"] == "done"
+    assert (read.json()["status"], read.json()["state"]["name"]) == ("done", "Done")
+    assert "is in <strong>Done</strong>" in (await ada.get(page)).text
+    # A status alone still moves it (to its category's first state).
+    back = await _post(ada, page, page, {"status": "todo"})
+    assert back.status_code == 303
+    read = await client.get(f"/api/v1/tasks/{task['id']}", headers=project.headers)
+    assert read.json()["state"]["name"] == "To do"
 
     viewer = await vera.get(page)
     assert viewer.status_code == 403

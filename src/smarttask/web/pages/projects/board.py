@@ -34,6 +34,7 @@ from smarttask.web.pages.projects.cards import (
 from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_project
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
+from smarttask.workflow import service as workflow
 from smarttask.workspaces.roles import Role
 
 router = APIRouter(include_in_schema=False)
@@ -116,6 +117,7 @@ async def move_page(
         "task": await tasks.read_one(session, task, key),
         "workspace": access.workspace,
         "statuses": STATUS_LABELS,
+        "states": await workflow.board_states(session, task.project_id),
     }
     return await layout.page(
         request, session, caller, "projects/move.html", context, workspace_id=task.workspace_id

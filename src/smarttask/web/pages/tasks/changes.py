@@ -18,7 +18,8 @@ from smarttask.web import forms
 
 TITLE = ("title",)
 DESCRIPTION = ("description",)
-DETAILS = ("status", "priority", "assignee_id", "due_at", "estimate_minutes", "labels")
+# The status is chosen as one of the project's workflow states (its category follows).
+DETAILS = ("state_id", "priority", "assignee_id", "due_at", "estimate_minutes", "labels")
 FIELDS = {"title": TITLE, "description": DESCRIPTION, "details": DETAILS}
 FIELDS["all"] = TITLE + DESCRIPTION + DETAILS
 # A due date picked as a day is due at the end of that day (UTC).
@@ -72,12 +73,14 @@ def _value(field: str, text: str, current: TaskRead) -> Any:
 
 
 def _same(field: str, value: Any, current: TaskRead) -> bool:
+    if field == "state_id":
+        return bool(value == current.state.id)
     before = getattr(current, field)
     if field == "labels":
         return sorted(n.casefold() for n in value) == sorted(n.casefold() for n in before)
     if field == "title":
         return bool(str(value).strip() == before)
-    if field in ("status", "priority"):
+    if field == "priority":
         return bool(value == before.value)
     return bool(value == before)
 

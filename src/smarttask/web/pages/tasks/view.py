@@ -26,6 +26,7 @@ from smarttask.tasks import related
 from smarttask.tasks import service as tasks
 from smarttask.web.pages.tasks import words
 from smarttask.web.signin import WebCaller
+from smarttask.workflow import service as workflow
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.roles import Role
 
@@ -103,6 +104,9 @@ async def gather(
         members = await workspaces.list_members(session, access, None, MEMBERS)
         context["members"] = members.items
         context["people"] = {member.user_id: member.name for member in members.items}
+    if full or "details" in wanted:
+        # The status is picked among the project's workflow states.
+        context["states"] = await workflow.board_states(session, task.project_id)
     if full or "activity" in wanted:
         # The details box edits them; the trail names the fields a change touched.
         context["custom_fields"] = await custom_fields.all_of(session, task.workspace_id)

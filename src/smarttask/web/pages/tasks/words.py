@@ -65,6 +65,12 @@ def status(value: str) -> str:
     return STATUSES.get(value, value)
 
 
+def state(name: str, category: str) -> str:
+    """A workflow state as people read it: its name, with its status when that differs."""
+    label = status(category)
+    return name if name.casefold() == label.casefold() else f"{name} · {label}"
+
+
 def priority(value: str) -> str:
     """A priority as people say it."""
     return PRIORITIES.get(value, value)
