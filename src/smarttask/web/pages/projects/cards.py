@@ -90,6 +90,9 @@ class Cards:
                 body["status"], body["priority"], body["due_at"], body["risk"]
             )  # fmt: skip
             level = risk["level"] if risk else ""
+            status_text, state = statuses[status], body.get("state")
+            if state and state["name"].casefold() != status_text.casefold():
+                status_text = f"{state['name']} · {status_text}"  # a custom workflow state
             if home:
                 who = places.get(body["workspace_id"], "")
             elif body["assignee_id"] is None:
@@ -102,7 +105,7 @@ class Cards:
                     body["key"],
                     body["title"],
                     status,
-                    statuses[status],
+                    status_text,
                     priority,
                     priorities[priority],
                     day(due),
