@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
 
-from auth_load import recreate_database, sqlalchemy_url
+from in_process import fresh_database
 from procinfo import machine_line
 
 
@@ -126,19 +124,7 @@ def main() -> int:
     """Measure and print."""
     args = parse_args()
     print(machine_line())
-    with tempfile.TemporaryDirectory(prefix="smarttask-states-") as tmp:
-        os.environ["SMARTTASK_DATA_DIR"] = tmp
-        os.environ["SMARTTASK_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/smarttask.db"
-        os.environ.setdefault("SMARTTASK_LOG_LEVEL", "WARNING")
-        where = "SQLite"
-        if args.postgres:
-            asyncio.run(recreate_database(args.postgres, args.database))
-            os.environ["SMARTTASK_DATABASE_URL"] = sqlalchemy_url(args.postgres, args.database)
-            where = "PostgreSQL"
-        from smarttask.db.migrate import upgrade
-        from smarttask.settings import get_settings
-
-        upgrade(get_settings().database.url)
+    with fresh_database("smarttask-states-", args.postgres, args.database) as where:
         (across, statements), (within, few) = asyncio.run(measure(args.tasks))
     print(
         f"{where}, a state of {args.tasks} tasks deleted into another category in "
