@@ -36,7 +36,7 @@ async def test_the_bulk_bar_changes_the_checked_tasks_all_or_nothing(
     await page.goto(f"/projects/{project.project_id}")
     await _pick(page, "WEB-1", "WEB-2")
     assert await page.locator("[data-bulk-count]").inner_text() == "(2 checked)"
-    await page.get_by_label("Set status").select_option("in_progress")
+    await page.get_by_label("Set status").select_option(label="In progress")
     await page.get_by_label("Set labels").fill("q4, ui")
     await page.get_by_role("button", name="Update checked tasks").click()
     await page.wait_for_selector("[data-bulk-notice]")

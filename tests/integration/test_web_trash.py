@@ -130,6 +130,31 @@ async def test_the_bulk_bar_is_for_members_and_refuses_all_or_nothing(
     for task_id in ids:
         body = (await client.get(f"/api/v1/tasks/{task_id}", headers=project.headers)).json()
         assert (body["priority"], body["due_at"]) == ("high", "2027-01-15T23:59:59Z")
+    # The status menu is the project's workflow states: a custom one is a choice.
+    review = await client.post(
+        f"/api/v1/projects/{project.project_id}/states",
+        json={"name": "Review", "category": "in_progress"},
+        headers=project.headers,
+    )
+    assert review.status_code == 201, review.text
+    listed = await ada.get(page)
+    assert f'<option value="{review.json()["id"]}">Review</option>' in listed.text
+    other = await new_project(client, project.headers, key="OTH")
+    foreign = await client.get(
+        f"/api/v1/projects/{other.project_id}/states", headers=project.headers
+    )
+    elsewhere = foreign.json()["items"][0]["id"]
+    refused = await ada.post(
+        action, data={"csrf_token": token, "task_ids": ids, "state_id": elsewhere}
+    )
+    assert refused.status_code == 422
+    moved = await ada.post(
+        action, data={"csrf_token": token, "task_ids": ids, "state_id": review.json()["id"]}
+    )
+    assert moved.status_code == 303
+    for task_id in ids:
+        body = (await client.get(f"/api/v1/tasks/{task_id}", headers=project.headers)).json()
+        assert (body["state"]["name"], body["status"]) == ("Review", "in_progress")
     viewer = await vera.post(
         action,
         data={"csrf_token": csrf_of(await vera.get(page)), "task_ids": ids, "priority": "low"},

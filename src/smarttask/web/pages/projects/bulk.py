@@ -31,10 +31,14 @@ Field = Annotated[str, Form(max_length=1000)]
 NOBODY = "-"
 
 
-def _changes(status: str, priority: str, assignee: str, due: str, labels: str) -> dict[str, Any]:
+def _changes(
+    status: str, state: str, priority: str, assignee: str, due: str, labels: str
+) -> dict[str, Any]:
     """The fields the bar sets; an empty one is left as it is."""
     changes: dict[str, Any] = {}
-    if status:
+    if state:
+        changes["state_id"] = state  # the bar's status menu: a workflow state of the project
+    elif status:
         changes["status"] = status
     if priority:
         changes["priority"] = priority
@@ -64,6 +68,7 @@ async def bulk_edit(
     task_ids: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006 (FastAPI copies)
     action: Annotated[str, Form(max_length=10)] = "update",
     status: Field = "",
+    state_id: Field = "",
     priority: Field = "",
     assignee_id: Field = "",
     due: Field = "",
@@ -83,7 +88,7 @@ async def bulk_edit(
                 await bulk.delete(session, caller.user, found.task_ids, days)
                 done = "trashed"
             else:
-                changes = _changes(status, priority, assignee_id, due, labels)
+                changes = _changes(status, state_id, priority, assignee_id, due, labels)
                 body = forms.parse(BulkUpdate, {"task_ids": task_ids, "changes": changes})
                 await bulk.update(session, caller.user, body.task_ids, body.changes)
                 done = "updated"

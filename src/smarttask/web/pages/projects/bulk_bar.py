@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from smarttask.tasks.schemas import Priority, Status
+from smarttask.web.pages.projects.cards import STATUS_LABELS
+from smarttask.workflow.models import WorkflowState
 
 _DONE = {
     "updated": "The checked tasks were changed.",
@@ -18,16 +21,23 @@ _DONE = {
 class BulkBar:
     """The bar's menus, its notice after a change and its refusal."""
 
-    statuses: list[str]
+    # The status menu: the project's workflow states (id, name), grouped by category label.
+    states: list[tuple[str, list[tuple[str, str]]]]
     priorities: list[str]
     notice: str | None
     error: str | None
 
 
-def bulk_bar(request: Request, error: str | None = None) -> BulkBar:
+def bulk_bar(
+    request: Request, states: Sequence[WorkflowState], error: str | None = None
+) -> BulkBar:
     """The bar of a list page (the notice comes from the redirect after a change)."""
+    groups = [
+        (STATUS_LABELS[s.value], [(st.id, st.name) for st in states if st.category == s.value])
+        for s in Status
+    ]
     return BulkBar(
-        statuses=[s.value for s in Status],
+        states=[(label, group) for label, group in groups if group],
         priorities=[p.value for p in Priority],
         notice=_DONE.get(request.query_params.get("bulk", "")),
         error=error,

@@ -19,6 +19,7 @@ from smarttask.web.pages.projects.common import Opened, Quick, is_htmx, open_pro
 from smarttask.web.pages.projects.filters import SORTS, Filters, ListFilters, option_ids
 from smarttask.web.render import render
 from smarttask.web.signin import WebCaller
+from smarttask.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,6 +67,8 @@ async def render_list(
             request, "projects/_more.html", {**context, "cards": opened.cards, "oob": True}
         )
     people = sorted(opened.cards.people.items(), key=lambda item: item[1].casefold())
+    # The bulk bar's status menu: the project's workflow states (members only see the bar).
+    states = await workflow.board_states(session, project.id) if opened.cards.can_edit else []
     return await opened.page(
         request,
         session,
@@ -80,7 +83,7 @@ async def render_list(
             "cursor": cursor,
             "first_page": page_url(path, filters.params()),
             "quick": quick or Quick(),
-            "bulk": bulk_bar(request, bulk_error),
+            "bulk": bulk_bar(request, states, bulk_error),
         },
         status=status,
     )
