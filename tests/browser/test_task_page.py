@@ -45,11 +45,17 @@ async def test_a_member_edits_everything_in_place(page: Any, server: LiveServer)
 
     await page.get_by_role("link", name="Edit description").click()
     description = page.get_by_label("Description (Markdown)", exact=True)
-    await description.fill("Needs **careful** review.\n\n- Write the tests\n- Deploy to staging")
+    await description.fill("Needs **careful** review.\n\n- [x] Write the tests\n- [ ] Deploy")
     await page.get_by_role("button", name="Save description").click()
     shown = page.locator("#task-description")
     await expect(shown.locator("strong")).to_have_text("careful")
     await expect(shown.locator("li")).to_have_count(2)
+    # A task list: disabled checkboxes, the first one ticked.
+    boxes = shown.locator("input[type=checkbox]")
+    assert await boxes.evaluate_all("all => all.map(b => [b.checked, b.disabled])") == [
+        [True, True],
+        [False, True],
+    ]
 
     await page.get_by_label("Add a comment (Markdown)", exact=True).fill("Looks **great** to me")
     await page.get_by_role("button", name="Comment", exact=True).click()

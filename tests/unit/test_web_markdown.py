@@ -68,3 +68,41 @@ def test_raw_html_is_shown_as_text() -> None:
 def test_empty_text_renders_nothing() -> None:
     assert render(None) == ""
     assert render("") == ""
+
+
+def test_task_lists_render_as_disabled_checkboxes() -> None:
+    html = render("- [ ] write it\n- [x] ship **it**\n- no box\n\n`- [ ] in code`")
+    boxes = [attrs for tag, attrs in _elements(html) if tag == "input"]
+    assert len(boxes) == 2
+    for attrs in boxes:
+        assert ("type", "checkbox") in attrs
+        assert ("disabled", "disabled") in attrs
+    assert ("checked", "checked") not in boxes[0]
+    assert ("aria-label", "not done") in boxes[0]
+    assert ("checked", "checked") in boxes[1]
+    assert ("aria-label", "done") in boxes[1]
+    assert '<li class="task-list-item">' in html
+    assert "<li>no box</li>" in html
+    assert "<code>- [ ] in code</code>" in html
+
+
+def test_the_sanitiser_keeps_an_input_only_as_a_disabled_checkbox() -> None:
+    import nh3
+
+    from smarttask.web import markdown
+
+    dirty = (
+        '<input type="text" value="x" name="password" form="f" autofocus onfocus="alert(1)">'
+        '<input type="checkbox" checked aria-label="click me">'
+    )
+    clean = nh3.clean(
+        dirty,
+        tags=markdown.TAGS,
+        attributes=markdown.ATTRIBUTES,
+        tag_attribute_values=markdown.INPUT_TYPES,
+        set_tag_attribute_values=markdown.ALWAYS,
+        allowed_classes=markdown.CLASSES,
+    )
+    text_box, checkbox = (attrs for tag, attrs in _elements(clean) if tag == "input")
+    assert text_box == [("disabled", "disabled")]  # no type, value, name, form or handler
+    assert sorted(checkbox) == [("checked", ""), ("disabled", "disabled"), ("type", "checkbox")]
