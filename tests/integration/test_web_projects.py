@@ -272,3 +272,36 @@ def more_link(html: str, name: str) -> str:
     found = re.search(rf'href="(/tasks/[^"]+/more/{name}\?cursor=[^"]+)"', html)
     assert found, f"no Load more link for {name}"
     return found.group(1)
+
+
+async def test_the_workspace_page_says_each_projects_open_work(
+    client: httpx.AsyncClient, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smarttask.tasks import open_work
+
+    ada = await browser("ada@example.com")
+    project = await _owned(client, "ada@example.com")
+    await add_task(client, project, title="Late", due_at="2020-01-01T12:00:00Z")
+    await add_task(client, project, title="Later", due_at="2099-01-01T12:00:00Z")
+    await add_task(client, project, title="Started", status="in_progress")
+    await add_task(client, project, title="Finished", status="done", due_at="2020-01-01T12:00:00Z")
+    empty = await client.post(
+        f"/api/v1/workspaces/{project.workspace_id}/projects",
+        json={"name": "Quiet", "key": "QUI"},
+        headers=project.headers,
+    )
+    assert empty.status_code == 201, empty.text
+
+    def work(html: str) -> list[str]:
+        lines = re.findall(r'<p class="small project-work">(.*?)</p>', html, re.S)
+        return [re.sub(r"<[^>]+>", "", line) for line in lines]
+
+    page = f"/workspaces/{project.workspace_id}"
+    shown = await ada.get(page)
+    assert shown.status_code == 200
+    # Projects are listed oldest first: Website, then Quiet.
+    assert work(shown.text) == ["3 open · 1 overdue", "Nothing open"]
+    assert '<span class="overdue-text">1 overdue</span>' in shown.text
+    # Past the cap a count says "more than" instead of scanning on.
+    monkeypatch.setattr(open_work, "CAP", 2)
+    assert work((await ada.get(page)).text) == ["2+ open · 1 overdue", "Nothing open"]

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, tuple_
+from sqlalchemy import bindparam, delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -16,6 +16,7 @@ from smarttask.projects.models import Project
 from smarttask.tasks import statements
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
+from smarttask.tasks.schemas import OPEN_STATUSES
 from smarttask.workspaces.access import visible_to_sql, with_access
 from smarttask.workspaces.models import Membership, Workspace
 
@@ -288,3 +289,27 @@ async def in_state(session: AsyncSession, project_id: str, state_id: str, limit:
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def open_counts(
+    session: AsyncSession, project_ids: list[str], now: datetime, cap: int
+) -> dict[str, tuple[int, int]]:
+    """Each project's open and overdue tasks, each counted up to `cap + 1` (a count past
+    `cap` means "more than cap"): one statement, whose cost does not grow past the cap."""
+    if not project_ids:
+        return {}
+
+    def capped(*conditions: Any) -> Any:
+        upto = (
+            select(Task.id)
+            .where(Task.project_id == Project.id, Task.status.in_(OPEN_STATUSES), *conditions)
+            .correlate(Project)
+            .limit(cap + 1)
+            .subquery()
+        )
+        return select(func.count()).select_from(upto).scalar_subquery()
+
+    statement = select(Project.id, capped(), capped(Task.due_at < now)).where(
+        Project.id.in_(project_ids)
+    )
+    return {str(row[0]): (int(row[1]), int(row[2])) for row in await session.execute(statement)}

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from smarttask.db.types import utcnow
 from smarttask.kit.pagination import Cursor
 from smarttask.kit.problems import ProblemError
 from smarttask.kit.session import SessionDep
 from smarttask.projects import service as projects
 from smarttask.projects.schemas import ProjectCreate
+from smarttask.tasks import open_work
 from smarttask.web import forms
 from smarttask.web.deps import PageCaller
 from smarttask.web.layout import page
@@ -97,7 +99,10 @@ async def _home(
     problem: ProblemError | None = None,
 ) -> Response:
     listed = await projects.list_in_workspace(session, found, cursor, PAGE_SIZE)
+    work = await open_work.of_projects(session, [p.id for p in listed.items], utcnow())
     context: dict[str, Any] = {
+        "work": work,
+        "cap": open_work.CAP,
         "workspace": found.workspace,
         "role": found.role,
         "can_manage": found.role.at_least(Role.ADMIN),
