@@ -20,11 +20,6 @@ class OpenWork:
     open: int
     overdue: int
 
-    @property
-    def capped(self) -> bool:
-        """Whether the project holds more open tasks than are counted."""
-        return self.open > CAP
-
 
 async def of_projects(
     session: AsyncSession, project_ids: list[str], now: datetime

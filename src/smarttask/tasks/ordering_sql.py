@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smarttask.tasks.capped import capped_count
 from smarttask.tasks.models import Task
 from smarttask.workflow.models import WorkflowState
 
@@ -85,14 +86,9 @@ async def columns(
     """A project's states in board order, each with how many tasks it holds, counted up to
     `cap + 1` (a count past `cap` means "more than cap"): one statement, whose cost does not
     grow with the columns' sizes beyond the cap."""
-    upto = (
-        select(Task.id)
-        .where(Task.project_id == project_id, Task.state_id == WorkflowState.id)
-        .correlate(WorkflowState)
-        .limit(cap + 1)
-        .subquery("upto")
+    held = capped_count(
+        WorkflowState, cap, Task.project_id == project_id, Task.state_id == WorkflowState.id
     )
-    held = select(func.count()).select_from(upto).scalar_subquery()
     statement = (
         select(WorkflowState, held)
         .where(WorkflowState.project_id == project_id)

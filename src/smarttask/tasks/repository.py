@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, tuple_
+from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smarttask.db.dialect import upsert
@@ -14,6 +14,7 @@ from smarttask.db.engine import transaction_reader
 from smarttask.db.types import new_id
 from smarttask.projects.models import Project
 from smarttask.tasks import statements
+from smarttask.tasks.capped import capped_count
 from smarttask.tasks.models import Label, Task, TaskDependency, TaskLabel
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import OPEN_STATUSES
@@ -299,17 +300,10 @@ async def open_counts(
     if not project_ids:
         return {}
 
-    def capped(*conditions: Any) -> Any:
-        upto = (
-            select(Task.id)
-            .where(Task.project_id == Project.id, Task.status.in_(OPEN_STATUSES), *conditions)
-            .correlate(Project)
-            .limit(cap + 1)
-            .subquery()
-        )
-        return select(func.count()).select_from(upto).scalar_subquery()
-
-    statement = select(Project.id, capped(), capped(Task.due_at < now)).where(
-        Project.id.in_(project_ids)
-    )
+    open_ = (Task.project_id == Project.id, Task.status.in_(OPEN_STATUSES))
+    statement = select(
+        Project.id,
+        capped_count(Project, cap, *open_),
+        capped_count(Project, cap, *open_, Task.due_at < now),
+    ).where(Project.id.in_(project_ids))
     return {str(row[0]): (int(row[1]), int(row[2])) for row in await session.execute(statement)}

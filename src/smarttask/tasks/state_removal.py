@@ -25,8 +25,8 @@ async def delete_state(
     session: AsyncSession, user: User, state: WorkflowState, move_to: str | None
 ) -> None:
     """Delete a state (admins checked by the caller); its tasks go to `move_to`."""
-    target = await workflow.removal_target(session, state, move_to)
-    moved = 0
+    removal = await workflow.check_removal(session, state, move_to)
+    target, moved = removal.target, 0
     if target is not None and target.category != state.category:
         tasks = await repository.in_state(
             session, state.project_id, state.id, limit=MAX_RECATEGORISED + 1
@@ -40,4 +40,4 @@ async def delete_state(
         for task in tasks:  # in column order: they keep it at the end of the new column
             await service.update(session, user, task, change)
         moved = len(tasks)
-    await workflow.remove(session, user, state, target, moved)
+    await workflow.remove(session, user, removal, moved)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -184,43 +185,46 @@ async def update(
     return state
 
 
-async def removal_target(
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A state allowed to go (its project locked), its project's states, and where its tasks
+    go (None: no task is in it)."""
+
+    state: WorkflowState
+    states: list[WorkflowState]
+    target: WorkflowState | None
+
+
+async def check_removal(
     session: AsyncSession, state: WorkflowState, move_to: str | None
-) -> WorkflowState | None:
-    """Check that a state may go (its project locked): the state its tasks go to, if any.
+) -> Removal:
+    """Check that a state may go, locking its project.
 
     The last state of a category cannot go (409): every status keeps a column. A state that
-    tasks are in needs `move_to`, another state of its project (422). None: no task is in it.
+    tasks are in needs `move_to`, another state of its project (422).
     """
     await repository.lock_project(session, state.project_id)
     states = await repository.of_project(session, state.project_id)
     if not any(s.category == state.category and s.id != state.id for s in states):
         raise Conflict(f"The last state of the category {state.category} cannot be deleted.")
     if not await repository.count_tasks(session, state.id):
-        return None
+        return Removal(state, states, None)
     if move_to is None:
         raise _invalid(["query", "move_to"], "Tasks use this state: say where they go.")
     target = next((s for s in states if s.id == move_to), None)
     if target is None or target.id == state.id:
         raise _invalid(["query", "move_to"], "move_to must be another state of the project.")
-    return target
+    return Removal(state, states, target)
 
 
-async def remove(
-    session: AsyncSession,
-    user: User,
-    state: WorkflowState,
-    target: WorkflowState | None,
-    moved: int = 0,
-) -> None:
-    """Delete a state that `removal_target` allowed; the tasks still in it go to `target`.
+async def remove(session: AsyncSession, user: User, removal: Removal, moved: int = 0) -> None:
+    """Delete a state that `check_removal` allowed; the tasks still in it go to its target.
 
     Tasks moved to another category must have gone already, each by the tasks' own rules
     (`moved` of them): those left (a repeating task's next occurrence, say) keep their
     status in the first other state of their category.
     """
-    states = await repository.of_project(session, state.project_id)
-    rest = target
+    state, states, rest = removal.state, removal.states, removal.target
     if rest is None or rest.category != state.category:
         rest = next(s for s in states if s.category == state.category and s.id != state.id)
     moved += await repository.move_tasks(session, state.id, rest.id)

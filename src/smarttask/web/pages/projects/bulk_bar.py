@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from smarttask.tasks.schemas import Priority, Status
+from smarttask.tasks.schemas import Priority
 from smarttask.web.pages.projects.cards import STATUS_LABELS
 from smarttask.workflow.models import WorkflowState
 
@@ -21,23 +21,20 @@ _DONE = {
 class BulkBar:
     """The bar's menus, its notice after a change and its refusal."""
 
-    # The status menu: the project's workflow states (id, name), grouped by category label.
-    states: list[tuple[str, list[tuple[str, str]]]]
+    # The status menu: the project's workflow states, grouped by category (these labels).
+    states: Sequence[WorkflowState]
     priorities: list[str]
     notice: str | None
     error: str | None
+    status_labels: Mapping[str, str] = field(default_factory=lambda: STATUS_LABELS)
 
 
 def bulk_bar(
     request: Request, states: Sequence[WorkflowState], error: str | None = None
 ) -> BulkBar:
     """The bar of a list page (the notice comes from the redirect after a change)."""
-    groups = [
-        (STATUS_LABELS[s.value], [(st.id, st.name) for st in states if st.category == s.value])
-        for s in Status
-    ]
     return BulkBar(
-        states=[(label, group) for label, group in groups if group],
+        states=states,
         priorities=[p.value for p in Priority],
         notice=_DONE.get(request.query_params.get("bulk", "")),
         error=error,

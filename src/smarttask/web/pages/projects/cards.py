@@ -24,6 +24,7 @@ from smarttask.tasks import reads
 from smarttask.tasks import service as tasks
 from smarttask.tasks.query import TaskQuery
 from smarttask.tasks.schemas import OPEN_STATUSES, Priority, RiskLevel, Status, TaskRead
+from smarttask.web.pages.tasks import words
 from smarttask.web.render import day
 from smarttask.workspaces import service as workspaces
 from smarttask.workspaces.access import WorkspaceAccess
@@ -90,9 +91,8 @@ class Cards:
                 body["status"], body["priority"], body["due_at"], body["risk"]
             )  # fmt: skip
             level = risk["level"] if risk else ""
-            status_text, state = statuses[status], body.get("state")
-            if state and state["name"].casefold() != status_text.casefold():
-                status_text = f"{state['name']} · {status_text}"  # a custom workflow state
+            state = body.get("state")
+            status_text = words.state(state["name"], status) if state else statuses[status]
             if home:
                 who = places.get(body["workspace_id"], "")
             elif body["assignee_id"] is None:
